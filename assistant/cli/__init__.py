@@ -1,0 +1,1 @@
+"""The `scoring-assistant` command line (typer). See `assistant.cli.main`."""
