@@ -1,0 +1,1 @@
+"""Symbolic music: the internal score model, tokenizer, model, sampling and theme operators."""
