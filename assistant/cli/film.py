@@ -9,6 +9,7 @@ from assistant.cli.common import JsonOpt, QuietOpt, emit_json, say, setup
 
 def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
+    app.command("bench")(bench)
 
 
 def demo(
@@ -25,3 +26,20 @@ def demo(
         emit_json(summary)
     else:
         say(summary["text"])
+
+
+def bench(
+    out: str = typer.Option("out/bench", "--out", help="Folder for bench.json."),
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Measure every speed target (tokens/s, classification, sync, guard) and write JSON."""
+    setup(quiet)
+    from assistant.bench import format_table, run_all
+
+    report = run_all(out)
+    if json_out:
+        emit_json(report)
+    else:
+        say(format_table(report))
+        say(f"\nwritten: {report['path']}")
