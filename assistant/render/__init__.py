@@ -1,0 +1,1 @@
+"""Deliverables: cue lists and cue sheets (MIDI, click and streamers live in assistant.sync)."""
