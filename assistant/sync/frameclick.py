@@ -1,0 +1,55 @@
+"""Frame-click notation: a tempo as whole frames plus eighths of a frame per beat.
+
+Frames per beat = fps x 60 / BPM (REFERENCE.md: fps x 60 is 1438.56, 1440, 1500, 1798.2
+and 1800 at 23.976, 24, 25, 29.97 and 30 fps). ``"12-2"`` means 12 2/8 frames per beat.
+
+>>> from assistant.timecode import FrameRate
+>>> r = FrameRate.parse("24")
+>>> round(float(frame_click_to_bpm("12-2", r)), 2)
+117.55
+>>> bpm_to_frame_click(120, r)
+'12-0'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+from assistant.errors import InputError
+from assistant.sync.tempo import Number, frac
+from assistant.timecode import FrameRate
+
+_CLICK_RE = re.compile(r"^\s*(\d+)\s*(?:[-+ ]\s*([0-7]))?\s*$")
+
+
+def fps_times_60(rate: FrameRate) -> Fraction:
+    """The constant fps x 60 (1440 at 24 fps)."""
+    return rate.fps * 60
+
+
+def frame_click_to_bpm(click: str, rate: FrameRate) -> Fraction:
+    """BPM of a frame click such as ``"12-2"`` (12 2/8 frames per beat) at ``rate``."""
+    m = _CLICK_RE.match(str(click))
+    if not m:
+        raise InputError(f"cannot read frame click {click!r}; expected FRAMES-EIGHTHS like 12-2",
+                         field="click")
+    frames = Fraction(int(m.group(1))) + Fraction(int(m.group(2) or 0), 8)
+    if frames <= 0:
+        raise InputError(f"frame click {click!r} has no length", field="click")
+    return fps_times_60(rate) / frames
+
+
+def frames_per_beat(bpm: Number, rate: FrameRate) -> Fraction:
+    b = frac(bpm)
+    if b <= 0:
+        raise InputError(f"tempo {float(b):g} BPM must be positive", field="bpm")
+    return fps_times_60(rate) / b
+
+
+def bpm_to_frame_click(bpm: Number, rate: FrameRate) -> str:
+    """Nearest frame click (to an eighth of a frame) for ``bpm`` at ``rate``."""
+    eighths = math.floor(frames_per_beat(bpm, rate) * 8 + Fraction(1, 2))
+    whole, rest = divmod(eighths, 8)
+    return f"{whole}-{rest}"
