@@ -257,6 +257,10 @@ def test_hits_land_on_the_action_they_name(film, script):
 def test_briefs_are_plain_language_with_tempo_and_negations():
     lines = [ln for ln in BRIEFS.read_text(encoding="utf-8").splitlines() if ln.strip()]
     assert 3 <= len(lines) <= 5
+    cue_ids = {c.id for c in load_spotting(SPOT_TXT).cues}
     for ln in lines:
+        cue_id, sep, ln = ln.partition(": ")
+        assert sep and re.fullmatch(r"\d+M\d+s?", cue_id), cue_id
+        assert cue_id in cue_ids
         assert re.search(r"\b\d{2,3}\s*bpm\b", ln), ln
         assert re.search(r"\b(no|not|nothing|never)\b", ln.lower()), ln
