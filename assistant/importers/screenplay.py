@@ -653,6 +653,9 @@ def _build(title: str, path: str, title_page: dict[str, str], elements: list[Scr
         note.start_s = host.start_s if host else 0.0
     all_elements = list(heapq.merge(elements, merged, key=lambda x: x.line))
     for e in elements:
+        if e.kind == "synopsis" and e.scene_index is not None:
+            sc = scenes[e.scene_index]
+            sc.synopsis = f"{sc.synopsis} {e.text}".strip()
         if e.kind in ("section", "synopsis"):
             notes.append(ScriptElement(e.kind, e.text, e.line, e.scene_index, start_s=e.start_s))
     notes.sort(key=lambda x: x.line)

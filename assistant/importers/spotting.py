@@ -568,6 +568,11 @@ def parse_spotting_edl(text: str, path: str = "<edl>", rate: FrameRate | None = 
         src_in = clock.frames(m.group("src_in"), ev.line, "source in")
         clock.frames(m.group("src_out"), ev.line, "source out")
         rec_in = m.group("rec_in")
+        rin = clock.frames(rec_in, ev.line, "record in")
+        rout = clock.frames(m.group("rec_out"), ev.line, "record out")
+        if rout <= rin:
+            raise InputError(f"record out {clock.label(rout)} is not after start {clock.label(rin)}",
+                             path=path, line=ev.line, field="record out")
         # validate locator timecodes before the adapter sees them
         for lineno, c in ev.comments:
             lm = _EDL_LOC.match(c)
