@@ -1,0 +1,112 @@
+"""Commands ``brief`` (director's words -> musical parameters) and ``analyze`` (script analysis).
+
+``scoring-assistant brief "TEXT" --json`` and ``scoring-assistant brief --file FILE [--delta] --json``
+print one JSON object per brief, one per line (contract keys: tempo_bpm, mode, dynamics,
+include_instruments, exclude_instruments, valence, arousal, tension, tags, avoid_references).
+
+``scoring-assistant analyze SCRIPT [--spotting FILE] --json`` prints one JSON object: scenes,
+characters, leitmotif_candidates, emotional_curve, cues (given or proposed) and silences.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from assistant.cli.common import JsonOpt, QuietOpt, emit_json, say, setup
+from assistant.errors import InputError, read_text
+
+
+def register(app: typer.Typer) -> None:
+    app.command("brief")(brief)
+    app.command("analyze")(analyze)
+
+
+def brief(
+    text: str | None = typer.Argument(None, help="The brief, in the director's words."),
+    file: Path | None = typer.Option(None, "--file", help="One brief per line ('#' lines and "
+                                     "blank lines are skipped)."),
+    delta: bool = typer.Option(False, "--delta", help="With --file: each line revises the "
+                               "brief of the line before."),
+    no_model: bool = typer.Option(False, "--no-model", help="Rules and lexicon only (skip the "
+                                  "embedding mood model)."),
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Turn a director's brief into musical parameters (tempo, mode, dynamics, instruments, mood)."""
+    setup(quiet)
+    from assistant.analysis.brief import apply_delta, parse_brief
+
+    if (text is None) == (file is None):
+        raise InputError("give the brief as TEXT or with --file FILE (one of the two)",
+                         field="brief")
+    if delta and file is None:
+        raise InputError("--delta needs --file (each line revises the line before)",
+                         field="delta")
+    items: list[tuple[int | None, str]]
+    if file is not None:
+        lines = read_text(file, what="brief file").split("\n")
+        items = [(i + 1, ln.strip()) for i, ln in enumerate(lines)
+                 if ln.strip() and not ln.lstrip().startswith("#")]
+        if not items:
+            raise InputError("brief file has no briefs (only comments or blank lines)",
+                             path=file)
+    else:
+        items = [(None, text or "")]
+    previous = None
+    for line_no, line in items:
+        try:
+            if delta and previous is not None:
+                b = apply_delta(previous, line)
+            else:
+                b = parse_brief(line, use_model=not no_model)
+        except InputError as exc:
+            raise exc.located(path=file, line=line_no) from None
+        previous = b
+        if json_out:
+            emit_json(b.to_dict())
+        else:
+            say(_brief_text(b))
+
+
+def _brief_text(b: object) -> str:
+    d = b.to_dict()  # type: ignore[attr-defined]
+    lines = [f"brief: {d['text']}"]
+    tempo = d["tempo_bpm"]
+    lines.append(f"  tempo     {tempo[0]:g}-{tempo[1]:g} BPM" if tempo else "  tempo     -")
+    lines.append(f"  mode      {d['mode'] or '-'}")
+    dyn = d["dynamics"]
+    lines.append(f"  dynamics  {dyn[0]}-{dyn[1]}" if dyn else "  dynamics  -")
+    if d["density"] is not None:
+        lines.append(f"  density   {d['density']:.2f}")
+    lines.append(f"  register  {d['register'] or '-'}")
+    lines.append(f"  use       {', '.join(d['include_instruments']) or '-'}")
+    lines.append(f"  avoid     {', '.join(d['exclude_instruments']) or '-'}")
+    lines.append(f"  mood      valence {d['valence']:+.2f}  arousal {d['arousal']:+.2f}  "
+                 f"tension {d['tension']:.2f}  [{', '.join(d['tags'])}]")
+    if d["avoid_references"]:
+        lines.append(f"  not like  {', '.join(d['avoid_references'])}")
+    if d["references"]:
+        lines.append(f"  like      {', '.join(d['references'])}")
+    for w in d["warnings"]:
+        lines.append(f"  warning: {w}")
+    return "\n".join(lines)
+
+
+def analyze(
+    script: Path = typer.Argument(..., help="Screenplay (.fountain or .fdx)."),
+    spotting: Path | None = typer.Option(None, "--spotting", help="Spotting list (.csv, .txt "
+                                         "or .edl); without it cues are proposed."),
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Read a screenplay like a music supervisor: characters, themes, emotional curve, cues."""
+    setup(quiet)
+    from assistant.analysis.script import analyze_files, report_text
+
+    result = analyze_files(script, spotting)
+    if json_out:
+        emit_json(result.to_dict())
+    else:
+        say(report_text(result))
