@@ -31,6 +31,7 @@ app = typer.Typer(
 # One line per feature module; each defines register(app).
 COMMAND_MODULES: tuple[str, ...] = (
     "assistant.cli.film",
+    "assistant.cli.guard",
     "assistant.cli.brief_analyze",
 )
 

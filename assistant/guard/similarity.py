@@ -1,0 +1,450 @@
+"""Melodic similarity, invariant to transposition and tempo, that finds quotes as well as copies.
+
+Four views of two melodies are combined:
+
+* **alignment**: a local (Smith-Waterman) alignment with Mongeau & Sankoff's (1990) edit
+  operations: substitution (weighted by pitch and duration difference), insertion and
+  deletion (cheaper for short notes), *fragmentation* (one note against 2-3 notes: a note
+  split by a passing or neighbour note, an ornament) and *consolidation* (the reverse).
+  Pitches are compared after a transposition and durations after a tempo factor, both
+  estimated from shared interval 3-grams (each candidate transposition is tried). The
+  local form finds a 10-note quote inside otherwise new material; its score is in
+  "matched-note equivalents" (an exact note pair earns 1).
+* **n-grams** of (interval, inter-onset-interval ratio): set containment, 4-grams.
+* **contour**: containment of Parsons-code (up/down/repeat) 6-grams.
+* **rhythm**: containment of IOI-ratio 5-grams.
+
+:func:`compare` returns a :class:`Similarity`: ``score`` in [0, 1] (a logistic function of the
+views, weights and thresholds from ``models/guard/calibration.json`` when present), the
+``verdict`` (``copy`` / ``similar`` / ``distinct``) and the matching ``passages`` with note
+indices and beats in both pieces. Only numpy; a pair of 2-minute cues takes ~0.1-0.3 s.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.guard.melody import Melody
+
+log = logging.getLogger(__name__)
+
+CALIBRATION_JSON = Path(__file__).resolve().parents[2] / "models" / "guard" / "calibration.json"
+
+
+# ----------------------------------------------------------------------------- parameters
+@dataclass(frozen=True)
+class AlignParams:
+    """Costs of the Mongeau-Sankoff-style local alignment (an exact note pair earns 1).
+
+    Pitch costs by absolute difference after transposition: ``unison`` 0, ``octave`` for
+    12/24 semitones, ``step`` for 1-2 (a changed neighbour note), ``other`` otherwise.
+    ``dur_weight`` times |log2 duration ratio| (capped at 2) is added. Gaps cost
+    ``gap_base + gap_scale * min(1, ioi/median ioi)``. A fragment or consolidation pays its
+    best pitch cost, ``frag_extra`` per extra note and the duration cost of its total.
+    """
+
+    unison: float = 0.0
+    octave: float = 0.7
+    step: float = 1.5
+    other: float = 1.9
+    dur_weight: float = 0.35
+    gap_base: float = 0.45
+    gap_scale: float = 0.45
+    frag_extra: float = 0.25
+    max_frag: int = 3
+    n_transpositions: int = 3
+
+
+@dataclass
+class Passage:
+    """A matching stretch: notes ``a_start_note..a_end_note`` of A (inclusive, 0-based)
+    against ``b_start_note..b_end_note`` of B, with beats, the alignment score in matched
+    notes (``match``), a [0, 1] ``score``, the transposition B-A in semitones and the
+    tempo ratio (B's beats per A's beat)."""
+
+    a_start_note: int
+    a_end_note: int
+    a_start_beat: float
+    a_end_beat: float
+    b_start_note: int
+    b_end_note: int
+    b_start_beat: float
+    b_end_beat: float
+    notes: int
+    match: float
+    score: float
+    transposition: int
+    tempo_ratio: float
+    a_excerpt: list[int] = field(default_factory=list)
+    b_excerpt: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for k in ("a_start_beat", "a_end_beat", "b_start_beat", "b_end_beat", "tempo_ratio"):
+            d[k] = round(float(d[k]), 4)
+        d["match"] = round(float(d["match"]), 3)
+        d["score"] = round(float(d["score"]), 4)
+        return d
+
+
+@dataclass
+class Similarity:
+    """The result of :func:`compare`."""
+
+    score: float
+    verdict: str
+    passages: list[Passage]
+    views: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": round(float(self.score), 4), "verdict": self.verdict,
+                "passages": [p.to_dict() for p in self.passages],
+                "views": {k: round(float(v), 4) for k, v in self.views.items()}}
+
+
+# ----------------------------------------------------------------------------- calibration
+# Defaults (overridden by models/guard/calibration.json written by training.calibrate_guard).
+DEFAULT_MODEL: dict[str, Any] = {
+    "features": ["match", "coverage", "ngram", "contour", "rhythm"],
+    "weights": [0.55, 4.0, 2.0, 1.0, 0.5],
+    "bias": -7.0,
+    "match_cap": 24.0,
+    "coverage_floor_notes": 16,
+    "thresholds": {"copy": 0.9, "similar": 0.5},
+}
+
+
+@lru_cache(maxsize=1)
+def _cached_model(path: str, mtime: float) -> dict[str, Any]:
+    del mtime
+    data = json.loads(Path(path).read_text("utf-8"))
+    model = dict(DEFAULT_MODEL)
+    model.update(data.get("model", {}))
+    if "thresholds" in data:
+        model["thresholds"] = data["thresholds"]
+    return model
+
+
+def load_model(path: Path | None = None) -> dict[str, Any]:
+    """The score model (weights and thresholds): calibration.json if present, else defaults."""
+    p = Path(path) if path is not None else CALIBRATION_JSON
+    if p.is_file():
+        try:
+            return _cached_model(str(p), p.stat().st_mtime)
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable %s: %s", p, exc)
+    return DEFAULT_MODEL
+
+
+def thresholds(model: dict[str, Any] | None = None) -> tuple[float, float]:
+    """(similar, copy) thresholds on the [0, 1] score."""
+    m = model or load_model()
+    return float(m["thresholds"]["similar"]), float(m["thresholds"]["copy"])
+
+
+def verdict_for(score: float, model: dict[str, Any] | None = None) -> str:
+    similar, copy = thresholds(model)
+    if score >= copy:
+        return "copy"
+    if score >= similar:
+        return "similar"
+    return "distinct"
+
+
+def feature_vector(views: dict[str, float], model: dict[str, Any]) -> np.ndarray:
+    x = []
+    for name in model["features"]:
+        v = float(views.get(name, 0.0))
+        if name == "match":
+            v = min(v, float(model["match_cap"]))
+        x.append(v)
+    return np.asarray(x, dtype=np.float64)
+
+
+def combine(views: dict[str, float], model: dict[str, Any] | None = None) -> float:
+    """Logistic combination of the views into a [0, 1] score."""
+    m = model or load_model()
+    z = float(np.dot(np.asarray(m["weights"], dtype=np.float64), feature_vector(views, m)))
+    z += float(m["bias"])
+    return float(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
+
+
+# ----------------------------------------------------------------------------- n-gram views
+def interval_codes(m: Melody) -> np.ndarray:
+    """Intervals between consecutive notes, clipped to two octaves (len n-1)."""
+    return np.clip(np.diff(m.pitches.astype(np.int64)), -24, 24)
+
+
+def rhythm_codes(m: Melody) -> np.ndarray:
+    """Quantised log2 ratios of consecutive inter-onset intervals (len n-1), in half-octaves."""
+    lio = np.log2(m.iois_beats)
+    return np.clip(np.rint(2.0 * np.diff(lio)), -6, 6).astype(np.int64)
+
+
+def _grams(codes: np.ndarray, n: int) -> set[tuple[int, ...]]:
+    if len(codes) < n:
+        return set()
+    w = np.lib.stride_tricks.sliding_window_view(codes, n, axis=0)
+    return {tuple(r.reshape(-1).tolist()) for r in w}
+
+
+def containment(a: set, b: set) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def ngram_views(a: Melody, b: Melody) -> dict[str, float]:
+    ia, ib = interval_codes(a), interval_codes(b)
+    ra, rb = rhythm_codes(a), rhythm_codes(b)
+    ja = np.stack([ia, ra], axis=1) if len(ia) else np.zeros((0, 2), np.int64)
+    jb = np.stack([ib, rb], axis=1) if len(ib) else np.zeros((0, 2), np.int64)
+    return {
+        "ngram": containment(_grams(ja, 4), _grams(jb, 4)),
+        "contour": containment(_grams(np.sign(ia), 6), _grams(np.sign(ib), 6)),
+        "rhythm": containment(_grams(ra, 5), _grams(rb, 5)),
+    }
+
+
+# ----------------------------------------------------------------------------- alignment
+def _pitch_cost(diff: np.ndarray, p: AlignParams) -> np.ndarray:
+    d = np.abs(diff)
+    out = np.full(d.shape, p.other)
+    out[d <= 2] = p.step
+    out[(d == 12) | (d == 24)] = p.octave
+    out[d == 0] = p.unison
+    return out
+
+
+def _dur_cost(dl: np.ndarray, p: AlignParams) -> np.ndarray:
+    return p.dur_weight * np.minimum(np.abs(dl), 2.0)
+
+
+def _group_log_ioi(ioi: np.ndarray, k: int) -> np.ndarray:
+    """log2 of the summed IOI of the k notes ending at each index (nan before k-1)."""
+    out = np.full(len(ioi), np.nan)
+    if len(ioi) >= k:
+        c = np.concatenate([[0.0], np.cumsum(ioi)])
+        out[k - 1:] = np.log2(c[k:] - c[:-k])
+    return out
+
+
+@dataclass
+class _Align:
+    H: np.ndarray  # (n+1, m+1) local scores
+    SI: np.ndarray  # start row (1-based note index of A) of the chain ending in each cell
+    SJ: np.ndarray
+    NP: np.ndarray  # aligned pairs (substitution/fragment/consolidation steps) in the chain
+
+
+def local_align(pa: np.ndarray, ioa: np.ndarray, pb: np.ndarray, iob: np.ndarray,
+                params: AlignParams = AlignParams()) -> _Align:
+    """Smith-Waterman with Mongeau-Sankoff operations. ``pb`` is already transposed and
+    ``iob`` already tempo-scaled to A's frame. Rows are vectorised (numpy over B)."""
+    n, m = len(pa), len(pb)
+    p = params
+    pa = pa.astype(np.float64)
+    pb = pb.astype(np.float64)
+    la, lb = np.log2(ioa), np.log2(iob)
+    med = float(np.median(np.concatenate([ioa, iob]))) if n + m else 1.0
+    gap_a = p.gap_base + p.gap_scale * np.minimum(1.0, ioa / med)
+    gap_b = p.gap_base + p.gap_scale * np.minimum(1.0, iob / med)
+    G = np.concatenate([[0.0], np.cumsum(gap_b)])  # G[j] = sum gap_b[:j]
+    K = max(1, p.max_frag)
+    glb = {k: _group_log_ioi(iob, k) for k in range(2, K + 1)}
+    gla = {k: _group_log_ioi(ioa, k) for k in range(2, K + 1)}
+    H = np.zeros((n + 1, m + 1))
+    SI = np.zeros((n + 1, m + 1), dtype=np.int32)
+    SJ = np.zeros((n + 1, m + 1), dtype=np.int32)
+    NP = np.zeros((n + 1, m + 1), dtype=np.int32)
+    jidx = np.arange(1, m + 1, dtype=np.int32)
+    pc_rows = np.empty((n, m))
+    for i in range(n):
+        pc_rows[i] = _pitch_cost(pa[i] - pb, p)
+    for i in range(1, n + 1):
+        pc = pc_rows[i - 1]
+        # substitution from (i-1, j-1)
+        best = H[i - 1, :-1] + 1.0 - pc - _dur_cost(la[i - 1] - lb, p)
+        fresh = H[i - 1, :-1] <= 0
+        bsi = np.where(fresh, i, SI[i - 1, :-1])
+        bsj = np.where(fresh, jidx, SJ[i - 1, :-1])
+        bnp = np.where(fresh, 0, NP[i - 1, :-1]) + 1
+        # deletion of a_i from (i-1, j)
+        cand = H[i - 1, 1:] - gap_a[i - 1]
+        take = cand > best
+        best = np.where(take, cand, best)
+        bsi = np.where(take, SI[i - 1, 1:], bsi)
+        bsj = np.where(take, SJ[i - 1, 1:], bsj)
+        bnp = np.where(take, NP[i - 1, 1:], bnp)
+        for k in range(2, K + 1):
+            if m >= k:  # fragmentation: a_i against b_{j-k+1..j}, from (i-1, j-k)
+                pmin = pc.copy()
+                for t in range(1, k):
+                    pmin[t:] = np.minimum(pmin[t:], pc[:-t])
+                r = 1.0 - pmin[k - 1:] - p.frag_extra * (k - 1) - _dur_cost(la[i - 1] - glb[k][k - 1:], p)
+                src = H[i - 1, : m - k + 1]
+                cand = src + r
+                sl = slice(k - 1, m)
+                take = cand > best[sl]
+                f = src <= 0
+                best[sl] = np.where(take, cand, best[sl])
+                bsi[sl] = np.where(take, np.where(f, i, SI[i - 1, : m - k + 1]), bsi[sl])
+                bsj[sl] = np.where(take, np.where(f, jidx[: m - k + 1], SJ[i - 1, : m - k + 1]), bsj[sl])
+                bnp[sl] = np.where(take, np.where(f, 0, NP[i - 1, : m - k + 1]) + 1, bnp[sl])
+            if i >= k:  # consolidation: a_{i-k+1..i} against b_j, from (i-k, j-1)
+                pmin = pc.copy()
+                for t in range(1, k):
+                    pmin = np.minimum(pmin, pc_rows[i - 1 - t])
+                r = 1.0 - pmin - p.frag_extra * (k - 1) - _dur_cost(gla[k][i - 1] - lb, p)
+                src = H[i - k, :-1]
+                cand = src + r
+                take = cand > best
+                f = src <= 0
+                best = np.where(take, cand, best)
+                bsi = np.where(take, np.where(f, i - k + 1, SI[i - k, :-1]), bsi)
+                bsj = np.where(take, np.where(f, jidx, SJ[i - k, :-1]), bsj)
+                bnp = np.where(take, np.where(f, 0, NP[i - k, :-1]) + 1, bnp)
+        neg = best <= 0
+        best = np.where(neg, 0.0, best)
+        bsi = np.where(neg, 0, bsi)
+        bsj = np.where(neg, 0, bsj)
+        bnp = np.where(neg, 0, bnp)
+        # insertion of b_j from (i, j-1): a prefix maximum (vectorised scan)
+        # H[j] = max_{k<=j} (X[k] - (G[j] - G[k])), X[j] = best[j-1], G[j] = sum gap_b[:j]
+        v = best + G[1:]
+        run = np.maximum.accumulate(v)
+        arg = np.maximum.accumulate(np.where(v >= run, np.arange(m), 0))
+        H[i, 1:] = run - G[1:]
+        SI[i, 1:] = bsi[arg]
+        SJ[i, 1:] = bsj[arg]
+        NP[i, 1:] = bnp[arg]
+    return _Align(H, SI, SJ, NP)
+
+
+def _seed_transforms(a: Melody, b: Melody, k: int, n_gram: int = 3) -> list[tuple[int, float]]:
+    """Candidate (transposition B-A, log2 tempo ratio B/A) from shared interval n-grams."""
+    ia, ib = interval_codes(a), interval_codes(b)
+    lia, lib = np.log2(a.iois_beats), np.log2(b.iois_beats)
+    out: list[tuple[int, float]] = []
+    if len(ia) >= n_gram and len(ib) >= n_gram:
+        wa = np.lib.stride_tricks.sliding_window_view(ia, n_gram)
+        wb = np.lib.stride_tricks.sliding_window_view(ib, n_gram)
+        base = 49 ** np.arange(n_gram)
+        ka = (wa + 24) @ base
+        kb = (wb + 24) @ base
+        order = np.argsort(kb, kind="stable")
+        kbs = kb[order]
+        lo = np.searchsorted(kbs, ka, "left")
+        hi = np.searchsorted(kbs, ka, "right")
+        cnt = hi - lo
+        if cnt.sum() > 0:
+            ii = np.repeat(np.arange(len(ka)), cnt)
+            jj = order[np.concatenate([np.arange(lo[x], hi[x]) for x in np.nonzero(cnt)[0]])]
+            shift = b.pitches[jj].astype(np.int64) - a.pitches[ii].astype(np.int64)
+            ratio = lib[jj] - lia[ii]
+            for t, _ in Counter(shift.tolist()).most_common(k):
+                out.append((int(t), float(np.median(ratio[shift == t]))))
+    if not out:
+        out.append((int(round(float(np.median(b.pitches)) - float(np.median(a.pitches)))),
+                    float(np.median(lib) - np.median(lia))))
+    return out
+
+
+def _passages(al: _Align, a: Melody, b: Melody, t: int, logr: float, min_match: float,
+              max_passages: int) -> list[tuple[float, int, int, int, int, int]]:
+    H = al.H
+    flat = H.reshape(-1)
+    n_top = min(flat.size, 400)
+    idx = np.argpartition(flat, -n_top)[-n_top:]
+    idx = idx[np.argsort(-flat[idx])]
+    out = []
+    for x in idx:
+        s = float(flat[x])
+        if s < min_match or len(out) >= max_passages:
+            break
+        i, j = divmod(int(x), H.shape[1])
+        si, sj = int(al.SI[i, j]), int(al.SJ[i, j])
+        if si <= 0 or sj <= 0:
+            continue
+        ok = all(i < o[1] or si > o[2] for o in out) and all(j < o[3] or sj > o[4] for o in out)
+        if ok:
+            out.append((s, si, i, sj, j, int(al.NP[i, j])))
+    return out
+
+
+def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
+            model: dict[str, Any] | None = None, max_passages: int = 5,
+            min_passage_match: float = 4.0) -> Similarity:
+    """Compare two melodies (see the module docstring)."""
+    model = model or load_model()
+    views: dict[str, float] = {"match": 0.0, "coverage": 0.0, "ngram": 0.0, "contour": 0.0,
+                               "rhythm": 0.0}
+    if len(a) < 2 or len(b) < 2:
+        return Similarity(0.0, "distinct", [], views)
+    views.update(ngram_views(a, b))
+    swap = len(a) > len(b)  # rows over the shorter melody
+    x, y = (b, a) if swap else (a, b)
+    found: list[tuple[float, int, int, int, int, int, int, float]] = []
+    for t, logr in _seed_transforms(x, y, params.n_transpositions):
+        al = local_align(x.pitches, x.iois_beats, y.pitches - t, y.iois_beats / (2.0 ** logr),
+                         params)
+        for s, si, ei, sj, ej, npairs in _passages(al, x, y, t, logr, min_passage_match,
+                                                   max_passages):
+            found.append((s, si, ei, sj, ej, npairs, t, logr))
+        views["match"] = max(views["match"], float(al.H.max()))
+    floor = float(model.get("coverage_floor_notes", 16))
+    views["coverage"] = min(1.0, views["match"] / max(floor, min(len(a), len(b))))
+    score = combine(views, model)
+    # non-overlapping passages over all transpositions, best first
+    found.sort(key=lambda r: -r[0])
+    chosen: list[tuple[float, int, int, int, int, int, int, float]] = []
+    for r in found:
+        if len(chosen) >= max_passages:
+            break
+        if all(r[2] < c[1] or r[1] > c[2] for c in chosen) and all(
+                r[4] < c[3] or r[3] > c[4] for c in chosen):
+            chosen.append(r)
+    passages = []
+    for s, si, ei, sj, ej, npairs, t, logr in chosen:
+        if swap:  # x is B, y is A
+            a0, a1, b0, b1, tt, lr = sj - 1, ej - 1, si - 1, ei - 1, -t, -logr
+        else:
+            a0, a1, b0, b1, tt, lr = si - 1, ei - 1, sj - 1, ej - 1, t, logr
+        pv = dict(views)
+        pv["match"] = s
+        pv["coverage"] = min(1.0, s / max(floor, min(len(a), len(b))))
+        passages.append(Passage(
+            a_start_note=a0, a_end_note=a1,
+            a_start_beat=float(a.onsets_beats[a0]),
+            a_end_beat=float(a.onsets_beats[a1] + a.durs_beats[a1]),
+            b_start_note=b0, b_end_note=b1,
+            b_start_beat=float(b.onsets_beats[b0]),
+            b_end_beat=float(b.onsets_beats[b1] + b.durs_beats[b1]),
+            notes=npairs, match=s, score=combine(pv, model), transposition=int(tt),
+            tempo_ratio=float(2.0 ** lr),
+            a_excerpt=a.pitches[a0:a1 + 1].tolist(), b_excerpt=b.pitches[b0:b1 + 1].tolist(),
+        ))
+    return Similarity(score, verdict_for(score, model), passages, views)
+
+
+def compare_sets(a_list: list[Melody], b_list: list[Melody], **kw: Any) -> tuple[Similarity, int, int]:
+    """Best comparison over every line of A against every line of B: (result, ia, ib)."""
+    best: tuple[Similarity, int, int] | None = None
+    for i, a in enumerate(a_list):
+        for j, b in enumerate(b_list):
+            r = compare(a, b, **kw)
+            if best is None or r.score > best[0].score or (
+                    r.score == best[0].score and r.views["match"] > best[0].views["match"]):
+                best = (r, i, j)
+    if best is None:
+        return Similarity(0.0, "distinct", [], {}), -1, -1
+    return best
