@@ -290,9 +290,11 @@ def _finish(raws: list[_RawCue], clock: _Clock, title: str, path: str) -> Spotti
     cues = [cues[i] for i in order]
     raws = [raws[i] for i in order]
     warnings: list[str] = []
+    prev_max: _RawCue | None = None  # the cue that ends latest so far
     for i in range(1, len(raws)):
-        prev = max(raws[:i], key=lambda r: r.end_f)
-        cur = raws[i]
+        if prev_max is None or raws[i - 1].end_f > prev_max.end_f:
+            prev_max = raws[i - 1]
+        prev, cur = prev_max, raws[i]
         if cur.start_f < prev.end_f:
             overlap = Fraction(min(prev.end_f, cur.end_f) - cur.start_f) / clock.rate.fps
             msg = (f"{path}:{cur.line}: cue {cur.id} overlaps cue {prev.id} by "
@@ -307,7 +309,7 @@ def _finish(raws: list[_RawCue], clock: _Clock, title: str, path: str) -> Spotti
 
 
 def _header_value(value: str) -> str:
-    return re.split(r"\s+#", value, maxsplit=1)[0].strip()
+    return re.split(r"\s+#(?:\s|$)", value, maxsplit=1)[0].strip()
 
 
 def _rate_from(value: str, path: str, line: int | None) -> FrameRate:
