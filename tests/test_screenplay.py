@@ -275,6 +275,25 @@ def test_generated_speeches_round_trip(speeches: list[tuple[str, str]]) -> None:
     assert sum(c.dialogue_lines for c in s.characters) == len(speeches)
 
 
+def test_special_lines_inside_an_action_paragraph() -> None:
+    s = parse_fountain("INT. ROOM - DAY\n\nShe sings.\n~La la la\n>THE END<\n= a synopsis\n")
+    assert [(e.kind, e.text) for e in s.elements] == [
+        ("scene_heading", "INT. ROOM - DAY"), ("action", "She sings."), ("lyric", "La la la"),
+        ("centered", "THE END"), ("synopsis", "a synopsis")]
+    assert s.scenes[0].synopsis == "a synopsis"
+
+
+def test_unsafe_xml_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "bomb.fdx"
+    p.write_text('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+                 '<!ENTITY lol2 "&lol;&lol;&lol;">]>\n<FinalDraft><Content>'
+                 '<Paragraph Type="Action"><Text>&lol2;</Text></Paragraph></Content></FinalDraft>\n',
+                 encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_screenplay(p)
+    assert err.value.field == "xml" and str(p) in str(err.value)
+
+
 # ----------------------------------------------------------------------------- small pieces
 @pytest.mark.parametrize(
     ("cue", "name", "ext"),

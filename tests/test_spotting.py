@@ -161,6 +161,13 @@ def test_text_validation_errors(tmp_path: Path, body: str, line: int, field: str
     assert str(e).startswith(f"{p}:{line}: {field}: ")
 
 
+def test_header_only_list_has_no_cues(tmp_path: Path) -> None:
+    p = _write(tmp_path, "h.txt", HEAD)
+    with pytest.raises(InputError) as err:
+        load_spotting(p)
+    assert err.value.field == "cue" and "no cues" in err.value.message
+
+
 def test_drop_frame_rate_rejects_skipped_label(tmp_path: Path) -> None:
     p = _write(tmp_path, "df.txt", "FPS: 29.97 DF\nSTART: 01:00:00;00\n\n"
                                    "1M1 01:01:00;00 - 01:01:10;00 Skipped\n")

@@ -367,6 +367,13 @@ def _character_candidate(s: str) -> bool:
     return len(core) <= 60 and not _SCENE_RE.match(s)
 
 
+def _starts_element(raw: str) -> bool:
+    """A line that starts its own element even inside an action paragraph."""
+    s = raw.strip()
+    return (s.startswith(("~", "#")) or (s.startswith("=") and not s.startswith("==")) or
+            bool(_PAGE_BREAK.match(s)) or (s.startswith(">") and s.endswith("<")))
+
+
 def parse_fountain(text: str, path: str = "<fountain>") -> Screenplay:
     """Parse Fountain text into a :class:`Screenplay` (see the module docstring)."""
     lines = text.split("\n")
@@ -454,7 +461,7 @@ def parse_fountain(text: str, path: str = "<fountain>") -> Screenplay:
             txt = raw[1:] if s.startswith("!") else raw
             block = [txt.rstrip()]
             j = i + 1
-            while j < n and not _is_blank(kept[j][1]):
+            while j < n and not _is_blank(kept[j][1]) and not _starts_element(kept[j][1]):
                 block.append(kept[j][1].rstrip())
                 j += 1
             add("action", "\n".join(b.strip() for b in block), lineno)
