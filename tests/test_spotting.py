@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 from dataclasses import asdict
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import assistant.importers.spotting as spotmod
 from assistant.errors import InputError
 from assistant.importers import load_film, load_spotting
 from assistant.importers.spotting import (
@@ -22,6 +24,10 @@ from assistant.project import CUE_FUNCTIONS, Cue, Hit
 from assistant.timecode import FrameRate, frames_to_tc, tc_to_frames
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "importers"
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(spotmod).failed == 0
 
 
 def _cues(spot: SpottingList) -> list[dict]:

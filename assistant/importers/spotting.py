@@ -119,6 +119,15 @@ CUE_ID = re.compile(r"^\d+M\d+[A-Za-z0-9.]*$", re.IGNORECASE)
 _HIT_SPLIT = re.compile(r"(?<!\d);|;(?!\d)")
 
 
+def is_source_id(cue_id: str) -> bool:
+    """True for a cue id in the ``<reel>M<n>s`` form that marks diegetic source music.
+
+    >>> is_source_id("1M2s"), is_source_id("1M2"), is_source_id("Titles")
+    (True, False, False)
+    """
+    return bool(CUE_ID.match(cue_id)) and cue_id.lower().endswith("s")
+
+
 @dataclass
 class SpottingList:
     """Cues read from a spotting list, with the film's rate and start timecode."""
@@ -276,7 +285,7 @@ def _finish(raws: list[_RawCue], clock: _Clock, title: str, path: str) -> Spotti
                 raise InputError(
                     f"hit {hit.tc} lies outside cue {r.id} ({clock.label(r.start_f)} - "
                     f"{clock.label(r.end_f)})", path=path, line=hline, field="hit")
-        source = r.source or r.id.lower().endswith("s")
+        source = r.source or is_source_id(r.id)
         function = r.function or ("source" if source else None)
         hits = [h for _, h, _ in sorted(r.hits, key=lambda t: t[0])]
         cues.append(Cue(
@@ -677,7 +686,7 @@ def format_spotting_text(spot: SpottingList) -> str:
         out.extend(x for x in c.notes.split("\n") if x.strip())
         if c.function and not (c.source and c.function == "source"):
             out.append(f"FUNCTION: {c.function}")
-        if c.source and not c.id.lower().endswith("s"):
+        if c.source and not is_source_id(c.id):
             out.append("SOURCE")
         out.extend(f"HIT {_hit_text(h)}" for h in c.hits)
         out.append("")
