@@ -23,6 +23,7 @@ from assistant.project import atomic_write_json
 log = logging.getLogger(__name__)
 
 SUITES: tuple[str, ...] = (
+    "assistant.importers.bench",
     "assistant.sync.bench",
     "assistant.analysis.bench",
     "assistant.music.bench",
