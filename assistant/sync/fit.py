@@ -51,6 +51,7 @@ DEFAULT_MIN_BPM = 60.0
 DEFAULT_MAX_BPM = 160.0
 MAX_SPAN_OPTIONS = 1200  # beat counts considered per span (those nearest the target)
 _CHUNK = 2_000_000  # floats per DP block
+SAME_TEMPO_REL = 1e-9  # tempos closer than this (relative) count as no change (float noise)
 
 
 def _number(value: Any, what: str, lo: float | None = None, hi: float | None = None,
@@ -239,7 +240,8 @@ class SyncSolution:
     cost_breakdown: dict[str, float]
     duration_s: float
     fps: FrameRate
-    rank_cost: float = 0.0
+    rank_cost: float = 0.0  # the search's own objective (cost + ranking-only penalties)
+    inserted_bars: int = 0  # bars of another meter inserted to reach downbeats (exact mode)
 
     @property
     def max_error_frames(self) -> float:
@@ -254,7 +256,10 @@ class SyncSolution:
 
     @property
     def tempo_changes(self) -> int:
-        return len(self.tempo_map.segments) - 1
+        """Tempo changes, not counting float-noise ones (relative size < SAME_TEMPO_REL)."""
+        segs = self.tempo_map.segments
+        return sum(1 for (_, a), (_, b) in zip(segs, segs[1:], strict=False)
+                   if abs(math.log(b / a)) >= SAME_TEMPO_REL)
 
     @property
     def cue_end(self) -> tuple[int, Fraction, Fraction]:
@@ -280,6 +285,7 @@ class SyncSolution:
             "mean_error_frames_other": round(float(np.mean(oth)), 3) if oth else 0.0,
             "counts": self.counts,
             "tempo_changes": self.tempo_changes,
+            "inserted_bars": self.inserted_bars,
             "cost": round(self.cost, 4),
             "cost_breakdown": {k: round(v, 4) for k, v in self.cost_breakdown.items()},
             "cue_end": {"bar": bar, "beat": float(beat), "position_beats": float(pos)},
@@ -328,8 +334,8 @@ def evaluate(tm: TempoMap, req: SyncRequest, mode: str | None = None,
         s1 = tm.beat_to_seconds(segs[i + 1][0]) if i + 1 < len(segs) else dur
         span = max(Fraction(0), min(s1, dur) - max(s0, Fraction(0)))
         target_cost += float(span / dur) * 100 * abs(math.log(float(bpm) / req.target_bpm))
-    sizes = [100 * abs(math.log(float(b) / float(a))) for (_, a), (_, b) in
-             zip(segs, segs[1:], strict=False)]
+    sizes = [x for x in (100 * abs(math.log(float(b) / float(a))) for (_, a), (_, b) in
+                         zip(segs, segs[1:], strict=False)) if x >= 100 * SAME_TEMPO_REL]
     base = tuple(req.meter)
     meter_cost = 0.0
     for _, _, m in tm.bars(0, tm.total_beats(dur)):
@@ -437,7 +443,9 @@ def _fit_exact(req: SyncRequest, n_solutions: int) -> list[SyncSolution]:
     anchors = _anchors(req)
     if not anchors:
         tm = TempoMap([(Fraction(0), frac(req.target_bpm))], [MeterChange(1, num, den)])
-        return [evaluate(tm, req, "exact")]
+        sol = evaluate(tm, req, "exact")
+        sol.rank_cost = sol.cost
+        return [sol]
     dur = frac(req.duration_s)
     opts: list[np.ndarray] = []
     temps: list[np.ndarray] = []
@@ -475,7 +483,7 @@ def _fit_exact(req: SyncRequest, n_solutions: int) -> list[SyncSolution]:
             change = np.zeros((ma, mb))
         else:
             rel = np.abs(np.log(Tb[None, :] / T_prev[:, None]))
-            change = np.where(rel < 1e-12, 0.0, w.change_count + w.change_size * 100 * rel)
+            change = np.where(rel < SAME_TEMPO_REL, 0.0, w.change_count + w.change_size * 100 * rel)
         newC = np.full((mb, Pb, K), np.inf)
         back = np.zeros((mb, Pb, K), dtype=np.int64)
         ins = np.zeros((mb, Pb, K), dtype=np.int64)
@@ -540,7 +548,7 @@ def _fit_exact(req: SyncRequest, n_solutions: int) -> list[SyncSolution]:
         tm = _build_map(path, spans, u, num, den)
         n_ins = sum(1 for _, x in path if x)
         sol = evaluate(tm, req, "exact", rank_cost=float(v))
-        sol.cost_breakdown["inserted_bars"] = float(n_ins)
+        sol.inserted_bars = n_ins
         solutions.append(sol)
     if not solutions:
         db = [a for a in anchors if a.downbeat]
