@@ -59,9 +59,10 @@ _NAME_WORDS: tuple[tuple[str, str], ...] = (
     ("clarinet", "clarinet"), ("bassoon", "bassoon"), ("horn", "horn"), ("trumpet", "trumpet"),
     ("trombone", "trombone"), ("tuba", "tuba"), ("timpani", "timpani"), ("drum", "drums"),
     ("glockenspiel", "glockenspiel"), ("celesta", "celesta"), ("organ", "organ"),
-    ("piano", "piano"), ("guitar", "guitar"), ("choir", "choir"), ("soprano", "voice"),
-    ("alto", "voice"), ("tenor", "voice"), ("bass", "voice"), ("voice", "voice"),
+    ("piano", "piano"), ("guitar", "guitar"), ("choir", "choir"), ("voice", "voice"),
 )
+# Voice-part names, trusted only when the GM program says nothing (0) or says voices.
+_VOICE_WORDS = ("soprano", "alto", "tenor", "bass", "baritone", "cantus", "quintus")
 
 
 def gm_instrument(program: int, name: str = "", is_drum: bool = False) -> str:
@@ -76,6 +77,8 @@ def gm_instrument(program: int, name: str = "", is_drum: bool = False) -> str:
     for word, inst in _NAME_WORDS:
         if word in low:
             return inst
+    if program in (0, 52, 53, 54) and any(w in low for w in _VOICE_WORDS):
+        return "voice"
     for lo, hi, inst in _GM_RANGES:
         if lo <= program <= hi:
             return inst

@@ -34,6 +34,7 @@ from assistant.guard.similarity import (
     load_model,
     ngram_views,
     verdict_for,
+    weighted_length,
 )
 
 log = logging.getLogger(__name__)
@@ -170,7 +171,8 @@ class CorpusIndex:
                 p.b_end_note += ca
             # coverage and the n-gram views are judged on the whole melodies, not the windows
             floor = float(model.get("coverage_floor_notes", 16))
-            sim.views["coverage"] = min(1.0, sim.views["match"] / max(floor, min(len(m), len(ref))))
+            shorter = min(weighted_length(m, params), weighted_length(ref, params))
+            sim.views["coverage"] = min(1.0, sim.views["match"] / max(floor, shorter))
             sim.views.update(ngram_views(m, ref))
             sim.score = combine(sim.views, model)
             sim.verdict = verdict_for(sim.score, model)

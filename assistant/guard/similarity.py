@@ -43,7 +43,9 @@ CALIBRATION_JSON = Path(__file__).resolve().parents[2] / "models" / "guard" / "c
 # ----------------------------------------------------------------------------- parameters
 @dataclass(frozen=True)
 class AlignParams:
-    """Costs of the Mongeau-Sankoff-style local alignment (an exact note pair earns 1).
+    """Costs of the Mongeau-Sankoff-style local alignment (an exact note pair earns 1, or
+    ``repeat_weight`` for a repeated note: runs of repeated notes are what unrelated tunes
+    share most by chance, cf. Müllensiefen & Pendzich 2009 on the commonness of material).
 
     Pitch costs by absolute difference after transposition: ``unison`` 0, ``octave`` for
     12/24 semitones, ``step`` for 1-2 (a changed neighbour note), ``other`` otherwise.
@@ -62,6 +64,7 @@ class AlignParams:
     frag_extra: float = 0.25
     max_frag: int = 3
     n_transpositions: int = 3
+    repeat_weight: float = 0.4
 
 
 @dataclass
@@ -229,6 +232,19 @@ def _dur_cost(dl: np.ndarray, p: AlignParams) -> np.ndarray:
     return p.dur_weight * np.minimum(np.abs(dl), 2.0)
 
 
+def note_weights(pitches: np.ndarray, params: AlignParams = AlignParams()) -> np.ndarray:
+    """What an exact match of each note earns: 1, or ``repeat_weight`` for a repeated note."""
+    w = np.ones(len(pitches))
+    if len(pitches) > 1:
+        w[1:][np.diff(pitches.astype(np.int64)) == 0] = params.repeat_weight
+    return w
+
+
+def weighted_length(m: Melody, params: AlignParams = AlignParams()) -> float:
+    """The alignment score of the melody against itself (sum of its note weights)."""
+    return float(note_weights(m.pitches, params).sum())
+
+
 def _group_log_ioi(ioi: np.ndarray, k: int) -> np.ndarray:
     """log2 of the summed IOI of the k notes ending at each index (nan before k-1)."""
     out = np.full(len(ioi), np.nan)
@@ -255,9 +271,10 @@ def local_align(pa: np.ndarray, ioa: np.ndarray, pb: np.ndarray, iob: np.ndarray
     pa = pa.astype(np.float64)
     pb = pb.astype(np.float64)
     la, lb = np.log2(ioa), np.log2(iob)
-    med = float(np.median(np.concatenate([ioa, iob]))) if n + m else 1.0
-    gap_a = p.gap_base + p.gap_scale * np.minimum(1.0, ioa / med)
-    gap_b = p.gap_base + p.gap_scale * np.minimum(1.0, iob / med)
+    wa, wb = note_weights(pa, p), note_weights(pb, p)
+    # each melody's IOIs relative to its own median: gap costs do not depend on tempo
+    gap_a = p.gap_base + p.gap_scale * np.minimum(1.0, ioa / float(np.median(ioa))) if n else ioa
+    gap_b = p.gap_base + p.gap_scale * np.minimum(1.0, iob / float(np.median(iob))) if m else iob
     G = np.concatenate([[0.0], np.cumsum(gap_b)])  # G[j] = sum gap_b[:j]
     K = max(1, p.max_frag)
     glb = {k: _group_log_ioi(iob, k) for k in range(2, K + 1)}
@@ -273,7 +290,7 @@ def local_align(pa: np.ndarray, ioa: np.ndarray, pb: np.ndarray, iob: np.ndarray
     for i in range(1, n + 1):
         pc = pc_rows[i - 1]
         # substitution from (i-1, j-1)
-        best = H[i - 1, :-1] + 1.0 - pc - _dur_cost(la[i - 1] - lb, p)
+        best = H[i - 1, :-1] + 0.5 * (wa[i - 1] + wb) - pc - _dur_cost(la[i - 1] - lb, p)
         fresh = H[i - 1, :-1] <= 0
         bsi = np.where(fresh, i, SI[i - 1, :-1])
         bsj = np.where(fresh, jidx, SJ[i - 1, :-1])
@@ -290,7 +307,7 @@ def local_align(pa: np.ndarray, ioa: np.ndarray, pb: np.ndarray, iob: np.ndarray
                 pmin = pc.copy()
                 for t in range(1, k):
                     pmin[t:] = np.minimum(pmin[t:], pc[:-t])
-                r = 1.0 - pmin[k - 1:] - p.frag_extra * (k - 1) - _dur_cost(la[i - 1] - glb[k][k - 1:], p)
+                r = 0.5 * (wa[i - 1] + 1.0) - pmin[k - 1:] - p.frag_extra * (k - 1) - _dur_cost(la[i - 1] - glb[k][k - 1:], p)
                 src = H[i - 1, : m - k + 1]
                 cand = src + r
                 sl = slice(k - 1, m)
@@ -304,7 +321,7 @@ def local_align(pa: np.ndarray, ioa: np.ndarray, pb: np.ndarray, iob: np.ndarray
                 pmin = pc.copy()
                 for t in range(1, k):
                     pmin = np.minimum(pmin, pc_rows[i - 1 - t])
-                r = 1.0 - pmin - p.frag_extra * (k - 1) - _dur_cost(gla[k][i - 1] - lb, p)
+                r = 0.5 * (1.0 + wb) - pmin - p.frag_extra * (k - 1) - _dur_cost(gla[k][i - 1] - lb, p)
                 src = H[i - k, :-1]
                 cand = src + r
                 take = cand > best
@@ -354,7 +371,7 @@ def _seed_transforms(a: Melody, b: Melody, k: int, n_gram: int = 3) -> list[tupl
             for t, _ in Counter(shift.tolist()).most_common(k):
                 out.append((int(t), float(np.median(ratio[shift == t]))))
     if not out:
-        out.append((int(round(float(np.median(b.pitches)) - float(np.median(a.pitches)))),
+        out.append((int(math.floor(float(np.median(b.pitches)) - float(np.median(a.pitches)) + 0.5)),
                     float(np.median(lib) - np.median(lia))))
     return out
 
@@ -402,7 +419,8 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
             found.append((s, si, ei, sj, ej, npairs, t, logr))
         views["match"] = max(views["match"], float(al.H.max()))
     floor = float(model.get("coverage_floor_notes", 16))
-    views["coverage"] = min(1.0, views["match"] / max(floor, min(len(a), len(b))))
+    shorter = min(weighted_length(a, params), weighted_length(b, params))
+    views["coverage"] = min(1.0, views["match"] / max(floor, shorter))
     score = combine(views, model)
     # non-overlapping passages over all transpositions, best first
     found.sort(key=lambda r: -r[0])
@@ -421,7 +439,7 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
             a0, a1, b0, b1, tt, lr = si - 1, ei - 1, sj - 1, ej - 1, t, logr
         pv = dict(views)
         pv["match"] = s
-        pv["coverage"] = min(1.0, s / max(floor, min(len(a), len(b))))
+        pv["coverage"] = min(1.0, s / max(floor, shorter))
         passages.append(Passage(
             a_start_note=a0, a_end_note=a1,
             a_start_beat=float(a.onsets_beats[a0]),
