@@ -56,7 +56,7 @@ def click_beats(tm: TempoMap, duration_s: float, count_in_bars: int = 0
         unit = m.unit_beats
         n = int(pre / unit)
         out += [(-pre + i * unit, i % m.numerator == 0) for i in range(n)]
-    out += list(tm.beat_grid(0, end + Fraction(1, 10**9)))
+    out += list(tm.beat_grid(0, end))  # clicks in [cue start, cue end)
     return out
 
 
@@ -90,7 +90,10 @@ def write_click_midi(solution: Any, path: str | Path, *, count_in_bars: int = 0,
         pre_s = -tm.beat_to_seconds(first)
         tc = start_tc or frames_to_tc(0, rate)
         frames = tc_to_frames(tc, rate) - pre_s * rate.fps
-        whole = int(frames // 1) if frames >= 0 else 0
+        if frames < 0:
+            log.warning("warning clicks would start before 00:00:00:00; offset set to zero")
+            frames = Fraction(0)
+        whole = int(frames // 1)
         warn = mido.MidiFile(type=1, ticks_per_beat=ppq)
         t0 = mido.MidiTrack()
         fields = smpte_fields(frames_to_tc(whole, rate), rate)
