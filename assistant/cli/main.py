@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "assistant.cli.film",
     "assistant.cli.guard",
     "assistant.cli.brief_analyze",
+    "assistant.cli.sync",
 )
 
 
