@@ -1,0 +1,84 @@
+"""Guard speed: index load, a 2-minute cue against the whole corpus, pairwise similarity.
+
+Rows for ``make bench`` (see assistant/bench.py). The 2-minute cue is three lines (a
+300-note melody with two lifted corpus phrases, a 150-note counter-line and a 120-note
+bass) at 150 BPM, i.e. ~300 beats: every line is looked up in the index and re-aligned.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+
+from assistant.guard.calibrate import embed_quote, synthetic_melody
+from assistant.guard.melody import Melody
+
+log = logging.getLogger(__name__)
+
+
+def _cue_lines(index: Any, seed: int = 7) -> list[Melody]:
+    rng = np.random.default_rng(seed)
+    lead = synthetic_melody(seed, 280)
+    if index is not None and len(index):
+        for p in rng.choice(len(index), 2, replace=False):
+            src = index.corpus.melody(int(p))
+            if len(src) >= 12:
+                lead = embed_quote(src, lead, rng, n=10)[0]
+    counter = synthetic_melody(seed + 1, 150).time_scaled(2.0)
+    bass = synthetic_melody(seed + 2, 120).transposed(-24).time_scaled(2.5)
+    return [lead, counter, bass]
+
+
+def run_bench() -> list[dict[str, Any]]:
+    from assistant.guard.index import CorpusIndex
+    from assistant.guard.loop import check
+    from assistant.guard.similarity import compare
+
+    rows: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
+    try:
+        index = CorpusIndex.load()
+    except FileNotFoundError:
+        index = None
+    load_s = time.perf_counter() - t0
+    if index is not None:
+        rows.append({"name": "guard index load (npz + hash index build)", "value": round(load_s, 3),
+                     "unit": "s", "target": "< 2", "ok": load_s < 2.0})
+        rows.append({"name": "guard corpus size", "value": len(index), "unit": "melodies",
+                     "target": "music21 corpus", "notes": index.corpus.n_notes})
+        lines = _cue_lines(index)
+        check(lines[:1], [], index)  # warm-up (numpy code paths)
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            c = check(lines, [], index)
+            times.append(time.perf_counter() - t0)
+        best = float(np.median(times))
+        rows.append({"name": "2-minute cue (3 lines, 550 notes) vs whole corpus", "value": round(best, 3),
+                     "unit": "s", "target": "< 1", "ok": best < 1.0,
+                     "closest": c.corpus.reference if c.corpus else None,
+                     "closest_score": round(c.corpus.score, 3) if c.corpus else None})
+    a, b = synthetic_melody(1, 300), synthetic_melody(2, 300)
+    compare(a.slice(0, 40), b.slice(0, 40))
+    t0 = time.perf_counter()
+    compare(a, b)
+    pair = time.perf_counter() - t0
+    rows.append({"name": "pairwise similarity, 300 x 300 notes", "value": round(pair * 1000, 1),
+                 "unit": "ms", "target": "< 1000", "ok": pair < 1.0})
+    x, y = synthetic_melody(3, 50), synthetic_melody(4, 50)
+    n = 20
+    t0 = time.perf_counter()
+    for _ in range(n):
+        compare(x, y)
+    small = (time.perf_counter() - t0) / n
+    rows.append({"name": "pairwise similarity, 50 x 50 notes (folk tune)", "value": round(small * 1000, 2),
+                 "unit": "ms", "target": "< 50", "ok": small < 0.05})
+    return rows
+
+
+if __name__ == "__main__":  # pragma: no cover - manual run
+    for r in run_bench():
+        print(r)

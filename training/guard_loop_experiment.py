@@ -1,0 +1,70 @@
+"""Guard off vs on: ``python -m training.guard_loop_experiment [--themes 200]``.
+
+Draws themes from the music model (assistant.music.generate) when it exists, else from the
+order-4 Markov stand-in that regurgitates corpus stretches (assistant/guard/experiment.py),
+and reports the longest corpus match of each theme with the guard off and on. The summary
+is appended to models/guard/CALIBRATION.md (after the loop-experiment marker) and the
+per-theme rows go to models/guard/loop_experiment.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+from assistant.guard.calibrate import LOOP_MARKER
+from assistant.guard.corpus import MODELS_DIR
+from assistant.guard.experiment import run_experiment
+from assistant.guard.index import CorpusIndex
+from assistant.project import atomic_write_json, atomic_write_text
+
+
+def render(res: dict) -> str:
+    off, on = res["off"], res["on"]
+    rows = [
+        "## Guard in the loop: themes with the guard off vs on",
+        "",
+        f"`python -m training.guard_loop_experiment --themes {res['n_themes']}` — generator: "
+        f"**{res['generator']}**" + (" (the order-4 Markov stand-in built to regurgitate; the "
+                                     "music model's `generate` was not available)"
+                                     if res["generator"] == "markov" else "") + ".",
+        f"Guard on = reject at score ≥ {res['threshold']:.4f} (the 'similar' threshold), at most "
+        f"{res['max_retries']} retries; mean attempts {res['mean_attempts_on']}, gave up on "
+        f"{res['gave_up']} theme(s) (then the least similar candidate is kept). "
+        f"Run time {res['seconds']} s.",
+        "",
+        "| longest corpus match per theme | guard off | guard on |",
+        "|---|---:|---:|",
+    ]
+    for key, label in (("median_notes", "median aligned notes"), ("p90_notes", "90th pct aligned notes"),
+                       ("max_notes", "max aligned notes"), ("median_match", "median match (matched-note equivalents)"),
+                       ("max_match", "max match"), ("share_ge_10_matched_notes", "share with match ≥ 10 notes"),
+                       ("share_similar_or_copy", "share 'similar' or 'copy'"), ("share_copy", "share 'copy'")):
+        rows.append(f"| {label} | {off[key]} | {on[key]} |")
+    return "\n".join(rows) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--themes", type=int, default=200)
+    ap.add_argument("--generator", choices=["auto", "music", "markov"], default="auto")
+    ap.add_argument("--max-retries", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    from tqdm import tqdm
+
+    index = CorpusIndex.load()
+    res = run_experiment(index, args.themes, args.generator, args.max_retries, args.seed,
+                         progress=lambda it: tqdm(it, mininterval=10, desc="themes"))
+    atomic_write_json(MODELS_DIR / "loop_experiment.json", res)
+    md_path = MODELS_DIR / "CALIBRATION.md"
+    head = md_path.read_text("utf-8").split(LOOP_MARKER, 1)[0] if md_path.is_file() else ""
+    atomic_write_text(md_path, head + LOOP_MARKER + "\n\n" + render(res))
+    print(render(res))
+    print(json.dumps({k: res[k] for k in ("off", "on")}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
