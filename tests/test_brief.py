@@ -299,3 +299,26 @@ def test_model_blend_keeps_negation():
     b = parse_brief("not sad at all, not scary, hopeful and warm", use_model=True)
     assert not {"grief", "melancholy", "dread", "eerie"} & set(b.tags)
     assert b.valence > 0
+
+
+def test_replace_and_swap_exclude_the_old_instrument():
+    b = pb("Replace the synth pad with a choir")
+    assert b.exclude_instruments == ["synth_pad"] and b.include_instruments == ["choir"]
+    b = pb("swap the piano for a guitar")
+    assert b.exclude_instruments == ["piano"] and b.include_instruments == ["guitar"]
+
+
+def test_actor_voice_is_not_an_instrument_and_caps_dynamics():
+    b = pb("Stay very low, under her voice, warm strings")
+    assert "voice" not in b.include_instruments
+    assert DYNAMICS.index(b.dynamics[1]) <= DYNAMICS.index("mp")
+
+
+def test_elliptic_negation_and_locked_explicit_values():
+    b = pb("The scene is sad but the music shouldn't be - playful and light.")
+    assert "playful" in b.tags and not {"melancholy", "grief"} & set(b.tags)
+    assert b.valence > 0
+    b = pb("Tempo somewhere around 90 to 95 bpm, no faster.")
+    assert b.tempo_bpm == (90, 95)
+    b = pb("Less Zimmer, more Morricone.")
+    assert b.avoid_references == ["Zimmer"] and b.references == ["Morricone"]

@@ -254,7 +254,7 @@ _NEG_CUES: tuple[tuple[str, ...], ...] = tuple(sorted((tuple(c.split()) for c in
     "steer clear of", "keep away from", "lay off", "hold off on", "leave out", "take out",
     "strip out", "cut out", "instead of", "rather than", "free of", "no more", "forget",
     "lose all", "rid of", "away from", "anything but", "spare us", "spare me", "kill off",
-    "pull out", "get out",
+    "pull out", "get out", "replace", "swap", "swap out", "exchange", "trade",
 )), key=len, reverse=True))
 _REDUCE_CUES: tuple[tuple[str, ...], ...] = tuple(sorted((tuple(c.split()) for c in (
     "not too much", "not too many", "not so much", "not much", "not a lot of", "go easy on",
@@ -273,6 +273,8 @@ _EXCEPT_CUES: tuple[tuple[str, ...], ...] = (
     ("except", "for"), ("apart", "from"), ("other", "than"), ("save", "for"), ("except",),
     ("but", "for"), ("aside", "from"),
 )
+_NEG_WORDS = {"not", "don't", "doesn't", "shouldn't", "mustn't", "isn't", "won't", "never",
+              "wouldn't", "can't", "aren't"}
 _SENT_END = {".", ";", ":", "!", "?", "(", ")", "\n", "\u2014", "\u2013"}
 _CONTRAST = {"but", "just", "only", "instead", "though", "although", "however", "yet", "so",
              "then", "while", "whereas", "except", "apart", "unless", "until", "plus"}
@@ -280,7 +282,8 @@ _AFTER_TARGET_STOP = {"use", "using", "keep", "add", "bring", "want", "give", "l
                       "need", "go", "try", "lean", "focus", "favour", "favor", "prefer", "love",
                       "with", "should", "must", "can", "could", "please", "make", "start",
                       "build", "builds", "end", "ends", "is", "are", "was", "be", "it",
-                      "we", "i", "you", "this", "that", "more", "lots", "plenty", "maybe"}
+                      "we", "i", "you", "this", "that", "more", "lots", "plenty", "maybe",
+                      "for", "by", "to", "into", "in"}
 _FILLERS = {"the", "any", "a", "an", "those", "these", "that", "some", "of", "solo", "all",
             "big", "heavy", "loud", "cheesy", "obvious", "electric", "acoustic", "sappy",
             "syrupy", "huge", "booming", "modern", "real", "fake", "sampled", "live", "too",
@@ -669,6 +672,18 @@ def _analyse(text: str) -> _Analysis:  # noqa: C901 - one pass over the rules, k
             continue
         i += 1
 
+    # elliptic negation: "the scene is sad but the music shouldn't be" negates the feeling
+    # named earlier in the sentence
+    for j in range(n - 1):
+        if state[j] == "cue" and toks[j].low in _NEG_WORDS and toks[j + 1].low == "be" and (
+                j + 2 >= n or toks[j + 2].low in _SENT_END or toks[j + 2].low in (",", "-")):
+            k = j - 1
+            while k >= 0 and toks[k].low not in _SENT_END:
+                if toks[k].low in _MOOD_WORDS and state[k] is None:
+                    state[k] = "neg"
+                    scope_cue[k] = f"{toks[j].low} be"
+                k -= 1
+
     # post-positive negation: "percussion-free", "X is out", "X not needed"
     for k0 in ment_at:
         j = k0
@@ -687,6 +702,11 @@ def _analyse(text: str) -> _Analysis:  # noqa: C901 - one pass over the rules, k
     inc_words: dict[str, str] = {}
     for k0, m in ment_at.items():
         st = state[k0]
+        # "under her voice", "his voice": the actor, not a solo voice in the score
+        if set(m.ids) <= {"voice", "choir"} and m.text.lower().startswith("voice") and (
+                {t.low for t in toks[max(0, k0 - 3) : k0]}
+                & {"her", "his", "their", "your", "my", "our", "under", "actor's", "actors'"}):
+            continue
         if st == "neg":
             tgt = a.exclude
             if not m.is_family:
@@ -723,7 +743,7 @@ def _analyse(text: str) -> _Analysis:  # noqa: C901 - one pass over the rules, k
             if name not in a.refs_avoid:
                 a.refs_avoid.append(name)
                 a.ev("avoid_references", name, f"{scope_cue[k0]} ... {name}")
-        elif _ref_context(toks, k0) and name not in a.refs:
+        elif (_ref_context(toks, k0) or state[k0] in ("more", "keep")) and name not in a.refs:
             a.refs.append(name)
             a.ev("references", name, name)
 
@@ -1009,7 +1029,12 @@ def _explicit_tempo(text: str, a: _Analysis) -> None:
             if kind == "approx" and not re.search(r"bpm|tempo|metronome|beats", m.group(0),
                                                   re.I):
                 ctx = t[max(0, m.start() - 40) : m.start()].lower()
-                if not re.search(r"tempo|bpm|pulse|metronome|pace", ctx):
+                after = t[m.end() : m.end() + 12].lower()
+                if re.match(r"\s*(%|percent|sec|s\b|min|frames?|bars?|measures?|db|hz|"
+                            r"people|times|years?|pages?|takes?|cues?)", after):
+                    continue
+                if not (re.search(r"tempo|bpm|pulse|metronome|pace", ctx)
+                        or 40 <= nums[0] <= 220):
                     continue
             taken.append((m.start(), m.end()))
             if kind == "range":
@@ -1058,6 +1083,12 @@ def _explicit_dynamics(text: str, a: _Analysis) -> None:
         a.dyn_cap = (_clip_dyn(m.group(1).lower()), a.dyn_cap[1])
         a.ev("dynamics", f">= {m.group(1)}", m.group(0))
         spans.append(m.span())
+    for m in _KEEP_LOW.finditer(text):  # "stay very low" in a brief means quiet
+        a.dyn.append(("pp", "p"))
+        a.ev("dynamics", ["pp", "p"], m.group(0))
+    for m in _UNDER_DIALOGUE.finditer(text):  # playing under speech: never above mp
+        a.dyn_cap = (a.dyn_cap[0], "mp")
+        a.ev("dynamics", "<= mp", m.group(0))
     for m in _DYN_LETTER.finditer(text):
         if any(s <= m.start() < e for s, e in spans):
             continue
@@ -1069,6 +1100,14 @@ def _explicit_dynamics(text: str, a: _Analysis) -> None:
         d = _clip_dyn(g.lower())
         a.dyn.append((d, d))
         a.ev("dynamics", [d, d], g)
+
+
+_UNDER_DIALOGUE = re.compile(r"\b(?:under|beneath|below|behind)\s+(?:the\s+|her\s+|his\s+|their\s+)?"
+                             r"(?:dialogue|dialog|voices?|lines|words|speech|conversation|v\.?o\.?)\b",
+                             re.I)
+_KEEP_LOW = re.compile(r"\b(?:keep\s+it|stay|play\s+it|sit|keep\s+(?:the\s+)?music)\s+"
+                       r"(?:very\s+|really\s+|quite\s+|nice\s+and\s+)?low\b(?!\s*(?:register|end|notes|"
+                       r"pitch|range|strings|brass))", re.I)
 
 
 def _clip_dyn(g: str) -> str:
@@ -1486,8 +1525,12 @@ def parse_brief(text: str, previous: MusicBrief | None = None, *, use_model: boo
         return b
     b = _fresh(t, a, use_model)
     if a.comparatives:
-        _apply_comparatives(b, [c for c in a.comparatives if not c[0].startswith("mood:")
-                                or True])
+        # comparatives in a fresh brief never move what the text states outright
+        # ("90 to 95 bpm, no faster" keeps 90-95)
+        locked = {"tempo": "tempo_bpm", "loud": "dynamics", "big": "dynamics",
+                  "dense": "density", "register": "register"}
+        _apply_comparatives(b, [c for c in a.comparatives
+                                if locked.get(c[0]) not in b.explicit])
     if a.delta_phrases and previous is None:
         b.warnings.append("this reads like a revision (" + a.delta_phrases[0]
                           + ") but there is no previous brief")
