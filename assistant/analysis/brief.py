@@ -585,6 +585,8 @@ def _analyse(text: str) -> _Analysis:  # noqa: C901 - one pass over the rules, k
             w = toks[j].low
             if w in _SENT_END or w == "\n":
                 break
+            if w == "-" and toks[j].start > 0 and text[toks[j].start - 1] == " ":
+                break  # a spaced dash is a clause break ("shouldn't be - playful")
             if w == "," or w == "/":
                 if found and or_list:
                     j += 1
