@@ -525,6 +525,12 @@ def _fit_exact(req: SyncRequest, n_solutions: int) -> list[SyncSolution]:
                 newC[bs] = vals + tgt[j][bs][:, None, None]
                 am, rk = idx // K, idx % K
                 back[bs] = (am * Pa + phi_idx[:, :, None]) * K + rk
+        if not np.isfinite(newC).any():
+            raise InputError(
+                f"impossible: no tempo within {req.min_bpm:g}-{req.max_bpm:g} BPM puts "
+                f"{_describe(req, a)} on a downbeat of {num}/{den} (after the earlier hits) "
+                "without a bar of another meter; allow meter changes or widen the range",
+                field="hits")
         C = newC
         T_prev = Tb
         backs.append((back, ins))
