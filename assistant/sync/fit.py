@@ -406,7 +406,7 @@ def _span_options(req: SyncRequest, prev: _Anchor | None, cur: _Anchor, u: Fract
         alt = [60 * k / (float(d) * float(u)) for k in (k_lo, k_hi) if k >= 1]
         raise InputError(
             f"impossible: no whole number of beats fits the {float(d):.3f} s between {a} and {b} "
-            f"at {req.min_bpm:g}-{req.max_bpm:g} BPM ({float(lo_x):.2f}-{float(hi_x):.2f} beats); "
+            f"at {req.min_bpm:g}-{req.max_bpm:g} BPM ({float(lo_x):.3f}-{float(hi_x):.3f} beats); "
             f"widen the range to include " + " or ".join(f"{x:.2f}" for x in alt) + " BPM",
             field="hits")
     if hi - lo + 1 > MAX_SPAN_OPTIONS:
