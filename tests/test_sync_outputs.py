@@ -105,3 +105,27 @@ def test_streamers_lead_into_important_hits(sol, tmp_path: Path) -> None:
     assert got[0]["punch_tc"] == "00:00:04:00" and got[0]["cue_id"] == "1M1"
     with pytest.raises(InputError):
         streamer_rows(sol, streamer_s=6.0)
+
+
+def test_sync_cue_writes_the_deliverables(tmp_path: Path) -> None:
+    import json
+
+    from assistant.project import Cue, Hit
+    from assistant.sync.deliver import sync_cue
+
+    cue = Cue(id="1M2", start_s=30.0, end_s=50.0, hits=[
+        Hit(time_s=34.0, label="door", landing="downbeat", important=True),
+        Hit(time_s=41.5, label="look")])
+    res = sync_cue(cue, "24", tmp_path, film_start_tc="01:00:00:00", target_bpm=118)
+    assert res["mode"] == "exact" and res["fallback"] is None
+    data = json.loads(Path(res["paths"]["json"]).read_text())
+    assert data["start_tc"] == "01:00:30:00" and data["solutions"][0]["max_error_frames"] == 0
+    mid = mido.MidiFile(res["paths"]["conductor_midi"])
+    sm = [m for m in mid.tracks[0] if m.type == "smpte_offset"][0]
+    assert (sm.hours, sm.minutes, sm.seconds, sm.frames) == (1, 0, 30, 0)
+    rows = list(csv.DictReader(Path(res["paths"]["streamers_csv"]).read_text().splitlines()))
+    assert [r["punch_tc"] for r in rows] == ["01:00:34:00"]
+    # two hits 50 ms apart cannot both be on beats: falls back to constant mode, says why
+    cue.hits.append(Hit(time_s=41.55, label="blink"))
+    res = sync_cue(cue, "24", tmp_path / "b", max_bpm=100)
+    assert res["mode"] == "constant" and "50 ms apart" in res["fallback"]
