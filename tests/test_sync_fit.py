@@ -131,7 +131,7 @@ def test_exact_mode_round_trips_through_midi(req: SyncRequest, tmp_path_factory)
         for _, bpm in sol.tempo_map.segments:
             assert Fraction(repr(req.min_bpm)) <= bpm <= Fraction(repr(req.max_bpm))
         assert sol.max_error_frames == 0
-        assert abs(sol.rank_cost - sol.cost - 1000 * sol.inserted_bars) < 1e-6
+        assert abs(sol.rank_cost - sol.cost - 1e6 * sol.inserted_bars) < 1e-6
     best = sols[0]
     write_conductor_midi(best, path, start_tc="01:00:00:00", cue_id="1M1")
     rd = Conductor(path)
@@ -288,3 +288,12 @@ def test_three_solutions_are_distinct_and_ranked() -> None:
     assert set(js["cost_breakdown"]) >= {"important_hit_error", "other_hit_error",
                                          "target_tempo", "tempo_change_count",
                                          "tempo_change_size", "unusual_meters"}
+
+
+def test_a_five_four_bar_beats_a_one_four_bar() -> None:
+    # only 5 beats fit before the downbeat at 100-110 BPM: one 5/4 bar, not 4/4 + 1/4
+    best = fit_tempo(SyncRequest(10, [SyncHit(5 * 60 / 105, landing="downbeat")], "24",
+                                 min_bpm=100, max_bpm=110, target_bpm=105))[0]
+    assert [(m.bar, m.numerator, m.denominator) for m in best.tempo_map.meters] == [
+        (1, 5, 4), (2, 4, 4)]
+    assert best.inserted_bars == 1 and best.cost_breakdown["unusual_meters"] > 0

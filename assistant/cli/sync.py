@@ -16,30 +16,13 @@ _HIT_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([dbf!]*)\s*(?::\s*(.*?))?\s*
 
 FIT_HELP = """Fit a tempo map so that the hits land on beats (Find Tempo).
 
-HITS are seconds from the cue start, comma-separated. Each may carry flags after the
-number: d = on a downbeat, b = on a beat (default), f = free (no constraint),
-! = important; and a label after a colon. Example: --hits "2.5,7.25d!:door slam,12f".
+HITS are seconds from the cue start, comma-separated. Each may carry flags after the number: d = on a downbeat, b = on a beat (default), f = free (no constraint), ! = important; and a label after a colon. Example: --hits "2.5,7.25d!:door slam,12f".
 
-Defaults: tempo range 60-160 BPM, target the middle of the range (110 BPM; a target
-outside the default range widens it), meter 4/4, mode exact, 3 solutions.
+Tempos, the range and the target are quarter notes per minute. Defaults: tempo range 60-160 BPM, target the middle of the range (110 BPM; a target outside the default range widens it), meter 4/4, mode exact, 3 solutions.
 
-Output (--json): one object {"solutions": [...]}, best first. Each solution has
-tempo_map [{"beat", "bpm", "frame_click"}] with beats in quarter notes from 0 at the cue
-start and bpm in quarter notes per minute; meters [{"bar", "numerator", "denominator"}]
-with bars 1-based from the cue start (bar 1 starts at the cue start); hits [{"time_s",
-"bar", "beat", "error_frames", "offset_frames", "status", ...}] where bar is 1-based,
-beat is 1-based within the bar counted in the meter's beat unit (the denominator note:
-eighths in 6/8) and names the beat the hit is measured against; error_frames is the
-absolute number of frames between the hit and that beat (offset_frames is signed:
-positive when the beat comes after the hit); max_error_frames; cost and cost_breakdown;
-cue_end (where the cue end falls). Exact mode: every non-free hit lands on a beat with
-zero error, tempos change only at hits; constant mode: one tempo at 0.01 BPM
-resolution, plus a pickup first bar when that helps downbeat hits.
+Output (--json): one object {"solutions": [...]}, best first. Each solution has tempo_map [{"beat", "bpm", "frame_click"}] with beats in quarter notes from 0 at the cue start and bpm in quarter notes per minute; meters [{"bar", "numerator", "denominator"}] with bars 1-based from the cue start (bar 1 starts at the cue start); hits [{"time_s", "bar", "beat", "error_frames", "offset_frames", "status", ...}] where bar is 1-based, beat is 1-based within the bar counted in the meter's beat unit (the denominator note: eighths in 6/8) and names the beat the hit is measured against; error_frames is the absolute number of frames between the hit and that beat (offset_frames is signed: positive when the beat comes after the hit); max_error_frames; cost and cost_breakdown; cue_end (where the cue end falls). Exact mode: every non-free hit lands on a beat with zero error, tempos change only at hits; constant mode: one tempo at 0.01 BPM resolution, plus a pickup first bar when that helps downbeat hits.
 
---midi writes the best solution's conductor track (type 1, 960 PPQ, cue start at tick
-0, SMPTE offset from --start-tc, markers "HIT <label>"). --click-midi / --click-wav
-write a click track (accented downbeats); --count-in N adds N warning bars (to the WAV,
-and to a separate <stem>.warning.mid). --streamers writes a streamer/punch CSV.
+--midi writes the best solution's conductor track (type 1, 960 PPQ, cue start at tick 0, SMPTE offset from --start-tc, markers "HIT <label>"). --click-midi / --click-wav write a click track (accented downbeats); --count-in N adds N warning bars (to the WAV, and to a separate <stem>.warning.mid). --streamers writes a streamer/punch CSV.
 """
 
 

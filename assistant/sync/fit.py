@@ -104,7 +104,7 @@ class CostWeights:
     important_error: float = 10.0  # per frame off, on important hits (times hit weight)
     other_error: float = 3.0  # per frame off, on other hits (times hit weight)
     miss: float = 10.0  # extra per frame beyond a hit's tolerance
-    meter_insertion_rank: float = 1000.0  # ranking-only penalty per inserted bar (exact mode)
+    meter_insertion_rank: float = 1e6  # ranking-only penalty per inserted bar (exact mode)
 
 
 _COMMON = {(2, 4), (3, 4), (4, 4), (2, 2), (3, 2), (3, 8), (6, 8), (9, 8), (12, 8)}
@@ -401,7 +401,9 @@ def _span_options(req: SyncRequest, prev: _Anchor | None, cur: _Anchor, u: Fract
                 f"impossible: {a} and {b} are only {float(d) * 1000:.0f} ms apart; even at the "
                 f"maximum {req.max_bpm:g} BPM that is {float(hi_x):.2f} of a {unit}, but two "
                 f"hits on beats need at least one whole {unit} between them. Raise --max-bpm "
-                f"to at least {need:g}, or make one of them free", field="hits")
+                f"to at least {need:g}, or make "
+                + ("the hit free, or start the cue earlier" if prev is None
+                   else "one of them free"), field="hits")
         k_lo, k_hi = math.floor(lo_x), math.ceil(hi_x)
         alt = [60 * k / (float(d) * float(u)) for k in (k_lo, k_hi) if k >= 1]
         raise InputError(
