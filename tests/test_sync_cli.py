@@ -97,3 +97,12 @@ def test_frame_click_both_ways(capsys) -> None:
     assert run(["frame-click", "117.55", "--fps", "24", "--json"]) == 0
     assert _json(capsys)["frame_click"] == "12-2"
     assert run(["frame-click", "12-9", "--fps", "24"]) == 2
+
+
+def test_hit_syntax() -> None:
+    from assistant.cli.sync import parse_hits
+
+    hits = parse_hits(" 1.5, 2d!:door slam ,3f,4b,", default_landing="downbeat")
+    assert [(h.time_s, h.landing, h.important, h.label) for h in hits] == [
+        (1.5, "downbeat", False, ""), (2.0, "downbeat", True, "door slam"),
+        (3.0, "free", False, ""), (4.0, "beat", False, "")]

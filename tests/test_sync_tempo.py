@@ -101,3 +101,13 @@ def test_frame_clicks_round_trip(rate: str) -> None:
 def test_bad_frame_clicks(bad: str) -> None:
     with pytest.raises(InputError):
         frame_click_to_bpm(bad, FrameRate.parse("24"))
+
+
+def test_doctests() -> None:
+    import doctest
+
+    import assistant.sync.frameclick as fc
+    import assistant.sync.tempo as tp
+
+    for mod in (tp, fc):
+        assert doctest.testmod(mod).failed == 0

@@ -31,19 +31,20 @@ def register(app: typer.Typer) -> None:
     app.command("frame-click")(frame_click_cmd)
 
 
-def parse_hits(text: str) -> list[Any]:
-    """Parse the --hits syntax into SyncHits (see FIT_HELP)."""
+def parse_hits(text: str, default_landing: str = "beat") -> list[Any]:
+    """Parse the --hits syntax into SyncHits (see FIT_HELP); empty items are skipped."""
     from assistant.sync.fit import SyncHit
 
     hits = []
-    items = [x for x in text.split(",")] if text.strip() else []
+    items = [x for x in text.split(",") if x.strip()]
     for i, item in enumerate(items, 1):
         m = _HIT_RE.match(item)
         if not m:
             raise InputError(f"cannot read hit {i} {item.strip()!r}; expected seconds such as "
                              "12.5, optionally with flags d/b/f/! and ':label'", field="hits")
         flags = m.group(2).lower()
-        landing = "downbeat" if "d" in flags else "free" if "f" in flags else "beat"
+        landing = ("downbeat" if "d" in flags else "free" if "f" in flags
+                   else "beat" if "b" in flags else default_landing)
         if sum(c in flags for c in "dbf") > 1:
             raise InputError(f"hit {i} {item.strip()!r} has more than one of d, b, f",
                              field="hits")
@@ -98,13 +99,7 @@ def fit_tempo_cmd(
     dur = _opt_number(duration, "duration")
     if dur is None:
         raise InputError("the cue duration is empty", field="duration")
-    hit_list = parse_hits(hits)
-    if downbeats:
-        flagged = {i for i, item in enumerate(hits.split(",")) if _HIT_RE.match(item)
-                   and set(_HIT_RE.match(item).group(2).lower()) & set("bf")}
-        for i, h in enumerate(hit_list):
-            if i not in flagged:
-                h.landing = "downbeat"
+    hit_list = parse_hits(hits, "downbeat" if downbeats else "beat")
     if not 1 <= solutions <= 10:
         raise InputError(f"--solutions {solutions} must be 1-10", field="solutions")
     if start_tc is not None:
