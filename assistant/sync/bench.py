@@ -72,21 +72,31 @@ def run_bench() -> list[dict[str, Any]]:
             times.append(time.perf_counter() - t0)
         best = sols[0]
         rows.append({"name": f"sync.fit_tempo.{mode}.5min_50hits.seconds",
-                     "value": round(min(times), 4), "unit": "s", "target": "< 1"})
+                     "value": round(min(times), 4), "unit": "s", "target": "< 1",
+                     "ok": min(times) < 1.0})
         rows.append({"name": f"sync.fit_tempo.{mode}.max_error_frames",
                      "value": round(best.max_error_frames, 3), "unit": "frames",
-                     "target": "0" if mode == "exact" else "report"})
+                     "target": "0" if mode == "exact" else "report",
+                     **({"ok": best.max_error_frames == 0} if mode == "exact" else {})})
         if mode == "exact":
             rows.append({"name": "sync.fit_tempo.exact.tempo_changes",
                          "value": best.tempo_changes, "unit": "changes", "target": "report"})
+            worst = _midi_worst_error_ms(best)
             rows.append({"name": "sync.midi.exact.max_marker_error_ms",
-                         "value": round(_midi_worst_error_ms(best), 4), "unit": "ms",
-                         "target": "< 1"})
+                         "value": round(worst, 4), "unit": "ms", "target": "< 1",
+                         "ok": worst < 1.0})
         else:
-            c = best.counts
-            rows.append({"name": "sync.fit_tempo.constant.hit_near_miss",
-                         "value": f"{c['hit']}/{c['near']}/{c['miss']}", "unit": "hits",
-                         "target": "report"})
+            for k, v in best.counts.items():
+                if k != "free":
+                    rows.append({"name": f"sync.fit_tempo.constant.{k}_count", "value": v,
+                                 "unit": "hits", "target": "report"})
+    # worked case: a grid at 97.5 BPM is recovered with zero frames off
+    grid = [k * 60 / 97.5 for k in (3, 5, 8, 13, 21, 34, 40, 47)]
+    g = fit_tempo(SyncRequest(40, grid, "25", mode="constant", min_bpm=80, max_bpm=120,
+                              target_bpm=100))[0]
+    rows.append({"name": "sync.constant.grid_97_5.found_bpm",
+                 "value": float(g.tempo_map.segments[0][1]), "unit": "BPM", "target": "97.5",
+                 "ok": g.tempo_map.segments[0][1] == Fraction(975, 10)})
     return rows
 
 
