@@ -1,0 +1,207 @@
+"""Rules for cue descriptions: what sentence embeddings cannot see.
+
+Embeddings blur negation ("no drums" sits close to "drums"), treat cue ids and timecodes
+as content, and only weakly notice the conventional words of a spotting session
+("source", "jukebox", "main title", "sting"). This module
+
+1. cleans a description for embedding: strips cue ids (``1M3``, ``2M10s``, ``4M2A``) and
+   timecodes, and removes negated spans that name a function or mood ("not scary",
+   "don't make it heroic", "no sting here");
+2. returns logit adjustments per function, with the phrase that fired each rule as evidence:
+   diegetic music -> ``source``, titles and credits -> ``bookend``, explicit
+   sting / stinger / stab / "hit it" -> ``sting``, montage / passage of time -> ``transition``;
+   a negated function word pushes that function down instead;
+3. lists the mood tags a negation rules out ("not scary" drops ``dread`` and ``eerie``).
+
+Rules never fire inside a negated span: "no source music" lowers ``source``.
+
+>>> p = prepare("1M2s — jukebox in the diner, not scary at all")
+>>> p.cue_id, p.embed_text
+('1M2s', 'jukebox in the diner')
+>>> round(p.deltas["source"], 1) > 0, "dread" in p.drop_tags
+(True, True)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.analysis.moods import SYNONYMS
+from assistant.project import CUE_FUNCTIONS
+
+CUE_ID_RE = re.compile(r"\b(\d{1,2})\s?M\s?(\d{1,3})([A-Za-z]{0,2})\b")
+TIMECODE_RE = re.compile(r"\b\d{1,2}:\d{2}:\d{2}[:;.]\d{2}\b|\b\d{1,2}:\d{2}(?::\d{2})?\b")
+LEAD_PUNCT_RE = re.compile(r"^[\s\-–—:;,.|/]+|[\s\-–—:;,|/]+$")
+
+#: words that open a negated scope
+NEG_RE = re.compile(
+    r"\b(?:no|not|never|without|nothing|avoid(?:ing)?|lose|drop|skip|minus|instead\s+of|rather\s+than|"
+    r"(?:do|does|did|is|are|was|were|should|could|would|must|ca|wo)n['’]?t|cannot|"
+    r"(?:do|does|should|must)\s+not|is\s+not|isn['’]?t)\b",
+    re.IGNORECASE,
+)
+#: a negated scope ends at a clause boundary or a contrast word
+SCOPE_END_RE = re.compile(
+    r"[.;:!?,—–()\"]|\s-\s|\b(?:but|just|instead|rather|only|more|yet|so|and\s+then|then)\b",
+    re.IGNORECASE,
+)
+
+#: function-words: seeing one inside a negated span pushes that function down
+NEGATABLE: dict[str, tuple[str, ...]] = {
+    "build_tension": (
+        "scary", "scare", "frightening", "horror", "creepy", "spooky", "menacing", "suspense",
+        "suspenseful", "tense", "tension", "dread", "ominous", "thriller",
+    ),
+    "sting": ("sting", "stinger", "stab", "jump scare", "hit", "shock"),
+    "comedy": ("funny", "comedy", "comic", "comedic", "silly", "slapstick", "jokey", "goofy", "cartoon", "mickey"),
+    "romance": ("romantic", "romance", "love theme", "sappy", "syrupy", "schmaltzy", "lovey"),
+    "action": ("action", "chase", "fight", "battle", "driving", "propulsive", "kinetic"),
+    "triumph": ("triumphant", "triumph", "victorious", "victory", "heroic", "celebration", "celebratory", "fanfare"),
+    "transition": ("montage",),
+    "source": ("source", "diegetic", "radio", "jukebox", "band"),
+    "bookend": ("title", "titles", "credits"),
+    "theme_statement": ("theme", "anthem", "leitmotif", "motif"),
+    "inner_state": ("sad", "sentimental", "weepy", "maudlin", "tears"),
+}
+
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A pattern that adds ``weight`` to a function's logit (before the softmax)."""
+
+    function: str
+    pattern: re.Pattern[str]
+    weight: float
+
+
+def _r(function: str, weight: float, pattern: str) -> Rule:
+    assert function in CUE_FUNCTIONS, function
+    return Rule(function, re.compile(pattern, re.IGNORECASE), weight)
+
+
+RULES: tuple[Rule, ...] = (
+    # diegetic music -> source
+    _r("source", 3.0, r"\b(?:jukebox|juke\s?box|gramophone|phonograph|record\s+player|turntable|"
+       r"car\s+(?:radio|stereo)|radio|stereo|boom\s?box|karaoke|busker|buskers|diegetic|"
+       r"source\s+(?:music|cue|song)|on-?screen\s+(?:band|music|performance)|DJ|deejay|"
+       r"mariachis?|organist|cassette|headphones|earbuds|ice-?cream\s+(?:van|truck))\b"),
+    _r("source", 2.5, r"\bsource\b"),
+    _r("source", 1.5, r"\b(?:band|quartet|orchestra|choir|pianist|fiddler|piano\s+player|singer)\s+"
+       r"(?:plays?|playing|on\s+stage|in\s+the\s+(?:corner|bar|room|scene|restaurant|lobby)|at\s+the|kicks|launches|sings?)\b"),
+    _r("source", 1.5, r"\b(?:puts?|drops?)\s+(?:a|the)\s+(?:record|needle|dime|coin|tape|cd)\b|\bspeakers\b|\bsings?\s+along\b"),
+    # titles and credits -> bookend
+    _r("bookend", 3.5, r"\b(?:main|end|opening|closing|final)[\s-]+(?:title|titles|credits?|crawl)\b|"
+       r"\bcredits?\s+(?:roll|rolls|crawl|sequence)\b|\broll(?:ing)?\s+(?:the\s+)?credits\b|"
+       r"\btitle\s+(?:sequence|card|music|cue)\b|\bend\s+crawl\b"),
+    _r("bookend", 2.5, r"(?<![A-Za-z])(?:MT|ET)(?![A-Za-z])"),
+    _r("bookend", 1.5, r"\bcredits\b|\btitles\b"),
+    # explicit stings and hits -> sting
+    _r("sting", 3.0, r"\b(?:sting|stinger|stingers|stings|jump[\s-]?scare|scare\s+chord|shock\s+chord|stab)\b"),
+    _r("sting", 1.5, r"\bhit\s+(?:it|that|this|the\s+(?:cut|reveal|moment|door|slam|impact|button|scare))\b|"
+       r"\b(?:a|one|hard|sharp|big|single|cartoon)\s+(?:hit|accent)\b|\bbutton\s+on\s+it\b"),
+    # montage and passage of time -> transition
+    _r("transition", 2.0, r"\bmontage\b|\bseries\s+of\s+shots\b|\btime[\s-]lapse\b|\bpassage\s+of\s+time\b|"
+       r"\btime\s+passes\b|\b(?:weeks|months|years|seasons)\s+(?:go\s+by|pass)\b"),
+    _r("transition", 1.0, r"\b(?:dissolve\s+to|match\s+cut|smash\s+cut\s+to|segue|bridge\s+(?:into|from|to|us|the))\b"),
+)
+
+
+@dataclass
+class Prepared:
+    """A description made ready for the embedding head."""
+
+    text: str  # the original text
+    embed_text: str  # cue ids, timecodes and negated function words removed
+    cue_id: str | None = None
+    deltas: dict[str, float] = field(default_factory=dict)  # function -> logit adjustment
+    evidence: dict[str, list[str]] = field(default_factory=dict)  # function -> phrases that fired
+    drop_tags: set[str] = field(default_factory=set)  # mood tags ruled out by negation
+    negated: list[str] = field(default_factory=list)  # the negated spans found
+
+    def delta_vector(self) -> list[float]:
+        return [self.deltas.get(f, 0.0) for f in CUE_FUNCTIONS]
+
+
+def negated_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans (negation word through the end of its scope, at most 6 words)."""
+    spans: list[tuple[int, int]] = []
+    for m in NEG_RE.finditer(text):
+        start = m.start()
+        rest = text[m.end() :]
+        end_m = SCOPE_END_RE.search(rest)
+        scope_end = m.end() + (end_m.start() if end_m else len(rest))
+        words = list(re.finditer(r"\S+", text[m.end() : scope_end]))
+        if len(words) > 6:
+            scope_end = m.end() + words[5].end()
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], scope_end))
+        else:
+            spans.append((start, scope_end))
+    return spans
+
+
+def _contains_word(span: str, word: str) -> bool:
+    return re.search(rf"\b{re.escape(word)}\b", span, re.IGNORECASE) is not None
+
+
+def prepare(text: str) -> Prepared:
+    """Clean ``text`` for embedding and compute the rule adjustments (see module docstring)."""
+    p = Prepared(text=text, embed_text=text)
+    cue = CUE_ID_RE.search(text)
+    work = text
+    if cue:
+        p.cue_id = cue.group(0).replace(" ", "")
+        if cue.group(3).lower().startswith("s"):
+            p.deltas["source"] = p.deltas.get("source", 0.0) + 2.5
+            p.evidence.setdefault("source", []).append(p.cue_id)
+    work = CUE_ID_RE.sub(" ", work)
+    work = TIMECODE_RE.sub(" ", work)
+
+    spans = negated_spans(work)
+    neg_mask = [False] * len(work)
+    remove: list[tuple[int, int]] = []
+    for a, b in spans:
+        span = work[a:b]
+        p.negated.append(span.strip())
+        hit_any = False
+        for fn, words in NEGATABLE.items():
+            if any(_contains_word(span, w) for w in words):
+                p.deltas[fn] = p.deltas.get(fn, 0.0) - 2.5
+                p.evidence.setdefault(fn, []).append(span.strip())
+                hit_any = True
+        for w, tags in SYNONYMS.items():
+            if _contains_word(span, w):
+                p.drop_tags.update(tags)
+                hit_any = True
+        for i in range(a, b):
+            neg_mask[i] = True
+        if hit_any:
+            remove.append((a, b))
+
+    for rule in RULES:
+        for m in rule.pattern.finditer(work):
+            if any(neg_mask[m.start() : m.end()]):
+                continue
+            if re.search(r"\blike\s+(?:an?\s+|the\s+)?$", work[max(0, m.start() - 12) : m.start()], re.I):
+                continue  # "like a jukebox" describes a sound, not a source
+            p.deltas[rule.function] = p.deltas.get(rule.function, 0.0) + rule.weight
+            phrase = m.group(0).strip()
+            ev = p.evidence.setdefault(rule.function, [])
+            if phrase not in ev:
+                ev.append(phrase)
+            break  # each rule counts once per text
+    for fn in list(p.deltas):  # several rules of one function do not pile up without bound
+        p.deltas[fn] = max(-4.0, min(4.5, p.deltas[fn]))
+
+    kept = work
+    for a, b in reversed(remove):
+        kept = kept[:a] + " " + kept[b:]
+    kept = re.sub(r"\s+", " ", kept)
+    kept = re.sub(r"\s+([,.;:!?])", r"\1", kept)
+    kept = LEAD_PUNCT_RE.sub("", kept).strip()
+    if len(re.findall(r"[A-Za-z]", kept)) < 2:  # the rules ate everything: embed the cleaned text
+        kept = LEAD_PUNCT_RE.sub("", re.sub(r"\s+", " ", work)).strip() or text
+    p.embed_text = kept
+    return p
