@@ -170,6 +170,9 @@ def test_constant_mode_frames_off_match_the_file(bpm_h: int, beats: list[int], f
                       target_bpm=bpm)
     sols = fit_tempo(req)
     best = sols[0]
+    for sol in sols:  # the vectorised search and the exact evaluation agree
+        assert abs(sol.rank_cost - sol.cost) < 1e-6 * max(1.0, sol.cost)
+    assert [s.cost for s in sols] == sorted(s.cost for s in sols)
     path = tmp_path_factory.mktemp("mid") / "c.mid"
     write_conductor_midi(best, path)
     rd = Conductor(path)

@@ -598,36 +598,44 @@ def _fit_constant(req: SyncRequest, n_solutions: int) -> list[SyncSolution]:
     w = req.weights
     fps = float(req.fps.fps)
     lo_h, hi_h = math.ceil(req.min_bpm * 100 - 1e-9), math.floor(req.max_bpm * 100 + 1e-9)
-    grid_h = np.arange(lo_h, hi_h + 1) if hi_h >= lo_h else np.array([round(req.min_bpm * 100)])
-    T = grid_h / 100.0
+    if hi_h >= lo_h:
+        grid_h = np.arange(lo_h, hi_h + 1)
+        narrow_bpm = None
+        T = grid_h / 100.0
+    else:  # the range is narrower than the 0.01 BPM grid: use its lower end exactly
+        grid_h = np.array([round(req.min_bpm * 100)])
+        narrow_bpm = frac(req.min_bpm)
+        T = np.array([req.min_bpm])
     hits = [h for h in req.hits if h.landing != "free"]
     t = np.array([h.time_s for h in hits], dtype=float)
     wt = np.array([h.weight for h in hits], dtype=float)
     imp = np.array([h.important for h in hits], dtype=bool)
     tol = np.array([h.tolerance_frames for h in hits], dtype=float)
     db = np.array([h.landing == "downbeat" for h in hits], dtype=bool)
-    ups = T / 60.0 * den / 4.0  # meter beats per second, (nT,)
-    pos = t[None, :] * ups[:, None]  # (nT, nH) position in meter beats
-    e_beat = np.abs(pos - np.rint(pos))
     pickups = list(range(L)) if (req.allow_meter_changes and db.any()) else [0]
-    base = w.target * 100 * np.abs(np.log(T / req.target_bpm))
     hw = wt * np.where(imp, w.important_error, w.other_error)
-    rows = []
-    for p in pickups:
-        if db.any():
-            q = (pos - p) / L
-            e_db = np.abs(q - np.rint(q)) * L
-            if p:
-                e_db = np.where(pos < p, np.minimum(pos, p - pos), e_db)
-            err_u = np.where(db[None, :], e_db, e_beat)
-        else:
-            err_u = e_beat
-        frames = err_u / ups[:, None] * fps
-        cost = (frames * hw[None, :]).sum(axis=1) + (
-            wt[None, :] * w.miss * np.maximum(0.0, frames - tol[None, :])).sum(axis=1)
-        pick = w.meter * meter_unusualness(p, den) if p else 0.0
-        rows.append(cost + base + pick)
-    total = np.stack(rows)  # (nP, nT)
+    total = np.empty((len(pickups), len(T)))
+    block = max(1, _CHUNK // 8 // max(1, len(hits)))
+    for s0 in range(0, len(T), block):
+        Tb = T[s0:s0 + block]
+        ups = Tb / 60.0 * den / 4.0  # meter beats per second, (nB,)
+        pos = t[None, :] * ups[:, None]  # (nB, nH) position in meter beats
+        e_beat = np.abs(pos - np.rint(pos))
+        base = w.target * 100 * np.abs(np.log(Tb / req.target_bpm))
+        for pi, p in enumerate(pickups):
+            if db.any():
+                q = (pos - p) / L
+                e_db = np.abs(q - np.rint(q)) * L
+                if p:  # before bar 2 the downbeats are the cue start and the pickup's end
+                    e_db = np.where(pos < p, np.minimum(pos, p - pos), e_db)
+                err_u = np.where(db[None, :], e_db, e_beat)
+            else:
+                err_u = e_beat
+            frames = err_u / ups[:, None] * fps  # (nB, nH)
+            cost = (frames * hw[None, :]).sum(axis=1) + (
+                wt[None, :] * w.miss * np.maximum(0.0, frames - tol[None, :])).sum(axis=1)
+            pick = w.meter * meter_unusualness(p, den) if p else 0.0
+            total[pi, s0:s0 + block] = cost + base + pick
     order = np.argsort(total, axis=None, kind="stable")
     chosen: list[tuple[int, int]] = []
     for flat_i in order[: max(2000, 50 * n_solutions)]:
@@ -641,7 +649,8 @@ def _fit_constant(req: SyncRequest, n_solutions: int) -> list[SyncSolution]:
         p = pickups[pi]
         meters = [MeterChange(1, num, den)] if p == 0 else [MeterChange(1, p, den),
                                                             MeterChange(2, num, den)]
-        tm = TempoMap([(Fraction(0), Fraction(int(grid_h[ti]), 100))], meters)
+        bpm = narrow_bpm if narrow_bpm is not None else Fraction(int(grid_h[ti]), 100)
+        tm = TempoMap([(Fraction(0), bpm)], meters)
         solutions.append(evaluate(tm, req, "constant", rank_cost=float(total[pi, ti])))
     return solutions
 
