@@ -4,6 +4,8 @@ The tempo map (:mod:`assistant.sync.tempo`) is the single bridge between film se
 musical beats; :func:`fit_tempo` finds one from a cue's hits.
 """
 
+from assistant.sync.click import write_click_midi, write_click_wav
+from assistant.sync.deliver import sync_cue
 from assistant.sync.fit import (
     CostWeights,
     HitResult,
@@ -15,10 +17,13 @@ from assistant.sync.fit import (
     request_from_cue,
 )
 from assistant.sync.frameclick import bpm_to_frame_click, frame_click_to_bpm
+from assistant.sync.midi import write_conductor_midi
+from assistant.sync.streamers import streamer_rows, write_streamers_csv
 from assistant.sync.tempo import MeterChange, TempoMap, parse_meter
 
 __all__ = [
     "CostWeights", "HitResult", "MeterChange", "SyncHit", "SyncRequest", "SyncSolution",
     "TempoMap", "bpm_to_frame_click", "evaluate", "fit_tempo", "frame_click_to_bpm",
-    "parse_meter", "request_from_cue",
+    "parse_meter", "request_from_cue", "streamer_rows", "sync_cue", "write_click_midi",
+    "write_click_wav", "write_conductor_midi", "write_streamers_csv",
 ]
