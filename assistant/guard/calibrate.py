@@ -249,12 +249,24 @@ def fit_model(samples: list[Sample], features: list[str], match_cap: float) -> d
     """Logistic regression of label on the views (balanced classes, mild L2)."""
     from sklearn.linear_model import LogisticRegression
 
-    X = np.array([[min(s.views[f], match_cap) if f == "match" else s.views[f] for f in features]
+    X = np.array([[min(s.views[f], match_cap) if f in ("match", "strict") else s.views[f]
+                   for f in features]
                   for s in samples])
     y = np.array([s.label for s in samples])
-    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
-    clf.fit(X, y)
-    return {"features": list(features), "weights": [round(float(w), 5) for w in clf.coef_[0]],
+    # every view should only ever add evidence of copying: a feature whose weight comes out
+    # negative (collinearity with the others) is dropped and the rest refitted
+    active = list(range(len(features)))
+    while True:
+        clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+        clf.fit(X[:, active], y)
+        coef = clf.coef_[0]
+        if (coef >= 0).all() or len(active) == 1:
+            break
+        active.pop(int(np.argmin(coef)))
+    weights = [0.0] * len(features)
+    for k, f in enumerate(active):
+        weights[f] = round(float(coef[k]), 5)
+    return {"features": list(features), "weights": weights,
             "bias": round(float(clf.intercept_[0]), 5), "match_cap": match_cap,
             "coverage_floor_notes": DEFAULT_MODEL["coverage_floor_notes"]}
 

@@ -178,25 +178,61 @@ def extract_file(path: Path) -> list[tuple[dict[str, Any], Melody]]:
     return out
 
 
-def extract_collection(collection: str, shard_dir: Path, max_seconds: float | None = None) -> Path:
-    """Extract one collection into ``shard_dir/<collection>.npz/.json`` (skipped if present)."""
+def melodies_from_music_cache(jsonl: Path) -> list[tuple[dict[str, Any], Melody]]:
+    """Read the music model's corpus cache (``assistant.music.corpus`` piece records, one
+    JSON object a line with ``parts[*].notes = [[pitch, start_q, dur_q], ...]``)."""
+    out = []
+    for line in jsonl.read_text("utf-8").splitlines():
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        for part in rec.get("parts", []):
+            notes = [tuple(n) for n in part.get("notes", [])]
+            if len(notes) >= MIN_NOTES:
+                m = line_from_notes(notes, name=rec["id"])
+                if len(m) >= MIN_NOTES:
+                    out.append(({"id": rec["id"], "title": str(rec.get("title", ""))[:80]}, m))
+                break
+    return out
+
+
+def extract_collection(collection: str, shard_dir: Path, music_cache: Path | None = None,
+                       chunk: int = 100, reverse: bool = False,
+                       max_seconds: float | None = None) -> list[Path]:
+    """Extract one collection into shards ``shard_dir/<collection>.<k>.npz/.json`` of
+    ``chunk`` files each (existing shards are kept: the build resumes). A file already in
+    the music model's cache (``music_cache/<collection>/<file>.jsonl``) is read from there
+    instead of being parsed again."""
     from tqdm import tqdm
 
-    npz, js = shard_dir / f"{collection}.npz", shard_dir / f"{collection}.json"
-    if npz.exists() and js.exists():
-        return npz
-    t0 = time.time()
-    items: list[tuple[dict[str, Any], Melody]] = []
     files = collection_files(collection)
-    for f in tqdm(files, desc=collection, mininterval=10):
-        items.extend(extract_file(f))
+    chunks = [files[i:i + chunk] for i in range(0, len(files), chunk)]
+    order = list(range(len(chunks)))[::-1] if reverse else list(range(len(chunks)))
+    t0 = time.time()
+    written = []
+    for k in order:
+        npz, js = shard_dir / f"{collection}.{k:03d}.npz", shard_dir / f"{collection}.{k:03d}.json"
+        if npz.exists() and js.exists():
+            written.append(npz)
+            continue
+        items: list[tuple[dict[str, Any], Melody]] = []
+        for f in tqdm(chunks[k], desc=f"{collection}.{k}", mininterval=30):
+            cached = None
+            if music_cache is not None:
+                cached = music_cache / collection / (f.relative_to(corpus_root() / collection).as_posix() + ".jsonl")
+            if cached is not None and cached.is_file():
+                items.extend(melodies_from_music_cache(cached))
+            else:
+                items.extend(extract_file(f))
+        c = CorpusMelodies.from_melodies((m for _, m in items), [i for i, _ in items])
+        c.save(npz, js)
+        written.append(npz)
+        log.info("%s.%d: %d pieces, %d notes (%.0f s)", collection, k, len(c), c.n_notes,
+                 time.time() - t0)
         if max_seconds is not None and time.time() - t0 > max_seconds:
-            log.warning("%s: time cap reached after %d pieces", collection, len(items))
+            log.warning("%s: time cap reached", collection)
             break
-    c = CorpusMelodies.from_melodies((m for _, m in items), [i for i, _ in items])
-    c.save(npz, js)
-    log.info("%s: %d pieces, %d notes in %.0f s", collection, len(c), c.n_notes, time.time() - t0)
-    return npz
+    return written
 
 
 def merge_shards(shard_dir: Path, collections: Iterable[str] = COLLECTIONS,
@@ -205,16 +241,20 @@ def merge_shards(shard_dir: Path, collections: Iterable[str] = COLLECTIONS,
     """Concatenate the shards (in collection order) into the shipped corpus file."""
     mels: list[Melody] = []
     pieces: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for col in collections:
-        npz, js = shard_dir / f"{col}.npz", shard_dir / f"{col}.json"
-        if not (npz.exists() and js.exists()):
-            continue
-        c = CorpusMelodies.load(npz, js)
-        for p in range(len(c)):
-            if exclude_ids and c.pieces[p]["id"] in exclude_ids:
+        for npz in sorted(shard_dir.glob(f"{col}.*.npz")) + sorted(shard_dir.glob(f"{col}.npz")):
+            js = npz.with_suffix(".json")
+            if not js.exists() or npz.name.endswith(".tmp.npz"):
                 continue
-            mels.append(c.melody(p))
-            pieces.append(c.pieces[p])
+            c = CorpusMelodies.load(npz, js)
+            for p in range(len(c)):
+                pid = c.pieces[p]["id"]
+                if pid in seen or (exclude_ids and pid in exclude_ids):
+                    continue
+                seen.add(pid)
+                mels.append(c.melody(p))
+                pieces.append(c.pieces[p])
     out = CorpusMelodies.from_melodies(mels, pieces)
     out.save(out_npz, out_json)
     return out

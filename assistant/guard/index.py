@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.guard.corpus import CORPUS_JSON, CORPUS_NPZ, CorpusMelodies
+from assistant.guard.corpus import CORPUS_JSON, CORPUS_NPZ, TICKS_PER_BEAT, CorpusMelodies
 from assistant.guard.melody import Melody
 from assistant.guard.similarity import (
     AlignParams,
@@ -123,9 +123,10 @@ class CorpusIndex:
         cpos = self.positions[first + np.arange(total)].astype(np.int64)
         return qpos, cpos
 
-    def candidates(self, m: Melody, max_candidates: int = MAX_CANDIDATES) -> list[tuple[int, int, int, int, int]]:
-        """Densest diagonals: (piece, query start, query end, corpus start, corpus end, hits)
-        as note ranges (corpus ranges local to the piece), best first, one per piece."""
+    def candidates(self, m: Melody, max_candidates: int = MAX_CANDIDATES) -> list[tuple]:
+        """Densest diagonals: (piece, query start, query end, corpus start, corpus end, hits,
+        transposition, log2 tempo ratio) with note ranges (corpus ranges local to the piece),
+        best first, one per piece."""
         qpos, cpos = self.seeds(m)
         if len(qpos) == 0:
             return []
@@ -134,18 +135,26 @@ class CorpusIndex:
         ub, inv, counts = np.unique(band, return_inverse=True, return_counts=True)
         # merge neighbouring bands' counts so that a diagonal on a band edge is not split
         order = np.argsort(-counts, kind="stable")
-        out: list[tuple[int, int, int, int, int]] = []
+        out: list[tuple] = []
         seen_pieces: set[int] = set()
+        hit_piece = self.piece_of_note[cpos]
         for b in order[: max_candidates * 8]:
-            sel = inv == b
-            piece = int(self.piece_of_note[cpos[sel][0]])
+            piece = int(hit_piece[np.argmax(inv == b)])
             if piece in seen_pieces:
                 continue
             seen_pieces.add(piece)
+            # neighbouring bands of the same piece: an ornamented copy drifts across bands
+            sel = (hit_piece == piece) & (np.abs(band - ub[b]) <= 3)
             off = int(self.corpus.offsets[piece])
             q0, q1 = int(qpos[sel].min()), int(qpos[sel].max()) + NGRAM
             c0, c1 = int(cpos[sel].min()) - off, int(cpos[sel].max()) + NGRAM - off
-            out.append((piece, q0, q1, c0, c1, int(counts[b])))
+            shifts = self.corpus.pitches[cpos[sel]].astype(np.int64) - m.pitches[qpos[sel]]
+            vals, cnt = np.unique(shifts, return_counts=True)
+            t = int(vals[np.argmax(cnt)])
+            lq = np.log2(m.iois_beats[qpos[sel]])
+            lc = np.log2(self.corpus.ioi_ticks[cpos[sel]].astype(np.float64) / TICKS_PER_BEAT)
+            logr = float(np.median((lc - lq)[shifts == t]))
+            out.append((piece, q0, q1, c0, c1, int(counts[b]), t, logr))
             if len(out) >= max_candidates:
                 break
         return out
@@ -156,13 +165,13 @@ class CorpusIndex:
         the query and in the corpus piece), by similarity score."""
         model = load_model()
         results: list[CorpusMatch] = []
-        for piece, q0, q1, c0, c1, hits in self.candidates(m, max_candidates):
+        for piece, q0, q1, c0, c1, hits, t, logr in self.candidates(m, max_candidates):
             ref = self.corpus.melody(piece)
             pad = WINDOW_PAD_NOTES
             qa, qb = max(0, q0 - pad), min(len(m), q1 + 1 + pad)
             ca, cb = max(0, c0 - pad), min(len(ref), c1 + 1 + pad)
             sim = compare(m.slice(qa, qb), ref.slice(ca, cb), params=params, model=model,
-                          max_passages=1)
+                          max_passages=1, transforms=[(t, logr)])
             # passages are relative to the windows: shift back to whole-melody positions
             for p in sim.passages:
                 p.a_start_note += qa

@@ -67,6 +67,11 @@ class AlignParams:
     repeat_weight: float = 0.4
 
 
+# Near-exact matching: any pitch or rhythm change and any gap costs far more than a note earns.
+STRICT = AlignParams(octave=3.0, step=3.0, other=3.0, dur_weight=2.0, gap_base=2.0, gap_scale=0.0,
+                     frag_extra=3.0, max_frag=1)
+
+
 @dataclass
 class Passage:
     """A matching stretch: notes ``a_start_note..a_end_note`` of A (inclusive, 0-based)
@@ -117,8 +122,8 @@ class Similarity:
 # ----------------------------------------------------------------------------- calibration
 # Defaults (overridden by models/guard/calibration.json written by training.calibrate_guard).
 DEFAULT_MODEL: dict[str, Any] = {
-    "features": ["match", "coverage", "ngram", "contour", "rhythm"],
-    "weights": [0.55, 4.0, 2.0, 1.0, 0.5],
+    "features": ["match", "strict", "coverage", "ngram", "contour", "rhythm"],
+    "weights": [0.3, 0.5, 4.0, 2.0, 1.0, 0.5],
     "bias": -7.0,
     "match_cap": 24.0,
     "coverage_floor_notes": 16,
@@ -167,7 +172,7 @@ def feature_vector(views: dict[str, float], model: dict[str, Any]) -> np.ndarray
     x = []
     for name in model["features"]:
         v = float(views.get(name, 0.0))
-        if name == "match":
+        if name in ("match", "strict"):
             v = min(v, float(model["match_cap"]))
         x.append(v)
     return np.asarray(x, dtype=np.float64)
@@ -254,97 +259,101 @@ def _group_log_ioi(ioi: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
+# Choice codes of the alignment matrix (for the traceback).
+_STOP, _SUB, _DEL, _INS = 0, 1, 2, 3  # then 4.. fragmentations k=2..K, then consolidations
+
+
 @dataclass
 class _Align:
-    H: np.ndarray  # (n+1, m+1) local scores
-    SI: np.ndarray  # start row (1-based note index of A) of the chain ending in each cell
-    SJ: np.ndarray
-    NP: np.ndarray  # aligned pairs (substitution/fragment/consolidation steps) in the chain
+    H: np.ndarray  # (n+1, m+1) local alignment scores
+    C: np.ndarray  # (n+1, m+1) int8 choice codes
+    K: int  # largest fragment
+
+    def trace(self, i: int, j: int) -> tuple[int, int, int]:
+        """Start cell (1-based note indices) and aligned-step count of the chain ending at
+        cell (i, j)."""
+        si, sj, steps = i, j, 0
+        nf = self.K - 1
+        while i > 0 and j > 0 and self.H[i, j] > 0:
+            c = int(self.C[i, j])
+            si, sj = i, j
+            if c == _SUB:
+                i, j, steps = i - 1, j - 1, steps + 1
+            elif c == _DEL:
+                i -= 1
+            elif c == _INS:
+                j -= 1
+            elif 4 <= c < 4 + nf:  # a_i against k notes of B
+                k = c - 2
+                sj = j - k + 1
+                i, j, steps = i - 1, j - k, steps + 1
+            elif c >= 4 + nf:  # k notes of A against b_j
+                k = c - 2 - nf
+                si = i - k + 1
+                i, j, steps = i - k, j - 1, steps + 1
+            else:
+                break
+        return si, sj, steps
 
 
 def local_align(pa: np.ndarray, ioa: np.ndarray, pb: np.ndarray, iob: np.ndarray,
                 params: AlignParams = AlignParams()) -> _Align:
     """Smith-Waterman with Mongeau-Sankoff operations. ``pb`` is already transposed and
-    ``iob`` already tempo-scaled to A's frame. Rows are vectorised (numpy over B)."""
+    ``iob`` already tempo-scaled to A's frame. Every step's reward is precomputed as an
+    (n, m) matrix; the row loop only adds, maximises and scans (numpy over B)."""
     n, m = len(pa), len(pb)
     p = params
+    K = max(1, p.max_frag)
+    nf = K - 1
+    H = np.zeros((n + 1, m + 1))
+    C = np.zeros((n + 1, m + 1), dtype=np.int8)
+    if n == 0 or m == 0:
+        return _Align(H, C, K)
     pa = pa.astype(np.float64)
     pb = pb.astype(np.float64)
     la, lb = np.log2(ioa), np.log2(iob)
     wa, wb = note_weights(pa, p), note_weights(pb, p)
     # each melody's IOIs relative to its own median: gap costs do not depend on tempo
-    gap_a = p.gap_base + p.gap_scale * np.minimum(1.0, ioa / float(np.median(ioa))) if n else ioa
-    gap_b = p.gap_base + p.gap_scale * np.minimum(1.0, iob / float(np.median(iob))) if m else iob
+    gap_a = p.gap_base + p.gap_scale * np.minimum(1.0, ioa / float(np.median(ioa)))
+    gap_b = p.gap_base + p.gap_scale * np.minimum(1.0, iob / float(np.median(iob)))
     G = np.concatenate([[0.0], np.cumsum(gap_b)])  # G[j] = sum gap_b[:j]
-    K = max(1, p.max_frag)
-    glb = {k: _group_log_ioi(iob, k) for k in range(2, K + 1)}
-    gla = {k: _group_log_ioi(ioa, k) for k in range(2, K + 1)}
-    H = np.zeros((n + 1, m + 1))
-    SI = np.zeros((n + 1, m + 1), dtype=np.int32)
-    SJ = np.zeros((n + 1, m + 1), dtype=np.int32)
-    NP = np.zeros((n + 1, m + 1), dtype=np.int32)
-    jidx = np.arange(1, m + 1, dtype=np.int32)
-    pc_rows = np.empty((n, m))
-    for i in range(n):
-        pc_rows[i] = _pitch_cost(pa[i] - pb, p)
+    PC = _pitch_cost(pa[:, None] - pb[None, :], p)  # (n, m)
+    R_sub = 0.5 * (wa[:, None] + wb[None, :]) - PC - _dur_cost(la[:, None] - lb[None, :], p)
+    R_frag, R_cons = {}, {}
+    pmin_b, pmin_a = PC, PC
+    for k in range(2, K + 1):
+        if m >= k:  # a_i against b_{j-k+1..j}: (n, m-k+1), column c is group end j = c+k-1
+            pmin_b = np.minimum(pmin_b[:, : m - k + 1], PC[:, k - 1:])
+            glb = np.log2(np.convolve(iob, np.ones(k), "valid"))
+            R_frag[k] = (0.5 * (wa[:, None] + 1.0) - pmin_b - p.frag_extra * (k - 1)
+                         - _dur_cost(la[:, None] - glb[None, :], p))
+        if n >= k:  # a_{i-k+1..i} against b_j: (n-k+1, m), row r is group end i = r+k-1
+            pmin_a = np.minimum(pmin_a[: n - k + 1], PC[k - 1:])
+            gla = np.log2(np.convolve(ioa, np.ones(k), "valid"))
+            R_cons[k] = (0.5 * (1.0 + wb[None, :]) - pmin_a - p.frag_extra * (k - 1)
+                         - _dur_cost(gla[:, None] - lb[None, :], p))
+    cands = np.full((4 + 2 * nf, m), -np.inf)
+    cols = np.arange(m)
     for i in range(1, n + 1):
-        pc = pc_rows[i - 1]
-        # substitution from (i-1, j-1)
-        best = H[i - 1, :-1] + 0.5 * (wa[i - 1] + wb) - pc - _dur_cost(la[i - 1] - lb, p)
-        fresh = H[i - 1, :-1] <= 0
-        bsi = np.where(fresh, i, SI[i - 1, :-1])
-        bsj = np.where(fresh, jidx, SJ[i - 1, :-1])
-        bnp = np.where(fresh, 0, NP[i - 1, :-1]) + 1
-        # deletion of a_i from (i-1, j)
-        cand = H[i - 1, 1:] - gap_a[i - 1]
-        take = cand > best
-        best = np.where(take, cand, best)
-        bsi = np.where(take, SI[i - 1, 1:], bsi)
-        bsj = np.where(take, SJ[i - 1, 1:], bsj)
-        bnp = np.where(take, NP[i - 1, 1:], bnp)
+        cands[_STOP] = 0.0
+        cands[_SUB] = H[i - 1, :-1] + R_sub[i - 1]
+        cands[_DEL] = H[i - 1, 1:] - gap_a[i - 1]
         for k in range(2, K + 1):
-            if m >= k:  # fragmentation: a_i against b_{j-k+1..j}, from (i-1, j-k)
-                pmin = pc.copy()
-                for t in range(1, k):
-                    pmin[t:] = np.minimum(pmin[t:], pc[:-t])
-                r = 0.5 * (wa[i - 1] + 1.0) - pmin[k - 1:] - p.frag_extra * (k - 1) - _dur_cost(la[i - 1] - glb[k][k - 1:], p)
-                src = H[i - 1, : m - k + 1]
-                cand = src + r
-                sl = slice(k - 1, m)
-                take = cand > best[sl]
-                f = src <= 0
-                best[sl] = np.where(take, cand, best[sl])
-                bsi[sl] = np.where(take, np.where(f, i, SI[i - 1, : m - k + 1]), bsi[sl])
-                bsj[sl] = np.where(take, np.where(f, jidx[: m - k + 1], SJ[i - 1, : m - k + 1]), bsj[sl])
-                bnp[sl] = np.where(take, np.where(f, 0, NP[i - 1, : m - k + 1]) + 1, bnp[sl])
-            if i >= k:  # consolidation: a_{i-k+1..i} against b_j, from (i-k, j-1)
-                pmin = pc.copy()
-                for t in range(1, k):
-                    pmin = np.minimum(pmin, pc_rows[i - 1 - t])
-                r = 0.5 * (1.0 + wb) - pmin - p.frag_extra * (k - 1) - _dur_cost(gla[k][i - 1] - lb, p)
-                src = H[i - k, :-1]
-                cand = src + r
-                take = cand > best
-                f = src <= 0
-                best = np.where(take, cand, best)
-                bsi = np.where(take, np.where(f, i - k + 1, SI[i - k, :-1]), bsi)
-                bsj = np.where(take, np.where(f, jidx, SJ[i - k, :-1]), bsj)
-                bnp = np.where(take, np.where(f, 0, NP[i - k, :-1]) + 1, bnp)
-        neg = best <= 0
-        best = np.where(neg, 0.0, best)
-        bsi = np.where(neg, 0, bsi)
-        bsj = np.where(neg, 0, bsj)
-        bnp = np.where(neg, 0, bnp)
-        # insertion of b_j from (i, j-1): a prefix maximum (vectorised scan)
-        # H[j] = max_{k<=j} (X[k] - (G[j] - G[k])), X[j] = best[j-1], G[j] = sum gap_b[:j]
-        v = best + G[1:]
-        run = np.maximum.accumulate(v)
-        arg = np.maximum.accumulate(np.where(v >= run, np.arange(m), 0))
-        H[i, 1:] = run - G[1:]
-        SI[i, 1:] = bsi[arg]
-        SJ[i, 1:] = bsj[arg]
-        NP[i, 1:] = bnp[arg]
-    return _Align(H, SI, SJ, NP)
+            if k in R_frag:
+                cands[4 + k - 2, k - 1:] = H[i - 1, : m - k + 1] + R_frag[k][i - 1]
+            if k in R_cons and i >= k:
+                cands[4 + nf + k - 2] = H[i - k, :-1] + R_cons[k][i - k]
+        code = cands.argmax(axis=0)
+        best = cands[code, cols]
+        # insertion of b_j from (i, j-1): H[j] = max_{k<=j} (X[k] - (G[j] - G[k]))
+        run = np.maximum.accumulate(best + G[1:])
+        row = run - G[1:]
+        code = np.where(row > best + 1e-12, _INS, code)
+        H[i, 1:] = row
+        C[i, 1:] = code
+        if K > 1:
+            cands[4:, :] = -np.inf
+    return _Align(H, C, K)
 
 
 def _seed_transforms(a: Melody, b: Melody, k: int, n_gram: int = 3) -> list[tuple[int, float]]:
@@ -376,48 +385,58 @@ def _seed_transforms(a: Melody, b: Melody, k: int, n_gram: int = 3) -> list[tupl
     return out
 
 
-def _passages(al: _Align, a: Melody, b: Melody, t: int, logr: float, min_match: float,
-              max_passages: int) -> list[tuple[float, int, int, int, int, int]]:
+def _passages(al: _Align, min_match: float, max_passages: int,
+              n_top: int = 60) -> list[tuple[float, int, int, int, int, int]]:
+    """Best non-overlapping chains: (score, a start, a end, b start, b end, aligned steps),
+    1-based cell indices."""
     H = al.H
     flat = H.reshape(-1)
-    n_top = min(flat.size, 400)
+    n_top = min(flat.size, n_top)
     idx = np.argpartition(flat, -n_top)[-n_top:]
     idx = idx[np.argsort(-flat[idx])]
-    out = []
+    out: list[tuple[float, int, int, int, int, int]] = []
     for x in idx:
         s = float(flat[x])
         if s < min_match or len(out) >= max_passages:
             break
         i, j = divmod(int(x), H.shape[1])
-        si, sj = int(al.SI[i, j]), int(al.SJ[i, j])
-        if si <= 0 or sj <= 0:
-            continue
-        ok = all(i < o[1] or si > o[2] for o in out) and all(j < o[3] or sj > o[4] for o in out)
-        if ok:
-            out.append((s, si, i, sj, j, int(al.NP[i, j])))
+        if any(o[1] <= i <= o[2] and o[3] <= j <= o[4] for o in out):
+            continue  # the end of a chain already taken
+        si, sj, steps = al.trace(i, j)
+        if all(i < o[1] or si > o[2] for o in out) and all(j < o[3] or sj > o[4] for o in out):
+            out.append((s, si, i, sj, j, steps))
     return out
 
 
 def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
             model: dict[str, Any] | None = None, max_passages: int = 5,
-            min_passage_match: float = 4.0) -> Similarity:
-    """Compare two melodies (see the module docstring)."""
+            min_passage_match: float = 4.0,
+            transforms: list[tuple[int, float]] | None = None) -> Similarity:
+    """Compare two melodies (see the module docstring). ``transforms`` optionally gives the
+    (transposition B-A, log2 tempo ratio B/A) candidates to try instead of estimating them."""
     model = model or load_model()
-    views: dict[str, float] = {"match": 0.0, "coverage": 0.0, "ngram": 0.0, "contour": 0.0,
-                               "rhythm": 0.0}
+    views: dict[str, float] = {"match": 0.0, "strict": 0.0, "coverage": 0.0, "ngram": 0.0,
+                               "contour": 0.0, "rhythm": 0.0}
     if len(a) < 2 or len(b) < 2:
         return Similarity(0.0, "distinct", [], views)
     views.update(ngram_views(a, b))
     swap = len(a) > len(b)  # rows over the shorter melody
     x, y = (b, a) if swap else (a, b)
     found: list[tuple[float, int, int, int, int, int, int, float]] = []
-    for t, logr in _seed_transforms(x, y, params.n_transpositions):
+    if transforms is None:
+        cands = _seed_transforms(x, y, params.n_transpositions)
+    else:
+        cands = [(-t, -lr) for t, lr in transforms] if swap else list(transforms)
+    for t, logr in cands:
         al = local_align(x.pitches, x.iois_beats, y.pitches - t, y.iois_beats / (2.0 ** logr),
                          params)
-        for s, si, ei, sj, ej, npairs in _passages(al, x, y, t, logr, min_passage_match,
-                                                   max_passages):
+        for s, si, ei, sj, ej, npairs in _passages(al, min_passage_match, max_passages):
             found.append((s, si, ei, sj, ej, npairs, t, logr))
         views["match"] = max(views["match"], float(al.H.max()))
+        # the strict pass: near-exact stretches only (a quote keeps pitches and rhythm)
+        st = local_align(x.pitches, x.iois_beats, y.pitches - t, y.iois_beats / (2.0 ** logr),
+                         STRICT)
+        views["strict"] = max(views.get("strict", 0.0), float(st.H.max()))
     floor = float(model.get("coverage_floor_notes", 16))
     shorter = min(weighted_length(a, params), weighted_length(b, params))
     views["coverage"] = min(1.0, views["match"] / max(floor, shorter))
