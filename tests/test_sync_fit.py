@@ -111,6 +111,10 @@ def _some_span_has_no_whole_beat_count(req: SyncRequest) -> bool:
     for a, b in zip([Fraction(0), *times], times, strict=False):
         ks = range(1, int(hi * (b - a) * u / 60) + 2)
         if not any(lo <= 60 * k / (u * (b - a)) <= hi for k in ks):
+            # the first span may also be a pickup bar of 32nd notes
+            n32 = range(1, int(hi * b * 8 / 60) + 2)
+            if a == 0 and any(lo <= 60 * Fraction(k, 8) / b <= hi for k in n32):
+                continue
             return True
     return False
 
@@ -252,7 +256,7 @@ def test_exact_prefers_one_steady_tempo_when_the_hits_allow_it() -> None:
         ({"duration_s": 10, "hits": [11.0]}, "outside the cue"),
         ({"duration_s": 10, "hits": [-1.0]}, "below|at least"),
         ({"duration_s": 10, "hits": [1.0], "min_bpm": 120, "max_bpm": 100}, "above max"),
-        ({"duration_s": 10, "hits": [1.3], "min_bpm": 60, "max_bpm": 80},
+        ({"duration_s": 10, "hits": [2.0, 3.3], "min_bpm": 60, "max_bpm": 80},
          "no whole number of beats"),
         ({"duration_s": 0, "hits": []}, "above 0"),
         ({"duration_s": 10, "hits": [1.0], "meter": "4/5"}, "denominator"),
@@ -300,3 +304,20 @@ def test_a_five_four_bar_beats_a_one_four_bar() -> None:
     assert [(m.bar, m.numerator, m.denominator) for m in best.tempo_map.meters] == [
         (1, 5, 4), (2, 4, 4)]
     assert best.inserted_bars == 1 and best.cost_breakdown["unusual_meters"] > 0
+
+
+def test_a_hit_just_after_the_cue_start_gets_a_pickup_bar(tmp_path: Path) -> None:
+    # a sting: the first hit is 1/6 s after the cue start, too soon for a whole beat
+    req = SyncRequest(3.17, [SyncHit(1 / 6, "light"), SyncHit(2.5, "face", landing="downbeat")],
+                      "24")
+    best = fit_tempo(req)[0]
+    assert [(m.bar, m.numerator, m.denominator) for m in best.tempo_map.meters] == [
+        (1, 1, 16), (2, 4, 4)]  # a sixteenth-note pickup at 90 BPM
+    assert abs(float(best.tempo_map.segments[0][1]) - 90) < 1e-9
+    assert best.max_error_frames == 0 and (best.hits[0].bar, best.hits[0].beat) == (2, 1)
+    write_conductor_midi(best, tmp_path / "p.mid")
+    rd = Conductor(tmp_path / "p.mid")
+    for (tick, _), h in zip(rd.hits(), req.hits, strict=True):
+        assert abs(rd.seconds(tick) - h.time_s) < 1e-3 and rd.on_grid(tick, True)
+    with pytest.raises(InputError, match="after the cue start"):
+        fit_tempo(SyncRequest(3, [0.02], "24"))

@@ -11,8 +11,12 @@
     where a downbeat cannot be reached otherwise: each inserted bar carries a large
     *ranking* penalty (``CostWeights.meter_insertion_rank``, not part of the reported
     cost), so solutions are ranked by (number of inserted bars, cost). The cue start is
-    the downbeat of bar 1; the last tempo runs on to the cue end, which need not fall on
-    a beat (``SyncSolution.cue_end`` says where it falls).
+    the downbeat of bar 1 (beat 0, tick 0). When the first hit comes too soon after the
+    cue start for a whole beat at any allowed tempo (a sting 1/6 s in), bar 1 becomes a
+    pickup of 32nd notes (written as e.g. 1/16 or 3/32) ending on that hit, which is
+    then the downbeat of bar 2. A short first bar counts as a pickup, cheaper than other
+    odd bars. The last tempo runs on to the cue end, which need not fall on a beat
+    (``SyncSolution.cue_end`` says where it falls). Tempo ramps are not used.
 
 ``constant``
     One tempo, searched on a 0.01 BPM grid within the range, plus an optional pickup
@@ -107,8 +111,15 @@ class CostWeights:
     meter_insertion_rank: float = 1e6  # ranking-only penalty per inserted bar (exact mode)
 
 
+PICKUP_UNUSUALNESS = 0.5  # a first bar shorter than the meter (anacrusis) is ordinary
 _COMMON = {(2, 4), (3, 4), (4, 4), (2, 2), (3, 2), (3, 8), (6, 8), (9, 8), (12, 8)}
 _ODD = {(5, 4), (5, 8), (7, 8), (6, 4), (2, 8), (4, 8)}
+
+
+def pickup_unusualness(numerator: int, denominator: int) -> float:
+    """How unusual a short first bar (pickup) is: ordinary in beats or eighths, rarer finer."""
+    del numerator
+    return PICKUP_UNUSUALNESS if denominator <= 8 else (1.5 if denominator == 16 else 3.0)
 
 
 def meter_unusualness(numerator: int, denominator: int) -> float:
@@ -338,9 +349,13 @@ def evaluate(tm: TempoMap, req: SyncRequest, mode: str | None = None,
                          zip(segs, segs[1:], strict=False)) if x >= 100 * SAME_TEMPO_REL]
     base = tuple(req.meter)
     meter_cost = 0.0
-    for _, _, m in tm.bars(0, tm.total_beats(dur)):
+    base_bar = Fraction(4 * base[0], base[1])
+    for bar, _, m in tm.bars(0, tm.total_beats(dur)):
         if (m.numerator, m.denominator) != base:
-            meter_cost += w.meter * meter_unusualness(m.numerator, m.denominator)
+            if bar == 1 and m.bar_beats < base_bar:
+                meter_cost += w.meter * pickup_unusualness(m.numerator, m.denominator)
+            else:
+                meter_cost += w.meter * meter_unusualness(m.numerator, m.denominator)
     breakdown = {
         "important_hit_error": imp_cost,
         "other_hit_error": oth_cost,
@@ -418,6 +433,28 @@ def _span_options(req: SyncRequest, prev: _Anchor | None, cur: _Anchor, u: Fract
     return np.arange(lo, hi + 1, dtype=np.int64)
 
 
+def _pickup_options(req: SyncRequest, first: _Anchor) -> np.ndarray:
+    """Pickup lengths in 32nd notes for a first hit too close to the cue start for a beat."""
+    d = first.time
+    lo = max(1, math.ceil(frac(req.min_bpm) * d * 8 / 60))
+    hi = math.floor(frac(req.max_bpm) * d * 8 / 60)
+    if lo > hi:
+        raise InputError(
+            f"impossible: {_describe(req, first)} is only {float(d) * 1000:.0f} ms after the "
+            f"cue start; not even a whole beat or a pickup of 32nd notes fits at "
+            f"{req.min_bpm:g}-{req.max_bpm:g} BPM. Start the cue earlier, make the hit free, "
+            f"or widen the tempo range", field="hits")
+    return np.arange(lo, hi + 1, dtype=np.int64)
+
+
+def _pickup_meter(n32: int, den: int) -> tuple[int, int]:
+    """A pickup of ``n32`` 32nd notes as a time signature, denominator no finer than needed."""
+    n, d = n32, 32
+    while n % 2 == 0 and d > den:
+        n, d = n // 2, d // 2
+    return n, d
+
+
 def _topk(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The k smallest values along the last axis (sorted) and their indices."""
     m = x.shape[-1]
@@ -454,11 +491,19 @@ def _fit_exact(req: SyncRequest, n_solutions: int) -> list[SyncSolution]:
     tgt: list[np.ndarray] = []
     spans: list[Fraction] = []
     prev: _Anchor | None = None
+    pickup = False  # first span filled by a pickup bar of 32nd notes (ks count 32nds)
     for j, a in enumerate(anchors):
-        ks = _span_options(req, prev, a, u)
         d = a.time - (prev.time if prev else 0)
+        try:
+            ks = _span_options(req, prev, a, u)
+        except InputError:
+            if j or not req.allow_meter_changes:
+                raise
+            ks = _pickup_options(req, a)
+            pickup = True
         spans.append(d)
-        tempo = 60.0 * ks / (float(d) * float(u))
+        per_q = Fraction(8) if (pickup and j == 0) else u  # counted units per quarter note
+        tempo = 60.0 * ks / (float(d) * float(per_q))
         weight_s = d + (dur - a.time if j == len(anchors) - 1 else 0)
         opts.append(ks)
         temps.append(tempo)
@@ -473,11 +518,22 @@ def _fit_exact(req: SyncRequest, n_solutions: int) -> list[SyncSolution]:
     ins_long = np.array([0.0] + [w.meter * meter_unusualness(L + r, den) for r in range(1, L)])
     rank_pen = w.meter_insertion_rank
     # state arrays: C (m, P, K); back pointers per anchor: (prev flat index, inserted bar length)
+    pick_r = np.array([0.0] + [w.meter * pickup_unusualness(r, den) for r in range(1, L)])
     C = np.full((1, phase_dim(-1), K), np.inf)
     C[0, 0, 0] = 0.0
     T_prev: np.ndarray | None = None
     backs: list[tuple[np.ndarray, np.ndarray]] = []
+    if pickup:  # anchor 0 ends a pickup bar: it is a downbeat whatever its landing
+        m0 = len(opts[0])
+        C = np.full((m0, phase_dim(0), K), np.inf)
+        cost0 = np.array([w.meter * pickup_unusualness(*_pickup_meter(int(k), den))
+                          for k in opts[0]])
+        C[:, 0, 0] = tgt[0] + cost0 + rank_pen
+        backs.append((np.zeros(C.shape, dtype=np.int64), np.full(C.shape, -1, dtype=np.int64)))
+        T_prev = temps[0]
     for j, a in enumerate(anchors):
+        if pickup and j == 0:
+            continue
         kb, Tb = opts[j], temps[j]
         ma, Pa, _ = C.shape
         mb, Pb = len(kb), phase_dim(j)
@@ -500,6 +556,8 @@ def _fit_exact(req: SyncRequest, n_solutions: int) -> list[SyncSolution]:
                 tot = phi[None, :] + kb[bs][:, None]  # (nb, Pa)
                 r = tot % L
                 short = ins_short[r]
+                if j == 0:  # a short first bar is a pickup (anacrusis): ordinary notation
+                    short = np.where((kb[bs] < L)[:, None], pick_r[r], short)
                 long_ok = tot >= L + r
                 longc = np.where(long_ok, ins_long[r], np.inf)
                 use_long = longc < short
@@ -553,7 +611,7 @@ def _fit_exact(req: SyncRequest, n_solutions: int) -> list[SyncSolution]:
             Pa = phase_dim(j - 1)
             b, psi, r = pf // (Pa * K), (pf // K) % Pa, pf % K
         path.reverse()
-        tm = _build_map(path, spans, u, num, den)
+        tm = _build_map(path, spans, u, num, den, pickup)
         n_ins = sum(1 for _, x in path if x)
         sol = evaluate(tm, req, "exact", rank_cost=float(v))
         sol.inserted_bars = n_ins
@@ -569,17 +627,25 @@ def _fit_exact(req: SyncRequest, n_solutions: int) -> list[SyncSolution]:
 
 
 def _build_map(path: Sequence[tuple[int, int]], spans: Sequence[Fraction], u: Fraction,
-               num: int, den: int) -> TempoMap:
+               num: int, den: int, pickup: bool = False) -> TempoMap:
     segs: list[tuple[Fraction, Fraction]] = []
-    pos = 0  # meter units
+    changes = [MeterChange(1, num, den)]
+    bar, offset = 1, Fraction(0)  # first regular bar, and where it starts (quarter notes)
+    if pickup:
+        k0 = path[0][0]
+        offset = Fraction(k0, 8)
+        segs.append((Fraction(0), 60 * offset / spans[0]))
+        changes = [MeterChange(1, *_pickup_meter(k0, den)), MeterChange(2, num, den)]
+        bar = 2
+        path, spans = path[1:], spans[1:]
+    pos = 0  # meter units after the pickup
     irregular: list[tuple[int, int]] = []
     for (k, ins), d in zip(path, spans, strict=True):
-        segs.append((Fraction(pos) / u, 60 * Fraction(k) / (u * d)))
+        segs.append((offset + Fraction(pos) / u, 60 * Fraction(k) / (u * d)))
         pos += k
         if ins:
             irregular.append((pos - ins, ins))
-    changes = [MeterChange(1, num, den)]
-    bar, start = 1, 0
+    start = 0
     for s, length in irregular:
         if s < start or (s - start) % num:
             raise AssertionError(f"inserted bar at {s} off the bar grid from {start}")
@@ -634,7 +700,7 @@ def _fit_constant(req: SyncRequest, n_solutions: int) -> list[SyncSolution]:
             frames = err_u / ups[:, None] * fps  # (nB, nH)
             cost = (frames * hw[None, :]).sum(axis=1) + (
                 wt[None, :] * w.miss * np.maximum(0.0, frames - tol[None, :])).sum(axis=1)
-            pick = w.meter * meter_unusualness(p, den) if p else 0.0
+            pick = w.meter * pickup_unusualness(p, den) if p else 0.0
             total[pi, s0:s0 + block] = cost + base + pick
     order = np.argsort(total, axis=None, kind="stable")
     chosen: list[tuple[int, int]] = []
