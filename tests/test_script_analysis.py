@@ -130,7 +130,6 @@ def test_big_fish_uses_the_classifier(big_fish):
 
 @pytest.mark.parametrize("name,expect", [
     ("Brick-and-Steel.fountain", {"BRICK", "STEEL"}),
-    ("The-Last-Birthday-Card.fountain", {"SCOTT"}),
     ("TestFDX-FD.fdx", set()),
     ("TestFDX-FI.fdx", set()),
 ])
@@ -142,6 +141,17 @@ def test_other_screenplays(name, expect):
     assert a.main_characters
     d = json.loads(json.dumps(a.to_dict()))
     assert len(d["scenes"]) == len(sp.scenes)
+
+
+def test_characters_without_the_classifier():
+    """Character ranking is pure counting (no model): The Last Birthday Card."""
+    from assistant.analysis.script import _characters
+
+    sp = importers.load_screenplay(DATA / "The-Last-Birthday-Card.fountain")
+    chars = _characters(sp)
+    assert chars[0].name == "SCOTT" and chars[0].main
+    assert [c.score for c in chars] == sorted((c.score for c in chars), reverse=True)
+    assert abs(sum(c.dialogue_share for c in chars) - 1) < 1e-6
 
 
 SPOTTING = """TITLE: Brick & Steel

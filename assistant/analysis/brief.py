@@ -1200,6 +1200,7 @@ def _fresh(text: str, a: _Analysis, use_model: bool) -> MusicBrief:
     negated = set(a.negated_moods)
     tags = [t for t in tags if t not in negated]
     model = _model_mood(a.positive_text) if use_model else None
+    model_only_defaults = True
     if model is not None:
         mv, ma, mt = float(model.valence), float(model.arousal), float(model.tension)
         mtags = [t for t in getattr(model, "tags", []) if t in TAG_INFO and t not in negated]
@@ -1213,6 +1214,8 @@ def _fresh(text: str, a: _Analysis, use_model: bool) -> MusicBrief:
                     if pv * v > 0:
                         v *= 0.3
             tags = mtags[:2]
+            # the model alone sets musical defaults only when it reads a clear feeling
+            model_only_defaults = max(abs(mv), abs(ma)) >= 0.3 or mt >= 0.6
         b.evidence.append({"field": "mood", "value": [round(mv, 2), round(ma, 2), round(mt, 2)],
                            "words": "embedding model (negated words removed)"})
     elif a.negated_moods and not found:
@@ -1221,6 +1224,10 @@ def _fresh(text: str, a: _Analysis, use_model: bool) -> MusicBrief:
         v = -0.2 * pv
     b.valence, b.arousal, b.tension = _clamp(v, -1, 1), _clamp(ar, -1, 1), _clamp(te, 0, 1)
     b.tags = tags
+    if model is not None and not found and not model_only_defaults:
+        b.warnings.append("no clear mood words; tags are the embedding model's reading, "
+                          "musical defaults not applied")
+        return b
     if a.recognised == 0 and model is None:
         b.warnings.append("nothing musical recognised in the brief (no tempo, mood, "
                           "dynamics, mode or instrument words)")

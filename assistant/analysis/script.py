@@ -52,7 +52,7 @@ MIN_CUE_S = 20.0
 MIN_GAP_S = 15.0
 #: a turn only splits a run into two cues when both parts are at least this long
 MIN_TURN_CUE_S = 45.0
-SCENE_TEXT_WORDS = 180
+SCENE_TEXT_WORDS = 80
 SMOOTHING = (0.2, 0.6, 0.2)
 
 def _wordset(text: str) -> frozenset[str]:
@@ -974,3 +974,39 @@ def report_text(a: ScriptAnalysis) -> str:
     for w in a.warnings:
         lines.append(f"warning: {w}")
     return "\n".join(lines)
+
+
+def bench_rows(script: str | Path | None = None) -> list[dict[str, Any]]:
+    """Benchmark rows for ``make bench`` (the lead wires them into analysis' run_bench):
+    Big Fish analysed end to end (target < 30 s on 2 CPU cores, model already loaded), and
+    the rule-based brief parser's throughput."""
+    import time
+
+    from assistant.analysis.brief import parse_brief
+    from assistant.importers import load_screenplay
+
+    path = Path(script) if script is not None else (
+        Path(__file__).resolve().parents[3] / "shared" / "data" / "screenplays"
+        / "Big-Fish.fountain")
+    rows: list[dict[str, Any]] = []
+    try:  # load the embedding model outside the timing (speed targets are "after loading")
+        from assistant.analysis.embed import get_model
+
+        get_model()
+    except Exception as exc:  # noqa: BLE001 - a bench row says what happened instead
+        log.warning("embedding model not loaded: %s", exc)
+    t0 = time.perf_counter()
+    a = analyze_script(load_screenplay(path))
+    dt = time.perf_counter() - t0
+    rows.append({"name": f"analyze {path.name} ({len(a.scenes)} scenes, {a.model})",
+                 "value": round(dt, 2), "unit": "s", "target": "< 30"})
+    briefs = ["Slow and tender, around 70 bpm, strings but no violins.",
+              "No drums, brass or synths; dark, brooding cellos. Nothing like Hans Zimmer.",
+              "darker than the last version, less busy, no piano this time"] * 100
+    t0 = time.perf_counter()
+    for b in briefs:
+        parse_brief(b, use_model=False)
+    dt = time.perf_counter() - t0
+    rows.append({"name": "brief parser (rules, no model)", "value": round(len(briefs) / dt, 1),
+                 "unit": "briefs/s", "target": "> 100"})
+    return rows
