@@ -359,7 +359,6 @@ def local_align(pa: np.ndarray, ioa: np.ndarray, pb: np.ndarray, iob: np.ndarray
 def _seed_transforms(a: Melody, b: Melody, k: int, n_gram: int = 3) -> list[tuple[int, float]]:
     """Candidate (transposition B-A, log2 tempo ratio B/A) from shared interval n-grams."""
     ia, ib = interval_codes(a), interval_codes(b)
-    lia, lib = np.log2(a.iois_beats), np.log2(b.iois_beats)
     out: list[tuple[int, float]] = []
     if len(ia) >= n_gram and len(ib) >= n_gram:
         wa = np.lib.stride_tricks.sliding_window_view(ia, n_gram)
@@ -376,12 +375,18 @@ def _seed_transforms(a: Melody, b: Melody, k: int, n_gram: int = 3) -> list[tupl
             ii = np.repeat(np.arange(len(ka)), cnt)
             jj = order[np.concatenate([np.arange(lo[x], hi[x]) for x in np.nonzero(cnt)[0]])]
             shift = b.pitches[jj].astype(np.int64) - a.pitches[ii].astype(np.int64)
-            ratio = lib[jj] - lia[ii]
+            # tempo from the span of the matched n-gram (robust to a split note elsewhere)
+            span_a = a.onsets_beats[ii + n_gram] - a.onsets_beats[ii]
+            span_b = b.onsets_beats[jj + n_gram] - b.onsets_beats[jj]
+            ratio = np.log2(np.maximum(span_b, 1e-6) / np.maximum(span_a, 1e-6))
             for t, _ in Counter(shift.tolist()).most_common(k):
                 out.append((int(t), float(np.median(ratio[shift == t]))))
-    if not out:
-        out.append((int(math.floor(float(np.median(b.pitches)) - float(np.median(a.pitches)) + 0.5)),
-                    float(np.median(lib) - np.median(lia))))
+    if len(out) < k:  # few seeds (heavy ornaments, changed notes): add the global estimate
+        t = int(math.floor(float(np.median(b.pitches)) - float(np.median(a.pitches)) + 0.5))
+        lr = float(np.log2(max(b.duration_beats, 1e-6) / max(a.duration_beats, 1e-6)))
+        for tt in (t, t - 1, t + 1):  # ornaments bias the median by a step
+            if all(o[0] != tt or abs(o[1] - lr) > 0.25 for o in out):
+                out.append((tt, lr))
     return out
 
 
