@@ -322,3 +322,19 @@ def test_elliptic_negation_and_locked_explicit_values():
     assert b.tempo_bpm == (90, 95)
     b = pb("Less Zimmer, more Morricone.")
     assert b.avoid_references == ["Zimmer"] and b.references == ["Morricone"]
+
+
+@pytest.mark.parametrize("text,excluded,included", [
+    ("strings yes, brass no", BRASS, {"violin"}),
+    ("drums: no", {"drums"}, set()),
+    ("I love the cello, but the piano has to go", {"piano"}, {"cello"}),
+    ("no big drums or anything electronic, just warm woodwinds",
+     {"drums", "synth_pad"}, {"flute", "oboe"}),
+    ("I don't think we need brass", BRASS, set()),
+    ("We shouldn't hear any strings", STRINGS, set()),
+])
+def test_more_ways_to_say_no(text, excluded, included):
+    b = pb(text)
+    assert excluded <= set(b.exclude_instruments)
+    assert included <= set(b.include_instruments)
+    assert not excluded & set(b.include_instruments)

@@ -287,7 +287,8 @@ _AFTER_TARGET_STOP = {"use", "using", "keep", "add", "bring", "want", "give", "l
 _FILLERS = {"the", "any", "a", "an", "those", "these", "that", "some", "of", "solo", "all",
             "big", "heavy", "loud", "cheesy", "obvious", "electric", "acoustic", "sappy",
             "syrupy", "huge", "booming", "modern", "real", "fake", "sampled", "live", "too",
-            "much", "many", "kind", "sort", "type", "style", "more", "extra"}
+            "much", "many", "kind", "sort", "type", "style", "more", "extra", "anything",
+            "something", "other", "else", "form", "kinds", "sorts"}
 _NAME_STOP = {"i", "i'm", "i'd", "we", "we're", "it", "it's", "the", "a", "an", "this", "that",
               "no", "not", "nothing", "avoid", "don't", "never", "please", "make", "keep",
               "and", "but", "or", "also", "just", "maybe", "think", "like", "something",
@@ -691,8 +692,15 @@ def _analyse(text: str) -> _Analysis:  # noqa: C901 - one pass over the rules, k
         j = k0
         while j + 1 < n and ment_tok.get(j + 1) == ment_tok.get(k0):
             j += 1
-        nxt = [t.low for t in toks[j + 1 : j + 4]]
-        if (nxt[:2] == ["-", "free"] or nxt[:1] == ["free"]
+        nxt = [t.low for t in toks[j + 1 : j + 5]]
+        bare = [w for w in nxt if w not in (":", "-", ",", "?")]
+        end_after_no = (bare[:1] == ["no"] and (len(bare) == 1 or bare[1] in _SENT_END
+                                                 or bare[1] in (",", "!", "way", "thanks")))
+        goes = (bare[:3] in (["has", "to", "go"], ["needs", "to", "go"], ["have", "to", "go"],
+                             ["need", "to", "go"], ["got", "to", "go"])
+                or bare[:2] in (["must", "go"], ["should", "go"], ["can", "go"], ["goes", "."],
+                                ["gets", "cut"]) or bare == ["goes"])
+        if (nxt[:2] == ["-", "free"] or nxt[:1] == ["free"] or end_after_no or goes
                 or nxt[:2] in (["is", "out"], ["are", "out"], ["not", "needed"],
                                ["not", "wanted"], ["is", "banned"], ["are", "banned"])
                 or nxt[:3] in (["is", "a", "no"], ["are", "a", "no"])):
