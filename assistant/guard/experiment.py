@@ -8,11 +8,12 @@ notes (``match``) and the [0, 1] score.
 
 Generators:
 
-* ``music``: the project's music model, ``assistant.music.generate(controls, bars, meter,
-  n_candidates)`` (used when it exists and loads);
-* ``markov``: a stand-in that is *built* to regurgitate: an order-4 interval Markov chain
-  that continues from a random corpus occurrence of its last four intervals, so it copies
-  long corpus stretches wherever the context is rare (like an over-fitted model).
+* ``music``: the project's music model, ``assistant.music.sample.generate(controls, bars,
+  meter, n_candidates)`` (used when it and its weights in models/music/ load);
+* ``markov``: a stand-in that is *built* to regurgitate, like an over-fitted model: with
+  probability ``stickiness`` (0.5) it copies the next note of the corpus passage it is
+  following, otherwise it continues from a random corpus occurrence of its last four
+  intervals (an order-4 interval Markov chain).
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ log = logging.getLogger(__name__)
 
 
 class MarkovRegurgitator:
-    """Order-4 interval chain over the corpus index (see the module docstring)."""
+    """Sticky order-4 interval chain over the corpus index (see the module docstring)."""
 
-    def __init__(self, index: CorpusIndex, seed: int = 0, beats: float = 32.0) -> None:
+    def __init__(self, index: CorpusIndex, seed: int = 0, beats: float = 32.0,
+                 stickiness: float = 0.5) -> None:
         self.index = index
+        self.stickiness = stickiness
         self.rng = np.random.default_rng(seed)
         self.beats = beats
         c = index.corpus
@@ -51,7 +54,15 @@ class MarkovRegurgitator:
         piece = self.index.piece_of_note
         pitches = list(self.pitch[pos:pos + NGRAM + 1])
         iois = list(self.ioi[pos:pos + NGRAM + 1])
+        src = pos + NGRAM  # corpus position of the last note copied
         while sum(iois) < self.beats and len(pitches) < 200:
+            nxt_src = src + 1
+            if (self.rng.random() < self.stickiness and nxt_src < len(self.pitch)
+                    and piece[nxt_src] == piece[src]):  # keep copying the same source
+                pitches.append(pitches[-1] + int(self.pitch[nxt_src] - self.pitch[src]))
+                iois.append(float(self.ioi[nxt_src]))
+                src = nxt_src
+                continue
             key = ngram_keys(np.asarray(pitches[-(NGRAM + 1):]))[-1]
             lo = int(np.searchsorted(self.index.keys, key, "left"))
             hi = int(np.searchsorted(self.index.keys, key, "right"))
@@ -67,27 +78,35 @@ class MarkovRegurgitator:
                 shift = pitches[-1] - int(self.pitch[pos])
                 pitches.append(int(self.pitch[pos + 1]) + shift)
                 iois.append(float(self.ioi[pos + 1]))
+                src = pos + 1
                 continue
             pitches.append(pitches[-1] + int(self.pitch[nxt] - self.pitch[nxt - 1]))
             iois.append(float(self.ioi[nxt]))
+            src = nxt
         onsets = np.concatenate([[0.0], np.cumsum(iois[:-1])])
         return Melody(np.clip(pitches, 0, 127), onsets, np.asarray(iois), name="markov theme")
 
 
-def music_model_generator(seed: int = 0) -> Callable[[int], Any] | None:
-    """``attempt -> candidates`` from assistant.music.generate, or None if unavailable."""
+def music_model_generator(seed: int = 0, bars: int = 8) -> Callable[[int], Any] | None:
+    """``attempt -> theme`` from ``assistant.music.sample.generate``, or None when the music
+    model (or its shipped weights) is not available."""
     try:
-        from assistant.music import generate as gen_mod  # type: ignore[attr-defined]
-    except Exception:  # not written yet, or the model is missing
+        from assistant.music import sample as music_sample
+
+        music_sample.get_sampler()  # loads models/music/ or raises
+    except Exception as exc:  # not written yet, or the model is missing
+        log.warning("music model unavailable (%s); using the Markov stand-in", exc)
         return None
-    fn = getattr(gen_mod, "generate", None) or gen_mod
-    if not callable(fn):
-        return None
-    counter = {"n": seed}
+    import random
+
+    import torch
+
+    random.seed(seed)
+    torch.manual_seed(seed)
 
     def draw(attempt: int) -> Any:
-        counter["n"] += 1
-        return fn({}, bars=8, meter=(4, 4), n_candidates=1)
+        del attempt
+        return music_sample.generate(None, bars=bars, meter=(4, 4), n_candidates=1)[0]
 
     return draw
 
