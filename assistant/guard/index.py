@@ -185,6 +185,10 @@ class CorpusIndex:
             sim.views.update(ngram_views(m, ref))
             sim.score = combine(sim.views, model)
             sim.verdict = verdict_for(sim.score, model)
+            for p in sim.passages:
+                pv = dict(sim.views, match=p.match,
+                          coverage=min(1.0, p.match / max(floor, shorter)))
+                p.score = combine(pv, model)
             info = self.corpus.pieces[piece]
             results.append(CorpusMatch(piece, info["id"], info.get("title", ""), sim, hits))
         results.sort(key=lambda r: (-r.similarity.score, -r.similarity.views["match"]))
