@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "assistant.cli.guard",
     "assistant.cli.brief_analyze",
     "assistant.cli.sync",
+    "assistant.cli.music",
 )
 
 

@@ -1,0 +1,394 @@
+"""Splits, token files and training batches for the music model.
+
+- :func:`build_splits`: piece-level train/val/test split with duplicate tunes grouped by the
+  hash of their melody's interval sequence (transposition- and rhythm-invariant), so copies
+  and transpositions of one tune never straddle splits. Fixes the two comparison sets:
+  ``chorale_test`` (Bach four-part chorales in test; sopranos are scored) and ``essen_test``.
+- :func:`build_token_files`: REMI ids cut at bar lines into segments of at most ``SEG_MAX``
+  tokens, each with its own measured controls, saved as npz (no pickles).
+- :class:`SegmentSampler`: packed training rows with on-the-fly transposition (an id shift,
+  kept inside the instruments' ranges) and fill-in-the-middle (bar infilling) examples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from assistant.music.corpus import (
+    DENSITY_EDGES,
+    DENSITY_NAMES,
+    ENSEMBLES,
+    REGISTER_EDGES,
+    REGISTER_NAMES,
+    bucket,
+    density_per_q,
+    estimate_key,
+)
+from assistant.music.tokens import (
+    PITCH_HI,
+    PITCH_LO,
+    PROGRAM_RANGE,
+    Vocab,
+    decode_ids,
+    encode,
+    make_tokenizer,
+    notes_to_symusic,
+)
+
+log = logging.getLogger(__name__)
+
+SEG_MAX = 250  # REMI tokens per segment (the prefix and EOS come on top)
+TEST_RATE = {"bach": 0.15, "essenFolksong": 0.05}
+DEFAULT_TEST_RATE = 0.04
+VAL_RATE = 0.04
+MAX_TRAIN_SEGMENTS_PER_PIECE = 8  # compute budget: long works contribute their first ~8 segments
+CONTROL_DROPOUT = 0.2  # chance of replacing key, density or register by its *_none token
+
+
+def iter_records(extract_dir: Path) -> Iterator[dict[str, Any]]:
+    """Every piece record under ``extract_dir`` (sorted file order, so runs are repeatable)."""
+    for f in sorted(extract_dir.rglob("*.jsonl")):
+        if f.name == "dropped.jsonl":
+            continue
+        with f.open() as fh:
+            for line in fh:
+                if line.strip():
+                    yield json.loads(line)
+
+
+def _unit(key: str) -> float:
+    """A deterministic number in [0, 1) from a string."""
+    return int(hashlib.sha1(key.encode()).hexdigest()[:12], 16) / 16**12
+
+
+def build_splits(extract_dir: Path, out_dir: Path) -> dict[str, Any]:
+    """Write ``splits.json`` and ``stats.json`` into ``out_dir``; returns the stats."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    recs = [(r["id"], r["collection"], r["features"]) for r in iter_records(extract_dir)]
+    groups: dict[str, list[int]] = {}
+    for i, (rid, _c, f) in enumerate(recs):
+        groups.setdefault(f["melody_hash"] or rid, []).append(i)
+    split_of: dict[int, str] = {}
+    for g, members in groups.items():
+        coll = recs[members[0]][1]
+        u = _unit(g)
+        rate = TEST_RATE.get(coll, DEFAULT_TEST_RATE)
+        s = "test" if u < rate else ("val" if u < rate + VAL_RATE else "train")
+        for m in members:
+            split_of[m] = s
+    splits: dict[str, list[str]] = {"train": [], "val": [], "test": []}
+    for i, (rid, _c, _f) in enumerate(recs):
+        splits[split_of[i]].append(rid)
+    # comparison sets: one representative per duplicate group
+    chorale, essen = [], []
+    for members in groups.values():
+        i = members[0]
+        rid, coll, f = recs[i]
+        if split_of[i] != "test":
+            continue
+        if coll == "bach" and f["ensemble"] == "chorale":
+            chorale.append(rid)
+        elif coll == "essenFolksong" and f["n_parts"] == 1:
+            essen.append(rid)
+    splits["chorale_test"] = sorted(chorale)
+    splits["essen_test"] = sorted(essen)
+    dropped: Counter[str] = Counter()
+    dpath = extract_dir / "dropped.jsonl"
+    if dpath.exists():
+        for line in dpath.read_text().splitlines():
+            if line.strip():
+                reason = json.loads(line)["reason"]
+                dropped[reason.split(":")[0] + (": " + reason.split(":")[1].strip() if ":" in reason else "")] += 1
+    per_coll: dict[str, Counter[str]] = {}
+    feats: dict[str, Counter[str]] = {k: Counter() for k in ("mode", "meter", "ensemble", "density", "register")}
+    n_notes = 0
+    for i, (_rid, coll, f) in enumerate(recs):
+        per_coll.setdefault(coll, Counter())[split_of[i]] += 1
+        feats["mode"][f["mode"]] += 1
+        feats["meter"][f["meter"]] += 1
+        feats["ensemble"][f["ensemble"]] += 1
+        feats["density"][bucket(f["density_per_q"], DENSITY_EDGES, DENSITY_NAMES)] += 1
+        feats["register"][bucket(f["mean_pitch"], REGISTER_EDGES, REGISTER_NAMES)] += 1
+        n_notes += f["n_notes"]
+    dens = np.array([f["density_per_q"] for _r, _c, f in recs])
+    regs = np.array([f["mean_pitch"] for _r, _c, f in recs])
+    stats = {
+        "pieces": len(recs),
+        "notes": n_notes,
+        "duplicate_groups": sum(1 for m in groups.values() if len(m) > 1),
+        "pieces_in_duplicate_groups": sum(len(m) for m in groups.values() if len(m) > 1),
+        "split_sizes": {k: len(v) for k, v in splits.items()},
+        "per_collection": {c: dict(v) for c, v in sorted(per_coll.items())},
+        "dropped": dict(dropped.most_common()),
+        "features": {k: dict(v.most_common(25)) for k, v in feats.items()},
+        "density_per_q_tertiles": np.percentile(dens, [33.3, 66.7]).round(3).tolist() if len(dens) else [],
+        "mean_pitch_tertiles": np.percentile(regs, [33.3, 66.7]).round(2).tolist() if len(regs) else [],
+        "split_rule": {"test_rate": TEST_RATE, "default_test_rate": DEFAULT_TEST_RATE, "val_rate": VAL_RATE,
+                       "grouping": "sha1 of the top part's pitch-interval sequence"},
+    }
+    (out_dir / "splits.json").write_text(json.dumps(splits, indent=0))
+    write_eval_melodies(extract_dir, out_dir, set(chorale), set(essen))
+    (out_dir / "stats.json").write_text(json.dumps(stats, indent=1))
+    log.info("splits: %s", stats["split_sizes"])
+    return stats
+
+
+def write_eval_melodies(extract_dir: Path, out_dir: Path, chorale: set[str], essen: set[str]) -> None:
+    """Store the held-out comparison melodies (chorale sopranos, Essen songs) as small JSON."""
+    out: dict[str, list[dict[str, Any]]] = {"chorale": [], "essen": []}
+    for rec in iter_records(extract_dir):
+        which = "chorale" if rec["id"] in chorale else "essen" if rec["id"] in essen else None
+        if which is None:
+            continue
+        parts = rec["parts"]
+        sop = next((p for p in parts if "sopran" in p["name"].lower()), parts[0])
+        notes = sorted(sop["notes"], key=lambda n: (n[1], -n[0]))
+        mono: list[list[float]] = []
+        for n in notes:  # a melody: one note per onset (the highest)
+            if mono and abs(mono[-1][1] - n[1]) < 1e-9:
+                continue
+            mono.append([int(n[0]), n[1], n[2]])
+        out[which].append({"id": rec["id"], "meters": rec["meters"], "tempos": rec["tempos"][:1],
+                           "notes": mono})
+    for k in out:
+        out[k].sort(key=lambda m: m["id"])
+    (out_dir / "eval_melodies.json").write_text(json.dumps(out, separators=(",", ":")))
+
+
+def segment_ids(vocab: Vocab, ids: list[int], seg_max: int = SEG_MAX) -> list[tuple[int, int]]:
+    """Cut REMI ids at bar tokens into ``[a, b)`` spans of whole bars, at most ``seg_max`` long."""
+    arr = np.asarray(ids)
+    bars = np.flatnonzero(arr == vocab.bar).tolist() + [len(ids)]
+    if not bars or bars[0] != 0:
+        bars = [0] + bars
+    spans: list[tuple[int, int]] = []
+    a = bars[0]
+    prev = a
+    for b in bars[1:]:
+        if b - a > seg_max and prev > a:
+            spans.append((a, prev))
+            a = prev
+        if b - a > seg_max:  # a single very long bar: cut it
+            spans.append((a, a + seg_max))
+            a = b
+        prev = b
+    if prev > a:
+        spans.append((a, prev))
+    return [(a, b) for a, b in spans if b - a >= 4]
+
+
+def compact_timesigs(vocab: Vocab, ids: list[int]) -> list[int]:
+    """Drop ``TimeSig`` tokens that repeat the meter in force (miditok writes one per bar)."""
+    out, cur = [], None
+    for i in ids:
+        if vocab.kind[i] == 5:
+            if i == cur:
+                continue
+            cur = i
+        out.append(i)
+    return out
+
+
+def _program_shift_range(programs: set[int], pmin: int, pmax: int) -> tuple[int, int]:
+    lo, hi = PITCH_LO, PITCH_HI
+    for p in programs:
+        r = PROGRAM_RANGE.get(p)
+        if r:
+            lo, hi = max(lo, min(r[0], pmin)), min(hi, max(r[1], pmax))
+    return max(-6, lo - pmin), min(6, hi - pmax)
+
+
+def piece_segments(vocab: Vocab, tokenizer: Any, rec: dict[str, Any], melody_only: bool = False
+                   ) -> list[dict[str, Any]]:
+    """Tokenize a piece record and return its segments with measured controls."""
+    parts = rec["parts"][:1] if melody_only else rec["parts"]
+    sym = notes_to_symusic([(p["program"], p["notes"]) for p in parts], rec["meters"], rec["tempos"])
+    ids = encode(tokenizer, sym)
+    ens = "solo" if melody_only else rec["features"]["ensemble"]
+    out = []
+    spans = segment_ids(vocab, ids)
+    for j, (a, b) in enumerate(spans):
+        seg = compact_timesigs(vocab, ids[a:b])
+        dec = decode_ids(vocab, seg)
+        if not dec.notes:
+            continue
+        notes = [(n[1], n[2], n[3]) for n in dec.notes]
+        length_q = max(dec.end_q - (dec.bar_starts_q[0] if dec.bar_starts_q else 0.0), 1.0)
+        k = estimate_key(notes)
+        pitches = [n[0] for n in notes]
+        t_lo, t_hi = _program_shift_range({n[0] for n in dec.notes}, min(pitches), max(pitches))
+        meter = dec.meters[0][1:]
+        out.append({
+            "ids": seg,
+            "key": k.tonic,
+            "mode": 0 if k.mode == "major" else 1,
+            "meter": vocab.timesig_id(*meter),
+            "density": DENSITY_NAMES.index(bucket(density_per_q(notes, length_q), DENSITY_EDGES, DENSITY_NAMES)),
+            "mean_pitch": float(np.mean(pitches)),
+            "ensemble": ENSEMBLES.index(ens),
+            "t_lo": min(t_lo, 0),
+            "t_hi": max(t_hi, 0),
+            "last": int(j == len(spans) - 1),
+        })
+    return out
+
+
+SEG_FIELDS = ("key", "mode", "meter", "density", "mean_pitch", "ensemble", "t_lo", "t_hi", "last")
+
+
+def _tokenize_file(path: str, where: dict[str, str], keep_train: set[str] | None
+                   ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+    """Worker: tokenize the records of one extract file that belong to a split."""
+    tokenizer = make_tokenizer()
+    vocab = Vocab(tokenizer)
+    segs: dict[str, list[dict[str, Any]]] = {"train": [], "val": [], "test": []}
+    failed: Counter[str] = Counter()
+    with open(path) as fh:
+        for line in fh:
+            rec = json.loads(line)
+            s = where.get(rec["id"])
+            if s is None or (s == "train" and keep_train is not None and rec["id"] not in keep_train):
+                continue
+            try:
+                got = piece_segments(vocab, tokenizer, rec)
+                if s == "train" and len(got) > MAX_TRAIN_SEGMENTS_PER_PIECE:
+                    got = got[:MAX_TRAIN_SEGMENTS_PER_PIECE]
+                segs[s].extend(got)
+                if rec["features"]["ensemble"] == "chorale" and s == "train":
+                    segs[s].extend(piece_segments(vocab, tokenizer, rec, melody_only=True))
+            except Exception as exc:  # noqa: BLE001 - counted and reported in stats.json
+                failed[f"{type(exc).__name__}: {str(exc)[:80]}"] += 1
+    return segs, dict(failed)
+
+
+def build_token_files(extract_dir: Path, datasets_dir: Path, out_dir: Path, workers: int = 2,
+                      train_caps: dict[str, int] | None = None) -> dict[str, Any]:
+    """Tokenize every split into ``out_dir/{train,val,test}.npz``; add token counts to stats.
+
+    ``train_caps`` limits the number of *training* pieces per collection (a deterministic
+    hash-ordered subset) to fit a compute budget; val/test are never capped.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    splits = json.loads((datasets_dir / "splits.json").read_text())
+    where = {rid: s for s in ("train", "val", "test") for rid in splits[s]}
+    keep_train: set[str] | None = None
+    if train_caps:
+        by_coll: dict[str, list[str]] = {}
+        for rid in splits["train"]:
+            by_coll.setdefault(rid.split("/")[0], []).append(rid)
+        keep_train = set()
+        for coll, ids in by_coll.items():
+            ids.sort(key=_unit)
+            keep_train.update(ids[: train_caps.get(coll, len(ids))])
+    vocab = Vocab(make_tokenizer())
+    files = sorted(str(f) for f in extract_dir.rglob("*.jsonl") if f.name != "dropped.jsonl")
+    segs: dict[str, list[dict[str, Any]]] = {"train": [], "val": [], "test": []}
+    failed: Counter[str] = Counter()
+    with ProcessPoolExecutor(max_workers=workers) as ex:
+        futs = [ex.submit(_tokenize_file, f, where, keep_train) for f in files]
+        for fut in tqdm(futs, desc="tokenize", unit="file"):
+            got, bad = fut.result()
+            for s in segs:
+                segs[s].extend(got[s])
+            failed.update(bad)
+    info: dict[str, Any] = {"vocab_size": vocab.size, "seg_max": SEG_MAX, "tokenize_failures": dict(failed),
+                            "max_train_segments_per_piece": MAX_TRAIN_SEGMENTS_PER_PIECE,
+                            "train_caps": train_caps or {},
+                            "train_pieces_used": len(keep_train) if keep_train is not None else len(splits["train"])}
+    for s, lst in segs.items():
+        ids = np.concatenate([np.asarray(x["ids"], dtype=np.int16) for x in lst]) if lst else np.zeros(0, np.int16)
+        lens = np.array([len(x["ids"]) for x in lst], dtype=np.int64)
+        arrays = {"ids": ids, "offsets": np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)}
+        for f in SEG_FIELDS:
+            arrays[f] = np.array([x[f] for x in lst], dtype=np.float32 if f == "mean_pitch" else np.int32)
+        np.savez(out_dir / f"{s}.npz", **arrays)
+        info[f"{s}_segments"] = len(lst)
+        info[f"{s}_tokens"] = int(ids.size)
+    stats_path = datasets_dir / "stats.json"
+    stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
+    stats["tokens"] = info
+    stats_path.write_text(json.dumps(stats, indent=1))
+    log.info("tokens: %s", info)
+    return info
+
+
+class SegmentSampler:
+    """Packed training rows from a token npz, with transposition and FIM examples."""
+
+    def __init__(self, npz_path: Path | str, vocab: Vocab, ctx: int, seed: int = 0,
+                 augment: bool = True, fim_rate: float = 0.25) -> None:
+        with np.load(npz_path) as z:
+            self.d = {k: z[k] for k in z.files}
+        self.vocab = vocab
+        self.ctx = ctx
+        self.augment = augment
+        self.fim_rate = fim_rate
+        self.rng = np.random.default_rng(seed)
+        self.n = len(self.d["offsets"]) - 1
+        self.is_pitch = vocab.kind == 1
+        self.n_tokens = int(self.d["ids"].size + self.n * 7)
+
+    def sequence(self, i: int, shift: int = 0, fim: bool = False, dropout: bool = False) -> np.ndarray:
+        """The full id sequence of segment ``i`` (prefix, REMI or FIM layout, EOS if last)."""
+        d, v = self.d, self.vocab
+        a, b = int(d["offsets"][i]), int(d["offsets"][i + 1])
+        ids = d["ids"][a:b].astype(np.int64)
+        if shift:
+            m = self.is_pitch[ids]
+            ids = ids.copy()
+            ids[m] += shift
+        mode = "major" if d["mode"][i] == 0 else "minor"
+        reg = bucket(float(d["mean_pitch"][i]) + shift, REGISTER_EDGES, REGISTER_NAMES)
+        pre = [v.bos, v.key_id(int(d["key"][i]) + shift, mode), int(d["meter"][i]),
+               v.vocab[f"Density_{DENSITY_NAMES[int(d['density'][i])]}"], v.vocab[f"Register_{reg}"],
+               v.vocab[f"Ensemble_{ENSEMBLES[int(d['ensemble'][i])]}"]]
+        if dropout:
+            for slot, none in ((1, "Key_none"), (3, "Density_none"), (4, "Register_none")):
+                if self.rng.random() < CONTROL_DROPOUT:
+                    pre[slot] = v.vocab[none]
+        tail = [v.eos] if d["last"][i] else []
+        if fim:
+            bars = np.flatnonzero(ids == v.bar)
+            if len(bars) >= 3:
+                x = int(self.rng.integers(1, len(bars) - 1))
+                y = int(self.rng.integers(x + 1, len(bars) + 1))
+                ia = int(bars[x])
+                ib = int(bars[y]) if y < len(bars) else len(ids)
+                return np.concatenate([pre, [v.fim_pre], ids[:ia], [v.fim_suf], ids[ib:],
+                                       [v.fim_mid], ids[ia:ib], [v.eos]]).astype(np.int64)
+        return np.concatenate([pre, ids, tail]).astype(np.int64)
+
+    def row(self) -> np.ndarray:
+        """One packed row of ``ctx + 1`` ids (several sequences back to back)."""
+        parts, n = [], 0
+        while n < self.ctx + 1:
+            i = int(self.rng.integers(self.n))
+            shift = 0
+            if self.augment:
+                lo, hi = int(self.d["t_lo"][i]), int(self.d["t_hi"][i])
+                shift = int(self.rng.integers(lo, hi + 1)) if hi >= lo else 0
+            fim = self.augment and self.rng.random() < self.fim_rate
+            s = self.sequence(i, shift, fim, dropout=self.augment)
+            parts.append(s)
+            n += len(s)
+        return np.concatenate(parts)[: self.ctx + 1]
+
+    def batch(self, batch_size: int) -> np.ndarray:
+        """``(batch_size, ctx + 1)`` int64 ids."""
+        return np.stack([self.row() for _ in range(batch_size)])
+
+    def eval_sequences(self) -> Iterator[np.ndarray]:
+        """Every segment once, untransposed, plain layout (for held-out NLL)."""
+        for i in range(self.n):
+            yield self.sequence(i)

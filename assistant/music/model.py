@@ -1,0 +1,202 @@
+"""A small decoder-only transformer (GPT-2 style, pre-norm) with a static KV cache.
+
+One readable file, after nanoGPT: :class:`MusicGPTConfig` (saved as ``config.json``),
+:class:`MusicGPT` (weights in ``model.safetensors``), and :meth:`MusicGPT.step` for cached
+decoding. Shapes: B batch, T time, C ``n_embd``, H heads, D head size = C / H.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class MusicGPTConfig:
+    """Model hyper-parameters (sizes in tokens / channels)."""
+
+    vocab_size: int = 520
+    block_size: int = 512  # longest context in tokens (learned positions)
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 256
+    dropout: float = 0.0
+    bias: bool = False
+
+    def __post_init__(self) -> None:
+        assert self.n_embd % self.n_head == 0, "n_embd must be divisible by n_head"
+        assert self.vocab_size > 0 and self.block_size > 0 and self.n_layer > 0
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def load(cls, path: str | Path) -> MusicGPTConfig:
+        d = json.loads(Path(path).read_text())
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+class KVCache:
+    """Static per-layer key/value buffers: (L, B, H, block_size, D); ``pos`` tokens are filled."""
+
+    def __init__(self, cfg: MusicGPTConfig, batch: int, device: torch.device, dtype: torch.dtype) -> None:
+        d = cfg.n_embd // cfg.n_head
+        self.k = torch.zeros(cfg.n_layer, batch, cfg.n_head, cfg.block_size, d, device=device, dtype=dtype)
+        self.v = torch.zeros_like(self.k)
+        self.pos = 0
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, cfg: MusicGPTConfig) -> None:
+        super().__init__()
+        self.c_attn = nn.Linear(cfg.n_embd, 3 * cfg.n_embd, bias=cfg.bias)
+        self.c_proj = nn.Linear(cfg.n_embd, cfg.n_embd, bias=cfg.bias)
+        self.n_head = cfg.n_head
+        self.dropout = cfg.dropout
+
+    def forward(self, x: torch.Tensor, cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)  # 3 × (B, T, C)
+        H = self.n_head
+        q = q.view(B, T, H, C // H).transpose(1, 2)  # (B, H, T, D)
+        k = k.view(B, T, H, C // H).transpose(1, 2)
+        v = v.view(B, T, H, C // H).transpose(1, 2)
+        if cache is None:
+            y = F.scaled_dot_product_attention(
+                q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0)
+        else:
+            p = cache.pos
+            cache.k[layer, :, :, p:p + T] = k
+            cache.v[layer, :, :, p:p + T] = v
+            kk = cache.k[layer, :, :, : p + T]  # (B, H, p+T, D)
+            vv = cache.v[layer, :, :, : p + T]
+            if T == 1:
+                y = F.scaled_dot_product_attention(q, kk, vv)
+            else:  # prefill: causal mask offset by p
+                mask = torch.ones(T, p + T, dtype=torch.bool, device=x.device).tril(diagonal=p)
+                y = F.scaled_dot_product_attention(q, kk, vv, attn_mask=mask)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
+        return self.c_proj(y)
+
+
+class MLP(nn.Module):
+    def __init__(self, cfg: MusicGPTConfig) -> None:
+        super().__init__()
+        self.c_fc = nn.Linear(cfg.n_embd, 4 * cfg.n_embd, bias=cfg.bias)
+        self.c_proj = nn.Linear(4 * cfg.n_embd, cfg.n_embd, bias=cfg.bias)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.drop(self.c_proj(F.gelu(self.c_fc(x), approximate="tanh")))
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: MusicGPTConfig) -> None:
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(cfg.n_embd, bias=cfg.bias)
+        self.attn = CausalSelfAttention(cfg)
+        self.ln_2 = nn.LayerNorm(cfg.n_embd, bias=cfg.bias)
+        self.mlp = MLP(cfg)
+
+    def forward(self, x: torch.Tensor, cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
+        x = x + self.attn(self.ln_1(x), cache, layer)
+        return x + self.mlp(self.ln_2(x))
+
+
+class MusicGPT(nn.Module):
+    """Token + position embeddings → ``n_layer`` blocks → LayerNorm → tied output head."""
+
+    def __init__(self, cfg: MusicGPTConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.wte = nn.Embedding(cfg.vocab_size, cfg.n_embd)
+        self.wpe = nn.Embedding(cfg.block_size, cfg.n_embd)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.h = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
+        self.ln_f = nn.LayerNorm(cfg.n_embd, bias=cfg.bias)
+        self.apply(self._init_weights)
+        for name, p in self.named_parameters():
+            if name.endswith("c_proj.weight"):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * cfg.n_layer))
+
+    @staticmethod
+    def _init_weights(m: nn.Module) -> None:
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, mean=0.0, std=0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Embedding):
+            nn.init.normal_(m.weight, mean=0.0, std=0.02)
+
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None,
+                ignore_index: int = -100) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Logits (B, T, V) for ids (B, T); mean cross-entropy if ``targets`` (B, T) given."""
+        B, T = idx.shape
+        assert self.cfg.block_size >= T, f"sequence {T} longer than block_size {self.cfg.block_size}"
+        pos = torch.arange(T, device=idx.device)
+        x = self.drop(self.wte(idx) + self.wpe(pos))  # (B, T, C)
+        for blk in self.h:
+            x = blk(x)
+        x = self.ln_f(x)
+        logits = x @ self.wte.weight.t()  # (B, T, V), tied weights
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.reshape(-1),
+                                   ignore_index=ignore_index)
+        return logits, loss
+
+    @torch.inference_mode()
+    def step(self, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
+        """Cached forward of new ids (B, T) at positions cache.pos…; returns last logits (B, V)."""
+        B, T = idx.shape
+        p = cache.pos
+        assert p + T <= self.cfg.block_size, "KV cache full"
+        x = self.wte(idx) + self.wpe.weight[p:p + T]  # (B, T, C)
+        for i, blk in enumerate(self.h):
+            x = blk(x, cache, i)
+        cache.pos = p + T
+        x = self.ln_f(x[:, -1])  # (B, C)
+        return x @ self.wte.weight.t()  # (B, V)
+
+    def new_cache(self, batch: int) -> KVCache:
+        w = self.wte.weight
+        return KVCache(self.cfg, batch, w.device, w.dtype)
+
+    # ------------------------------------------------------------------ save / load
+    def save(self, out_dir: str | Path) -> None:
+        """Write ``config.json`` and ``model.safetensors`` (tied head stored once)."""
+        from safetensors.torch import save_file
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        self.cfg.save(out / "config.json")
+        state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
+        save_file(state, str(out / "model.safetensors"))
+
+    @classmethod
+    def load(cls, out_dir: str | Path, device: str | torch.device = "cpu") -> MusicGPT:
+        from safetensors.torch import load_file
+
+        out = Path(out_dir)
+        model = cls(MusicGPTConfig.load(out / "config.json"))
+        model.load_state_dict(load_file(str(out / "model.safetensors"), device=str(device)))
+        return model.to(device).eval()
+
+
+def pick_device() -> torch.device:
+    """CUDA, then MPS, then CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")

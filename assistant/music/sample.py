@@ -1,0 +1,464 @@
+"""Controllable sampling from the shipped music model: generate, continue, infill, vary.
+
+The decode loop is our own: a static KV cache (:class:`assistant.music.model.KVCache`),
+temperature and top-p, batched candidates, and logit masks that enforce the REMI grammar
+and the requests — stay in a scale, keep pitches in the instrument's range, produce exactly
+the requested number of bars, and end on time (no duration may cross the last bar line).
+Every function returns :class:`assistant.music.score.Score` objects, never raw tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from assistant.music.corpus import DENSITY_NAMES, ENSEMBLES, REGISTER_NAMES
+from assistant.music.model import MusicGPT, pick_device
+from assistant.music.score import Note, Part, Score
+from assistant.music.tokens import (
+    MODES,
+    PITCH_HI,
+    PITCH_LO,
+    PROGRAM_RANGE,
+    Controls,
+    Vocab,
+    analyse_controls,
+    decode_ids,
+    decoded_to_score,
+    encode,
+    load_tokenizer,
+    normalise_meter,
+    score_to_symusic,
+)
+
+log = logging.getLogger(__name__)
+
+MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "music"
+MAJOR_PCS = (0, 2, 4, 5, 7, 9, 11)
+MINOR_PCS = (0, 2, 3, 5, 7, 8, 10, 11)  # natural minor plus the leading note
+
+# token kinds (Vocab.kind): 0 other, 1 pitch, 2 position, 3 duration, 4 program, 5 timesig, 6 tempo, 7 control
+_K_PITCH, _K_POS, _K_DUR, _K_PROG, _K_TS, _K_TEMPO = 1, 2, 3, 4, 5, 6
+
+
+def scale_pitch_classes(tonic: int, mode: str) -> set[int]:
+    """Pitch classes allowed by the scale constraint."""
+    pcs = MAJOR_PCS if mode == "major" else MINOR_PCS
+    return {(tonic + p) % 12 for p in pcs}
+
+
+@dataclass
+class _Row:
+    """Grammar state of one candidate."""
+
+    bars_done: int = 0
+    num: int = 4
+    den: int = 4
+    pos: int = -1  # last Position value in the current bar (12 per beat), -1 at bar start
+    last: str = "start"  # kind of the previous token
+    pitch_pending: bool = False
+    done: bool = False
+    time_left: float = 0.0  # beats of the denominator left until the end of the last bar
+    ids: list[int] = field(default_factory=list)
+
+
+class MusicSampler:
+    """A loaded model plus vocabulary, with the constrained decode loop."""
+
+    def __init__(self, model: MusicGPT, vocab: Vocab, device: torch.device | None = None) -> None:
+        self.model = model.eval()
+        self.vocab = vocab
+        self.device = device or next(model.parameters()).device
+        v = vocab
+        V = v.size
+        kind = torch.as_tensor(v.kind.astype(np.int64))
+        self.kind = kind
+        self.pos_val = torch.full((V,), -1, dtype=torch.long)
+        self.dur_val = torch.full((V,), 1e9, dtype=torch.float64)
+        self.pitch_val = torch.full((V,), -1, dtype=torch.long)
+        for i, val in v.value.items():
+            if v.kind[i] == _K_POS:
+                self.pos_val[i] = val
+            elif v.kind[i] == _K_DUR:
+                self.dur_val[i] = float(val)
+            elif v.kind[i] == _K_PITCH:
+                self.pitch_val[i] = val
+        self.is_k = {k: kind == k for k in range(8)}
+        onehot = torch.zeros(V, dtype=torch.bool)
+        self.bar_mask = onehot.clone()
+        self.bar_mask[v.bar] = True
+        self.eos_mask = onehot.clone()
+        self.eos_mask[v.eos] = True
+        # which kinds may follow which (REMI grammar, compacted time signatures)
+        P, Q, D, G, S, T = (self.is_k[k] for k in (_K_PITCH, _K_POS, _K_DUR, _K_PROG, _K_TS, _K_TEMPO))
+        self.follow = {
+            "start": self.bar_mask,
+            "bar": S | Q | self.bar_mask,
+            "timesig": Q | self.bar_mask,
+            "pos": T | G | P,
+            "tempo": G | P,
+            "prog": P,
+            "pitch": D,
+            "dur": P | Q | G | self.bar_mask,
+        }
+
+    # --------------------------------------------------------------------- masks
+    def _mask(self, r: _Row, target_bars: int, pitch_ok: torch.Tensor, prog_ok: torch.Tensor,
+              steps_left: int) -> torch.Tensor:
+        """Allowed next ids for one candidate (grammar, time order, scale, range, bar budget)."""
+        is_k = self.is_k
+        if r.bars_done < target_bars and steps_left <= 2 * (target_bars - r.bars_done) + 1 \
+                and r.last in ("dur", "bar", "timesig"):
+            return self.bar_mask.clone()  # out of budget: close the remaining bars empty
+        m = self.follow[r.last].clone()
+        m &= ~is_k[_K_TS]  # the meter is fixed by the request (forced after the first Bar)
+        if r.last in ("bar", "timesig", "dur"):
+            bar_len = r.num * 12
+            m &= ~(is_k[_K_POS] & ((self.pos_val <= r.pos) | (self.pos_val >= bar_len)))
+        m &= ~is_k[_K_PITCH] | pitch_ok
+        m &= ~is_k[_K_PROG] | prog_ok
+        if r.last == "pitch":
+            left = r.time_left - max(r.pos, 0) / 12.0
+            m &= self.dur_val <= left + 1e-9
+            if not m.any():  # nothing fits: the shortest duration (clipped at decode time)
+                m = is_k[_K_DUR] & (self.dur_val == self.dur_val[is_k[_K_DUR]].min())
+        if r.bars_done >= target_bars and r.last in ("dur", "bar", "timesig"):
+            m |= self.bar_mask | self.eos_mask  # the last bar is open: Bar or EOS means finished
+        return m
+
+    def _advance(self, r: _Row, tok: int, target_bars: int) -> None:
+        v = self.vocab
+        k = int(v.kind[tok])
+        if tok == v.eos or (tok == v.bar and r.bars_done >= target_bars):
+            r.done = True
+            return
+        r.ids.append(tok)
+        if tok == v.bar:
+            if r.bars_done > 0:
+                r.time_left -= r.num
+            r.bars_done += 1
+            r.pos = -1
+            r.last = "bar"
+            if r.bars_done == 1:
+                r.time_left = r.num * target_bars
+        elif k == _K_TS:
+            n, d = v.value[tok]
+            r.num, r.den = n, d
+            if r.bars_done == 1:
+                r.time_left = r.num * target_bars
+            r.last = "timesig"
+        elif k == _K_POS:
+            r.pos = v.value[tok]
+            r.last = "pos"
+        elif k == _K_TEMPO:
+            r.last = "tempo"
+        elif k == _K_PROG:
+            r.last = "prog"
+        elif k == _K_PITCH:
+            r.last = "pitch"
+        elif k == _K_DUR:
+            r.last = "dur"
+
+    # --------------------------------------------------------------------- decode
+    @torch.inference_mode()
+    def decode(self, prompt: list[int], bars: int, controls: Controls, n: int = 1,
+               meter: tuple[int, int] = (4, 4), max_new: int | None = None,
+               forced: list[int] | None = None) -> list[list[int]]:
+        """Sample ``n`` continuations of ``prompt`` holding exactly ``bars`` bars of REMI tokens.
+
+        ``forced`` ids are fed (teacher-forced) right after the prompt, e.g. ``Bar TimeSig``.
+        Returns the generated REMI ids (starting with the first Bar) per candidate.
+        """
+        v = self.vocab
+        block = self.model.cfg.block_size
+        gen = torch.Generator(device="cpu")
+        gen.manual_seed(controls.seed if controls.seed is not None else random.randrange(2**31))
+        lo, hi = controls.pitch_range or (PROGRAM_RANGE.get(controls.program, (PITCH_LO, PITCH_HI))
+                                          if controls.program is not None else (PITCH_LO, PITCH_HI))
+        pitch_ok = (self.pitch_val >= lo) & (self.pitch_val <= hi)
+        if controls.scale and controls.key_tonic is not None:
+            pcs = scale_pitch_classes(controls.key_tonic, controls.mode or "major")
+            pitch_ok &= torch.tensor([(int(p) % 12) in pcs for p in self.pitch_val.tolist()])
+        prog_ok = torch.ones(v.size, dtype=torch.bool)
+        if controls.program is not None:
+            prog_ok = torch.zeros(v.size, dtype=torch.bool)
+            prog_ok[v.vocab[f"Program_{controls.program}"]] = True
+        forced = list(forced or [])
+        budget = max_new or min(block - len(prompt) - len(forced) - 1, 48 * bars + 16 * bars * meter[0])
+        budget = max(1, min(budget, block - len(prompt) - len(forced) - 1))
+        rows = [_Row(num=meter[0], den=meter[1]) for _ in range(n)]
+        cache = self.model.new_cache(n)
+        x = torch.tensor([prompt + forced] * n, dtype=torch.long, device=self.device)
+        for r in rows:
+            for t in forced:
+                self._advance(r, t, bars)
+        logits = self.model.step(x, cache)
+        temp, top_p = controls.temperature, controls.top_p
+        for step in range(budget):
+            masks = torch.stack([self._mask(r, bars, pitch_ok, prog_ok, budget - step)
+                                 for r in rows])  # (n, V)
+            lg = logits.float().cpu() / temp
+            lg = lg.masked_fill(~masks, float("-inf"))
+            probs = torch.softmax(lg, dim=-1)
+            if top_p < 1.0:
+                sp, si = probs.sort(dim=-1, descending=True)
+                keep = sp.cumsum(-1) - sp < top_p
+                sp = sp * keep
+                choice = torch.multinomial(sp / sp.sum(-1, keepdim=True), 1, generator=gen)
+                nxt = si.gather(-1, choice).squeeze(-1)
+            else:
+                nxt = torch.multinomial(probs, 1, generator=gen).squeeze(-1)
+            for r, t in zip(rows, nxt.tolist(), strict=True):
+                if not r.done:
+                    self._advance(r, t, bars)
+            if all(r.done for r in rows) or cache.pos >= block - 1:
+                break
+            feed = torch.tensor([[t if not r.done else v.pad] for r, t in zip(rows, nxt.tolist(), strict=True)],
+                                device=self.device)
+            logits = self.model.step(feed, cache)
+        return [list(forced) + r.ids if not r.ids or r.ids[0] != v.bar else r.ids for r in rows]
+
+    # --------------------------------------------------------------------- prefixes
+    @torch.inference_mode()
+    def fill_prefix(self, controls: Controls, meter: tuple[int, int], ensemble_default: str = "solo"
+                    ) -> list[int]:
+        """The six control ids; unspecified key/mode, density and register are sampled."""
+        v = self.vocab
+        ids = [v.bos]
+        gen = torch.Generator().manual_seed((controls.seed or 0) + 17)
+        ens = controls.ensemble or ensemble_default
+        wanted: list[list[int]] = []
+        if controls.key_tonic is not None and controls.mode is not None:
+            wanted.append([v.key_id(controls.key_tonic, controls.mode)])
+        elif controls.key_tonic is not None:
+            wanted.append([v.key_id(controls.key_tonic, m) for m in MODES])
+        elif controls.mode is not None:
+            wanted.append([v.key_id(t, controls.mode) for t in range(12)])
+        else:
+            wanted.append([v.key_id(t, m) for m in MODES for t in range(12)])
+        wanted.append([v.timesig_id(*meter)])
+        wanted.append([v.vocab[f"Density_{controls.density}"]] if controls.density else
+                      [v.vocab[f"Density_{b}"] for b in DENSITY_NAMES])
+        wanted.append([v.vocab[f"Register_{controls.register}"]] if controls.register else
+                      [v.vocab[f"Register_{b}"] for b in REGISTER_NAMES])
+        wanted.append([v.vocab[f"Ensemble_{ens}"]])
+        cache = self.model.new_cache(1)
+        logits = self.model.step(torch.tensor([ids], device=self.device), cache)
+        for choices in wanted:
+            if len(choices) == 1:
+                t = choices[0]
+            else:
+                lg = logits[0].float().cpu()[choices]
+                t = choices[int(torch.multinomial(torch.softmax(lg, -1), 1, generator=gen))]
+            ids.append(t)
+            logits = self.model.step(torch.tensor([[t]], device=self.device), cache)
+        return ids
+
+    def score_ids(self, score: Score) -> list[int]:
+        """Compacted REMI ids of a score (no prefix)."""
+        from assistant.music.data import compact_timesigs
+
+        tok = self.vocab.tok
+        return compact_timesigs(self.vocab, encode(tok, score_to_symusic(score)))
+
+
+# ------------------------------------------------------------------------- module API
+_LOCK = threading.Lock()
+_SAMPLER: MusicSampler | None = None
+
+
+def get_sampler(model_dir: str | Path | None = None) -> MusicSampler:
+    """Load the shipped model once (lazily) and return the shared sampler."""
+    global _SAMPLER
+    with _LOCK:
+        if _SAMPLER is None or model_dir is not None:
+            d = Path(model_dir) if model_dir else MODEL_DIR
+            device = pick_device()
+            model = MusicGPT.load(d, device=device)
+            if device.type == "cpu":
+                torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
+            vocab = Vocab(load_tokenizer(d / "tokenizer.json"))
+            s = MusicSampler(model, vocab, device)
+            if model_dir is not None:
+                return s
+            _SAMPLER = s
+        return _SAMPLER
+
+
+def _bar_len_q(meter: tuple[int, int]) -> float:
+    n, d = normalise_meter(*meter)
+    return n * 4.0 / d
+
+
+def _to_score(s: MusicSampler, ids: list[int], controls: Controls, meter: tuple[int, int],
+              start_q: float = 0.0, tempo_bpm: float | None = None) -> Score:
+    n, d = normalise_meter(*meter)
+    dec = decode_ids(s.vocab, [s.vocab.timesig_id(n, d)] + ids, default_program=controls.program or 0,
+                     start_q=start_q)
+    key = None
+    if controls.key_tonic is not None:
+        from assistant.music.corpus import PITCH_NAMES
+
+        key = f"{PITCH_NAMES[controls.key_tonic]} {controls.mode or 'major'}"
+    sc = decoded_to_score(dec, key=key)
+    sc.markers = [(float(dec.end_q), "end")]
+    if tempo_bpm is not None:
+        sc = replace(sc, tempos=[(0.0, float(tempo_bpm))])
+    if controls.program is not None:
+        for p in sc.parts:
+            p.program = controls.program
+    return sc
+
+
+def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, int] = (4, 4),
+             n_candidates: int = 1, sampler: MusicSampler | None = None) -> list[Score]:
+    """Write ``n_candidates`` new passages of exactly ``bars`` bars from the controls alone."""
+    controls = controls or Controls()
+    if bars < 1:
+        raise ValueError("bars must be >= 1")
+    s = sampler or get_sampler()
+    meter = normalise_meter(*(controls.meter or meter))
+    prefix = s.fill_prefix(controls, meter)
+    forced = [s.vocab.bar, s.vocab.timesig_id(*meter)]
+    outs = s.decode(prefix, bars, controls, n=n_candidates, meter=meter, forced=forced)
+    return [_to_score(s, o, controls, meter) for o in outs]
+
+
+def _prompt_controls(s: MusicSampler, score: Score, controls: Controls) -> Controls:
+    notes = [(n.pitch, n.start_beats, n.dur_beats) for n in score.notes]
+    got = analyse_controls(notes, max(score.duration_beats, 1.0)) if notes else {}
+    return replace(
+        controls,
+        key_tonic=controls.key_tonic if controls.key_tonic is not None else got.get("key_tonic"),
+        mode=controls.mode or got.get("mode"),
+        density=controls.density or got.get("density"),
+        register=controls.register or got.get("register"),
+    )
+
+
+def _n_bars(score: Score) -> int:
+    return max(1, len(score.bar_starts()))
+
+
+def continue_(prompt: Score, bars: int, controls: Controls | None = None,
+              sampler: MusicSampler | None = None) -> Score:
+    """Append exactly ``bars`` new bars to ``prompt``; returns the prompt plus the new bars."""
+    s = sampler or get_sampler()
+    controls = _prompt_controls(s, prompt, controls or Controls())
+    meter = normalise_meter(*(controls.meter or (prompt.meters[-1][1], prompt.meters[-1][2])))
+    n_prompt = _n_bars(prompt)
+    starts = prompt.bar_starts(n_prompt + 1)
+    ids = s.score_ids(prompt)
+    block = s.model.cfg.block_size
+    room = block - 6 - (48 * bars + 16 * bars * meter[0])
+    if room < 8:
+        raise ValueError(f"{bars} bars do not fit the model's context of {block} tokens")
+    if len(ids) > room:  # keep the most recent whole bars
+        bar_pos = [i for i, t in enumerate(ids) if t == s.vocab.bar]
+        cut = next((b for b in bar_pos if len(ids) - b <= room), bar_pos[-1])
+        ids = [s.vocab.bar, s.vocab.timesig_id(*meter)] + [t for t in ids[cut + 1:]]
+    prefix = s.fill_prefix(controls, meter, ensemble_default=_ensemble_of(prompt))
+    outs = s.decode(prefix + ids, bars, controls, n=1, meter=meter, forced=[s.vocab.bar])
+    new = _to_score(s, outs[0], controls, meter, start_q=starts[n_prompt])
+    return _merge(prompt, new)
+
+
+def _ensemble_of(score: Score) -> str:
+    parts = [p for p in score.parts if p.notes]
+    if len(parts) <= 1:
+        return "solo"
+    return "ensemble" if len(parts) != 4 else "chorale"
+
+
+def _merge(base: Score, new: Score, drop_range: tuple[float, float] | None = None) -> Score:
+    """Notes of ``base`` (minus those starting in ``drop_range``) plus ``new``'s, by program."""
+    parts: dict[int, Part] = {}
+    for p in base.parts:
+        keep = [n for n in p.notes if drop_range is None or not drop_range[0] - 1e-9 <= n.start_beats < drop_range[1] - 1e-9]
+        parts[p.program] = Part(p.name, p.instrument, p.program, p.is_drum, keep)
+    for p in new.parts:
+        tgt = parts.get(p.program)
+        if tgt is None and len(base.parts) == 1:  # a solo line continues in the same part
+            tgt = next(iter(parts.values()))
+        if tgt is None:
+            parts[p.program] = Part(p.name, p.instrument, p.program, False, list(p.notes))
+        else:
+            tgt.notes = sorted(tgt.notes + list(p.notes), key=lambda n: (n.start_beats, -n.pitch))
+    return replace(base, parts=list(parts.values()))
+
+
+def infill(score: Score, bars_to_fill: tuple[int, int] | list[int], controls: Controls | None = None,
+           sampler: MusicSampler | None = None) -> Score:
+    """Rewrite the bars ``[a, b)`` (0-based; or a list of consecutive bar indices) from their context."""
+    s = sampler or get_sampler()
+    if isinstance(bars_to_fill, list):
+        a, b = min(bars_to_fill), max(bars_to_fill) + 1
+    else:
+        a, b = bars_to_fill
+    n = _n_bars(score)
+    if not 0 <= a < b <= n:
+        raise ValueError(f"bars {a}..{b} outside the score's {n} bars")
+    controls = _prompt_controls(s, score, controls or Controls())
+    meter = normalise_meter(*(controls.meter or (score.meters[0][1], score.meters[0][2])))
+    ids = s.score_ids(score)
+    bar_pos = [i for i, t in enumerate(ids) if t == s.vocab.bar] + [len(ids)]
+    while len(bar_pos) < n + 1:
+        bar_pos.append(len(ids))
+    ia, ib = bar_pos[a], bar_pos[b]
+    v = s.vocab
+    prefix = s.fill_prefix(controls, meter, ensemble_default=_ensemble_of(score))
+    pre, suf = ids[:ia], ids[ib:]
+    block = s.model.cfg.block_size
+    room = block - 6 - 3 - (48 * (b - a) + 16 * (b - a) * meter[0])
+    while len(pre) + len(suf) > room and (pre or suf):
+        if len(pre) >= len(suf):
+            pre = pre[len(pre) // 4 + 1:]
+        else:
+            suf = suf[: 3 * len(suf) // 4]
+    prompt = prefix + [v.fim_pre] + pre + [v.fim_suf] + suf + [v.fim_mid]
+    outs = s.decode(prompt, b - a, controls, n=1, meter=meter, forced=[v.bar])
+    starts = score.bar_starts(n + 1)
+    new = _to_score(s, outs[0], controls, meter, start_q=starts[a])
+    return _merge(score, new, drop_range=(starts[a], starts[b]))
+
+
+def vary(theme: Score, controls: Controls | None = None, strength: float = 0.5,
+         sampler: MusicSampler | None = None) -> Score:
+    """A variation: about ``strength`` × the bars are re-written from their context (infill)."""
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError("strength must be in [0, 1]")
+    controls = controls or Controls()
+    n = _n_bars(theme)
+    k = max(1, round(strength * n)) if strength > 0 else 0
+    rng = random.Random(controls.seed)
+    bars = sorted(rng.sample(range(n), k)) if k else []
+    out = theme
+    for i, bar in enumerate(bars):
+        out = infill(out, (bar, bar + 1), replace(controls, seed=(controls.seed or 0) + i), sampler=sampler)
+    return out
+
+
+def melody_notes(score: Score) -> list[Note]:
+    """The skyline melody (helper for evaluation)."""
+    return score.melody()
+
+
+def controls_from_dict(d: dict[str, Any]) -> Controls:
+    """Build :class:`Controls` from a plain dict (CLI / JSON), ignoring unknown keys."""
+    fields = Controls.__dataclass_fields__
+    kw = {k: v for k, v in d.items() if k in fields and v is not None}
+    for k in ("meter", "pitch_range"):
+        if k in kw:
+            kw[k] = tuple(kw[k])
+    return Controls(**kw)
+
+
+__all__ = ["Controls", "MusicSampler", "generate", "continue_", "infill", "vary", "get_sampler",
+           "ENSEMBLES", "controls_from_dict"]

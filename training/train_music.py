@@ -1,0 +1,271 @@
+"""Train the music model: one script for CPU, one CUDA GPU (bf16 autocast) and torchrun DDP.
+
+    python -m training.train_music --config training/configs/music_cpu.json
+    torchrun --nproc_per_node=4 -m training.train_music --config training/configs/music_gpu.json
+    python -m training.train_music --config ... --export models/music   # copy the last checkpoint
+
+Seeded and resumable (``<out_dir>/ckpt/``: model, AdamW moments as safetensors, a JSON state
+with the step and sampler RNG — no pickles), tqdm progress, CSV log of train/val loss,
+gradient accumulation. Stops after ``epochs`` passes over the training tokens or at
+``time_limit_min``, whichever comes first (the CSV and card say which).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import math
+import os
+import shutil
+import sys
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+log = logging.getLogger("train_music")
+
+DEFAULTS = {
+    "tokens_dir": ".cache/music/tokens",
+    "out_dir": ".cache/music/runs/cpu",
+    "n_layer": 4, "n_head": 4, "n_embd": 192, "block_size": 256, "dropout": 0.0,
+    "batch_size": 16, "grad_accum": 1, "lr": 2e-3, "min_lr": 2e-4, "warmup_steps": 100,
+    "weight_decay": 0.05, "epochs": 1.0, "time_limit_min": 0, "eval_interval": 200,
+    "eval_batches": 8, "ckpt_interval": 200, "seed": 1337, "threads": 2, "fim_rate": 0.25,
+}
+
+
+def load_config(path: str | None, overrides: list[str]) -> dict:
+    cfg = dict(DEFAULTS)
+    if path:
+        cfg.update(json.loads(Path(path).read_text()))
+    for o in overrides:
+        k, _, v = o.partition("=")
+        cfg[k] = type(DEFAULTS.get(k, v))(v) if k in DEFAULTS else json.loads(v)
+    return cfg
+
+
+def save_ckpt(ckpt: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, state: dict) -> None:
+    """Model + AdamW moments (safetensors) + JSON state, written atomically via a temp dir."""
+    from safetensors.torch import save_file
+
+    tmp = ckpt.with_name(ckpt.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save(tmp)
+    names = {id(p): n for n, p in model.named_parameters()}
+    moments = {}
+    for group in opt.param_groups:
+        for p in group["params"]:
+            st = opt.state.get(p, {})
+            for k in ("exp_avg", "exp_avg_sq"):
+                if k in st:
+                    moments[f"{k}.{names[id(p)]}"] = st[k].detach().cpu().contiguous()
+            if "step" in st:
+                state["adam_step"] = float(st["step"])
+    save_file(moments, str(tmp / "optim.safetensors"))
+    (tmp / "state.json").write_text(json.dumps(state))
+    shutil.rmtree(ckpt, ignore_errors=True)
+    tmp.rename(ckpt)
+
+
+def load_ckpt(ckpt: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, device: torch.device) -> dict:
+    from safetensors.torch import load_file
+
+    model.load_state_dict(load_file(str(ckpt / "model.safetensors"), device=str(device)))
+    moments = load_file(str(ckpt / "optim.safetensors"), device=str(device))
+    state = json.loads((ckpt / "state.json").read_text())
+    for n, p in model.named_parameters():
+        if f"exp_avg.{n}" in moments:
+            opt.state[p] = {"step": torch.tensor(state.get("adam_step", 0.0)),
+                            "exp_avg": moments[f"exp_avg.{n}"], "exp_avg_sq": moments[f"exp_avg_sq.{n}"]}
+    return state
+
+
+def train(cfg: dict) -> dict:
+    """Run training with config ``cfg``; returns a summary dict (also written as summary.json)."""
+    from tqdm import tqdm
+
+    from assistant.music.data import SegmentSampler
+    from assistant.music.model import MusicGPT, MusicGPTConfig, pick_device
+    from assistant.music.tokens import Vocab, make_tokenizer
+
+    ddp = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    rank = int(os.environ.get("RANK", "0"))
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if ddp:
+        import torch.distributed as dist
+
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        dist.init_process_group(backend)
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        device = torch.device(f"cuda:{local}") if torch.cuda.is_available() else torch.device("cpu")
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+    else:
+        device = pick_device()
+    master = rank == 0
+    if device.type == "cpu":
+        torch.set_num_threads(int(cfg["threads"]))
+    torch.manual_seed(cfg["seed"] + rank)
+    out = REPO / cfg["out_dir"] if not Path(cfg["out_dir"]).is_absolute() else Path(cfg["out_dir"])
+    out.mkdir(parents=True, exist_ok=True)
+    tokens_dir = REPO / cfg["tokens_dir"] if not Path(cfg["tokens_dir"]).is_absolute() else Path(cfg["tokens_dir"])
+    vocab = Vocab(make_tokenizer())
+    train_s = SegmentSampler(tokens_dir / "train.npz", vocab, cfg["block_size"], seed=cfg["seed"] + 1000 * rank,
+                             fim_rate=cfg["fim_rate"])
+    val_s = SegmentSampler(tokens_dir / "val.npz", vocab, cfg["block_size"], seed=cfg["seed"] + 7, augment=False)
+    mcfg = MusicGPTConfig(vocab_size=vocab.size, block_size=cfg["block_size"], n_layer=cfg["n_layer"],
+                          n_head=cfg["n_head"], n_embd=cfg["n_embd"], dropout=cfg["dropout"])
+    model = MusicGPT(mcfg).to(device)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg["weight_decay"]},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg["lr"], betas=(0.9, 0.95))
+    tokens_per_step = cfg["batch_size"] * cfg["block_size"] * cfg["grad_accum"] * world
+    total_steps = max(1, math.ceil(cfg["epochs"] * train_s.n_tokens / tokens_per_step))
+    ckpt = out / "ckpt"
+    state = {"step": 0, "elapsed_s": 0.0, "best_val": None}
+    if ckpt.exists():
+        state = load_ckpt(ckpt, model, opt, device)
+        train_s.rng.bit_generator.state = state["rng"]
+        if master:
+            log.info("resumed at step %d", state["step"])
+    raw = model
+    if ddp:
+        from torch.nn.parallel import DistributedDataParallel
+
+        model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+    pad = vocab.pad
+
+    def lr_at(step: int) -> float:
+        if step < cfg["warmup_steps"]:
+            return cfg["lr"] * (step + 1) / cfg["warmup_steps"]
+        r = min(1.0, (step - cfg["warmup_steps"]) / max(1, total_steps - cfg["warmup_steps"]))
+        return cfg["min_lr"] + 0.5 * (cfg["lr"] - cfg["min_lr"]) * (1 + math.cos(math.pi * r))
+
+    @torch.no_grad()
+    def val_loss() -> float:
+        raw.eval()
+        losses = []
+        rng_state = val_s.rng.bit_generator.state
+        val_s.rng = np.random.default_rng(cfg["seed"] + 7)  # the same val rows every time
+        for _ in range(cfg["eval_batches"]):
+            xb = torch.from_numpy(val_s.batch(cfg["batch_size"])).to(device)
+            with amp:
+                _, loss = raw(xb[:, :-1], xb[:, 1:], ignore_index=pad)
+            losses.append(float(loss))
+        val_s.rng.bit_generator.state = rng_state
+        raw.train()
+        return float(np.mean(losses))
+
+    log_path = out / "log.csv"
+    new_log = not log_path.exists()
+    fh = log_path.open("a", newline="")
+    writer = csv.writer(fh)
+    if new_log and master:
+        writer.writerow(["step", "tokens", "epoch", "lr", "train_loss", "val_loss", "elapsed_s"])
+    t0 = time.time() - state["elapsed_s"]
+    limit_s = cfg["time_limit_min"] * 60 if cfg["time_limit_min"] else float("inf")
+    if master:
+        log.info("params %.2fM, train tokens %d, tokens/step %d, steps %d, device %s, world %d",
+                 raw.num_params() / 1e6, train_s.n_tokens, tokens_per_step, total_steps, device, world)
+    bar = tqdm(total=total_steps, initial=state["step"], desc="train", unit="step", disable=not master)
+    model.train()
+    ema = None
+    stop_reason = "epochs"
+    while state["step"] < total_steps:
+        step = state["step"]
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step)
+        loss_acc = 0.0
+        for micro in range(cfg["grad_accum"]):
+            xb = torch.from_numpy(train_s.batch(cfg["batch_size"])).to(device)
+            sync = nullcontext() if (not ddp or micro == cfg["grad_accum"] - 1) else model.no_sync()
+            with sync, amp:
+                _, loss = model(xb[:, :-1], xb[:, 1:], ignore_index=pad)
+                (loss / cfg["grad_accum"]).backward()
+            loss_acc += float(loss.detach()) / cfg["grad_accum"]
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        state["step"] = step + 1
+        ema = loss_acc if ema is None else 0.95 * ema + 0.05 * loss_acc
+        bar.update(1)
+        bar.set_postfix(loss=f"{ema:.3f}")
+        elapsed = time.time() - t0
+        last = state["step"] >= total_steps or elapsed > limit_s
+        if master and (state["step"] % cfg["eval_interval"] == 0 or last):
+            vl = val_loss()
+            state["best_val"] = vl if state["best_val"] is None else min(vl, state["best_val"])
+            writer.writerow([state["step"], state["step"] * tokens_per_step,
+                             round(state["step"] * tokens_per_step / train_s.n_tokens, 4),
+                             f"{lr_at(step):.6f}", f"{ema:.4f}", f"{vl:.4f}", round(elapsed, 1)])
+            fh.flush()
+        if master and (state["step"] % cfg["ckpt_interval"] == 0 or last):
+            state["elapsed_s"] = elapsed
+            state["rng"] = train_s.rng.bit_generator.state
+            save_ckpt(ckpt, raw, opt, state)
+        if elapsed > limit_s:
+            stop_reason = "time_limit"
+            break
+    bar.close()
+    fh.close()
+    summary = {
+        "params": raw.num_params(), "steps": state["step"], "tokens_seen": state["step"] * tokens_per_step,
+        "train_tokens": train_s.n_tokens, "epochs_done": state["step"] * tokens_per_step / train_s.n_tokens,
+        "final_train_loss_ema": ema, "best_val_loss": state["best_val"], "wall_s": round(time.time() - t0, 1),
+        "stop_reason": stop_reason, "device": str(device), "world_size": world, "config": cfg,
+        "torch": torch.__version__, "threads": torch.get_num_threads(),
+    }
+    if master:
+        (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    if ddp:
+        import torch.distributed as dist
+
+        dist.destroy_process_group()
+    return summary
+
+
+def export(out_dir: Path, dest: Path) -> None:
+    """Copy the checkpoint's model, config, tokenizer JSON and training log into ``dest``."""
+    from assistant.music.tokens import make_tokenizer
+
+    dest.mkdir(parents=True, exist_ok=True)
+    ck = out_dir / "ckpt"
+    for name in ("config.json", "model.safetensors"):
+        shutil.copy2(ck / name, dest / name)
+    tok = make_tokenizer()
+    tok.save(dest / "tokenizer.json")
+    d = json.loads((dest / "tokenizer.json").read_text())
+    d["vocab_size_with_controls"] = len(tok)
+    (dest / "tokenizer.json").write_text(json.dumps(d, indent=1))
+    for name in ("log.csv", "summary.json"):
+        if (out_dir / name).exists():
+            shutil.copy2(out_dir / name, dest / f"train_{name}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", default=None, help="JSON config (see DEFAULTS)")
+    ap.add_argument("--set", nargs="*", default=[], help="overrides key=value")
+    ap.add_argument("--export", default=None, help="copy the run's checkpoint to this folder and exit")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    cfg = load_config(args.config, args.set)
+    if args.export:
+        out = Path(cfg["out_dir"])
+        export(out if out.is_absolute() else REPO / out, Path(args.export))
+        return 0
+    summary = train(cfg)
+    log.info("done: %s", {k: v for k, v in summary.items() if k != "config"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
