@@ -53,6 +53,8 @@ MIN_GAP_S = 15.0
 #: a turn only splits a run into two cues when both parts are at least this long
 MIN_TURN_CUE_S = 45.0
 SCENE_TEXT_WORDS = 80
+#: a spotting note shorter than this is read together with the script text under the cue
+CUE_NOTE_MIN_WORDS = 12
 SMOOTHING = (0.2, 0.6, 0.2)
 
 def _wordset(text: str) -> frozenset[str]:
@@ -686,8 +688,11 @@ def _tc(seconds: float, rate: FrameRate | None, start_tc: str) -> str:
 
 
 def _given_cue_text(cue: Cue, sp: Any, scene_ids: list[int]) -> str:
+    """The spotting note (title, description, brief); the overlapping scene text is added
+    only when the note is too short to read on its own (it would dilute a real note)."""
     parts = [cue.title, cue.notes, cue.brief]
-    if sp is not None:
+    own_words = sum(len(p.split()) for p in parts if p)
+    if sp is not None and own_words < CUE_NOTE_MIN_WORDS:
         for i in scene_ids[:3]:
             parts.append(" ".join(sp.scene_text(i).split()[:80]))
     return ". ".join(p.strip() for p in parts if p and p.strip())
