@@ -1,0 +1,41 @@
+"""Build the guard's corpus melody data: ``python -m training.build_guard_index``.
+
+Extracts one melody per piece of the music21 corpus into resumable shards under
+``.cache/guard/shards/`` (reading the music model's cache ``.cache/music/extract/`` where a
+file is already there), then merges them into ``models/guard/corpus_melodies.npz`` +
+``corpus_pieces.json`` (see assistant/guard/corpus.py). The hash index itself is built at
+load time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from assistant.guard.corpus import COLLECTIONS, extract_collection, merge_shards
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--shards", type=Path, default=ROOT / ".cache" / "guard" / "shards")
+    ap.add_argument("--music-cache", type=Path, default=ROOT / ".cache" / "music" / "extract")
+    ap.add_argument("--collections", nargs="*", default=list(COLLECTIONS))
+    ap.add_argument("--merge-only", action="store_true", help="only merge existing shards")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    args.shards.mkdir(parents=True, exist_ok=True)
+    if not args.merge_only:
+        for col in args.collections:
+            big = col in ("ryansMammoth", "palestrina")
+            extract_collection(col, args.shards, music_cache=args.music_cache,
+                               chunk=4 if col in ("oneills1850", "miscFolk", "essenFolksong") else 50,
+                               reverse=big)
+    c = merge_shards(args.shards, args.collections)
+    logging.info("corpus melodies: %d pieces, %d notes", len(c), c.n_notes)
+
+
+if __name__ == "__main__":
+    main()
