@@ -338,3 +338,13 @@ def test_more_ways_to_say_no(text, excluded, included):
     assert excluded <= set(b.exclude_instruments)
     assert included <= set(b.include_instruments)
     assert not excluded & set(b.include_instruments)
+
+
+def test_cue_id_prefix_and_spelled_dynamics():
+    b = pb("1M4: Lonely but tender, solo cello and piano, never louder than mezzo-piano.")
+    assert b.cue_id == "1M4"
+    assert "piano" in b.include_instruments and "piano" not in b.exclude_instruments
+    assert b.dynamics is not None and DYNAMICS.index(b.dynamics[1]) <= DYNAMICS.index("mp")
+    assert not b.warnings
+    assert pb("not ff").dynamics[1] != "ff"
+    assert pb("from pp to ff").dynamics == ("pp", "ff")

@@ -93,6 +93,7 @@ class MusicBrief:
     explicit: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     is_delta: bool = False
+    cue_id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict with the CLI contract's keys (tuples become lists)."""
@@ -789,6 +790,8 @@ def _analyse(text: str) -> _Analysis:  # noqa: C901 - one pass over the rules, k
     for j, t in enumerate(toks):
         w = t.low
         if w in _DYN_WORDS and j not in ment_tok:
+            if w in ("pp", "ppp", "mp", "mf", "ff", "fff"):
+                continue  # letters are read by _explicit_dynamics (with their caps)
             if w == "barely" and not (j + 1 < n and toks[j + 1].low in ("audible", "there",
                                                                          "heard")):
                 continue
@@ -1108,6 +1111,16 @@ def _explicit_dynamics(text: str, a: _Analysis) -> None:
             if not re.search(r"\b(at|in|to|from|marked|stay|keep it|dynamic[s]?)\s*$", ctx):
                 continue
         d = _clip_dyn(g.lower())
+        before = text[max(0, m.start() - 14) : m.start()].lower()
+        if re.search(r"\b(not|no|never|avoid|nothing|without)\s+(?:at\s+|an?\s+)?$", before):
+            k = DYNAMICS.index(d)
+            if k >= DYNAMICS.index("mf"):  # "not ff": stay below it
+                a.dyn_cap = (a.dyn_cap[0], DYNAMICS[max(0, k - 1)])
+                a.ev("dynamics", f"< {d}", before.strip() + " " + g)
+            else:  # "not pp": stay above it
+                a.dyn_cap = (DYNAMICS[min(5, k + 1)], a.dyn_cap[1])
+                a.ev("dynamics", f"> {d}", before.strip() + " " + g)
+            continue
         a.dyn.append((d, d))
         a.ev("dynamics", [d, d], g)
 
@@ -1458,7 +1471,30 @@ def apply_delta(previous: MusicBrief, text: str) -> MusicBrief:
     this time"). Fields the text states explicitly replace the old ones; comparatives move
     the old values; instrument lists are edited (this text's exclusions win)."""
     t = _validate(text)
-    return _delta(previous, t, _analyse(t))
+    cue_id, body = _split_cue_id(t)
+    b = _delta(previous, t, _analyse(_normalise(body)))
+    b.cue_id = cue_id or previous.cue_id
+    return b
+
+
+_CUE_PREFIX = re.compile(r"^\s*(\d{1,2}\s?M\s?\d{1,3}[A-Za-z]{0,2})\s*[:.\-\u2013\u2014]\s*")
+_MEZZO = ((re.compile(r"\bmezzo[- ]?piano\b", re.I), "mp"),
+          (re.compile(r"\bmezzo[- ]?forte\b", re.I), "mf"))
+
+
+def _split_cue_id(text: str) -> tuple[str, str]:
+    """'1M4: Lonely but tender ...' -> ('1M4', 'Lonely but tender ...')."""
+    m = _CUE_PREFIX.match(text)
+    if not m:
+        return "", text
+    return m.group(1).replace(" ", ""), text[m.end():]
+
+
+def _normalise(text: str) -> str:
+    """Spelled-out dynamics become their letters ("mezzo-piano" is not the instrument)."""
+    for pat, rep in _MEZZO:
+        text = pat.sub(rep, text)
+    return text
 
 
 def _delta(previous: MusicBrief, text: str, a: _Analysis) -> MusicBrief:
@@ -1526,7 +1562,8 @@ def parse_brief(text: str, previous: MusicBrief | None = None, *, use_model: boo
     no revision language starts afresh. Raises :class:`InputError` for empty or absurd text.
     """
     t = _validate(text)
-    a = _analyse(t)
+    cue_id, body = _split_cue_id(t)
+    a = _analyse(_normalise(body))
     if a.recognised == 0 and not a.comparatives and not a.delta_phrases:
         content = [w for w in re.findall(r"[A-Za-z]{3,}", t)]
         if len(content) < 2:
@@ -1534,13 +1571,17 @@ def parse_brief(text: str, previous: MusicBrief | None = None, *, use_model: boo
                              "should do (tempo, mood, instruments, e.g. 'slow and tender, "
                              "no drums')", field="brief")
     if previous is not None and _is_delta(a):
-        return _delta(previous, t, a)
+        b = _delta(previous, t, a)
+        b.cue_id = cue_id or previous.cue_id
+        return b
     if _is_delta(a) and not _has_absolute_content(a):
         b = _delta(MusicBrief(), t, a)
+        b.cue_id = cue_id
         b.warnings.append("this reads like a revision but there is no previous brief; "
                           "applied it to a neutral starting point")
         return b
     b = _fresh(t, a, use_model)
+    b.cue_id = cue_id
     if a.comparatives:
         # comparatives in a fresh brief never move what the text states outright
         # ("90 to 95 bpm, no faster" keeps 90-95)
