@@ -10,10 +10,17 @@ load time.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 
-from assistant.guard.corpus import COLLECTIONS, extract_collection, merge_shards
+from assistant.guard.corpus import (
+    COLLECTIONS,
+    CORPUS_JSON,
+    CORPUS_NPZ,
+    extract_collection,
+    merge_shards,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,6 +41,18 @@ def main(argv: list[str] | None = None) -> None:
                                chunk=4 if col in ("oneills1850", "miscFolk", "essenFolksong") else 50,
                                reverse=big)
     c = merge_shards(args.shards, args.collections)
+    splits = ROOT / "datasets" / "music" / "splits.json"
+    if splits.is_file():  # tag each piece with the music model's split (train/val/test)
+        which = {pid: name for name, ids in json.loads(splits.read_text("utf-8")).items()
+                 for pid in ids}
+        for p in c.pieces:
+            p["split"] = which.get(p["id"], "none")
+        c.save(CORPUS_NPZ, CORPUS_JSON)
+        train = [pid for pid, name in which.items() if name == "train"]
+        have = {p["id"] for p in c.pieces}
+        logging.info("music train split: %d pieces, %d (%.1f %%) in the guard corpus", len(train),
+                     sum(t in have for t in train),
+                     100.0 * sum(t in have for t in train) / max(1, len(train)))
     logging.info("corpus melodies: %d pieces, %d notes", len(c), c.n_notes)
 
 
