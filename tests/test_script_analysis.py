@@ -220,3 +220,13 @@ def test_cli_analyze_readable_and_errors(tmp_path, capsys):
     assert run(["analyze", str(empty), "--json"]) == 2
     err = capsys.readouterr().err
     assert err.count("scoring-assistant: error") == 2
+
+
+def test_script_without_headings_is_one_scene(tmp_path):
+    f = tmp_path / "noscene.fountain"
+    f.write_text("Title: x\n\nA man walks into a bar.\n\nBOB\nHello there.\n\nALICE\nHi Bob.\n",
+                 encoding="utf-8")
+    a = analyze_files(f)
+    assert len(a.scenes) == 1 and len(a.emotional_curve) == 1
+    assert any("no scene headings" in w for w in a.warnings)
+    assert a.cues and a.cues[0].id == "1M1" and len(a.cues[0].dialogue) == 2

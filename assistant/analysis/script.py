@@ -882,6 +882,7 @@ def analyze_script(screenplay: Any, spotting: Any | None = None) -> ScriptAnalys
     warnings: list[str] = []
     if not sp.scenes:
         warnings.append("the screenplay has no scene headings; the whole script is one scene")
+        sp = _one_scene(sp)
     duration_s = float(sp.duration_s()) if callable(getattr(sp, "duration_s", None)) else float(
         sum(s.duration_s for s in sp.scenes))
     chars = _characters(sp)
@@ -930,6 +931,35 @@ def analyze_script(screenplay: Any, spotting: Any | None = None) -> ScriptAnalys
         silences=silences, proposed=spotting is None,
         scored_fraction=scored / duration_s if duration_s > 0 else 0.0, warnings=warnings,
         model=model)
+
+
+@dataclass
+class _OneSceneScript:
+    """A screenplay without headings, seen as one scene (same attributes the analysis uses)."""
+
+    title: str
+    scenes: list[Scene]
+    characters: list[Any]
+    dialogue: list[DialogueSpan]
+    elements: list[Any]
+    total_s: float
+
+    def duration_s(self) -> float:
+        return self.total_s
+
+    def scene_text(self, index: int) -> str:
+        return "\n".join(e.text for e in self.elements if e.kind in ("action", "dialogue"))
+
+
+def _one_scene(sp: Any) -> _OneSceneScript:
+    from dataclasses import replace
+
+    total = float(sp.duration_s())
+    scene = Scene(index=0, heading="(no scene headings)", start_s=0.0, duration_s=total)
+    elements = [replace(e, scene_index=0) for e in sp.elements]
+    chars = [replace(c, scenes=[0]) for c in sp.characters]
+    spans = [replace(d, scene_index=0) for d in sp.dialogue]
+    return _OneSceneScript(getattr(sp, "title", ""), [scene], chars, spans, elements, total)
 
 
 def analyze_files(script: str | Path, spotting: str | Path | None = None) -> ScriptAnalysis:
