@@ -348,3 +348,10 @@ def test_cue_id_prefix_and_spelled_dynamics():
     assert not b.warnings
     assert pb("not ff").dynamics[1] != "ff"
     assert pb("from pp to ff").dynamics == ("pp", "ff")
+
+
+def test_names_with_accents_are_words_and_shouting_junk_is_not():
+    assert pb("nothing like J\u00f3hannsson").avoid_references == ["J\u00f3hannsson"]
+    assert pb("Strings, Lydian, \u00e0 la Debussy").references == ["Debussy"]
+    with pytest.raises(InputError):
+        pb("ASDKJH QWPOEIRU")

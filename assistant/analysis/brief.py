@@ -415,7 +415,7 @@ class _Tok:
     end: int
 
 
-_TOKEN_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|\d+(?:\.\d+)?|\u2669|[^\sA-Za-z\d]|\n")
+_TOKEN_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+(?:\.\d+)?|\u2669|[^\s\w]|_|\n")
 
 
 def _tokenise(text: str) -> list[_Tok]:
@@ -505,7 +505,15 @@ def _validate(text: str) -> str:
                          "(e.g. 'slow and tender, no drums')", field="brief")
     vocab = _english_vocab()
     if vocab:
+        # names ("J\u00f3hannsson", "Reznor") count as words; lower-case junk does not
+        def is_name(w: str) -> bool:
+            return len(w) >= 3 and w[0].isupper() and w[1:].islower()
+
+        words = [w for w in re.findall(r"[^\W\d_]+", t) if not is_name(w)]
+        names = sum(1 for w in re.findall(r"[^\W\d_]+", t) if is_name(w))
         long_words = [w.lower() for w in words if len(w) >= 2]
+        if names and not long_words:
+            return t
         known = [w for w in long_words if w in vocab or w.rstrip("s") in vocab
                  or ins.resolve(w) or w in _MOOD_WORDS or w in _MUSIC_TERMS]
         if not long_words or len(known) < max(1, 0.5 * len(long_words)):
