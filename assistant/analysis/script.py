@@ -810,7 +810,7 @@ def _propose(sp: Any, curve: list[CurvePoint], readings: list[_Reading], duratio
         end = last.start_s + last.duration_s
         if end - start < 1.0:
             end = start + 1.0
-        funcs, mood, confident = _blend_readings([readings[i] for i in g],
+        funcs, mood, _conf = _blend_readings([readings[i] for i in g],
                                                  [max(0.5, sp.scenes[i].duration_s) for i in g])
         function_from = "classifier"
         why: list[str] = []
@@ -833,6 +833,9 @@ def _propose(sp: Any, curve: list[CurvePoint], readings: list[_Reading], duratio
         why.append(f"scene {best} ({head}): tension {p.tension:.2f}, arousal {p.arousal:+.2f},"
                    f" dialogue {p.dialogue_fraction:.0%}")
         why.append(f"reads as {funcs[0][0]} ({funcs[0][1]:.2f})")
+        sure = funcs[0][1] >= 0.45 and funcs[0][1] - funcs[1][1] >= 0.1
+        if len(g) > 1:
+            why.insert(0, f"scenes {g[0]}-{g[-1]}")
         reel = 1 + int(start // REEL_S)
         reel_counts[reel] += 1
         cid = f"{reel}M{reel_counts[reel]}"
@@ -842,9 +845,10 @@ def _propose(sp: Any, curve: list[CurvePoint], readings: list[_Reading], duratio
             end_tc=_tc(end, rate, start_tc), title=_cue_title(sp.scenes[g[0]]),
             function=funcs[0][0], functions=funcs, function_from=function_from,
             mood=_mood_dict(mood), dialogue=spans, scenes=list(g), reason="; ".join(why),
-            proposed=True, confident=confident and funcs[0][1] >= 0.35,
-            question="" if funcs[0][1] >= 0.35 else
-            f"is {cid} {funcs[0][0]} or {funcs[1][0]}?",
+            proposed=True, confident=sure,
+            question="" if sure else
+            f"{cid}: is this {funcs[0][0]} ({funcs[0][1]:.2f}) or {funcs[1][0]} "
+            f"({funcs[1][1]:.2f})?",
             source=funcs[0][0] == "source"))
         del gi
 
