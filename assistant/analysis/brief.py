@@ -473,6 +473,7 @@ class _Analysis:
     comparatives: list[tuple[str, float, str]] = field(default_factory=list)  # effect, amount, words
     delta_phrases: list[str] = field(default_factory=list)
     positive_text: str = ""
+    exclusive: bool = False
     evidence: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     recognised: int = 0
@@ -753,6 +754,23 @@ def _analyse(text: str) -> _Analysis:  # noqa: C901 - one pass over the rules, k
             for iid in m.ids:
                 a.exclude.pop(iid, None)
                 a.exclude_specific.discard(iid)
+    # "just a solo cello and piano", "low strings only", "piano and nothing else": the named
+    # instruments are the whole palette
+    for k0 in ment_at:
+        if state[k0] not in (None, "more", "keep"):
+            continue
+        prev = [t.low for t in toks[max(0, k0 - 3) : k0]]
+        j = k0
+        while j + 1 < n and ment_tok.get(j + 1) == ment_tok.get(k0):
+            j += 1
+        nxt = [t.low for t in toks[j + 1 : j + 4]]
+        if (any(w in ("just", "only", "solely", "purely") for w in prev[-3:])
+                and not any(w in ("not", "no") for w in prev[-3:])) or (
+                nxt[:1] in (["only"], ["alone"]) or nxt[:2] == ["and", "nothing"]
+                or nxt[:3] == [",", "nothing", "else"]):
+            a.exclusive = True
+            a.ev("exclusive", True, " ".join(prev[-2:] + [toks[k0].text] + nxt[:2]))
+            break
 
     # --- references -----------------------------------------------------------------------
     for k0, (_e, name) in name_at.items():
@@ -1329,6 +1347,8 @@ def _set_instruments(b: MusicBrief, a: _Analysis, previous: MusicBrief | None) -
                               f" and excluded ({a.exclude[iid]}); the exclusion wins")
     include -= exclude
     reduce -= exclude
+    if a.exclusive and include:  # only the named instruments: everything else is out
+        exclude |= set(ins.INSTRUMENT_IDS) - include
     b.include_instruments = _ordered(include)
     b.exclude_instruments = _ordered(exclude)
     b.reduce_instruments = _ordered(reduce - include) + [i for i in _ordered(reduce & include)]
