@@ -32,6 +32,45 @@ def _cue_lines(index: Any, seed: int = 7) -> list[Melody]:
     return [lead, counter, bass]
 
 
+def index_recall(index: Any, n: int = 40, seed: int = 11) -> tuple[float, float, float]:
+    """Plant a 10-note quote of a random corpus melody (>= 20 notes) into new material
+    (a 60-note random walk), query the index: (share whose top match is the source piece or
+    a piece with the same notes, share flagged >= similar, mean seconds per query)."""
+    from assistant.guard.similarity import thresholds
+
+    rng = np.random.default_rng(seed)
+    similar = thresholds()[0]
+    hits = flagged = 0
+    secs = 0.0
+    done = 0
+    while done < n:
+        p = int(rng.integers(0, len(index)))
+        src = index.corpus.melody(p)
+        if len(src) < 20:
+            continue
+        new, s0, _ = embed_quote(src, synthetic_melody(int(rng.integers(1 << 30)), 60), rng, n=10)
+        t0 = time.perf_counter()
+        res = index.query(new, top_k=1)
+        secs += time.perf_counter() - t0
+        done += 1
+        if res:
+            top = index.corpus.melody(res[0].piece_index)
+            quote = np.diff(src.pitches[s0:s0 + 10]).tolist()
+            tp = np.diff(top.pitches.astype(int)).tolist()
+            same = res[0].piece_index == p or any(
+                tp[k:k + 9] == quote for k in range(max(0, len(tp) - 8)))
+            hits += bool(same)
+            flagged += res[0].similarity.score >= similar
+    return hits / n, flagged / n, secs / n
+
+
+def index_recall_row(index: Any) -> dict[str, Any]:
+    rec, flag, sec = index_recall(index)
+    return {"name": "planted 10-note corpus quote: source is the top corpus match",
+            "value": round(rec, 3), "unit": "share", "target": ">= 0.9", "ok": rec >= 0.9,
+            "flagged_similar_or_copy": round(flag, 3), "seconds_per_query": round(sec, 3)}
+
+
 def run_bench() -> list[dict[str, Any]]:
     from assistant.guard.index import CorpusIndex
     from assistant.guard.loop import check
@@ -61,6 +100,7 @@ def run_bench() -> list[dict[str, Any]]:
                      "unit": "s", "target": "< 1", "ok": best < 1.0,
                      "closest": c.corpus.reference if c.corpus else None,
                      "closest_score": round(c.corpus.score, 3) if c.corpus else None})
+        rows.append(index_recall_row(index))
     a, b = synthetic_melody(1, 300), synthetic_melody(2, 300)
     compare(a.slice(0, 40), b.slice(0, 40))
     t0 = time.perf_counter()
