@@ -109,6 +109,7 @@ def test_negated_mood_words_add_no_tag():
     ("around 70 bpm", 66, 74), ("70-80 BPM", 70, 80), ("between 70 and 80 bpm", 70, 80),
     ("play it at 120", 120, 120), ("\u2669=90", 90, 90), ("q = 96, soft", 96, 96),
     ("tempo 132", 132, 132), ("a 60 BPM pulse", 60, 60), ("70 to 76 bpm, slow", 70, 76),
+    ("\u2669 = 60\u201366, tender", 60, 66), ("MM 100", 100, 100),
 ])
 def test_explicit_bpm_forms(text, lo, hi):
     b = pb(text)

@@ -499,7 +499,8 @@ def _validate(text: str) -> str:
         raise InputError(f"the brief is {len(t)} characters long; a brief is a few sentences "
                          f"(at most {MAX_BRIEF_CHARS} characters)", field="brief")
     words = re.findall(r"[A-Za-z]+", t)
-    if re.search(r"\d", t) and re.search(r"\u2669|\bbpm\b|\btempo\b", t, re.I):
+    if re.search(r"\d", t) and re.search(r"\u2669|\bbpm\b|\btempo\b|\b(?:q|mm|m\.m\.)\s*[=:]?\s*\d",
+                                        t, re.I):
         return t  # "\u2669=90" is a brief
     if not words:
         raise InputError(f"the brief {t[:40]!r} has no words; describe the music in words "
@@ -1044,7 +1045,7 @@ def _explicit_tempo(text: str, a: _Analysis) -> None:
     t = text
     pats: list[tuple[str, str]] = [
         (rf"(?:between\s+)?{_NUM}\s*(?:-|\u2013|\u2014|to|and|/)\s*{_NUM}{_BPM_UNIT}", "range"),
-        (rf"(?:tempo|bpm|metronome)\s*(?:of|at|around|about|:|=|is|between)?\s*(?:between\s+)?"
+        (rf"(?:tempo|bpm|metronome|\u2669|q|mm|m\.m\.)\s*(?:of|at|around|about|:|=|is|between)?\s*(?:between\s+)?"
          rf"{_NUM}\s*(?:-|\u2013|to|and)\s*{_NUM}\b", "range"),
         (rf"(?:no\s+(?:faster|quicker)\s+than|under|below|at\s+most|up\s+to|less\s+than|max(?:imum)?(?:\s+of)?)\s*{_NUM}{_BPM_UNIT}", "max"),
         (rf"(?:no\s+slower\s+than|over|above|at\s+least|more\s+than|min(?:imum)?(?:\s+of)?)\s*{_NUM}{_BPM_UNIT}", "min"),
