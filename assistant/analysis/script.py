@@ -89,7 +89,7 @@ parent parents baby uncle aunt grandfather grandmother grandma grandpa boyfriend
 doctor nurse sir ma'am madam lady gentleman gentlemen folks everybody anybody nobody
 street road office kitchen bedroom bathroom hall hallway building stairs step steps house car
 life times thought idea question answer reason case point matter course fact stuff
-best rest see let look know get got okay please thanks sorry
+best rest see let look know get got okay please thanks sorry size cheers work show job
 new old young little big small large long short good bad great whole other full empty
 edge corner direction distance ground air light lights sound sounds noise silence
 line lines word words name names number numbers way ways
@@ -560,17 +560,23 @@ def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float) -> list[Moti
             continue
         if len(key.split()) == 1:
             place_heads.add(_singular(key.lower()))
-        cands.append(MotifCandidate(key.title(), "place", score_of(sc, mentions), sc, mentions,
+        cands.append(MotifCandidate(_title(key), "place", score_of(sc, mentions), sc, mentions,
                                     round(spread_of(sc), 4),
                                     [f for f, _ in loc_forms[key].most_common(4)]))
     place_words = {w.lower() for key in loc_scenes for w in key.split()}
 
+    all_lower_text = " ".join(scene_low.values())
     seen: set[str] = set(place_heads)
     for head, sc_set in phrase_scenes.items():
         sc = sorted(sc_set)
         if len(sc) < min_scenes or head in seen:
             continue
         kind = "idea" if head in _IDEA_WORDS else "object"
+        # a word used more as a verb than as a thing ("to work", "they show") is no motif
+        verbish = len(re.findall(rf"\b(?:to|will|can|i|you|we|they|don't|didn't|let's|"
+                                 rf"he|she|it)\s+{re.escape(head)}s?\b", all_lower_text))
+        if kind == "object" and verbish > phrase_mentions[head]:
+            continue
         if head in place_words and kind == "object":
             kind = "place"
         # very common everyday nouns spread everywhere are not motifs
@@ -873,8 +879,13 @@ def _propose(sp: Any, curve: list[CurvePoint], readings: list[_Reading], duratio
     return cues, silences
 
 
+def _title(text: str) -> str:
+    """Title case that leaves "'s" alone ("Scott's Apartment", not "Scott'S")."""
+    return " ".join(w[:1].upper() + w[1:].lower() for w in text.split())
+
+
 def _cue_title(scene: Scene) -> str:
-    loc = scene.location.title() if scene.location else scene.heading.title()
+    loc = _title(scene.location) if scene.location else _title(scene.heading)
     return loc[:60]
 
 
