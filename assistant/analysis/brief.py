@@ -137,7 +137,7 @@ _MOOD_WORDS: dict[str, tuple[str, ...]] = {
     "tender": ("tender",), "tenderness": ("tender",), "intimate": ("tender",),
     "loving": ("tender",), "affectionate": ("tender",), "caring": ("tender",),
     "warmth": ("tender",), "heartfelt": ("tender",), "touching": ("tender",),
-    "romantic": ("romantic",), "romance": ("romantic",), "in love": ("romantic",),
+    "romantic": ("romantic",), "romance": ("romantic",), "lovers": ("romantic",),
     "passionate": ("romantic",), "sensual": ("romantic",),
     "hope": ("hopeful",), "hopeful": ("hopeful",), "optimistic": ("hopeful",),
     "inspiring": ("hopeful",), "inspirational": ("hopeful",), "redemptive": ("hopeful",),
@@ -608,9 +608,7 @@ def _analyse(text: str) -> _Analysis:  # noqa: C901 - one pass over the rules, k
                 if w == "but" and j + 1 < n and toks[j + 1].low == "for":
                     break
                 break
-            if w in {"with"} and j == start:
-                pass
-            elif found and w in _AFTER_TARGET_STOP:
+            if found and w in _AFTER_TARGET_STOP:
                 break
             if w in ("and", "&", "or", "nor") and found and not _next_target(toks, j + 1,
                                                                               is_target):
