@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -360,3 +361,35 @@ def test_names_with_accents_are_words_and_shouting_junk_is_not():
     assert pb("Strings, Lydian, \u00e0 la Debussy").references == ["Debussy"]
     with pytest.raises(InputError):
         pb("ASDKJH QWPOEIRU")
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "briefs"
+
+
+def _explicit_cases() -> list[dict]:
+    rows = (FIXTURES / "explicit.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(r) for r in rows if r.strip()]
+
+
+@pytest.mark.parametrize("case", _explicit_cases(), ids=lambda c: c["text"][:40])
+def test_explicit_instructions_are_always_honoured(case):
+    """Briefs in a director's voice with their explicit instructions written down."""
+    b = pb(case["text"])
+    if "tempo_in" in case:
+        assert b.tempo_bpm is not None
+        assert all(b.tempo_bpm[0] <= x <= b.tempo_bpm[1] for x in case["tempo_in"])
+    if "tempo_max" in case:
+        assert b.tempo_bpm is not None and b.tempo_bpm[1] <= case["tempo_max"]
+    if "tempo_min" in case:
+        assert b.tempo_bpm is not None and b.tempo_bpm[0] >= case["tempo_min"]
+    if "mode" in case:
+        assert b.mode == case["mode"]
+    if "dynamics_max" in case:
+        assert DYNAMICS.index(b.dynamics[1]) <= DYNAMICS.index(case["dynamics_max"])
+    if "dynamics_min" in case:
+        assert DYNAMICS.index(b.dynamics[1]) >= DYNAMICS.index(case["dynamics_min"])
+    assert set(case.get("include", [])) <= set(b.include_instruments)
+    assert set(case.get("exclude", [])) <= set(b.exclude_instruments)
+    assert not set(case.get("include_not", [])) & set(b.include_instruments)
+    assert set(case.get("avoid", [])) <= set(b.avoid_references)
+    assert not set(case.get("tags_not", [])) & set(b.tags)

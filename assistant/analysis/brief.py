@@ -824,6 +824,8 @@ def _analyse(text: str) -> _Analysis:  # noqa: C901 - one pass over the rules, k
                     "moment", "reveal", "change", "difference", "deal", "picture", "scene"):
                 continue
             lo, hi = _DYN_WORDS[w]
+            if j > 0 and toks[j - 1].low in ("whisper", "whispered", "barely"):
+                continue  # "whisper quiet" is as quiet as the whisper
             if state[j] in ("neg", "reduce"):
                 if DYNAMICS.index(hi) >= DYNAMICS.index("f"):  # "not too loud"
                     a.dyn_cap = (a.dyn_cap[0], "mf")

@@ -139,7 +139,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "woodwinds": _F["woodwinds"], "woodwind": _F["woodwinds"], "winds": _F["woodwinds"],
     "wind section": _F["woodwinds"], "reeds": ("oboe", "english_horn", "clarinet",
                                                "bass_clarinet", "bassoon"),
-    "brass": _F["brass"], "brass section": _F["brass"], "low brass": ("trombone", "tuba"),
+    "brass": _F["brass"], "brass section": _F["brass"], "brassy": _F["brass"],
+    "synthy": _F["electronic"], "synthetic": _F["electronic"], "pianistic": ("piano",), "low brass": ("trombone", "tuba"),
     "percussion": _F["percussion"], "perc": _F["percussion"], "percussive": _F["percussion"],
     "keyboards": _F["keyboards"], "keyboard": _F["keyboards"], "keys": _F["keyboards"],
     "voices": _F["voices"], "vocals": _F["voices"], "vocal": _F["voices"],
@@ -203,10 +204,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "arpeggiator": ("synth_lead",), "arp": ("synth_lead",),
 }
 
-# Words whose plain use is too often not an instrument ("keep it simple, no bass-heavy mix"
-# is fine, but "the kit" or "drone" as a verb are rare); they still count, but only these
-# multi-word forms are family-level.
-_FAMILY_WORDS = {"strings", "string", "string section", "string orchestra", "string ensemble",
+# Words that name a group rather than one instrument. The brief parser uses this to tell a
+# refinement ("strings but no violins") from a contradiction ("no strings, lots of violins").
+_FAMILY_WORDS = {"brassy", "synthy", "synthetic",
+                 "strings", "string", "string section", "string orchestra", "string ensemble",
                  "woodwinds", "woodwind", "winds", "wind section", "brass", "brass section",
                  "percussion", "perc", "percussive", "keyboards", "keyboard", "keys", "voices",
                  "vocals", "vocal", "singing", "singers", "electronic", "electronics",
@@ -218,7 +219,8 @@ _FAMILY_WORDS = {"strings", "string", "string section", "string orchestra", "str
 _IRREGULAR = {"celli": "cello", "basses": "bass", "timps": "timps", "keys": "keys",
               "strings": "strings", "woodwinds": "woodwinds", "winds": "winds",
               "voices": "voices", "vocals": "vocals", "synths": "synths", "reeds": "reeds",
-              "electronics": "electronics", "drums": "drums", "toms": "toms", "bells": "bells", "chimes": "chimes"}
+              "electronics": "electronics", "drums": "drums", "toms": "toms", "brassy": "brassy",
+              "synthy": "synthy", "bells": "bells", "chimes": "chimes"}
 
 
 def _singular(word: str) -> str:
