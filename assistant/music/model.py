@@ -156,16 +156,38 @@ class MusicGPT(nn.Module):
 
     @torch.inference_mode()
     def step(self, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
-        """Cached forward of new ids (B, T) at positions cache.pos…; returns last logits (B, V)."""
+        """Cached forward of new ids (B, T) at positions cache.pos…; returns last logits (B, V).
+
+        The same maths as :meth:`forward`, written with functional calls (no Module dispatch)
+        because per-token decoding of a small model is dominated by Python overhead.
+        """
+        cfg = self.cfg
         B, T = idx.shape
         p = cache.pos
-        assert p + T <= self.cfg.block_size, "KV cache full"
-        x = self.wte(idx) + self.wpe.weight[p:p + T]  # (B, T, C)
+        assert p + T <= cfg.block_size, "KV cache full"
+        C, H = cfg.n_embd, cfg.n_head
+        x = F.embedding(idx, self.wte.weight) + self.wpe.weight[p:p + T]  # (B, T, C)
+        mask = None
+        if T > 1:  # prefill: causal mask offset by p
+            mask = torch.ones(T, p + T, dtype=torch.bool, device=idx.device).tril(diagonal=p)
         for i, blk in enumerate(self.h):
-            x = blk(x, cache, i)
+            a = blk.attn
+            h = F.layer_norm(x, (C,), blk.ln_1.weight, blk.ln_1.bias)
+            q, k, v = F.linear(h, a.c_attn.weight, a.c_attn.bias).split(C, dim=2)  # 3 × (B, T, C)
+            q = q.view(B, T, H, C // H).transpose(1, 2)  # (B, H, T, D)
+            cache.k[i, :, :, p:p + T] = k.view(B, T, H, C // H).transpose(1, 2)
+            cache.v[i, :, :, p:p + T] = v.view(B, T, H, C // H).transpose(1, 2)
+            y = F.scaled_dot_product_attention(q, cache.k[i, :, :, : p + T], cache.v[i, :, :, : p + T],
+                                               attn_mask=mask)  # (B, H, T, D)
+            y = y.transpose(1, 2).reshape(B, T, C)
+            x = x + F.linear(y, a.c_proj.weight, a.c_proj.bias)
+            m = blk.mlp
+            h = F.layer_norm(x, (C,), blk.ln_2.weight, blk.ln_2.bias)
+            h = F.gelu(F.linear(h, m.c_fc.weight, m.c_fc.bias), approximate="tanh")
+            x = x + F.linear(h, m.c_proj.weight, m.c_proj.bias)
         cache.pos = p + T
-        x = self.ln_f(x[:, -1])  # (B, C)
-        return x @ self.wte.weight.t()  # (B, V)
+        x = F.layer_norm(x[:, -1], (C,), self.ln_f.weight, self.ln_f.bias)  # (B, C)
+        return F.linear(x, self.wte.weight)  # (B, V)
 
     def new_cache(self, batch: int) -> KVCache:
         w = self.wte.weight

@@ -10,6 +10,7 @@ Every function returns :class:`assistant.music.score.Score` objects, never raw t
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,7 @@ from assistant.music.tokens import (
 log = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "music"
+DECODE_THREADS = int(os.environ.get("MUSIC_DECODE_THREADS", "1"))
 MAJOR_PCS = (0, 2, 4, 5, 7, 9, 11)
 MINOR_PCS = (0, 2, 3, 5, 7, 8, 10, 11)  # natural minor plus the leading note
 
@@ -167,15 +169,28 @@ class MusicSampler:
             r.last = "dur"
 
     # --------------------------------------------------------------------- decode
-    @torch.inference_mode()
     def decode(self, prompt: list[int], bars: int, controls: Controls, n: int = 1,
                meter: tuple[int, int] = (4, 4), max_new: int | None = None,
                forced: list[int] | None = None) -> list[list[int]]:
         """Sample ``n`` continuations of ``prompt`` holding exactly ``bars`` bars of REMI tokens.
 
         ``forced`` ids are fed (teacher-forced) right after the prompt, e.g. ``Bar TimeSig``.
-        Returns the generated REMI ids (starting with the first Bar) per candidate.
+        Returns the generated REMI ids (starting with the first Bar) per candidate. On CPU the
+        loop runs with ``DECODE_THREADS`` threads (1 by default: a small model's per-token ops
+        are latency-bound, and extra threads only wait on busy cores), restored afterwards.
         """
+        if self.device.type != "cpu":
+            return self._decode(prompt, bars, controls, n, meter, max_new, forced)
+        old = torch.get_num_threads()
+        torch.set_num_threads(DECODE_THREADS)
+        try:
+            return self._decode(prompt, bars, controls, n, meter, max_new, forced)
+        finally:
+            torch.set_num_threads(old)
+
+    @torch.inference_mode()
+    def _decode(self, prompt: list[int], bars: int, controls: Controls, n: int,
+                meter: tuple[int, int], max_new: int | None, forced: list[int] | None) -> list[list[int]]:
         v = self.vocab
         block = self.model.cfg.block_size
         gen = torch.Generator(device="cpu")
@@ -201,20 +216,30 @@ class MusicSampler:
                 self._advance(r, t, bars)
         logits = self.model.step(x, cache)
         temp, top_p = controls.temperature, controls.top_p
+        cache_m: dict[tuple, torch.Tensor] = {}
+
+        def mask_of(r: _Row, steps_left: int) -> torch.Tensor:
+            tight = r.bars_done < bars and steps_left <= 2 * (bars - r.bars_done) + 1
+            key = (r.last, r.pos if r.last in ("bar", "timesig", "dur", "pitch") else None, r.num,
+                   r.bars_done >= bars, tight, round(r.time_left, 4) if r.last == "pitch" else None)
+            m = cache_m.get(key)
+            if m is None:
+                m = cache_m[key] = self._mask(r, bars, pitch_ok, prog_ok, steps_left)
+            return m
+
         for step in range(budget):
-            masks = torch.stack([self._mask(r, bars, pitch_ok, prog_ok, budget - step)
-                                 for r in rows])  # (n, V)
+            masks = torch.stack([mask_of(r, budget - step) for r in rows])  # (n, V)
             lg = logits.float().cpu() / temp
             lg = lg.masked_fill(~masks, float("-inf"))
             probs = torch.softmax(lg, dim=-1)
-            if top_p < 1.0:
-                sp, si = probs.sort(dim=-1, descending=True)
-                keep = sp.cumsum(-1) - sp < top_p
-                sp = sp * keep
-                choice = torch.multinomial(sp / sp.sum(-1, keepdim=True), 1, generator=gen)
-                nxt = si.gather(-1, choice).squeeze(-1)
-            else:
-                nxt = torch.multinomial(probs, 1, generator=gen).squeeze(-1)
+            # top-p by inverse-CDF sampling on the sorted distribution (cheaper than multinomial)
+            sp, si = probs.sort(dim=-1, descending=True)
+            cum = sp.cumsum(-1)
+            mass = torch.clamp(cum[:, :1] * 0 + top_p, max=1.0) if top_p < 1.0 else cum[:, -1:]
+            mass = torch.minimum(torch.maximum(mass, cum[:, :1]), cum[:, -1:])  # keep >= 1 token
+            u = torch.rand(len(rows), 1, generator=gen) * mass
+            choice = torch.searchsorted(cum, u).clamp(max=probs.size(-1) - 1)
+            nxt = si.gather(-1, choice).squeeze(-1)
             for r, t in zip(rows, nxt.tolist(), strict=True):
                 if not r.done:
                     self._advance(r, t, bars)
@@ -282,8 +307,6 @@ def get_sampler(model_dir: str | Path | None = None) -> MusicSampler:
             d = Path(model_dir) if model_dir else MODEL_DIR
             device = pick_device()
             model = MusicGPT.load(d, device=device)
-            if device.type == "cpu":
-                torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
             vocab = Vocab(load_tokenizer(d / "tokenizer.json"))
             s = MusicSampler(model, vocab, device)
             if model_dir is not None:
