@@ -14,6 +14,8 @@ import json
 import logging
 from pathlib import Path
 
+import numpy as np
+
 from assistant.guard.corpus import (
     COLLECTIONS,
     CORPUS_JSON,
@@ -21,6 +23,7 @@ from assistant.guard.corpus import (
     extract_collection,
     merge_shards,
 )
+from assistant.guard.similarity import IDF_NPZ, build_idf_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,7 +56,9 @@ def main(argv: list[str] | None = None) -> None:
         logging.info("music train split: %d pieces, %d (%.1f %%) in the guard corpus", len(train),
                      sum(t in have for t in train),
                      100.0 * sum(t in have for t in train) / max(1, len(train)))
-    logging.info("corpus melodies: %d pieces, %d notes", len(c), c.n_notes)
+    np.savez_compressed(IDF_NPZ, **build_idf_table(c.pitches, c.offsets))
+    logging.info("corpus melodies: %d pieces, %d notes; n-gram table %s", len(c), c.n_notes,
+                 IDF_NPZ.name)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import json
 import logging
 import math
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -65,11 +65,13 @@ class AlignParams:
     max_frag: int = 3
     n_transpositions: int = 3
     repeat_weight: float = 0.4
+    use_idf: bool = True
 
 
 # Near-exact matching: any pitch or rhythm change and any gap costs far more than a note earns.
 STRICT = AlignParams(octave=3.0, step=3.0, other=3.0, dur_weight=2.0, gap_base=2.0, gap_scale=0.0,
                      frag_extra=3.0, max_frag=1)
+NO_IDF = AlignParams(use_idf=False)
 
 
 @dataclass
@@ -237,10 +239,56 @@ def _dur_cost(dl: np.ndarray, p: AlignParams) -> np.ndarray:
     return p.dur_weight * np.minimum(np.abs(dl), 2.0)
 
 
+IDF_NPZ = Path(__file__).resolve().parents[2] / "models" / "guard" / "ngram_df.npz"
+IDF_N = 3  # intervals per context (the 4 notes ending at the weighted note)
+
+
+@lru_cache(maxsize=2)
+def _idf_table(path: str) -> np.ndarray | None:
+    """Per interval-trigram key: weight = idf / median corpus idf, clipped to [0.25, 1.6]."""
+    p = Path(path)
+    if not p.is_file():
+        return None
+    with np.load(p, allow_pickle=False) as z:
+        df = z["df"].astype(np.float64)
+        n_pieces = float(z["n_pieces"])
+        ref = float(z["median_idf"])
+    idf = np.log((n_pieces + 1.0) / (df + 1.0))
+    return np.clip(idf / ref, 0.25, 1.6)
+
+
+def build_idf_table(pitches: np.ndarray, offsets: np.ndarray) -> dict[str, np.ndarray]:
+    """Document frequency of every interval trigram over the corpus pieces (for IDF_NPZ)."""
+    iv = np.clip(np.diff(pitches.astype(np.int64)), -24, 24) + 24
+    piece = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    w = np.lib.stride_tricks.sliding_window_view(iv, IDF_N)
+    keys = w @ (49 ** np.arange(IDF_N, dtype=np.int64))
+    start = np.arange(len(keys))
+    ok = piece[start] == piece[start + IDF_N]  # all notes in one piece
+    pk = np.unique(piece[start][ok].astype(np.int64) * 49 ** IDF_N + keys[ok])
+    df = np.bincount(pk % 49 ** IDF_N, minlength=49 ** IDF_N)
+    n_pieces = len(offsets) - 1
+    idf_notes = np.log((n_pieces + 1.0) / (df[keys[ok]] + 1.0))
+    return {"df": np.minimum(df, 65535).astype(np.uint16), "n_pieces": np.int64(n_pieces),
+            "median_idf": np.float64(np.median(idf_notes))}
+
+
 def note_weights(pitches: np.ndarray, params: AlignParams = AlignParams()) -> np.ndarray:
-    """What an exact match of each note earns: 1, or ``repeat_weight`` for a repeated note."""
-    w = np.ones(len(pitches))
-    if len(pitches) > 1:
+    """What an exact match of each note earns. With the shipped corpus table (``use_idf``):
+    the rarity (inverse document frequency) of the 4-note interval context ending at the
+    note, relative to a typical corpus note (so stock figures earn little and a distinctive
+    turn of phrase a lot); else 1, or ``repeat_weight`` for a repeated note."""
+    n = len(pitches)
+    w = np.ones(n)
+    table = _idf_table(str(IDF_NPZ)) if params.use_idf else None
+    if table is not None and n > IDF_N:
+        iv = np.clip(np.diff(pitches.astype(np.int64)), -24, 24) + 24
+        keys = np.lib.stride_tricks.sliding_window_view(iv, IDF_N) @ (
+            49 ** np.arange(IDF_N, dtype=np.int64))
+        w[IDF_N:] = table[keys]
+        w[:IDF_N] = float(np.median(w[IDF_N:]))  # no context yet: a typical weight
+        return w
+    if n > 1:
         w[1:][np.diff(pitches.astype(np.int64)) == 0] = params.repeat_weight
     return w
 
@@ -428,6 +476,7 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
     swap = len(a) > len(b)  # rows over the shorter melody
     x, y = (b, a) if swap else (a, b)
     found: list[tuple[float, int, int, int, int, int, int, float]] = []
+    strict = replace(STRICT, use_idf=params.use_idf, repeat_weight=params.repeat_weight)
     if transforms is None:
         cands = _seed_transforms(x, y, params.n_transpositions)
     else:
@@ -440,7 +489,7 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
         views["match"] = max(views["match"], float(al.H.max()))
         # the strict pass: near-exact stretches only (a quote keeps pitches and rhythm)
         st = local_align(x.pitches, x.iois_beats, y.pitches - t, y.iois_beats / (2.0 ** logr),
-                         STRICT)
+                         strict)
         views["strict"] = max(views.get("strict", 0.0), float(st.H.max()))
     floor = float(model.get("coverage_floor_notes", 16))
     shorter = min(weighted_length(a, params), weighted_length(b, params))
