@@ -404,9 +404,14 @@ def render_markdown(res: dict[str, Any]) -> str:
         f"- Per half: {st['n_per_kind']} planted positives per variant kind, "
         f"{st['n_negative']} unrelated pairs (different pieces, different titles); melodies "
         f"longer than {st['max_notes']} notes are cut to a random window of {st['max_notes']}.",
-        f"- Score = logistic({w}, bias {m['bias']:+.3f}); `match` is the local alignment "
-        f"score in matched notes (capped at {m['match_cap']:g}), `coverage` = match / max("
-        f"{m['coverage_floor_notes']}, shorter melody's notes).",
+        f"- Score = logistic({w}, bias {m['bias']:+.3f}). `match`: the Mongeau-Sankoff local "
+        "alignment score (ornament-tolerant), `strict`: the near-exact alignment score, both "
+        "in matched-note equivalents where each note counts its rarity (IDF of its 4-note "
+        "interval context in the corpus, models/guard/ngram_df.npz, 0.25-1.6, 1 = a typical "
+        f"note) and capped at {m['match_cap']:g}; `coverage` = match / max("
+        f"{m['coverage_floor_notes']}, the shorter melody's weighted length); `ngram`, "
+        "`contour`, `rhythm`: n-gram containments. A view whose fitted weight came out "
+        "negative is dropped (weight 0).",
         f"- **Thresholds: similar ≥ {th['similar']:.4f}, copy ≥ {th['copy']:.4f}** (99.5th and "
         "99.9th percentiles of the fit half's unrelated scores, floors 0.5 / 0.85).",
         f"- **False alarms on held-out unrelated pairs: {100 * fa['similar_or_copy']:.2f} % at "
