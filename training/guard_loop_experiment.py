@@ -26,8 +26,11 @@ def render(res: dict) -> str:
         "## Guard in the loop: themes with the guard off vs on",
         "",
         f"`python -m training.guard_loop_experiment --themes {res['n_themes']}` — generator: "
-        f"**{res['generator']}**" + (" (the order-4 Markov stand-in built to regurgitate; the "
-                                     "music model's `generate` was not available)"
+        f"**{res['generator']}**" + (" (assistant/guard/experiment.py's stand-in built to "
+                                     "regurgitate like an over-fitted model: it copies the next "
+                                     "note of the corpus passage it follows with probability "
+                                     "0.5, else continues an order-4 interval Markov chain; the "
+                                     "music model's `generate` had no shipped weights yet)"
                                      if res["generator"] == "markov" else "") + ".",
         f"Guard on = reject at score ≥ {res['threshold']:.4f} (the 'similar' threshold), at most "
         f"{res['max_retries']} retries; mean attempts {res['mean_attempts_on']}, gave up on "
@@ -40,6 +43,9 @@ def render(res: dict) -> str:
     for key, label in (("median_notes", "median aligned notes"), ("p90_notes", "90th pct aligned notes"),
                        ("max_notes", "max aligned notes"), ("median_match", "median match (matched-note equivalents)"),
                        ("max_match", "max match"), ("share_ge_10_matched_notes", "share with match ≥ 10 notes"),
+                       ("median_strict", "median near-exact match (strict view)"),
+                       ("max_strict", "max near-exact match"),
+                       ("share_strict_ge_8", "share with a near-exact match ≥ 8 notes"),
                        ("share_similar_or_copy", "share 'similar' or 'copy'"), ("share_copy", "share 'copy'")):
         rows.append(f"| {label} | {off[key]} | {on[key]} |")
     return "\n".join(rows) + "\n"

@@ -115,9 +115,10 @@ def longest_match(candidate: Any, index: CorpusIndex) -> dict[str, Any]:
     c = check(as_melodies(candidate), [], index)
     m = c.corpus
     if m is None or not m.passage:
-        return {"notes": 0, "match": 0.0, "score": 0.0, "piece": None}
+        return {"notes": 0, "match": 0.0, "strict": 0.0, "score": 0.0, "piece": None}
     return {"notes": int(m.passage["notes"]), "match": float(m.passage["match"]),
-            "score": float(m.score), "piece": m.reference}
+            "strict": float(m.views.get("strict", 0.0)), "score": float(m.score),
+            "piece": m.reference}
 
 
 def run_experiment(index: CorpusIndex, n_themes: int = 200, generator: str = "auto",
@@ -145,10 +146,14 @@ def run_experiment(index: CorpusIndex, n_themes: int = 200, generator: str = "au
         notes = np.array([r[key]["notes"] for r in rows])
         match = np.array([r[key]["match"] for r in rows])
         score = np.array([r[key]["score"] for r in rows])
+        strict = np.array([r[key]["strict"] for r in rows])
         return {"median_notes": float(np.median(notes)), "mean_notes": round(float(notes.mean()), 2),
                 "p90_notes": float(np.quantile(notes, 0.9)), "max_notes": int(notes.max()),
                 "median_match": round(float(np.median(match)), 2),
                 "max_match": round(float(match.max()), 2),
+                "median_strict": round(float(np.median(strict)), 2),
+                "max_strict": round(float(strict.max()), 2),
+                "share_strict_ge_8": round(float(np.mean(strict >= 8)), 3),
                 "share_ge_10_matched_notes": round(float(np.mean(match >= 10)), 3),
                 "share_similar_or_copy": round(float(np.mean(score >= similar)), 3),
                 "share_copy": round(float(np.mean(score >= copy)), 3)}

@@ -153,7 +153,10 @@ class CorpusIndex:
             t = int(vals[np.argmax(cnt)])
             lq = np.log2(m.iois_beats[qpos[sel]])
             lc = np.log2(self.corpus.ioi_ticks[cpos[sel]].astype(np.float64) / TICKS_PER_BEAT)
-            logr = float(np.median((lc - lq)[shifts == t]))
+            r = (lc - lq)[shifts == t]  # the most common tempo ratio, refined by its median
+            qr = np.rint(r * 12.0).astype(np.int64)
+            rv, rc = np.unique(qr, return_counts=True)
+            logr = float(np.median(r[qr == rv[np.argmax(rc)]]))
             out.append((piece, q0, q1, c0, c1, int(counts[b]), t, logr))
             if len(out) >= max_candidates:
                 break

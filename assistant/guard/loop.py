@@ -40,6 +40,7 @@ class Match:
     line: str  # which line of the candidate
     passage: dict[str, Any] | None
     title: str = ""
+    views: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"against": self.against, "reference": self.reference, "title": self.title,
@@ -83,7 +84,8 @@ def check(candidate: Any, references: Sequence[Melody] = (), corpus_index: Corpu
             r = compare(line, ref, max_passages=1)
             if best_temp is None or r.score > best_temp.score:
                 best_temp = Match("temp", ref.name, r.score, r.verdict, line.name,
-                                  r.passages[0].to_dict() if r.passages else None)
+                                  r.passages[0].to_dict() if r.passages else None,
+                                  views=dict(r.views))
         if corpus_index is not None:
             hits = corpus_index.query(line, top_k=1)
             if hits and (best_corpus is None or hits[0].similarity.score > best_corpus.score):
@@ -91,7 +93,7 @@ def check(candidate: Any, references: Sequence[Melody] = (), corpus_index: Corpu
                 best_corpus = Match("corpus", h.piece_id, h.similarity.score, h.similarity.verdict,
                                     line.name,
                                     h.similarity.passages[0].to_dict() if h.similarity.passages else None,
-                                    title=h.title)
+                                    title=h.title, views=dict(h.similarity.views))
     return Check(best_temp, best_corpus, time.perf_counter() - t0)
 
 

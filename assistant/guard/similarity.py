@@ -427,8 +427,22 @@ def _seed_transforms(a: Melody, b: Melody, k: int, n_gram: int = 3) -> list[tupl
             span_a = a.onsets_beats[ii + n_gram] - a.onsets_beats[ii]
             span_b = b.onsets_beats[jj + n_gram] - b.onsets_beats[jj]
             ratio = np.log2(np.maximum(span_b, 1e-6) / np.maximum(span_a, 1e-6))
-            for t, _ in Counter(shift.tolist()).most_common(k):
-                out.append((int(t), float(np.median(ratio[shift == t]))))
+            # rank transpositions by their densest diagonal (a quote's seeds share one
+            # diagonal and one transposition; chance seeds scatter), then by total count
+            diag = (jj - ii).astype(np.int64)
+            by_diag = Counter(zip(shift.tolist(), diag.tolist(), strict=True)).most_common()
+            total = Counter(shift.tolist())
+            best_t: dict[int, int] = {}
+            for (t, _), c in by_diag:
+                best_t.setdefault(int(t), c)
+            ranked = sorted(best_t, key=lambda t: (-best_t[t], -total[t]))
+            for t in ranked[:k]:
+                # the most common tempo ratio among this transposition's seeds (a quote's
+                # seeds agree exactly), refined by their median
+                r = ratio[shift == t]
+                q = np.rint(r * 12.0).astype(np.int64)
+                vals, cnt = np.unique(q, return_counts=True)
+                out.append((int(t), float(np.median(r[q == vals[np.argmax(cnt)]]))))
     if len(out) < k:  # few seeds (heavy ornaments, changed notes): add the global estimate
         t = int(math.floor(float(np.median(b.pitches)) - float(np.median(a.pitches)) + 0.5))
         lr = float(np.log2(max(b.duration_beats, 1e-6) / max(a.duration_beats, 1e-6)))
