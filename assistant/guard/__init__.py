@@ -1,0 +1,10 @@
+"""The temp-love guard: melodic similarity, the corpus melody index and the guard in the loop.
+
+* :mod:`.melody`: MIDI / MusicXML / ABC → melodic lines (monophonic tracks, skylines)
+* :mod:`.similarity`: transposition- and tempo-invariant similarity with passages
+* :mod:`.corpus` / :mod:`.index`: the corpus melodies and their hashed n-gram index
+* :mod:`.loop`: ``guarded()`` — reject and regenerate near-copies, record why
+* :mod:`.report`: the project report behind ``scoring-assistant guard``
+* :mod:`.feel`: "like the temp in feel, not in notes" brief attributes
+* :mod:`.calibrate`, :mod:`.experiment`, :mod:`.bench`: calibration, guard off/on, speed
+"""
