@@ -148,7 +148,7 @@ def run_experiment(index: CorpusIndex, n_themes: int = 200, generator: str = "au
         score = np.array([r[key]["score"] for r in rows])
         strict = np.array([r[key]["strict"] for r in rows])
         return {"median_notes": float(np.median(notes)), "mean_notes": round(float(notes.mean()), 2),
-                "p90_notes": float(np.quantile(notes, 0.9)), "max_notes": int(notes.max()),
+                "p90_notes": round(float(np.quantile(notes, 0.9)), 1), "max_notes": int(notes.max()),
                 "median_match": round(float(np.median(match)), 2),
                 "max_match": round(float(match.max()), 2),
                 "median_strict": round(float(np.median(strict)), 2),
