@@ -172,11 +172,11 @@ class Sample:
     pair: tuple[str, str] = ("", "")
 
 
-def _clip(m: Melody, rng: np.random.Generator) -> Melody:
-    if len(m) <= MAX_NOTES:
+def _clip(m: Melody, rng: np.random.Generator, max_notes: int = MAX_NOTES) -> Melody:
+    if len(m) <= max_notes:
         return m
-    s = int(rng.integers(0, len(m) - MAX_NOTES + 1))
-    return m.slice(s, s + MAX_NOTES)
+    s = int(rng.integers(0, len(m) - max_notes + 1))
+    return m.slice(s, s + max_notes)
 
 
 def _norm_title(t: str) -> str:
@@ -185,11 +185,13 @@ def _norm_title(t: str) -> str:
 
 def build_samples(corpus: CorpusMelodies, piece_ids: np.ndarray, n_per_kind: int,
                   n_negative: int, kinds: tuple[str, ...], seed: int,
-                  progress: Callable[[Any], Any] | None = None) -> list[Sample]:
+                  progress: Callable[[Any], Any] | None = None, min_notes: int = 16,
+                  max_notes: int = MAX_NOTES) -> list[Sample]:
     """Planted positives (``n_per_kind`` of each kind) and ``n_negative`` unrelated pairs,
     all drawn from ``piece_ids`` (melodies of at least 16 notes)."""
     rng = np.random.default_rng(seed)
-    eligible = np.array([p for p in piece_ids if corpus.offsets[p + 1] - corpus.offsets[p] >= 16])
+    eligible = np.array([p for p in piece_ids
+                         if corpus.offsets[p + 1] - corpus.offsets[p] >= min_notes])
     titles = {int(p): _norm_title(corpus.pieces[int(p)].get("title", "")) for p in eligible}
     jobs: list[tuple[str, int, int]] = []
     for kind in kinds:
@@ -205,8 +207,8 @@ def build_samples(corpus: CorpusMelodies, piece_ids: np.ndarray, n_per_kind: int
     it = progress(jobs) if progress else jobs
     out: list[Sample] = []
     for kind, a, b in it:
-        ma = _clip(corpus.melody(a), rng)
-        mb = _clip(corpus.melody(b), rng)
+        ma = _clip(corpus.melody(a), rng, max_notes)
+        mb = _clip(corpus.melody(b), rng, max_notes)
         if kind == "unrelated":
             x, y = ma, mb
         else:
@@ -340,6 +342,10 @@ def run_calibration(corpus: CorpusMelodies, n_per_kind: int = 300, n_negative: i
     neg = [s for s in held if s.label == 0]
     stress_all = stress + neg
     stress_scores = score_samples(stress_all, model)
+    # long lines (a cue's melody against a long corpus voice): chance matches grow with length
+    long_neg = build_samples(corpus, held_ids, 0, max(200, n_negative // 5), (), seed + 3,
+                             progress, min_notes=200, max_notes=400)
+    long_scores = score_samples(long_neg, model)
     secs = np.array([s.seconds for s in held])
     return {
         "model": model,
@@ -347,6 +353,10 @@ def run_calibration(corpus: CorpusMelodies, n_per_kind: int = 300, n_negative: i
         "fit": report(fit, fit_scores, KINDS, th),
         "held_out": report(held, held_scores, KINDS, th),
         "stress_held_out": report(stress_all, stress_scores, STRESS_KINDS, th),
+        "long_negatives_held_out": {
+            "n": len(long_neg), "min_notes": 200, "max_notes": 400,
+            "similar_or_copy": round(float(np.mean(long_scores >= th["similar"])), 5),
+            "copy": round(float(np.mean(long_scores >= th["copy"])), 5)},
         "settings": {"n_per_kind": n_per_kind, "n_negative": n_negative, "seed": seed,
                      "max_notes": MAX_NOTES, "corpus_pieces": len(corpus),
                      "corpus_notes": corpus.n_notes, "fit_pieces": int(len(fit_ids)),
@@ -416,6 +426,10 @@ def render_markdown(res: dict[str, Any]) -> str:
         "99.9th percentiles of the fit half's unrelated scores, floors 0.5 / 0.85).",
         f"- **False alarms on held-out unrelated pairs: {100 * fa['similar_or_copy']:.2f} % at "
         f"'similar' or above, {100 * fa['copy']:.2f} % at 'copy'** (n = {held['n_negative']}).",
+        f"- Long lines (both melodies 200-400 notes, {res['long_negatives_held_out']['n']} "
+        "held-out unrelated pairs; chance matches grow with length): "
+        f"{100 * res['long_negatives_held_out']['similar_or_copy']:.2f} % at 'similar' or above, "
+        f"{100 * res['long_negatives_held_out']['copy']:.2f} % at 'copy'.",
         f"- Pair timing: median {res['timing']['pair_median_ms']} ms, 95th percentile "
         f"{res['timing']['pair_p95_ms']} ms (one shared CPU core); whole run "
         f"{res['timing']['total_s']} s.",

@@ -189,7 +189,7 @@ class CorpusIndex:
             sim.score = combine(sim.views, model)
             sim.verdict = verdict_for(sim.score, model)
             for p in sim.passages:
-                pv = dict(sim.views, match=p.match,
+                pv = dict(sim.views, match=p.match, strict=min(sim.views["strict"], p.match),
                           coverage=min(1.0, p.match / max(floor, shorter)))
                 p.score = combine(pv, model)
             info = self.corpus.pieces[piece]

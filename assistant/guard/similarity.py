@@ -287,9 +287,11 @@ def note_weights(pitches: np.ndarray, params: AlignParams = AlignParams()) -> np
             49 ** np.arange(IDF_N, dtype=np.int64))
         w[IDF_N:] = table[keys]
         w[:IDF_N] = float(np.median(w[IDF_N:]))  # no context yet: a typical weight
-        return w
-    if n > 1:
-        w[1:][np.diff(pitches.astype(np.int64)) == 0] = params.repeat_weight
+    if n > 1:  # repeated notes (an accompaniment's pulse, a recitation tone) earn little
+        rep = np.diff(pitches.astype(np.int64)) == 0
+        w[1:][rep] *= params.repeat_weight
+        run = rep[1:] & rep[:-1]  # the 2nd and later repeats in a row earn even less
+        w[2:][run] *= 0.25
     return w
 
 
@@ -526,6 +528,7 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
             a0, a1, b0, b1, tt, lr = si - 1, ei - 1, sj - 1, ej - 1, t, logr
         pv = dict(views)
         pv["match"] = s
+        pv["strict"] = min(views["strict"], s)  # the strict score is not kept per passage
         pv["coverage"] = min(1.0, s / max(floor, shorter))
         passages.append(Passage(
             a_start_note=a0, a_end_note=a1,
