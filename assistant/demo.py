@@ -19,9 +19,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import InputError
-from assistant.importers import load_film
-from assistant.project import FilmProject, ProjectStore, atomic_write_text
+from assistant.analysis.brief import MusicBrief, brief_from_mood, parse_brief
+from assistant.analysis.script import ScriptAnalysis, analyze_script, report_text
+from assistant.errors import InputError, read_text
+from assistant.importers import load_film, load_screenplay, load_spotting
+from assistant.project import FilmProject, Mood, ProjectStore, atomic_write_json, atomic_write_text
 from assistant.render.cuesheet import cue_list_text, cue_sheet_csv
 from assistant.sync import sync_cue
 
@@ -51,7 +53,20 @@ def run_demo(out: str | Path) -> dict[str, Any]:
     store = ProjectStore(out / "project")
     outputs["project"] = str(store.save(project))
 
-    sync_report = stage_sync(project, out / "sync")
+    log.info("reading the film (cue functions, moods, leitmotifs, emotional curve)")
+    analysis = stage_read(project, ex / "screenplay.fountain", ex / "spotting.txt")
+    atomic_write_json(out / "analysis.json", analysis.to_dict())
+    _write(out / "analysis.txt", report_text(analysis), outputs, "analysis_report")
+    outputs["analysis"] = str(out / "analysis.json")
+    store.save(project)
+
+    log.info("turning the director's briefs into musical parameters")
+    briefs = stage_briefs(project, ex / "brief.txt")
+    atomic_write_json(out / "briefs.json", {k: b.to_dict() for k, b in briefs.items()})
+    outputs["briefs"] = str(out / "briefs.json")
+
+    log.info("fitting tempo maps to the hits")
+    sync_report = stage_sync(project, out / "sync", targets=tempo_targets(project, briefs))
     outputs["sync"] = str(out / "sync")
 
     _write(out / "cue_list.txt", cue_list_text(project), outputs, "cue_list")
@@ -69,6 +84,69 @@ def run_demo(out: str | Path) -> dict[str, Any]:
         "outputs": outputs,
         "seconds": round(time.perf_counter() - t0, 2),
     }
+
+
+def stage_read(project: FilmProject, script: Path, spotting: Path) -> ScriptAnalysis:
+    """Analyse the film and write each cue's proposed function and mood into the project.
+
+    A FUNCTION given in the spotting list stays; otherwise the classifier's best reading
+    is taken and the cue is marked ``proposed`` (the user confirms it).
+    """
+    analysis = analyze_script(load_screenplay(script), load_spotting(spotting))
+    by_id = {c.id: c for c in analysis.cues}
+    for cue in project.cues:
+        ca = by_id.get(cue.id)
+        if ca is None:
+            continue
+        cue.function_scores = {k: round(float(p), 4) for k, p in ca.functions}
+        if cue.function is None and ca.function:
+            cue.function = ca.function
+            cue.status = "proposed"
+        m = ca.mood
+        if m:
+            cue.mood = Mood(valence=m["valence"], arousal=m["arousal"], tension=m["tension"],
+                            tags=list(m.get("tags", [])))
+    return analysis
+
+
+def stage_briefs(project: FilmProject, path: Path) -> dict[str, MusicBrief]:
+    """Parse ``CUE: brief`` lines; each brief is stored on its cue and returned by cue id."""
+    briefs: dict[str, MusicBrief] = {}
+    for line_no, line in enumerate(read_text(path, what="brief file").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            b = parse_brief(line)
+        except InputError as exc:
+            raise exc.located(path=path, line=line_no, field="brief") from None
+        if not b.cue_id:
+            raise InputError("each brief starts with its cue id, e.g. '1M4: ...'", path=path,
+                             line=line_no, field="cue")
+        cue = project.cue(b.cue_id)
+        cue.brief = line.split(":", 1)[1].strip()
+        briefs[cue.id] = b
+    return briefs
+
+
+def tempo_targets(project: FilmProject, briefs: dict[str, MusicBrief]
+                  ) -> dict[str, tuple[float, float, float]]:
+    """(target, min, max) BPM per cue: the brief's range, else the mood's default range.
+
+    The target is the middle of the range; sync may move 20 % beyond it so that every hit
+    can still land exactly on a beat.
+    """
+    out: dict[str, tuple[float, float, float]] = {}
+    for cue in project.cues:
+        b = briefs.get(cue.id)
+        rng = b.tempo_bpm if b is not None and b.tempo_bpm else None
+        if rng is None and cue.mood is not None:
+            rng = brief_from_mood(cue.mood.valence, cue.mood.arousal, cue.mood.tension,
+                                  cue.mood.tags).tempo_bpm
+        if rng is None:
+            continue
+        lo, hi = rng
+        out[cue.id] = ((lo + hi) / 2, max(30.0, lo * 0.8), min(240.0, hi * 1.2))
+    return out
 
 
 def stage_sync(project: FilmProject, out: Path,
@@ -112,7 +190,10 @@ def _sync_table(report: dict[str, Any]) -> str:
 def _cue_summary(project: FilmProject, cue_id: str) -> dict[str, Any]:
     c = project.cue(cue_id)
     return {"id": c.id, "title": c.title, "start_tc": c.start_tc, "end_tc": c.end_tc,
-            "duration_s": round(c.duration_s, 3), "function": c.function,
+            "duration_s": round(c.duration_s, 3), "function": c.function, "status": c.status,
+            "mood": None if c.mood is None else {"valence": c.mood.valence,
+                                                 "arousal": c.mood.arousal,
+                                                 "tension": c.mood.tension, "tags": c.mood.tags},
             "hits": len(c.hits), "dialogue_spans": len(c.dialogue)}
 
 

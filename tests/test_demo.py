@@ -30,6 +30,33 @@ def test_demo_writes_project_and_cue_sheet(demo_out: Path) -> None:
         assert c.id in listing
 
 
+def test_demo_reads_the_film_and_applies_briefs(demo_out: Path) -> None:
+    project = ProjectStore(demo_out / "project").load()
+    analysis = json.loads((demo_out / "analysis.json").read_text())
+    assert {c["id"] for c in analysis["cues"]} == {c.id for c in project.cues}
+    assert len(analysis["emotional_curve"]) == len(analysis["scenes"]) == len(project.scenes)
+    for cue in project.cues:
+        assert cue.function is not None and cue.mood is not None
+        assert abs(sum(cue.function_scores.values()) - 1) < 1e-3
+    briefs = json.loads((demo_out / "briefs.json").read_text())
+    # the 1M4 brief asks for about 66 bpm, no drums: honoured in the brief and the tempo map
+    assert "drums" in briefs["1M4"]["exclude_instruments"]
+    lo, hi = briefs["1M4"]["tempo_bpm"]
+    sync = json.loads((demo_out / "sync" / "1M4" / "1M4.sync.json").read_text())
+    tempos = [t["bpm"] for t in sync["solutions"][0]["tempo_map"]]
+    assert all(lo * 0.8 <= t <= hi * 1.2 for t in tempos), tempos
+
+
+def test_demo_lands_every_hit(demo_out: Path) -> None:
+    project = ProjectStore(demo_out / "project").load()
+    for cue in project.cues:
+        sync = json.loads((demo_out / "sync" / cue.id / f"{cue.id}.sync.json").read_text())
+        best = sync["solutions"][0]
+        assert len(best["hits"]) == len(cue.hits)
+        assert best["max_error_frames"] <= 1.0, cue.id
+        assert (demo_out / "sync" / cue.id / f"{cue.id}.conductor.mid").is_file()
+
+
 def test_demo_json_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["demo", "--out", str(tmp_path), "--json", "--quiet"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

@@ -1422,6 +1422,23 @@ def _fill_defaults(b: MusicBrief, found_lexicon: bool) -> None:
     b.suggested_instruments = [i for i in d.colours if i not in b.exclude_instruments]
 
 
+def brief_from_mood(valence: float, arousal: float, tension: float, tags: list[str],
+                    text: str = "") -> MusicBrief:
+    """Musical defaults for a mood (no brief given): the REFERENCE.md emotion table.
+
+    Used when a cue has an analysed mood but the director said nothing explicit; every
+    field it fills is recorded in ``evidence`` as a default, none in ``explicit``.
+
+    >>> b = brief_from_mood(-0.6, -0.4, 0.3, ["grief"])
+    >>> b.tempo_bpm, b.mode
+    ((50.0, 75.0), 'minor')
+    """
+    b = MusicBrief(text=text, valence=float(valence), arousal=float(arousal),
+                   tension=float(tension), tags=[t for t in tags if t in TAG_INFO])
+    _fill_defaults(b, found_lexicon=True)
+    return b
+
+
 # ============================================================================ deltas
 def _shift_register(reg: str | None, steps: int) -> str:
     order = ["low", "mid", "high"]
