@@ -84,10 +84,12 @@ def _r(function: str, weight: float, pattern: str) -> Rule:
 RULES: tuple[Rule, ...] = (
     # diegetic music -> source
     _r("source", 3.0, r"\b(?:jukebox|juke\s?box|gramophone|phonograph|record\s+player|turntable|"
-       r"car\s+(?:radio|stereo)|radio|stereo|boom\s?box|karaoke|busker|buskers|diegetic|"
+       r"(?:car|kitchen|taxi|transistor|clock)\s+(?:radio|stereo)|(?:on|from|turns?\s+(?:up|on))\s+the\s+radio|"
+       r"radio\s+(?:plays|playing|station|song|hit)|stereo|boom\s?box|karaoke|busker|buskers|diegetic|"
        r"source\s+(?:music|cue|song)|on-?screen\s+(?:band|music|performance)|DJ|deejay|"
        r"mariachis?|organist|cassette|headphones|earbuds|ice-?cream\s+(?:van|truck))\b"),
     _r("source", 2.5, r"\bsource\b"),
+    _r("source", 1.0, r"\bradio\b"),
     _r("source", 1.5, r"\b(?:band|quartet|orchestra|choir|pianist|fiddler|piano\s+player|singer)\s+"
        r"(?:plays?|playing|on\s+stage|in\s+the\s+(?:corner|bar|room|scene|restaurant|lobby)|at\s+the|kicks|launches|sings?)\b"),
     _r("source", 1.5, r"\b(?:puts?|drops?)\s+(?:a|the)\s+(?:record|needle|dime|coin|tape|cd)\b|\bspeakers\b|\bsings?\s+along\b"),
@@ -168,7 +170,7 @@ def prepare(text: str) -> Prepared:
         hit_any = False
         for fn, words in NEGATABLE.items():
             if any(_contains_word(span, w) for w in words):
-                p.deltas[fn] = p.deltas.get(fn, 0.0) - 2.5
+                p.deltas[fn] = p.deltas.get(fn, 0.0) - 5.0
                 p.evidence.setdefault(fn, []).append(span.strip())
                 hit_any = True
         for w, tags in SYNONYMS.items():
@@ -189,11 +191,11 @@ def prepare(text: str) -> Prepared:
             p.deltas[rule.function] = p.deltas.get(rule.function, 0.0) + rule.weight
             phrase = m.group(0).strip()
             ev = p.evidence.setdefault(rule.function, [])
-            if phrase not in ev:
+            if not any(phrase.lower() in e.lower() for e in ev):
                 ev.append(phrase)
             break  # each rule counts once per text
     for fn in list(p.deltas):  # several rules of one function do not pile up without bound
-        p.deltas[fn] = max(-4.0, min(4.5, p.deltas[fn]))
+        p.deltas[fn] = max(-6.0, min(4.5, p.deltas[fn]))
 
     kept = work
     for a, b in reversed(remove):
@@ -205,3 +207,98 @@ def prepare(text: str) -> Prepared:
         kept = LEAD_PUNCT_RE.sub("", re.sub(r"\s+", " ", work)).strip() or text
     p.embed_text = kept
     return p
+
+
+# ----------------------------------------------------------------------------- lexicon features
+#: a small domain lexicon per function (stems, matched at word starts, case-insensitive).
+#: Written from spotting-session vocabulary, not fitted to the data; its hit counts are 12
+#: cheap features beside the embedding (see classify.features).
+LEXICON: dict[str, tuple[str, ...]] = {
+    "establish_setting": (
+        "ext", "int", "establish", "landscape", "aerial", "wide", "vista", "skyline", "city", "town",
+        "village", "valley", "desert", "coast", "harbo", "mountain", "forest", "jungle", "dawn", "sunrise",
+        "morning", "first look", "first time we", "place us", "put us", "sense of place", "period",
+        "world of", "where we are", "set the", "location", "island", "street", "landscape",
+    ),
+    "inner_state": (
+        "alone", "lonel", "isolat", "grief", "griev", "mourn", "memor", "remember", "regret", "guilt",
+        "ashamed", "shame", "doubt", "realis", "realiz", "inner", "internal", "inside her", "inside his",
+        "inside him", "in his head", "in her head", "her face", "his face", "stares", "staring",
+        "quietly", "tears", "crying", "loss", "widow", "funeral", "sits", "decides", "torn", "ache",
+    ),
+    "romance": (
+        "kiss", "love", "lover", "romanc", "romantic", "in love", "their eyes", "eyes meet", "embrace",
+        "hold hands", "holds hands", "her hand", "his hand", "dance", "waltz", "proposal", "propose",
+        "wedding", "longing", "chemistry", "flirt", "darling", "heart", "lips", "together", "date",
+    ),
+    "build_tension": (
+        "tension", "suspens", "build", "creep", "slow", "closer", "waiting", "wait", "hold", "dread",
+        "stalk", "follow", "footsteps", "timer", "tick", "countdown", "clock", "hiding", "hides",
+        "silent", "darkness", "dark", "something is", "someone is", "unease", "uneas", "squeez",
+        "ratchet", "pulse", "standoff", "lean forward", "leaning forward", "inch", "slowly",
+    ),
+    "sting": (
+        "sting", "stinger", "hit", "stab", "accent", "punctuat", "button", "jump", "scare", "shock",
+        "reveal", "bang", "bursts", "slams", "snap", "leaps", "suddenly", "short", "sharp", "out of nowhere",
+        "then out", "get out", "one chord", "single", "impact", "exclamation",
+    ),
+    "action": (
+        "chase", "fight", "battle", "brawl", "pursuit", "escape", "shootout", "gunfire", "bullets",
+        "explod", "crash", "race", "racing", "speed", "fast", "driving", "drive it", "propuls",
+        "momentum", "relentless", "kinetic", "punch", "kick", "sword", "duel", "charge", "attack",
+        "storm", "dives", "sprint", "swerves", "fishtail", "engines", "percussive",
+    ),
+    "transition": (
+        "montage", "series of shots", "time passes", "passage of time", "weeks", "months", "years",
+        "seasons", "days", "later", "dissolve", "cut to", "match cut", "segue", "bridge", "transition",
+        "link", "carry us", "compress", "flashback", "time-lapse", "time lapse", "quick cuts", "blur",
+        "travel", "road trip", "journey", "move us", "jump",
+    ),
+    "theme_statement": (
+        "theme", "motif", "leitmotif", "statement", "full statement", "in full", "anthem", "melody",
+        "tune", "his theme", "her theme", "main theme", "identity", "recognis", "recogniz", "plant",
+        "introduce", "stated", "first full", "whole thing", "iconic", "steps onto", "strides",
+    ),
+    "comedy": (
+        "comedy", "comic", "comedic", "funny", "slapstick", "mickey", "cartoon", "silly", "goofy",
+        "laugh", "joke", "gag", "farce", "awkward", "deadpan", "cheeky", "bouncy", "pratfall", "trips",
+        "falls over", "slips", "pie", "chaos", "mayhem", "tiptoe", "pizz", "bumbl", "ridiculous", "mock",
+    ),
+    "triumph": (
+        "win", "wins", "won", "winning", "victory", "victor", "triumph", "champion", "cheer", "celebrat",
+        "erupt", "confetti", "finish line", "summit", "saved", "succeed", "success", "made it", "done it",
+        "medal", "podium", "crowd roars", "standing ovation", "applause", "goal", "scores", "elation",
+    ),
+    "source": (
+        "source", "diegetic", "radio", "jukebox", "record", "gramophone", "turntable", "stereo",
+        "speakers", "band", "dj", "karaoke", "busker", "on stage", "onstage", "plays", "playing",
+        "sings", "singing", "song", "choir", "organist", "pianist", "fiddler", "headphones", "cassette",
+        "on-screen", "on screen", "in the scene", "we hear", "walkman", "boombox",
+    ),
+    "bookend": (
+        "main title", "end title", "title", "titles", "credits", "credit", "opening credits",
+        "end credits", "crawl", "roll", "final shot", "last thing", "fade out", "fade to black",
+        "cut to black", "over black", "studio logo", "logo", "names", "cast", "suite", "mt", "et",
+    ),
+}
+
+_LEX_RE: dict[str, re.Pattern[str]] = {
+    fn: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(set(ws), key=len, reverse=True)) + r")",
+                   re.IGNORECASE)
+    for fn, ws in LEXICON.items()
+}
+
+
+def lexicon_counts(text: str) -> list[float]:
+    """Hits of each function's lexicon in ``text`` outside negated spans, squashed to [0, 1)."""
+    work = TIMECODE_RE.sub(" ", CUE_ID_RE.sub(" ", text))
+    spans = negated_spans(work)
+    out: list[float] = []
+    for fn in CUE_FUNCTIONS:
+        n = 0
+        for m in _LEX_RE[fn].finditer(work):
+            if any(a <= m.start() < b for a, b in spans):
+                continue
+            n += 1
+        out.append(1.0 - 0.5**n)
+    return out

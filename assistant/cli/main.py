@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "assistant.cli.brief_analyze",
     "assistant.cli.sync",
     "assistant.cli.music",
+    "assistant.cli.analysis",
 )
 
 

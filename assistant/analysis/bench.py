@@ -1,0 +1,68 @@
+"""Speed of the cue reader: model load time and 1,000 descriptions after loading.
+
+Target (issue 3): classifying 1,000 descriptions takes under 10 s on 2 CPU cores after loading.
+``run_bench()`` returns rows for ``make bench``; ``python -m assistant.analysis.bench`` prints them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+
+def _descriptions(n: int) -> list[str]:
+    """``n`` varied descriptions: the labelled data (train + test + probe), cycled with a counter."""
+    from assistant.analysis.classify import DATA_DIR
+
+    texts: list[str] = []
+    for name in ("train.jsonl", "test.jsonl", "probe.jsonl"):
+        path = DATA_DIR / name
+        if path.is_file():
+            texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not texts:
+        texts = ["1M3 - stalker reveal, sting on the door"]
+    return [texts[i % len(texts)] + ("" if i < len(texts) else f" (take {i // len(texts) + 1})") for i in range(n)]
+
+
+def run_bench(n: int = 1000) -> list[dict[str, Any]]:
+    """Rows: model load time, classify-only time and full read (with evidence) time for ``n`` texts."""
+    import torch
+
+    from assistant.analysis import classify, embed
+
+    t0 = time.perf_counter()
+    embed.get_model()
+    classify.load_head()
+    load_s = time.perf_counter() - t0
+    texts = _descriptions(n)
+    classify.read_cues(texts[:8])  # warm-up
+    t0 = time.perf_counter()
+    classify.classify_functions(texts)
+    cls_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    classify.read_cues(texts)
+    read_s = time.perf_counter() - t0
+    threads = torch.get_num_threads()
+    return [
+        {"name": "analysis: load MiniLM + head", "value": round(load_s, 2), "unit": "s", "target": None},
+        {
+            "name": f"analysis: classify_functions x{n} ({embed.device()}, {threads} threads)",
+            "value": round(cls_s, 2),
+            "unit": "s",
+            "target": "< 10",
+            "ok": cls_s < 10,
+        },
+        {
+            "name": f"analysis: read_cues x{n} with mood + evidence ({embed.device()}, {threads} threads)",
+            "value": round(read_s, 2),
+            "unit": "s",
+            "target": "< 10",
+            "ok": read_s < 10,
+        },
+    ]
+
+
+if __name__ == "__main__":
+    for row in run_bench():
+        print(json.dumps(row))
