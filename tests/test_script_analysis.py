@@ -230,3 +230,133 @@ def test_script_without_headings_is_one_scene(tmp_path):
     assert len(a.scenes) == 1 and len(a.emotional_curve) == 1
     assert any("no scene headings" in w for w in a.warnings)
     assert a.cues and a.cues[0].id == "1M1" and len(a.cues[0].dialogue) == 2
+
+
+# ============================================================================ leitmotif candidates
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "the-keepers-light"
+
+
+def _non_char(cands, n=None):
+    out = [m for m in cands if m.kind != "character"]
+    return out if n is None else out[:n]
+
+
+@pytest.fixture(scope="module")
+def keepers():
+    """The example film with its spotting list, analysed once for the module."""
+    return analyze_files(EXAMPLE / "screenplay.fountain", EXAMPLE / "spotting.txt")
+
+
+def test_example_film_motifs_a_composer_would_theme(keepers):
+    top = _non_char(keepers.leitmotif_candidates, 10)
+    names = [m.name.lower() for m in top]
+    assert "lighthouse" in names
+    assert {"music box", "waltz"} & set(names)
+    assert "handle" in names and "letter" in names
+    assert not {"turn", "like", "len", "hill", "way"} & set(names)
+    every = {m.name.lower() for m in keepers.leitmotif_candidates}
+    assert not {"len", "like"} & every  # no bad singular, no preposition as an object
+    by = {m.name.lower(): m for m in keepers.leitmotif_candidates}
+    light = by["lighthouse"]
+    assert light.kind == "place" and light.scenes[0] == 0 and light.spread > 0.8
+    # scene-heading sub-locations fold into the one place
+    assert {"Lighthouse Gallery", "Lighthouse Stairwell"} <= set(light.forms)
+    assert not any(m.name.lower().startswith("lighthouse ") for m in keepers.leitmotif_candidates)
+    assert any("lighthouse theme" in e for e in light.evidence)  # the spotting list names it
+    assert "lighthouse theme" in light.why and "scene headings" in light.why
+    handle = by["handle"]  # crank handle / winding handle / the handle: one candidate
+    assert {"winding handle", "brass crank handle"} & set(handle.forms)
+    assert not {"crank handle", "winding handle"} & every
+    for m in keepers.leitmotif_candidates:
+        assert m.why and m.scenes == sorted(set(m.scenes)) and m.mentions >= 0
+        assert m.kind in ("character", "object", "place", "idea")
+
+
+def test_big_fish_motifs_beat_generic_nouns(big_fish):
+    top = _non_char(big_fish.leitmotif_candidates, 15)
+    names = {m.name.lower() for m in top}
+    assert "spectre" in names and "fish" in names and "river" in names
+    assert {"eye", "witch"} & names
+    assert any(n.endswith("ring") for n in names)  # the wedding ring
+    assert not {"way", "turn", "like", "thing", "look", "trying", "smiling"} & names
+    scores = [m.score for m in _non_char(big_fish.leitmotif_candidates)]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("plural,singular", [
+    ("lens", "lens"), ("glass", "glass"), ("bus", "bus"), ("chess", "chess"),
+    ("news", "news"), ("series", "series"), ("boxes", "box"), ("witches", "witch"),
+    ("stories", "story"), ("waves", "wave"), ("wolves", "wolf"), ("lenses", "lens"),
+    ("biscuits", "biscuit"), ("movies", "movie"), ("rocks", "rock"), ("eyes", "eye"),
+])
+def test_singular(plural, singular):
+    from assistant.analysis.script import _singular
+
+    assert _singular(plural) == singular
+
+
+TINY = """Title: Tiny
+
+INT. OBSERVATORY - NIGHT
+
+Mara unpacks the theodolite. She turns the paper over.
+
+MARA
+I'll take the crank handle.
+
+EXT. FIELD - DAY
+
+The theodolite stands on the grass. Mara folds the paper.
+
+[[MUSIC: the theodolite theme, quiet and patient.]]
+
+INT. KITCHEN - DAY
+
+Mara eats soup. Nothing else happens here at all.
+
+INT. OBSERVATORY - NIGHT
+
+The theodolite again. She smooths the paper flat and fits the winding handle.
+
+MARA
+The handle is stiff.
+"""
+
+
+def _tiny_motifs(tmp_path, text=TINY):
+    from assistant.analysis.script import _characters, _motifs
+
+    f = tmp_path / "tiny.fountain"
+    f.write_text(text, encoding="utf-8")
+    sp = importers.load_screenplay(f)
+    return _motifs(sp, _characters(sp), sp.duration_s())
+
+
+def test_rare_object_beats_common_word(tmp_path):
+    """The theodolite and the paper both recur in the same three scenes; only keyness
+    (the theodolite is rare in English, paper is not) can tell them apart."""
+    cands = _non_char(_tiny_motifs(tmp_path))
+    names = [m.name for m in cands]
+    assert "theodolite" in names
+    theo = cands[names.index("theodolite")]
+    assert theo.scenes == [0, 1, 3] and theo.mentions == 3
+    if "paper" in names:
+        paper = cands[names.index("paper")]
+        assert paper.scenes == theo.scenes
+        assert paper.score < theo.score
+    assert "turn" not in names  # "she turns the paper": a verb
+    # the [[note]] names its theme
+    assert any("theodolite theme" in e for e in theo.evidence)
+    # handle / crank handle / winding handle fold into one candidate
+    handles = [m for m in cands if m.name.endswith("handle")]
+    assert len(handles) == 1 and handles[0].mentions == 3
+
+
+def test_rare_object_beats_common_word_without_notes(tmp_path):
+    """The same without the music note: keyness alone decides."""
+    cands = _non_char(_tiny_motifs(tmp_path, TINY.replace(
+        "[[MUSIC: the theodolite theme, quiet and patient.]]", "")))
+    names = [m.name for m in cands]
+    assert names.index("theodolite") < (names.index("paper") if "paper" in names else 99)
+    theo = cands[names.index("theodolite")]
+    assert not theo.evidence and "as common as in everyday English" in theo.why

@@ -96,6 +96,7 @@ line lines word words name names number numbers way ways
 """)
 
 _IDEA_WORDS = _wordset("""
+light darkness
 story stories truth lie lies lying death dying love home dream dreams memory memories luck
 fate destiny faith war family freedom legend legends secret secrets promise promises courage
 fear hope past future myth myths magic god heaven hell justice revenge vengeance honor honour
@@ -133,6 +134,8 @@ class MotifCandidate:
     mentions: int
     spread: float  # share of the film between first and last appearance
     forms: list[str] = field(default_factory=list)
+    why: str = ""  # the evidence in a sentence
+    evidence: list[str] = field(default_factory=list)  # music notes / cues that name it
 
 
 @dataclass
@@ -375,83 +378,698 @@ def _characters(sp: Any) -> list[CharacterStat]:
 
 
 # ============================================================================ leitmotif candidates
+# How a candidate is scored (see _motifs): keyness against general English (wordfreq) x
+# recurrence across scenes x spread across the film x presence at emotional peaks, with
+# boosts for props a screenplay introduces in CAPS and for music notes that name a theme.
+
+#: words that end in -s but are singular (or plural-only nouns kept as they are)
+_S_SINGULARS = _wordset("""
+lens news means series species physics mathematics politics economics ethics athletics gymnastics
+pants trousers scissors jeans shorts clothes glasses binoculars pliers tongs tweezers goggles
+always perhaps sometimes towards afterwards besides thanks whereabouts headquarters
+christmas texas atlas canvas alias chaos bias pancreas gas yes his hers its ours yours theirs
+""")
+#: function words that never head or modify a noun phrase (prepositions and the like)
+_FUNCTION_WORDS = _wordset("""
+like near past toward towards against along alongside among amongst beyond inside outside within
+until till since via despite except below above beneath underneath upon onto unto amid per
+because though although unless whether whatever whenever wherever however therefore
+yet nor once twice ever never always often soon already almost quite rather enough
+i'm you're he's she's it's we're they're i've you've we've they've i'd you'd he'd she'd we'd
+they'd i'll you'll he'll she'll we'll they'll isn't aren't wasn't weren't don't doesn't didn't
+won't wouldn't can't couldn't shouldn't haven't hasn't hadn't let's that's there's here's
+what's who's where's how's ain't gonna wanna gotta while whilst whose
+""")
+_SUBJECTS = _wordset("i you he she it we they who")
+#: common adjectives (the stop list has the commonest): never the head of a noun phrase
+_ADJECTIVES = _wordset("""
+flat open shut closed dry wet clean dirty tight loose straight alone awake asleep alive ready
+free safe sure true false real fine nice pretty beautiful ugly happy sad angry afraid quiet loud
+soft hard heavy light-hearted warm cold hot cool dark bright pale deep shallow high low wide
+narrow thick thin fat slim tall huge tiny enormous strange weird odd funny serious certain
+possible impossible simple easy difficult early late fast slow quick sudden gentle rough smooth
+sharp blunt broken whole half brief calm wild silent still steady final single double
+different similar special important strong weak rich poor busy lazy tired sick ill hungry
+thirsty proud ashamed lucky crazy mad stupid smart clever wise dead-quiet
+""")
+_VERB_BEFORE = _wordset("""
+to will would can could should must might may shall don't doesn't didn't won't can't couldn't
+wouldn't shouldn't let's i'll you'll he'll she'll we'll they'll i'd you'd we'd they'd
+""")
+_OBJECT_AFTER = _wordset("the a an his its their my your our him them me us these those it you")
+#: particles and prepositions that follow a verb ("the box winds down", "the music dies with")
+_PARTICLES = _wordset("""
+down up out off away back over in on into onto across through around along with from at to by
+toward towards against past behind under slowly""")
+_NP_DETERMINERS = _wordset("""
+the a an his her their its my your our this that these those every each another some any no
+""")
+#: words the stop list drops that can still carry a theme ("the light", the witch's eye)
+_MOTIF_OK = _wordset("light lights eye eyes silence")
+#: music-note words that name a theme
+_THEME_WORDS = ("leitmotif", "leitmotiv", "motif", "theme", "tune", "waltz", "melody",
+                "lullaby", "anthem", "reprise")
+#: theme words that name a piece heard in the film (a candidate in their own right)
+_PIECES = ("waltz", "lullaby", "anthem")
+_THEME_RE = re.compile(r"\b(" + "|".join(_THEME_WORDS) + r")s?\b", re.I)
+_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]|[0-9]+|[^\sA-Za-z0-9]")
+_SENT_END = {".", "!", "?", ":", ";"}
+#: a compound's share of its rarer word's uses, when estimating how common it is in English
+_COMPOUND_SHARE = 0.01
+_KEY_SMOOTH = 0.1  # counts added to observed and expected counts in the keyness log ratio
+
+
+def _g2(observed: float, expected: float) -> float:
+    """Dunning's log-likelihood keyness (G2) of a word seen ``observed`` times where general
+    English predicts ``expected`` (the usual form for a small share of a large corpus); 0 when
+    the word is no more common here than anywhere."""
+    if observed <= expected or observed <= 0:
+        return 0.0
+    e = max(expected, 1e-9)
+    return 2.0 * (observed * math.log(observed / e) - (observed - e))
+_KEY_SCALE = 10.0  # sqrt(G2) of a clearly key word (e.g. 13 mentions, 0.1 expected)
+#: explicit evidence, added to the text score: a music note or cue that names it as a theme,
+#: a spotting-list cue titled after it, a hit that names it, a CAPS introduction, a sentence
+#: of a music note that mentions it
+W_NAMED, W_TITLED, W_HIT, W_CAPS, W_NEAR = 1.0, 0.75, 0.2, 0.15, 0.1
+#: a note or cue over more scenes than this does not say which of them a thing is in
+NOTE_MAX_SCENES = 2
+#: candidates kept besides the main characters
+MOTIF_LIMIT = 25
+
+
+def _zipf_table() -> Any:
+    """wordfreq's English frequency (probability per token), or None if not installed."""
+    global _ZIPF_CACHE
+    if _ZIPF_CACHE is None:
+        try:
+            import wordfreq
+
+            _ZIPF_CACHE = wordfreq.get_frequency_dict("en", wordlist="best")
+        except (ImportError, OSError, ValueError) as exc:
+            log.warning("wordfreq unavailable (%s): leitmotif keyness uses a flat baseline",
+                        exc)
+            _ZIPF_CACHE = {}
+    return _ZIPF_CACHE or None
+
+
+_ZIPF_CACHE: dict[str, float] | None = None
+#: probability per token assumed for a word wordfreq does not know (about Zipf 1)
+_UNSEEN_P = 1e-8
+#: probability per token assumed for every word when wordfreq is missing (Zipf ~4.5)
+_FLAT_P = 3e-5
+
+
+def _ref_p(phrase: str) -> float:
+    """How often ``phrase`` occurs per token in general English (wordfreq; compounds are
+    estimated as a small share of their rarer word)."""
+    table = _zipf_table()
+    if table is None:
+        return _FLAT_P
+    words = [w for w in re.split(r"[\s\-]+", phrase.lower().replace("'s", "")) if w]
+    if not words:
+        return _UNSEEN_P
+    ps = [table.get(w, _UNSEEN_P) for w in words]
+    if len(ps) == 1:
+        return max(ps[0], _UNSEEN_P)
+    return max(min(ps) * _COMPOUND_SHARE, _UNSEEN_P)
+
+
 def _singular(w: str) -> str:
-    if len(w) <= 3 or w.endswith("ss") or w.endswith("us") or w.endswith("is"):
+    """The singular of an English noun (lower case), conservatively: words that end in -s but
+    are singular stay ("lens", "glass", "bus", "chess", "news"); among the possible stems the
+    one most common in English wins ("boxes" -> "box", "waves" -> "wave", "wolves" -> "wolf")."""
+    if len(w) <= 3 or w in _S_SINGULARS or not w.endswith("s") or "'" in w:
         return w
+    if w.endswith(("ss", "us", "is", "ous", "ics", "ness", "ys'")):
+        return w
+    cands: list[str] = []
     if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if w.endswith(("ches", "shes", "xes", "sses")):
-        return w[:-2]
-    if w.endswith("s"):
+        cands.append(w[:-3] + "y")
+    if w.endswith("ves") and len(w) > 4:
+        cands += [w[:-3] + "f", w[:-3] + "fe"]
+    if w.endswith("es"):
+        cands.append(w[:-2])
+    cands.append(w[:-1])
+    table = _zipf_table()
+    if table is None:  # no frequency data: suffix rules only
+        if w.endswith("ies") and len(w) > 4:
+            return w[:-3] + "y"
+        if w.endswith(("ches", "shes", "xes", "sses", "zes")):
+            return w[:-2]
         return w[:-1]
-    return w
+    p_w = table.get(w, 0.0)
+    best, best_p = w, 0.0
+    for c in cands:
+        p = table.get(c, 0.0)
+        if p > best_p:
+            best, best_p = c, p
+    # the stem must be a word in its own right and not far rarer than the plural
+    if best_p == 0.0 and p_w == 0.0:  # unknown to wordfreq ("kittiwakes"): strip the -s
+        return cands[0] if w.endswith(("ches", "shes", "xes", "sses", "zes")) else w[:-1]
+    if best_p < 1e-8 or best_p < 0.1 * p_w:
+        return w
+    return best
 
 
-def _scene_blocks(sp: Any) -> dict[int, list[Any]]:
-    blocks: dict[int, list[Any]] = defaultdict(list)
-    for e in sp.elements:
-        if e.scene_index is not None:
-            blocks[e.scene_index].append(e)
-    return blocks
+@dataclass
+class _Tok:
+    orig: str
+    low: str  # lower case, possessive 's removed
+    poss: bool  # ended in 's / s'
+    word: bool
+    caps: bool  # ALL CAPS (a prop introduced in an action line)
+    initial: bool  # first word of a sentence
 
 
-def _name_words(chars: list[CharacterStat]) -> set[str]:
-    out: set[str] = set()
-    for c in chars:
-        for al in [c.name] + c.aliases:
-            base = re.sub(r"\(.*?\)", "", al)
-            for w in _WORD_RE.findall(base):
-                out.add(w.lower().replace("'s", ""))
+def _tokens(text: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    prev_end = True
+    for m in _TOKEN_RE.finditer(text.replace("\u2019", "'").replace("\u2014", " - ")):
+        t = m.group(0)
+        if not t[0].isalpha():
+            out.append(_Tok(t, t, False, False, False, False))
+            prev_end = t in _SENT_END or (prev_end and t in "\"'(")
+            continue
+        low = t.lower()
+        poss = False
+        if low.endswith("'s"):
+            low, poss = low[:-2], True
+        elif low.endswith("s'"):
+            low, poss = low[:-1], True
+        low = low.strip("'-")
+        out.append(_Tok(t, low, poss, True, len(t) >= 3 and t.isupper(), prev_end))
+        prev_end = False
     return out
 
 
-def _surnames(sp: Any, names: set[str]) -> set[str]:
-    """Capitalised words that follow a character's first name ("Edward Bloom")."""
-    out: Counter[str] = Counter()
-    pat = re.compile(r"\b([A-Z][A-Za-z]+)\s+([A-Z][a-z]+|[A-Z]{2,})\b")
-    for e in sp.elements:
-        if e.kind not in ("action", "dialogue"):
-            continue
-        for m in pat.finditer(e.text):
-            if m.group(1).lower() in names and m.group(2).lower() not in _STOP:
-                out[m.group(2).lower()] += 1
-    return {w for w, k in out.items() if k >= 2}
-
-
-def _location_key(loc: str) -> str:
+def _location_key(loc: str) -> tuple[str, str]:
+    """(key, sub) for a scene-heading location: "LIGHTHOUSE GALLERY" -> ("LIGHTHOUSE GALLERY",
+    ""), "ROCKS BELOW THE LIGHTHOUSE" -> ("LIGHTHOUSE", "ROCKS"). The caller merges keys
+    that share a first word ("LIGHTHOUSE GALLERY", "LIGHTHOUSE STAIRWELL" -> "LIGHTHOUSE")."""
     loc = re.sub(r"\(.*?\)", "", loc)
-    loc = loc.split(" - ")[0].split("/")[0].strip(" -.,")
-    loc = re.sub(r"^(THE|A)\s+", "", loc.upper())
-    loc = loc.replace("-", " ")
-    return re.sub(r"\s+", " ", loc).strip()
+    loc = re.split(r" - |/|,|;", loc)[0].strip(" -.")
+    loc = loc.upper().replace("-", " ")
+    loc = re.sub(r"\s+", " ", loc).strip()
+    m = re.match(r"^(?:(.*?)\s+)?(?:BELOW|ABOVE|BEHIND|BENEATH|UNDER|OUTSIDE|INSIDE|NEAR|BY|AT|ON|"
+                 r"IN|OF|OFF|BEYOND|OVERLOOKING|OPPOSITE)\s+(?:THE\s+|A\s+)?(.+)$", loc)
+    sub = ""
+    if m and m.group(2):
+        sub, loc = m.group(1) or "", m.group(2)
+    loc = re.sub(r"^(THE|A|AN)\s+", "", loc)
+    sub = re.sub(r"^(THE|A|AN)\s+", "", sub)
+    return loc.strip(), sub.strip()
 
 
-def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float) -> list[MotifCandidate]:
+@dataclass
+class _Group:
+    """One candidate being collected: a head noun (with its compounds) or a place."""
+
+    key: str
+    kind: str
+    scenes: set[int] = field(default_factory=set)
+    mentions: int = 0
+    forms: Counter[str] = field(default_factory=Counter)
+    compounds: Counter[str] = field(default_factory=Counter)
+    caps: int = 0
+    headings: int = 0
+    proper: int = 0
+    note_mentions: int = 0  # in music notes and spotting-list cue descriptions
+    note_scenes: set[int] = field(default_factory=set)  # the scenes those notes cover
+    named: list[str] = field(default_factory=list)  # direct naming in a music note
+    near: list[str] = field(default_factory=list)  # in a sentence about a theme
+    titled: list[str] = field(default_factory=list)  # a spotting-list cue is named after it
+    hits: int = 0  # spotting-list hits that name it
+    name: str = ""
+
+
+def _note_scene(sp: Any, line: int) -> int | None:
+    """The scene a ``[[note]]`` at ``line`` sits in (the last heading above it)."""
+    best = None
+    for s in sp.scenes:
+        if getattr(s, "line", 0) and s.line <= line:
+            best = s.index
+    return best
+
+
+def _music_notes(sp: Any, spotting: Any | None) -> list[tuple[str, list[int], str]]:
+    """(text, scenes, source label) for screenplay notes and spotting-list cue descriptions."""
+    out: list[tuple[str, list[int], str]] = []
+    for n in getattr(sp, "notes", None) or []:
+        sc = _note_scene(sp, int(getattr(n, "line", 0) or 0))
+        out.append((n.text, [sc] if sc is not None else [], "note"))
+    if spotting is not None:
+        for c in getattr(spotting, "cues", []) or []:
+            sc = _scenes_overlapping(sp.scenes, c.start_s, c.end_s)
+            text = ". ".join(t for t in [c.title, c.notes, c.brief] if t)
+            # a source cue's title is usually the song's ("Down by the Harbour Wall")
+            out.append((text, sc, f"{'source cue' if c.source else 'cue'} {c.id}"))
+            for h in c.hits:
+                if h.label:
+                    hs = _scenes_overlapping(sp.scenes, h.time_s, h.time_s + 1e-3)
+                    out.append((h.label, hs, f"hit in cue {c.id}"))
+    return out
+
+
+def _title_head(title: str) -> str:
+    """The noun a cue title is named after: the head of its first noun phrase ("The Letter"
+    -> letter, "Face in the Glass" -> face); none when the title opens with a verb ("Wind It
+    Slowly", "Send the Bill")."""
+    toks = [t for t in _tokens(title)]
+    words: list[_Tok] = []
+    for i, t in enumerate(toks):
+        if not t.word:
+            if words:
+                break
+            continue
+        if t.low in _NP_DETERMINERS and not words:
+            continue
+        if t.low in _FUNCTION_WORDS or t.low in _SUBJECTS or (t.low in _STOP and t.low not in
+                                                             _MOTIF_OK and not t.poss):
+            break
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if not words and nxt is not None and nxt.word and nxt.low in _OBJECT_AFTER:
+            return ""  # "Send the Bill": a verb first
+        words.append(t)
+        if t.poss:
+            break
+    return _singular(words[-1].low) if words else ""
+
+
+def _act_of(t: float, duration_s: float) -> int:
+    return 1 + min(2, int(3 * t / duration_s)) if duration_s > 0 else 1
+
+
+def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float,
+            curve: list[CurvePoint] | None = None, spotting: Any | None = None
+            ) -> list[MotifCandidate]:
+    """Leitmotif candidates: characters, objects, places and ideas, best first.
+
+    Objects and ideas are noun phrases (head noun + up to two modifiers) found without a
+    tagger: a word counts as a noun where the script uses it after a determiner, as a verb
+    where it follows a subject pronoun, "to" or a modal, or is followed by an object. Phrases
+    fold by their head ("crank handle", "winding handle" -> handle). Each is scored by
+
+    - keyness: log ratio of its count here to the count general English predicts (wordfreq),
+      so "turn" and "way" fall and "lighthouse", "lens", "goat" rise;
+    - recurrence (scenes, log-damped) and spread (first to last appearance; a late return);
+    - presence at emotional peaks (the most intense quarter of the emotional curve);
+    - explicit evidence: a prop introduced in CAPS, a ``[[note]]`` or a spotting-list cue that
+      names a theme ("the lighthouse theme", "the box's tune").
+    """
     n_scenes = len(sp.scenes)
     if n_scenes == 0:
         return []
     scene_start = {s.index: s.start_s for s in sp.scenes}
     names = _name_words(chars)
     names |= _surnames(sp, names)
+    blocks = _scene_blocks(sp)
+    min_scenes = 2 if n_scenes < 20 else 3
+
+    # ---- tokens, and per-word evidence for noun / verb use
+    elems: list[tuple[int, str, list[_Tok]]] = []
+    for idx, els in blocks.items():
+        for e in els:
+            if e.kind in ("action", "dialogue", "synopsis"):
+                elems.append((idx, e.kind, _tokens(e.text)))
+    noun_ev: Counter[str] = Counter()
+    verb_ev: Counter[str] = Counter()
+    lower_uses: Counter[str] = Counter()
+    all_uses: Counter[str] = Counter()
+    cap_uses: Counter[str] = Counter()
+    n_tokens = 0
+
+    def content(t: _Tok) -> bool:
+        return (t.word and len(t.low) >= 3 and t.low not in _FUNCTION_WORDS
+                and t.low not in _NP_DETERMINERS and t.low not in _SUBJECTS
+                and (t.low not in _STOP or t.low in _MOTIF_OK) and t.low not in _ADJECTIVES
+                and not t.low.endswith("ly") and t.low not in names)
+
+    local_verb: list[list[bool]] = []
+    for _idx, _kind, toks in elems:
+        lv = [False] * len(toks)
+        for i, t in enumerate(toks):
+            if not t.word:
+                continue
+            n_tokens += 1
+            if t.orig[0].isupper() and not t.initial and not t.caps:
+                cap_uses[t.low] += 1
+            elif t.orig.islower():
+                lower_uses[t.low] += 1
+            prev = toks[i - 1] if i > 0 and toks[i - 1].word else None
+            nxt = toks[i + 1] if i + 1 < len(toks) and toks[i + 1].word else None
+            if t.poss:
+                noun_ev[t.low] += 1
+                continue
+            all_uses[t.low] += 1
+            if (prev is not None and not prev.poss and (
+                    prev.low in _SUBJECTS or prev.low in _VERB_BEFORE
+                    or (prev.low in names and not prev.poss)))\
+                    or (nxt is not None and (
+                        nxt.low in _OBJECT_AFTER or (nxt.low in names and not t.caps))):
+                lv[i] = True
+                verb_ev[t.low] += 1
+        local_verb.append(lv)
+    for (_idx, _kind, toks), lv in zip(elems, local_verb, strict=True):
+        # "the music dies with", "the box winds down": an -s word right after a noun and
+        # before a particle is the verb of an action line, not a plural
+        for i in range(1, len(toks) - 1):
+            t, prev, nxt = toks[i], toks[i - 1], toks[i + 1]
+            if (t.word and not lv[i] and t.low.endswith("s") and not t.low.endswith("ss")
+                    and prev.word and not prev.low.endswith("s") and content(prev)
+                    and (verb_ev[t.low] > 0 or (nxt.word and nxt.low in _PARTICLES))):
+                lv[i] = True
+                verb_ev[t.low] += 1
+    # noun evidence: the last word of a phrase after a determiner ("the box.", "the music
+    # box"); common adjectives never count ("the paper flat" keeps paper)
+    det_runs: list[list[str]] = []
+    for (_idx, _kind, toks), lv in zip(elems, local_verb, strict=True):
+        for i, t in enumerate(toks):
+            if not (t.word and (t.low in _NP_DETERMINERS or t.poss)):
+                continue
+            j = i + 1
+            while j < len(toks) and j - i <= 3 and content(toks[j]) and not lv[j] \
+                    and not toks[j].poss:
+                j += 1
+            ends = (j >= len(toks) or not toks[j].word or not content(toks[j]) or lv[j])
+            if j > i + 1 and ends and (j >= len(toks) or toks[j].low not in names):
+                det_runs.append([x.low for x in toks[i + 1:j]])
+            if j < len(toks) and toks[j].poss and content(toks[j]):
+                det_runs.append([x.low for x in toks[i + 1:j + 1]])
+    for run in det_runs:
+        noun_ev[run[-1]] += 1
+
+    def nounish(t: _Tok) -> bool:
+        lem = _singular(t.low)
+        ne = noun_ev[t.low] + (noun_ev[lem] if lem != t.low else 0)
+        if cap_uses[t.low] >= 2 and cap_uses[t.low] > lower_uses[t.low]:
+            ne += cap_uses[t.low]  # a proper name ("Spectre")
+        return ne > verb_ev[t.low] and (ne >= 1 or t.caps)
+
+    # ---- noun phrases -> groups by head lemma
+    groups: dict[str, _Group] = {}
+
+    def group(key: str, kind: str) -> _Group:
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = _Group(key, kind)
+        return g
+
+    for (idx, kind, toks), lv in zip(elems, local_verb, strict=True):
+        i = 0
+        while i < len(toks):
+            if not content(toks[i]) or lv[i]:
+                i += 1
+                continue
+            j = i
+            while j < len(toks) and content(toks[j]) and not lv[j] and j - i < 4:
+                j += 1
+                if toks[j - 1].poss:
+                    break
+            run = toks[i:j]
+            h = max((k for k in range(len(run)) if nounish(run[k])), default=-1)
+            if h >= 0:
+                head = run[h]
+                lem = _singular(head.low)
+                if (len(lem) >= 3 and lem not in names
+                        and (lem not in _STOP or lem in _MOTIF_OK or head.low in _MOTIF_OK)
+                        and not (lem.endswith(("ing", "ed")) and lem not in _IDEA_WORDS
+                                 and noun_ev[head.low] < 0.5 * all_uses[head.low])):
+                    mods = [t.low for t in run[max(0, h - 2):h]]
+                    g = group(lem, "idea" if lem in _IDEA_WORDS else "object")
+                    g.scenes.add(idx)
+                    g.mentions += 1
+                    g.forms[" ".join(mods + [lem])] += 1
+                    if mods and (nounish(run[h - 1]) or run[h - 1].low.endswith("ing")) \
+                            and run[h - 1].low not in _STOP:
+                        g.compounds[f"{run[h - 1].low} {lem}"] += 1
+                    if kind == "action" and head.caps:
+                        g.caps += 1
+                    if (head.orig[0].isupper() and not head.initial and not head.caps):
+                        g.proper += 1
+            i = max(j, i + 1)
+        # ideas count bare as well ("tell a story", "stories")
+        for t in toks:
+            if t.word:
+                lem = _singular(t.low)
+                if lem in _IDEA_WORDS and (lem not in groups or idx not in groups[lem].scenes
+                                           or t.low != lem):
+                    g = group(lem, "idea")
+                    if idx not in g.scenes:
+                        g.scenes.add(idx)
+                        g.mentions += 1
+                        g.forms[lem] += 1
+
+    # ---- places: scene-heading locations, merged by their first word / parent
+    keyed: list[tuple[int, str, str, str]] = []  # scene, key, sub, location as written
+    for s in sp.scenes:
+        if not s.location:
+            continue
+        key, sub = _location_key(s.location)
+        if key:
+            keyed.append((s.index, key, sub, s.location))
+    firsts: dict[str, set[str]] = defaultdict(set)
+    for _i, key, _sub, _loc in keyed:
+        w0 = key.split()[0]
+        if "'" not in w0:
+            firsts[w0].add(key)
+    parents: dict[str, str] = {}
+    for w0, keys in firsts.items():
+        split = [k.split() for k in keys]
+        common: list[str] = []
+        for ws in zip(*split, strict=False):
+            if len(set(ws)) > 1:
+                break
+            common.append(ws[0])
+        parents[w0] = " ".join(common)
+    places: dict[str, _Group] = {}
+    for i, key, sub, loc in keyed:
+        w0 = key.split()[0]
+        parent = (parents[w0] if len(firsts.get(w0, ())) >= 2 and w0.lower() not in _STOP
+                  else key)
+        if parent.lower() in names or parent.lower() in _STOP:
+            continue
+        g = places.setdefault(parent, _Group(parent, "place"))
+        g.scenes.add(i)
+        g.headings += 1
+        g.mentions += 1
+        g.forms[_title(loc.split(" - ")[0].strip())] += 1
+        del sub
+    scene_low = {i: " ".join(e.text for e in els if e.kind in ("action", "dialogue")).lower()
+                 for i, els in blocks.items()}
+    for key, g in places.items():
+        words = key.lower().split()
+        head = _singular(words[-1])
+        lemma_key = _singular(key.lower()) if len(words) == 1 else key.lower()
+        # text mentions: the noun group of a one-word place ("lighthouse"), the full phrase of
+        # a longer one ("cliff path")
+        if len(words) == 1 and lemma_key in groups:
+            og = groups.pop(lemma_key)
+            g.scenes |= og.scenes
+            g.mentions += og.mentions
+            g.caps += og.caps
+            g.compounds.update(og.compounds)
+            g.forms.update({f: c for f, c in og.forms.items() if f != lemma_key})
+        elif len(words) > 1:
+            pat = re.compile(rf"\b{re.escape(key.lower())}s?\b")
+            for i, txt in scene_low.items():
+                k = len(pat.findall(txt))
+                if k:
+                    g.scenes.add(i)
+                    g.mentions += k
+        g.name = _title(key)
+        del head
+    for key, g in places.items():
+        groups[f"@place:{key}"] = g
+
+    # ---- proper names written capitalised mid-sentence ("Spectre", "Admiral")
+    for key, g in list(groups.items()):
+        if g.kind == "place":
+            continue
+        if g.proper >= 2 and cap_uses[key] > lower_uses[key]:
+            g.name = key.title()
+            loc_words = {w.lower() for p in places for w in p.split()}
+            if key in loc_words:
+                g.kind = "place"
+
+    # ---- explicit evidence: music notes and spotting-list cues that name a theme
+    lemma_of: dict[str, str] = {}
+    for key, g in groups.items():
+        if g.kind == "place":
+            lemma_of.setdefault(_singular(g.key.lower().split()[-1]), key)
+            lemma_of.setdefault(g.key.lower(), key)
+        else:
+            lemma_of.setdefault(g.key, key)
+        for c in g.compounds:
+            lemma_of.setdefault(c, key)
+    notes = _music_notes(sp, spotting)
+    note_tokens = 0
+    for text, note_scenes, label in notes:
+        # the notes describe the film too: a thing they mention is seen in their scenes; a
+        # hit that names it is a moment the music must catch
+        title = text.split(". ")[0] if label.startswith("cue") else ""
+        hit_keys: set[str] = set()
+        for t in _tokens(text):
+            note_tokens += t.word
+            key = lemma_of.get(_singular(t.low)) if t.word and content(t) else None
+            if key is not None:
+                g = groups[key]
+                if len(note_scenes) <= NOTE_MAX_SCENES:
+                    g.note_scenes.update(note_scenes)
+                g.note_mentions += 1
+                if label.startswith("hit"):
+                    hit_keys.add(key)
+        for key in hit_keys:
+            groups[key].hits += 1
+        head = _title_head(title)
+        key = lemma_of.get(head) if head else None
+        if key is not None:
+            groups[key].titled.append(f"{label} is titled '{title}'")
+    for text, note_scenes, label in notes:
+        for sent in re.split(r"(?<=[.!?;])\s+", text):
+            if not _THEME_RE.search(sent):
+                continue
+            toks = [t for t in _tokens(sent) if t.word]
+            lows = [_singular(t.low) for t in toks]
+            snippet = sent.strip()
+            snippet = snippet if len(snippet) <= 90 else snippet[:87] + "..."
+            direct: set[str] = set()
+            for k, t in enumerate(toks):
+                if t.low.rstrip("s") not in {w.rstrip("s") for w in _THEME_WORDS}:
+                    continue
+                # "lighthouse theme", "the box's tune", "love theme", "theme of the sea";
+                # a waltz or tune named as such is itself a candidate
+                cand_ix = [k - 1, k - 2] if k >= 1 else []
+                if k + 2 < len(toks) and toks[k + 1].low in ("of", "for"):
+                    cand_ix.append(k + 3 if toks[k + 2].low in _NP_DETERMINERS else k + 2)
+                for ci in cand_ix:
+                    if not 0 <= ci < len(toks):
+                        continue
+                    w = lows[ci]
+                    if ci == k - 2 and (toks[k - 1].low in _FUNCTION_WORDS
+                                        or not toks[k - 1].poss):
+                        continue
+                    if w in _STOP and w not in _MOTIF_OK or w in _NP_DETERMINERS:
+                        continue
+                    key = lemma_of.get(w)
+                    if key is None and w in _IDEA_WORDS | _MOTIF_OK:
+                        key = w
+                        g = group(w, "idea")
+                        lemma_of[w] = w
+                    if key is not None:
+                        direct.add(key)
+                        phrase = " ".join(t.orig for t in toks[min(ci, k):max(ci, k) + 1])
+                        groups[key].named.append(f"{label}: '{phrase}'")
+                        if len(note_scenes) <= NOTE_MAX_SCENES:
+                            groups[key].note_scenes.update(note_scenes)
+                if lows[k] in lemma_of and lows[k] in _PIECES:
+                    key = lemma_of[lows[k]]
+                    if key not in direct:
+                        direct.add(key)
+                        groups[key].named.append(f"{label}: '{toks[k].orig}'")
+            for w in set(lows):
+                key = lemma_of.get(w)
+                if key is not None and key not in direct and w not in _THEME_WORDS:
+                    groups[key].near.append(f"{label}: \"{snippet}\"")
+
+    # ---- scoring
+    peaks: set[int] = set()
+    if curve:
+        inten = sorted(((p.tension + abs(p.arousal) + 0.5 * abs(p.valence), p.scene_index)
+                        for p in curve), reverse=True)
+        peaks = {i for _v, i in inten[: max(1, len(inten) // 4)]}
 
     def spread_of(scenes: list[int]) -> float:
         if duration_s <= 0 or len(scenes) < 2:
             return 0.0
         return (scene_start[scenes[-1]] - scene_start[scenes[0]]) / duration_s
 
-    def score_of(scenes: list[int], mentions: int) -> float:
-        # recurrence (log-damped) x spread across the film
-        rec = math.log1p(len(scenes)) / math.log1p(max(3, n_scenes // 4))
-        return round(min(1.5, rec) * (0.35 + 0.65 * spread_of(scenes))
-                     * (1 + 0.1 * math.log1p(mentions / max(1, len(scenes)))), 4)
-
+    rec_norm = math.log1p(max(4, n_scenes / 6))
     cands: list[MotifCandidate] = []
-    min_scenes = 2 if n_scenes < 20 else 3
-    blocks = _scene_blocks(sp)
+    for g in groups.values():
+        if g.key in _THEME_WORDS and g.key not in _PIECES:
+            continue  # "the theme", "her tune": the music itself, not what it is about
+        text_sc = {s for s in g.scenes if s in scene_start}
+        sc = sorted(text_sc | {s for s in g.note_scenes if s in scene_start})
+        explicit = bool(g.named)
+        if len(sc) < min_scenes and not (explicit and len(sc) >= 1) and g.headings < 2:
+            continue
+        # the display name: the dominant compound ("music box"), else the head
+        name = g.name or g.key
+        if g.kind != "place" and g.compounds:
+            top, k = g.compounds.most_common(1)[0]
+            modified = sum(c for f, c in g.forms.items() if " " in f)
+            if k >= 2 and k >= 0.5 * modified and k >= 0.25 * g.mentions:
+                name = top
+        forms = [f for f, _ in g.forms.most_common(6)]
+        if g.kind != "place":
+            forms = sorted(set(forms) | set(g.compounds), key=lambda f: -g.forms.get(f, 0))[:6]
+        # keyness: observed mentions vs what general English predicts for this many tokens
+        if g.kind == "place":
+            ref = _ref_p(g.key)
+        else:
+            ref = sum(_ref_p(f) for f in {g.key} | {
+                w for w in (g.key + "s", g.key + "es") if w in g.forms})
+            if name != g.key:
+                ref = min(ref, _ref_p(name) * 3)
+        # the film's text = the script plus its music notes and spotting-list descriptions
+        expected = (n_tokens + note_tokens) * ref
+        ratio = (g.mentions + g.note_mentions + _KEY_SMOOTH) / (expected + _KEY_SMOOTH)
+        key_s = math.sqrt(_g2(g.mentions + g.note_mentions, expected)) / _KEY_SCALE
+        # recurrence: the scenes the script text names it in; notes' scenes count half
+        n_rec = len(text_sc) + 0.5 * (len(sc) - len(text_sc))
+        rec = min(1.5, math.log1p(n_rec) / rec_norm)
+        spread = spread_of(sc)
+        late = bool(sc) and duration_s > 0 and scene_start[sc[-1]] >= 0.75 * duration_s
+        spread_f = 0.6 + 0.4 * spread + (0.1 if late else 0.0)
+        peak_n = len([s for s in sc if s in peaks])
+        peak_f = 1.0 + (0.4 * (peak_n / len(sc) - 0.25) if sc and peaks else 0.0)
+        idea_f = 0.85 if g.kind == "idea" else 1.0
+        # what the text shows (how key, how recurrent, how widely spread, how intense)...
+        text_score = key_s * (0.5 + 0.5 * rec) * spread_f * peak_f * idea_f
+        # ... plus what the writer and the spotting session say outright
+        said = (W_NAMED * min(2, len(g.named)) + W_TITLED * min(2, len(g.titled))
+                + W_HIT * min(3, g.hits) + (W_CAPS if g.caps else 0.0)
+                + W_NEAR * min(3, len(g.near)))
+        score = text_score + said
+        if g.kind == "object" and not explicit and g.mentions < 2:
+            continue
+        why = [f"{g.mentions} mention{'s' if g.mentions != 1 else ''} in {len(sc)} scene"
+               f"{'s' if len(sc) != 1 else ''}"]
+        if g.headings:
+            why[-1] += f" ({g.headings} scene heading{'s' if g.headings > 1 else ''})"
+        if sc:
+            a0 = _act_of(scene_start[sc[0]], duration_s)
+            a1 = _act_of(scene_start[sc[-1]], duration_s)
+            why.append("from first to last act" if (a0, a1) == (1, 3) else
+                       f"act {a0} only" if a0 == a1 else f"acts {a0} to {a1}")
+        if ratio >= 4:
+            why.append(f"{ratio:.0f}x as common as in everyday English")
+        elif key_s <= 0.1:
+            why.append("an everyday word")
+        if peak_n and peaks:
+            why.append(f"at {peak_n} of the film's most intense scenes")
+        if g.caps:
+            why.append("introduced in CAPS")
+        if g.named:
+            why.append("named in " + "; ".join(list(dict.fromkeys(g.named))[:3]))
+        elif g.near:
+            why.append(f"in a music note ({g.near[0]})")
+        if g.titled:
+            why.append(g.titled[0])
+        if g.hits:
+            why.append(f"{g.hits} hit{'s' if g.hits > 1 else ''} in the spotting list")
+        if g.note_mentions:
+            why.append(f"{g.note_mentions} more in the music notes and spotting list")
+        cands.append(MotifCandidate(
+            _title(name) if g.kind == "place" or g.proper >= 2 else name, g.kind,
+            round(score, 4), sc, g.mentions, round(spread, 4), forms, why="; ".join(why),
+            evidence=list(dict.fromkeys(g.named + g.titled + g.near))[:6]))
 
-    # characters: the main ones, and others named across several scenes ("Karl the giant")
+    # ---- characters: the main ones, and others named across several scenes
     all_text = {i: " ".join(e.text for e in els if e.kind == "action")
                 for i, els in blocks.items()}
+    char_c: list[MotifCandidate] = []
     for c in chars:
         first = c.name.split()[0]
         pat = re.compile(rf"\b{re.escape(c.name.title())}\b|\b{re.escape(c.name)}\b")
@@ -465,159 +1083,58 @@ def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float) -> list[Moti
                     mentions += k
         sc = sorted(sc_set)
         if c.main or len(sc) >= max(min_scenes, 4):
-            m = MotifCandidate(c.name, "character", 0.0, sc, mentions, round(spread_of(sc), 4),
-                               [c.name] + c.aliases[:3])
-            m.score = round(1.0 + c.score, 4) if c.main else score_of(sc, mentions)
-            cands.append(m)
-
-    # objects and ideas, from the action and dialogue text
-    phrase_scenes: dict[str, set[int]] = defaultdict(set)
-    phrase_mentions: Counter[str] = Counter()
-    phrase_forms: dict[str, Counter[str]] = defaultdict(Counter)
-    caps_scenes: dict[str, set[int]] = defaultdict(set)
-    caps_mentions: Counter[str] = Counter()
-    for idx, els in blocks.items():
-        for e in els:
-            if e.kind not in ("action", "dialogue"):
-                continue
-            text = e.text
-            toks = _WORD_RE.findall(text)
-            low = [t.lower() for t in toks]
-            for i, w in enumerate(low):
-                if w not in _DETERMINERS:
-                    continue
-                # det (modifier)? noun
-                j = i + 1
-                words: list[str] = []
-                while j < len(low) and len(words) < 2:
-                    t = low[j]
-                    if t in _STOP or t in _DETERMINERS or t.endswith("ly") or len(t) < 3:
-                        break
-                    words.append(t)
-                    j += 1
-                if not words:
-                    continue
-                head = _singular(words[-1].replace("'s", ""))
-                if head in _STOP or head in names or len(head) < 3:
-                    continue
-                if head.endswith(("ing", "ed")) and head not in _IDEA_WORDS:
-                    continue
-                phrase_scenes[head].add(idx)
-                phrase_mentions[head] += 1
-                phrase_forms[head][" ".join(words[:-1] + [head])] += 1
-            # ideas are counted bare too ("tell a story", "stories")
-            for w in low:
-                s_ = _singular(w)
-                if s_ in _IDEA_WORDS:
-                    phrase_scenes[s_].add(idx)
-                    phrase_mentions[s_] += 1
-                    phrase_forms[s_][s_] += 1
-            # capitalised names mid-sentence ("The Beast", "Spectre") and CAPS props
-            for m in re.finditer(r"(?<![.!?]\s)(?<!^)\b(?:The\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)",
-                                 text):
-                nm = m.group(1)
-                first = nm.split()[0].lower()
-                if first in _STOP or first in names or first in _DETERMINERS:
-                    continue
-                if any(w.lower() in names for w in nm.split()):
-                    continue
-                caps_scenes[nm].add(idx)
-                caps_mentions[nm] += 1
-            if e.kind == "action":
-                for m in re.finditer(r"\b([A-Z]{3,}(?:\s+[A-Z]{3,})?)\b", text):
-                    nm = m.group(1)
-                    if nm.lower() in names or any(w.lower() in names for w in nm.split()):
-                        continue
-                    if nm.lower() in _STOP:
-                        continue
-                    head = _singular(nm.split()[-1].lower())
-                    if head in _STOP or head in names or len(head) < 3:
-                        continue
-                    phrase_scenes[head].add(idx)
-                    phrase_mentions[head] += 1
-                    phrase_forms[head][nm.lower()] += 1
-
-    # places: scene-heading locations, plus the scenes whose text names them
-    loc_scenes: dict[str, set[int]] = defaultdict(set)
-    loc_forms: dict[str, Counter[str]] = defaultdict(Counter)
-    for s in sp.scenes:
-        key = _location_key(s.location)
-        if key:
-            loc_scenes[key].add(s.index)
-            loc_forms[key][s.location] += 1
-    place_heads: set[str] = set()
-    scene_low = {i: " ".join(e.text for e in els if e.kind in ("action", "dialogue")).lower()
-                 for i, els in blocks.items()}
-    for key, heading_sc in loc_scenes.items():
-        if key.lower() in names or key.lower() in _STOP:
-            continue
-        pat = re.compile(rf"\b{re.escape(key.lower())}s?\b")
-        sc_set = set(heading_sc)
-        mentions = len(heading_sc)
-        if len(key.split()) > 1 or key.lower() not in _STOP:
-            for i, txt in scene_low.items():
-                k = len(pat.findall(txt))
-                if k:
-                    sc_set.add(i)
-                    mentions += k
-        sc = sorted(sc_set)
-        if len(sc) < min_scenes and len(heading_sc) < 2:
-            continue
-        if len(key.split()) == 1:
-            place_heads.add(_singular(key.lower()))
-        cands.append(MotifCandidate(_title(key), "place", score_of(sc, mentions), sc, mentions,
-                                    round(spread_of(sc), 4),
-                                    [f for f, _ in loc_forms[key].most_common(4)]))
-    place_words = {w.lower() for key in loc_scenes for w in key.split()}
-
-    all_lower_text = " ".join(scene_low.values())
-    seen: set[str] = set(place_heads)
-    for head, sc_set in phrase_scenes.items():
-        sc = sorted(sc_set)
-        if len(sc) < min_scenes or head in seen:
-            continue
-        kind = "idea" if head in _IDEA_WORDS else "object"
-        # a word used more as a verb than as a thing ("to work", "they show") is no motif
-        verbish = len(re.findall(rf"\b(?:to|will|can|i|you|we|they|don't|didn't|let's|"
-                                 rf"he|she|it)\s+{re.escape(head)}s?\b", all_lower_text))
-        if kind == "object" and verbish > phrase_mentions[head]:
-            continue
-        if head in place_words and kind == "object":
-            kind = "place"
-        # very common everyday nouns spread everywhere are not motifs
-        if len(sc) > 0.5 * n_scenes and n_scenes >= 20:
-            continue
-        forms = [f for f, _ in phrase_forms[head].most_common(4)]
-        # show the most frequent specific form when it dominates ("wedding ring")
-        name = head
-        if forms and forms[0] != head and phrase_forms[head][forms[0]] >= 0.5 * phrase_mentions[head]:
-            name = forms[0]
-        sc_score = score_of(sc, phrase_mentions[head]) * (0.75 if kind == "idea" else 1.0)
-        cands.append(MotifCandidate(name, kind, round(sc_score, 4), sc,
-                                    phrase_mentions[head], round(spread_of(sc), 4), forms))
-        seen.add(head)
-    all_lower = " ".join(" ".join(e.text for e in els) for els in blocks.values())
-    for nm, sc_set in caps_scenes.items():
-        sc = sorted(sc_set)
-        head = _singular(nm.split()[-1].lower())
-        if len(sc) < min_scenes or head in seen or nm.lower() in names:
-            continue
-        # an ordinary word written lower case more often than capitalised is not a name
-        if len(re.findall(rf"\b{re.escape(nm.lower())}\b", all_lower)) > caps_mentions[nm]:
-            continue
-        if nm.lower() in _STOP or head in _STOP:
-            continue
-        kind = "place" if head in place_words else "object"
-        cands.append(MotifCandidate(nm, kind, score_of(sc, caps_mentions[nm]) * 1.15, sc,
-                                    caps_mentions[nm], round(spread_of(sc), 4), [nm]))
-        seen.add(head)
-
+            spread = spread_of(sc)
+            m = MotifCandidate(c.name, "character", 0.0, sc, mentions, round(spread, 4),
+                               [c.name] + c.aliases[:3],
+                               why=f"{'main character: ' if c.main else ''}{len(sc)} scenes, "
+                                   f"{c.dialogue_share:.0%} of the dialogue")
+            m.score = (round(1.0 + c.score, 4) if c.main else round(
+                math.log1p(len(sc)) / rec_norm * (0.45 + 0.55 * spread), 4))
+            char_c.append(m)
     cands.sort(key=lambda m: (-m.score, m.name))
-    # keep a readable number: the main characters + the best 25 others
-    main = {c.name for c in chars if c.main}
-    chars_c = [m for m in cands if m.name in main and m.kind == "character"]
-    others = [m for m in cands if not (m.name in main and m.kind == "character")][:25]
-    return chars_c + others
+    char_c.sort(key=lambda m: (-m.score, m.name))
+    main = [m for m in char_c if m.score >= 1.0]
+    others = sorted([m for m in char_c if m.score < 1.0] + cands,
+                    key=lambda m: (-m.score, m.name))[:MOTIF_LIMIT]
+    return main + others
+
+def _scene_blocks(sp: Any) -> dict[int, list[Any]]:
+    blocks: dict[int, list[Any]] = defaultdict(list)
+    for e in sp.elements:
+        if e.scene_index is not None:
+            blocks[e.scene_index].append(e)
+    return blocks
+
+
+def _name_words(chars: list[CharacterStat]) -> set[str]:
+    """Words of the speaking characters' names ("norther", "winslow"), without the generic
+    words of a cue such as "THE WITCH" or "YOUNG MAN" and of one-line speakers."""
+    out: set[str] = set()
+    for c in chars:
+        if c.dialogue_lines < 2 and not c.main:
+            continue
+        for al in [c.name] + c.aliases:
+            base = re.sub(r"\(.*?\)", "", al)
+            for w in _WORD_RE.findall(base):
+                w = w.lower().replace("'s", "")
+                if w not in _STOP and w.upper() not in _AGE_PREFIXES and len(w) > 1:
+                    out.add(w)
+    return out
+
+
+def _surnames(sp: Any, names: set[str]) -> set[str]:
+    """Capitalised words that follow a character's first name ("Edward Bloom")."""
+    out: Counter[str] = Counter()
+    pat = re.compile(r"\b([A-Z][A-Za-z]+)\s+([A-Z][a-z]+)\b")
+    for e in sp.elements:
+        if e.kind not in ("action", "dialogue"):
+            continue
+        for m in pat.finditer(e.text):
+            if m.group(1).lower() in names and m.group(2).lower() not in _STOP:
+                out[m.group(2).lower()] += 1
+    return {w for w, k in out.items() if k >= 2}
+
+
 
 
 # ============================================================================ scene texts and curve
@@ -906,7 +1423,6 @@ def analyze_script(screenplay: Any, spotting: Any | None = None) -> ScriptAnalys
     duration_s = float(sp.duration_s()) if callable(getattr(sp, "duration_s", None)) else float(
         sum(s.duration_s for s in sp.scenes))
     chars = _characters(sp)
-    motifs = _motifs(sp, chars, duration_s)
     scene_texts, dfrac = _scene_texts(sp)
 
     given: list[Cue] = list(spotting.cues) if spotting is not None else []
@@ -916,6 +1432,7 @@ def analyze_script(screenplay: Any, spotting: Any | None = None) -> ScriptAnalys
                             explain=len(cue_texts) > 0 and len(scene_texts) + len(cue_texts) <= 120)
     scene_r, cue_r = readings[: len(scene_texts)], readings[len(scene_texts):]
     curve = _curve(sp, scene_r, dfrac)
+    motifs = _motifs(sp, chars, duration_s, curve, spotting)
 
     rate = getattr(spotting, "rate", None) if spotting is not None else FrameRate.parse("24")
     start_tc = getattr(spotting, "start_tc", "01:00:00:00") if spotting is not None \
