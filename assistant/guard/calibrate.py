@@ -365,6 +365,7 @@ def run_calibration(corpus: CorpusMelodies, n_per_kind: int = 300, n_negative: i
                    "pair_p95_ms": round(float(np.quantile(secs, 0.95)) * 1000, 2),
                    "total_s": round(time.time() - t0, 1)},
         "negative_examples": _top_negatives(held, held_scores, corpus, held_ids, seed + 1),
+        "long_negative_examples": _top_negatives(long_neg, long_scores, corpus, held_ids, seed),
     }
 
 

@@ -43,9 +43,11 @@ CALIBRATION_JSON = Path(__file__).resolve().parents[2] / "models" / "guard" / "c
 # ----------------------------------------------------------------------------- parameters
 @dataclass(frozen=True)
 class AlignParams:
-    """Costs of the Mongeau-Sankoff-style local alignment (an exact note pair earns 1, or
-    ``repeat_weight`` for a repeated note: runs of repeated notes are what unrelated tunes
-    share most by chance, cf. Müllensiefen & Pendzich 2009 on the commonness of material).
+    """Costs of the Mongeau-Sankoff-style local alignment. An exact note pair earns the notes'
+    weights (see :func:`note_weights`: the rarity of the note's interval context, times
+    ``repeat_weight`` for a repeated note and ``repeat_run_weight`` for the 2nd and later
+    repeats in a row: runs of repeated notes are what unrelated lines share most by chance,
+    cf. Müllensiefen & Pendzich 2009 on the commonness of melodic material).
 
     Pitch costs by absolute difference after transposition: ``unison`` 0, ``octave`` for
     12/24 semitones, ``step`` for 1-2 (a changed neighbour note), ``other`` otherwise.
@@ -64,7 +66,8 @@ class AlignParams:
     frag_extra: float = 0.25
     max_frag: int = 3
     n_transpositions: int = 3
-    repeat_weight: float = 0.4
+    repeat_weight: float = 0.7
+    repeat_run_weight: float = 0.15
     use_idf: bool = True
 
 
@@ -289,9 +292,10 @@ def note_weights(pitches: np.ndarray, params: AlignParams = AlignParams()) -> np
         w[:IDF_N] = float(np.median(w[IDF_N:]))  # no context yet: a typical weight
     if n > 1:  # repeated notes (an accompaniment's pulse, a recitation tone) earn little
         rep = np.diff(pitches.astype(np.int64)) == 0
-        w[1:][rep] *= params.repeat_weight
-        run = rep[1:] & rep[:-1]  # the 2nd and later repeats in a row earn even less
-        w[2:][run] *= 0.25
+        run = np.zeros_like(rep)
+        run[1:] = rep[1:] & rep[:-1]  # the 2nd and later repeats in a row
+        w[1:][rep & ~run] *= params.repeat_weight
+        w[1:][run] *= params.repeat_run_weight
     return w
 
 
@@ -492,7 +496,8 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
     swap = len(a) > len(b)  # rows over the shorter melody
     x, y = (b, a) if swap else (a, b)
     found: list[tuple[float, int, int, int, int, int, int, float]] = []
-    strict = replace(STRICT, use_idf=params.use_idf, repeat_weight=params.repeat_weight)
+    strict = replace(STRICT, use_idf=params.use_idf, repeat_weight=params.repeat_weight,
+                     repeat_run_weight=params.repeat_run_weight)
     if transforms is None:
         cands = _seed_transforms(x, y, params.n_transpositions)
     else:
