@@ -267,6 +267,10 @@ def test_example_film_motifs_a_composer_would_theme(keepers):
     handle = by["handle"]  # crank handle / winding handle / the handle: one candidate
     assert {"winding handle", "brass crank handle"} & set(handle.forms)
     assert not {"crank handle", "winding handle"} & every
+    # a named goat that trots and butts but never speaks is a character, not a prop
+    assert by["admiral"].kind == "character"
+    # "the love theme" in a spotting note makes love an idea even where no line says it
+    assert by["love"].kind == "idea" and any("love theme" in e for e in by["love"].evidence)
     for m in keepers.leitmotif_candidates:
         assert m.why and m.scenes == sorted(set(m.scenes)) and m.mentions >= 0
         assert m.kind in ("character", "object", "place", "idea")

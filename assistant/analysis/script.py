@@ -401,6 +401,11 @@ won't wouldn't can't couldn't shouldn't haven't hasn't hadn't let's that's there
 what's who's where's how's ain't gonna wanna gotta while whilst whose
 """)
 _SUBJECTS = _wordset("i you he she it we they who")
+#: words whose "'s" is "is" or "has" ("who's", "everyone's"), not a possessive
+_S_IS = _wordset("""
+i you he she it we they who what where when why how that there here this let everyone everybody
+someone somebody anyone anybody nobody nothing something everything one
+""")
 #: common adjectives (the stop list has the commonest): never the head of a noun phrase
 _ADJECTIVES = _wordset("""
 flat open shut closed dry wet clean dirty tight loose straight alone awake asleep alive ready
@@ -451,7 +456,7 @@ _KEY_SCALE = 10.0  # sqrt(G2) of a clearly key word (e.g. 13 mentions, 0.1 expec
 #: explicit evidence, added to the text score: a music note or cue that names it as a theme,
 #: a spotting-list cue titled after it, a hit that names it, a CAPS introduction, a sentence
 #: of a music note that mentions it
-W_NAMED, W_TITLED, W_HIT, W_CAPS, W_NEAR = 1.0, 0.75, 0.2, 0.15, 0.1
+W_NAMED, W_TITLED, W_HIT, W_CAPS, W_NEAR = 1.0, 1.0, 0.2, 0.15, 0.1
 #: a note or cue over more scenes than this does not say which of them a thing is in
 NOTE_MAX_SCENES = 2
 #: candidates kept besides the main characters
@@ -553,8 +558,8 @@ def _tokens(text: str) -> list[_Tok]:
             continue
         low = t.lower()
         poss = False
-        if low.endswith("'s"):
-            low, poss = low[:-2], True
+        if low.endswith("'s") and low[:-2] not in _S_IS:
+            low, poss = low[:-2], True  # "Nell's", not "who's" / "everyone's" (= is)
         elif low.endswith("s'"):
             low, poss = low[:-1], True
         low = low.strip("'-")
@@ -600,6 +605,7 @@ class _Group:
     near: list[str] = field(default_factory=list)  # in a sentence about a theme
     titled: list[str] = field(default_factory=list)  # a spotting-list cue is named after it
     hits: int = 0  # spotting-list hits that name it
+    subs: dict[str, set[int]] = field(default_factory=dict)  # sub-location head -> scenes
     name: str = ""
 
 
@@ -724,6 +730,7 @@ def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float,
             all_uses[t.low] += 1
             if (prev is not None and not prev.poss and (
                     prev.low in _SUBJECTS or prev.low in _VERB_BEFORE
+                    or prev.low.endswith(("'s", "'re", "'m", "'ve", "'ll", "'d"))
                     or (prev.low in names and not prev.poss)))\
                     or (nxt is not None and (
                         nxt.low in _OBJECT_AFTER or (nxt.low in names and not t.caps))):
@@ -809,8 +816,10 @@ def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float,
                         g.proper += 1
             i = max(j, i + 1)
         # ideas count bare as well ("tell a story", "stories")
-        for t in toks:
-            if t.word:
+        for i, t in enumerate(toks):
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            if t.word and not lv[i] and t.low not in _FUNCTION_WORDS and not (
+                    nxt is not None and nxt.word and nxt.low in _OBJECT_AFTER):
                 lem = _singular(t.low)
                 if lem in _IDEA_WORDS and (lem not in groups or idx not in groups[lem].scenes
                                            or t.low != lem):
@@ -854,12 +863,12 @@ def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float,
         g.headings += 1
         g.mentions += 1
         g.forms[_title(loc.split(" - ")[0].strip())] += 1
-        del sub
+        if parent != key and not sub:  # "LIGHTHOUSE GALLERY": the gallery is part of it
+            g.subs.setdefault(_singular(key.split()[-1].lower()), set()).add(i)
     scene_low = {i: " ".join(e.text for e in els if e.kind in ("action", "dialogue")).lower()
                  for i, els in blocks.items()}
     for key, g in places.items():
         words = key.lower().split()
-        head = _singular(words[-1])
         lemma_key = _singular(key.lower()) if len(words) == 1 else key.lower()
         # text mentions: the noun group of a one-word place ("lighthouse"), the full phrase of
         # a longer one ("cliff path")
@@ -878,19 +887,46 @@ def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float,
                     g.scenes.add(i)
                     g.mentions += k
         g.name = _title(key)
-        del head
+    place_keys = {_singular(k.lower()) for k in places}
+    for g in places.values():
+        # a sub-location named in the text ("the iron gallery") is part of the place
+        for sub_head in g.subs:
+            og = groups.get(sub_head)
+            if (og is not None and og.kind == "object" and sub_head not in _STOP
+                    and sub_head not in place_keys):
+                del groups[sub_head]
+                g.scenes |= og.scenes
+                g.mentions += og.mentions
+                g.forms.update(og.forms)
     for key, g in places.items():
         groups[f"@place:{key}"] = g
 
     # ---- proper names written capitalised mid-sentence ("Spectre", "Admiral")
+    # A name that never takes a determiner and does things ("Admiral trots to her") is a
+    # character who does not speak (an animal, the dead, someone off screen); "the Marigold"
+    # stays a thing
+    det_before: Counter[str] = Counter()
+    acts: Counter[str] = Counter()
+    for (_idx, _kind, toks), lv in zip(elems, local_verb, strict=True):
+        for i, t in enumerate(toks):
+            if not t.word or not t.orig[0].isupper():
+                continue
+            if i > 0 and toks[i - 1].word and toks[i - 1].low in _NP_DETERMINERS:
+                det_before[t.low] += 1
+            if i + 1 < len(toks) and toks[i + 1].word and (
+                    lv[i + 1] or (verb_ev[toks[i + 1].low] > noun_ev[toks[i + 1].low]
+                                  and toks[i + 1].low.endswith("s"))):
+                acts[t.low] += 1
+    loc_words = {w.lower() for p in places for w in p.split()}
     for key, g in list(groups.items()):
         if g.kind == "place":
             continue
         if g.proper >= 2 and cap_uses[key] > lower_uses[key]:
             g.name = key.title()
-            loc_words = {w.lower() for p in places for w in p.split()}
             if key in loc_words:
                 g.kind = "place"
+            elif det_before[key] == 0 and acts[key] >= 1:
+                g.kind = "character"
 
     # ---- explicit evidence: music notes and spotting-list cues that name a theme
     lemma_of: dict[str, str] = {}
@@ -940,6 +976,10 @@ def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float,
                 # "lighthouse theme", "the box's tune", "love theme", "theme of the sea";
                 # a waltz or tune named as such is itself a candidate
                 cand_ix = [k - 1, k - 2] if k >= 1 else []
+                # "the tower gets the theme": the subject of a verb whose object is the theme
+                if k >= 3 and toks[k - 1].low in _NP_DETERMINERS and toks[k - 2].low in (
+                        "gets", "has", "takes", "carries", "owns", "plays", "earns"):
+                    cand_ix.append(k - 3)
                 if k + 2 < len(toks) and toks[k + 1].low in ("of", "for"):
                     cand_ix.append(k + 3 if toks[k + 2].low in _NP_DETERMINERS else k + 2)
                 for ci in cand_ix:
@@ -1001,7 +1041,7 @@ def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float,
             modified = sum(c for f, c in g.forms.items() if " " in f)
             if k >= 2 and k >= 0.5 * modified and k >= 0.25 * g.mentions:
                 name = top
-        forms = [f for f, _ in g.forms.most_common(6)]
+        forms = [f for f, _ in g.forms.most_common(6)] or [g.key]
         if g.kind != "place":
             forms = sorted(set(forms) | set(g.compounds), key=lambda f: -g.forms.get(f, 0))[:6]
         # keyness: observed mentions vs what general English predicts for this many tokens
