@@ -917,13 +917,12 @@ def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float,
                     lv[i + 1] or (verb_ev[toks[i + 1].low] > noun_ev[toks[i + 1].low]
                                   and toks[i + 1].low.endswith("s"))):
                 acts[t.low] += 1
-    loc_words = {w.lower() for p in places for w in p.split()}
     for key, g in list(groups.items()):
         if g.kind == "place":
             continue
         if g.proper >= 2 and cap_uses[key] > lower_uses[key]:
             g.name = key.title()
-            if key in loc_words:
+            if key in place_keys:
                 g.kind = "place"
             elif det_before[key] == 0 and acts[key] >= 1:
                 g.kind = "character"
