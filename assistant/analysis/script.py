@@ -399,6 +399,8 @@ i'm you're he's she's it's we're they're i've you've we've they've i'd you'd he'
 they'd i'll you'll he'll she'll we'll they'll isn't aren't wasn't weren't don't doesn't didn't
 won't wouldn't can't couldn't shouldn't haven't hasn't hadn't let's that's there's here's
 what's who's where's how's ain't gonna wanna gotta while whilst whose
+together apart instead ahead aside forward forwards backward backwards upstairs downstairs
+everywhere somewhere nowhere anywhere tomorrow yesterday meanwhile ago anyway maybe
 """)
 _SUBJECTS = _wordset("i you he she it we they who")
 #: words whose "'s" is "is" or "has" ("who's", "everyone's"), not a possessive
@@ -802,7 +804,9 @@ def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float,
                         and (lem not in _STOP or lem in _MOTIF_OK or head.low in _MOTIF_OK)
                         and not (lem.endswith(("ing", "ed")) and lem not in _IDEA_WORDS
                                  and noun_ev[head.low] < 0.5 * all_uses[head.low])):
-                    mods = [t.low for t in run[max(0, h - 2):h]]
+                    mods = []
+                    for t in run[max(0, h - 2):h]:  # "collar reads ADMIRAL": no verb
+                        mods = [] if verb_ev[t.low] > noun_ev[t.low] else mods + [t.low]
                     g = group(lem, "idea" if lem in _IDEA_WORDS else "object")
                     g.scenes.add(idx)
                     g.mentions += 1
