@@ -127,3 +127,19 @@ def test_midi_musicxml_abc_import_and_polyphonic_skyline() -> None:
 def test_bad_files_raise_input_error(name: str) -> None:
     with pytest.raises(InputError):
         load_melodies(FIX / name)
+
+
+def test_shared_repeated_note_pulse_is_not_a_quote() -> None:
+    """Two unrelated lines that both hold a 24-note repeated-note pulse (an accompaniment
+    figure) must not be called copies: repeated-note runs earn little."""
+    def with_pulse(seed: int, pitch: int) -> Melody:
+        m = random_melody(seed, 40)
+        pulse = np.full(24, pitch)
+        start = float(m.onsets_beats[-1] + m.durs_beats[-1])
+        on = start + 0.5 * np.arange(24)
+        return Melody(np.concatenate([m.pitches, pulse]), np.concatenate([m.onsets_beats, on]),
+                      np.concatenate([m.durs_beats, np.full(24, 0.5)]))
+
+    r = compare(with_pulse(901, 62), with_pulse(902, 65))
+    assert r.verdict == "distinct"
+    assert r.views["strict"] < 6
