@@ -466,6 +466,7 @@ def render_markdown(res: dict[str, Any]) -> str:
         "tunes), so some negatives are genuinely related; the highest-scoring ones are "
         "listed in calibration.json (`negative_examples`) for reading. Measured false-alarm "
         "rates are therefore upper bounds for truly unrelated music.",
+        *_top_pairs_lines(res),
         "- Short, formulaic quotes (repeated notes, scale runs) are the hardest positives: "
         "they are also what unrelated tunes share by chance.",
         "- The variant generator is ours; outside checks use their own planted cases. The "
@@ -475,6 +476,27 @@ def render_markdown(res: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _top_pairs_lines(res: dict[str, Any]) -> list[str]:
+    """The three highest-scoring held-out 'unrelated' pairs, with titles, to read."""
+    import json
+
+    from assistant.guard.corpus import CORPUS_JSON
+
+    titles: dict[str, str] = {}
+    if CORPUS_JSON.is_file():
+        titles = {p["id"]: p.get("title", "") for p in
+                  json.loads(CORPUS_JSON.read_text("utf-8"))["pieces"]}
+    out = []
+    for ex in res.get("negative_examples", [])[:3]:
+        a, b = ex["pair"]
+        out.append(f"  - score {ex['score']:.3f} (match {ex['match']:.1f}, strict {ex['strict']:.1f}): "
+                   f"`{a}` ({titles.get(a, '')}) vs `{b}` ({titles.get(b, '')})")
+    if out:
+        out.insert(0, "- The three highest-scoring held-out 'unrelated' pairs (to listen to; "
+                      "high scores here are often one tune under two names):")
+    return out
 
 
 def write_outputs(res: dict[str, Any], dry_run: bool = False) -> None:
