@@ -123,6 +123,16 @@ def test_negation_does_not_flip_to_the_negated_thing() -> None:
     assert src["source"] < 0.1
 
 
+def test_moderation_and_tone_words_are_not_ruled_out() -> None:
+    """'not too dark' moderates; 'don't make it triumphant' is style, the scene may still be a win."""
+    p = rules.prepare("Not too dark, it's a family film")
+    assert p.deltas == {} and not p.drop_tags
+    p = rules.prepare("They win the final, but don't make it triumphant")
+    assert -2.0 <= p.deltas["triumph"] < 0 and "triumphant" in p.drop_tags
+    p = rules.prepare("No tears in the strings please")
+    assert "inner_state" not in p.deltas
+
+
 def test_cue_ids_and_timecodes_are_stripped() -> None:
     a, b = C.classify_functions(["1M3 — the stalker follows her home", "the stalker follows her home"])
     assert np.allclose(a, b, atol=1e-5)

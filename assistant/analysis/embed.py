@@ -75,7 +75,8 @@ def get_model() -> Any:
         _offline_env()
         import torch
 
-        torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+        threads = os.environ.get("SCORING_TORCH_THREADS", "")
+        torch.set_num_threads(int(threads) if threads.isdigit() and int(threads) > 0 else max(1, min(4, os.cpu_count() or 1)))
         from sentence_transformers import SentenceTransformer
 
         try:  # the "Loading weights" bar is noise on stderr

@@ -47,24 +47,41 @@ SCOPE_END_RE = re.compile(
     re.IGNORECASE,
 )
 
-#: function-words: seeing one inside a negated span pushes that function down
+#: function words: one inside a negated span pushes that function down hard ("no sting here",
+#: "not a montage", "nothing scary"): the user is ruling the function out.
 NEGATABLE: dict[str, tuple[str, ...]] = {
     "build_tension": (
         "scary", "scare", "frightening", "horror", "creepy", "spooky", "menacing", "suspense",
-        "suspenseful", "tense", "tension", "dread", "ominous", "thriller",
+        "suspenseful", "tension", "dread", "thriller",
     ),
-    "sting": ("sting", "stinger", "stab", "jump scare", "hit", "shock"),
-    "comedy": ("funny", "comedy", "comic", "comedic", "silly", "slapstick", "jokey", "goofy", "cartoon", "mickey"),
-    "romance": ("romantic", "romance", "love theme", "sappy", "syrupy", "schmaltzy", "lovey"),
-    "action": ("action", "chase", "fight", "battle", "driving", "propulsive", "kinetic"),
-    "triumph": ("triumphant", "triumph", "victorious", "victory", "heroic", "celebration", "celebratory", "fanfare"),
+    "sting": ("sting", "stinger", "stings", "stab", "jump scare", "hit", "hits", "shock"),
+    "comedy": ("comedy", "comic", "comedic", "slapstick", "gag", "joke", "jokey", "mickey"),
+    "romance": ("romance", "love theme", "love scene", "love song"),
+    "action": ("action", "chase", "fight", "battle"),
+    "triumph": ("triumph", "victory", "celebration"),
     "transition": ("montage",),
-    "source": ("source", "diegetic", "radio", "jukebox", "band"),
+    "source": ("source", "diegetic", "radio", "jukebox", "band", "on-screen music"),
     "bookend": ("title", "titles", "credits"),
     "theme_statement": ("theme", "anthem", "leitmotif", "motif"),
-    "inner_state": ("sad", "sentimental", "weepy", "maudlin", "tears"),
 }
+NEGATED_FUNCTION_PENALTY = 5.0
 
+#: tone words: negating one ("not sappy", "don't make it heroic") is about style, and the scene
+#: may still have that function (a victory scored without fanfare), so the push is gentle.
+NEGATABLE_TONE: dict[str, tuple[str, ...]] = {
+    "romance": ("romantic", "sappy", "syrupy", "schmaltzy", "lovey", "lush"),
+    "comedy": ("funny", "silly", "goofy", "cartoon", "cartoony", "cute", "wacky"),
+    "triumph": ("triumphant", "victorious", "heroic", "celebratory", "fanfare"),
+    "action": ("driving", "propulsive", "kinetic", "busy"),
+    "build_tension": ("ominous", "tense", "dark"),
+}
+NEGATED_TONE_PENALTY = 1.5
+
+#: "not too scary", "without being overly sweet": a moderation, not a negation
+MODERATION_RE = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?:too|overly|over-?|so|that|very|as)\b|^\W*(?:over(?:play|do|sell)|milk)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -167,18 +184,23 @@ def prepare(text: str) -> Prepared:
     for a, b in spans:
         span = work[a:b]
         p.negated.append(span.strip())
+        for i in range(a, b):
+            neg_mask[i] = True
+        cue_end = NEG_RE.match(work, a)
+        if cue_end and MODERATION_RE.match(work[cue_end.end() : b]):
+            continue  # "not too dark": keep the words, rule nothing out
         hit_any = False
-        for fn, words in NEGATABLE.items():
-            if any(_contains_word(span, w) for w in words):
-                p.deltas[fn] = p.deltas.get(fn, 0.0) - 5.0
-                p.evidence.setdefault(fn, []).append(span.strip())
-                hit_any = True
+        for table, penalty in ((NEGATABLE, NEGATED_FUNCTION_PENALTY), (NEGATABLE_TONE, NEGATED_TONE_PENALTY)):
+            for fn, words in table.items():
+                if any(_contains_word(span, w) for w in words):
+                    p.deltas[fn] = p.deltas.get(fn, 0.0) - penalty
+                    if penalty >= NEGATED_FUNCTION_PENALTY:
+                        p.evidence.setdefault(fn, []).append(span.strip())
+                    hit_any = True
         for w, tags in SYNONYMS.items():
             if _contains_word(span, w):
                 p.drop_tags.update(tags)
                 hit_any = True
-        for i in range(a, b):
-            neg_mask[i] = True
         if hit_any:
             remove.append((a, b))
 
@@ -202,6 +224,7 @@ def prepare(text: str) -> Prepared:
         kept = kept[:a] + " " + kept[b:]
     kept = re.sub(r"\s+", " ", kept)
     kept = re.sub(r"\s+([,.;:!?])", r"\1", kept)
+    kept = re.sub(r"[\s,;:]+(?:but|and|or|so)\W*$", "", kept, flags=re.IGNORECASE)
     kept = LEAD_PUNCT_RE.sub("", kept).strip()
     if len(re.findall(r"[A-Za-z]", kept)) < 2:  # the rules ate everything: embed the cleaned text
         kept = LEAD_PUNCT_RE.sub("", re.sub(r"\s+", " ", work)).strip() or text
