@@ -202,7 +202,10 @@ def train(cfg: dict) -> dict:
         last = state["step"] >= total_steps or elapsed > limit_s
         if master and (state["step"] % cfg["eval_interval"] == 0 or last):
             vl = val_loss()
-            state["best_val"] = vl if state["best_val"] is None else min(vl, state["best_val"])
+            if state["best_val"] is None or vl < state["best_val"]:
+                state["best_val"] = vl
+                state["best_step"] = state["step"]
+                raw.save(out / "best")  # weights only: the export can take the best validation step
             writer.writerow([state["step"], state["step"] * tokens_per_step,
                              round(state["step"] * tokens_per_step / train_s.n_tokens, 4),
                              f"{lr_at(step):.6f}", f"{ema:.4f}", f"{vl:.4f}", round(elapsed, 1)])
@@ -232,12 +235,13 @@ def train(cfg: dict) -> dict:
     return summary
 
 
-def export(out_dir: Path, dest: Path) -> None:
-    """Copy the checkpoint's model, config, tokenizer JSON and training log into ``dest``."""
+def export(out_dir: Path, dest: Path, best: bool = False) -> None:
+    """Copy the checkpoint's model (last, or best validation with ``best``), config, tokenizer
+    JSON and training log into ``dest``."""
     from assistant.music.tokens import make_tokenizer
 
     dest.mkdir(parents=True, exist_ok=True)
-    ck = out_dir / "ckpt"
+    ck = out_dir / ("best" if best else "ckpt")
     for name in ("config.json", "model.safetensors"):
         shutil.copy2(ck / name, dest / name)
     tok = make_tokenizer()
@@ -316,6 +320,11 @@ def write_card(dest: Path, notes: str = "") -> Path:
         f"- Memorisation: {json.dumps(ev.get('memorization', {}))}",
         f"- Protocol: {json.dumps(ev.get('protocol', {}))}",
         "",
+        "## Speed (`python -m assistant.music.bench`; `bench.json`)",
+        *[f"- {r['name']}: {r['value']} {r['unit']}" + (f" (target {r['target']})" if r.get("target") else "")
+          for r in (json.loads((dest / "bench.json").read_text()) if (dest / "bench.json").exists() else [])],
+        "- The naive baseline is a full forward per token without a cache (our own model file has no HF `generate`).",
+        "",
         "## Method notes",
         "- Bits per note: each melody is a solo line with the prefix `BOS Key_none TimeSig Density_none Register_none",
         "  Ensemble_solo` (nothing about the whole melody leaks in); the cost of note i is −log2 of the Pitch token's",
@@ -336,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", default=None, help="JSON config (see DEFAULTS)")
     ap.add_argument("--set", nargs="*", default=[], help="overrides key=value")
     ap.add_argument("--export", default=None, help="copy the run's checkpoint to this folder and exit")
+    ap.add_argument("--best", action="store_true", help="with --export: the best-validation weights")
     ap.add_argument("--card", default=None, help="write MODEL_CARD.md in this model folder and exit")
     ap.add_argument("--card-notes", default=None, help="a Markdown file appended as limitations")
     args = ap.parse_args(argv)
@@ -347,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(args.config, args.set)
     if args.export:
         out = Path(cfg["out_dir"])
-        export(out if out.is_absolute() else REPO / out, Path(args.export))
+        export(out if out.is_absolute() else REPO / out, Path(args.export), best=args.best)
         return 0
     summary = train(cfg)
     log.info("done: %s", {k: v for k, v in summary.items() if k != "config"})

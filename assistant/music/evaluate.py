@@ -311,7 +311,22 @@ def measured(notes: list[tuple[int, float, float]], length_q: float) -> dict[str
 
 def evaluate(model_dir: Path | None = None, quick: bool = False, seed: int = 0,
              extract_dir: Path | None = None) -> dict[str, Any]:
-    """Run every measurement; returns the eval-model JSON object."""
+    """Run every measurement; returns the eval-model JSON object.
+
+    On CPU it runs with ``MUSIC_EVAL_THREADS`` torch threads (default 1, restored afterwards).
+    """
+    import os
+
+    old = torch.get_num_threads()
+    if not torch.cuda.is_available():
+        torch.set_num_threads(int(os.environ.get("MUSIC_EVAL_THREADS", "1")))
+    try:
+        return _evaluate(model_dir, quick, seed, extract_dir)
+    finally:
+        torch.set_num_threads(old)
+
+
+def _evaluate(model_dir: Path | None, quick: bool, seed: int, extract_dir: Path | None) -> dict[str, Any]:
     from assistant.music.sample import generate, get_sampler
 
     t0 = time.time()
