@@ -3,8 +3,8 @@
 Draws themes from the music model (assistant.music.generate) when it exists, else from the
 order-4 Markov stand-in that regurgitates corpus stretches (assistant/guard/experiment.py),
 and reports the longest corpus match of each theme with the guard off and on. The summary
-is appended to models/guard/CALIBRATION.md (after the loop-experiment marker) and the
-per-theme rows go to models/guard/loop_experiment.json.
+is written into models/guard/CALIBRATION.md (after the loop-experiment marker, one section
+per generator run) and the per-theme rows go to models/guard/loop_experiment_<generator>.json.
 """
 
 from __future__ import annotations
@@ -23,15 +23,17 @@ from assistant.project import atomic_write_json, atomic_write_text
 def render(res: dict) -> str:
     off, on = res["off"], res["on"]
     rows = [
-        "## Guard in the loop: themes with the guard off vs on",
+        f"## Guard in the loop: themes with the guard off vs on ({res['generator']})",
         "",
         f"`python -m training.guard_loop_experiment --themes {res['n_themes']}` — generator: "
         f"**{res['generator']}**" + (" (assistant/guard/experiment.py's stand-in built to "
                                      "regurgitate like an over-fitted model: it copies the next "
                                      "note of the corpus passage it follows with probability "
-                                     "0.5, else continues an order-4 interval Markov chain; the "
-                                     "music model's `generate` had no shipped weights yet)"
-                                     if res["generator"] == "markov" else "") + ".",
+                                     "0.5, else continues an order-4 interval Markov chain; a "
+                                     "stress case with far more copying than a trained model)"
+                                     if res["generator"] == "markov" else
+                                     " (the project's model, `assistant.music.sample.generate(None, "
+                                     "bars=8, meter=(4, 4))` with the weights in models/music/)") + ".",
         f"Guard on = reject at score ≥ {res['threshold']:.4f} (the 'similar' threshold), at most "
         f"{res['max_retries']} retries; mean attempts {res['mean_attempts_on']}, gave up on "
         f"{res['gave_up']} theme(s) (then the least similar candidate is kept). "
@@ -64,10 +66,15 @@ def main(argv: list[str] | None = None) -> None:
     index = CorpusIndex.load()
     res = run_experiment(index, args.themes, args.generator, args.max_retries, args.seed,
                          progress=lambda it: tqdm(it, mininterval=10, desc="themes"))
-    atomic_write_json(MODELS_DIR / "loop_experiment.json", res)
+    atomic_write_json(MODELS_DIR / f"loop_experiment_{res['generator']}.json", res)
     md_path = MODELS_DIR / "CALIBRATION.md"
     head = md_path.read_text("utf-8").split(LOOP_MARKER, 1)[0] if md_path.is_file() else ""
-    atomic_write_text(md_path, head + LOOP_MARKER + "\n\n" + render(res))
+    sections = []
+    for gen in ("music", "markov"):  # every generator run so far, the real model first
+        f = MODELS_DIR / f"loop_experiment_{gen}.json"
+        if f.is_file():
+            sections.append(render(json.loads(f.read_text("utf-8"))))
+    atomic_write_text(md_path, head + LOOP_MARKER + "\n\n" + "\n".join(sections))
     print(render(res))
     print(json.dumps({k: res[k] for k in ("off", "on")}, indent=1))
 
