@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "music"
 DECODE_THREADS = int(os.environ.get("MUSIC_DECODE_THREADS", "1"))
+RERANK_OVERSAMPLE = 4  # candidates sampled per requested one when attributes are requested
 MAJOR_PCS = (0, 2, 4, 5, 7, 9, 11)
 MINOR_PCS = (0, 2, 3, 5, 7, 8, 10, 11)  # natural minor plus the leading note
 
@@ -341,17 +342,38 @@ def _to_score(s: MusicSampler, ids: list[int], controls: Controls, meter: tuple[
 
 
 def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, int] = (4, 4),
-             n_candidates: int = 1, sampler: MusicSampler | None = None) -> list[Score]:
-    """Write ``n_candidates`` new passages of exactly ``bars`` bars from the controls alone."""
+             n_candidates: int = 1, sampler: MusicSampler | None = None,
+             oversample: int | None = None) -> list[Score]:
+    """Write ``n_candidates`` new passages of exactly ``bars`` bars from the controls alone.
+
+    When mode, density or register are requested, ``oversample`` × as many candidates are
+    sampled in one batch and the ones whose *measured* attributes match best are returned
+    (default 4; ``oversample=1`` gives the model's raw samples).
+    """
     controls = controls or Controls()
     if bars < 1:
         raise ValueError("bars must be >= 1")
     s = sampler or get_sampler()
     meter = normalise_meter(*(controls.meter or meter))
+    wants = {k: getattr(controls, k) for k in ("mode", "density", "register") if getattr(controls, k)}
+    k = max(1, oversample if oversample is not None else (RERANK_OVERSAMPLE if wants else 1))
     prefix = s.fill_prefix(controls, meter)
     forced = [s.vocab.bar, s.vocab.timesig_id(*meter)]
-    outs = s.decode(prefix, bars, controls, n=n_candidates, meter=meter, forced=forced)
-    return [_to_score(s, o, controls, meter) for o in outs]
+    outs = s.decode(prefix, bars, controls, n=n_candidates * k, meter=meter, forced=forced)
+    scores = [_to_score(s, o, controls, meter) for o in outs]
+    if k > 1 and wants:
+        bar_q = _bar_len_q(meter)
+
+        def matches(sc: Score) -> int:
+            notes = [(n.pitch, n.start_beats, n.dur_beats) for n in sc.notes]
+            if not notes:
+                return -1
+            got = analyse_controls(notes, bars * bar_q)
+            return sum(int(got[a] == v) for a, v in wants.items())
+
+        order = sorted(range(len(scores)), key=lambda i: -matches(scores[i]))  # stable: sample order on ties
+        scores = [scores[i] for i in order[:n_candidates]]
+    return scores
 
 
 def _prompt_controls(s: MusicSampler, score: Score, controls: Controls) -> Controls:
