@@ -8,13 +8,18 @@
 3. turn the director's briefs into musical parameters;
 4. sync: a tempo map per cue that lands every hit, a conductor-track MIDI, a click
    track (MIDI + WAV) and a streamer/punch list;
-5. themes from the music model, checked by the temp-love guard;
-6. the cue list and the cue sheet.
+5. themes for the leitmotifs the analysis found, written by the music model, and a
+   guarded variation of its theme for every scored cue, kept as that cue's first
+   revision (sketch MIDI over the cue's own tempo map);
+6. the temp-love guard's report: every cue against the temp track and the corpus;
+7. the cue list and the cue sheet.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,18 @@ from assistant.importers import load_film, load_screenplay, load_spotting
 from assistant.project import FilmProject, Mood, ProjectStore, atomic_write_json, atomic_write_text
 from assistant.render.cuesheet import cue_list_text, cue_sheet_csv
 from assistant.sync import sync_cue
+from assistant.themes import (
+    ThemeSubject,
+    assign_themes,
+    choose_subjects,
+    controls_for,
+    develop,
+    lead_instrument,
+    part_for,
+    place_on_conductor,
+    variation_strength,
+    write_theme,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +82,37 @@ def run_demo(out: str | Path) -> dict[str, Any]:
     atomic_write_json(out / "briefs.json", {k: b.to_dict() for k, b in briefs.items()})
     outputs["briefs"] = str(out / "briefs.json")
 
+    subjects = choose_subjects(analysis.leitmotif_candidates)
+    assignment = assign_themes(subjects, project.cues, {c.id: c.scenes for c in analysis.cues})
+    meters = {cue_id: subj.meter for cue_id, subj in assignment.items()}
+
     log.info("fitting tempo maps to the hits")
-    sync_report = stage_sync(project, out / "sync", targets=tempo_targets(project, briefs))
+    sync_report = stage_sync(project, out / "sync", targets=tempo_targets(project, briefs),
+                             meters=meters)
+
+    log.info("writing themes and a guarded sketch per cue")
+    for temp in sorted((ex / "temp").glob("*.mid")):
+        (store.root / "temp").mkdir(exist_ok=True)
+        shutil.copyfile(temp, store.root / "temp" / temp.name)
+    themes_report = stage_themes(project, store, subjects, assignment, briefs, sync_report)
+    atomic_write_json(out / "themes.json", themes_report)
+    outputs["themes"] = str(out / "themes.json")
+    store.save(project)
+
+    log.info("checking every cue against the temp track and the corpus")
+    from assistant.guard.report import project_report
+
+    guard_report = project_report(store.root)
+    atomic_write_json(out / "guard_report.json", guard_report)
+    outputs["guard_report"] = str(out / "guard_report.json")
     outputs["sync"] = str(out / "sync")
 
     _write(out / "cue_list.txt", cue_list_text(project), outputs, "cue_list")
     _write(out / "cue_sheet.csv", cue_sheet_csv(project), outputs, "cue_sheet")
     store.save(project)
 
-    text = cue_list_text(project) + "\n\n" + _sync_table(sync_report)
+    text = (cue_list_text(project) + "\n\n" + _sync_table(sync_report) + "\n\n"
+            + _themes_table(themes_report, guard_report))
     text += "\n\nDeliverables in " + str(out) + ":\n" + "\n".join(
         f"  {k:<14} {v}" for k, v in outputs.items())
     return {
@@ -150,7 +189,8 @@ def tempo_targets(project: FilmProject, briefs: dict[str, MusicBrief]
 
 
 def stage_sync(project: FilmProject, out: Path,
-               targets: dict[str, tuple[float, float, float]] | None = None) -> dict[str, Any]:
+               targets: dict[str, tuple[float, float, float]] | None = None,
+               meters: dict[str, tuple[int, int]] | None = None) -> dict[str, Any]:
     """Fit a tempo map per cue and write its conductor MIDI, click and streamers.
 
     ``targets`` maps a cue id to (target, min, max) BPM from its brief or mood; cues
@@ -161,7 +201,8 @@ def stage_sync(project: FilmProject, out: Path,
     for cue in project.cues:
         target, lo, hi = (targets or {}).get(cue.id, (None, None, None))
         res = sync_cue(cue, project.rate, out / cue.id, film_start_tc=project.start_tc,
-                       target_bpm=target, min_bpm=lo, max_bpm=hi)
+                       target_bpm=target, min_bpm=lo, max_bpm=hi,
+                       meter=(meters or {}).get(cue.id, (4, 4)))
         best = res["solution"].to_json()
         report[cue.id] = {
             "mode": res["mode"],
@@ -173,6 +214,99 @@ def stage_sync(project: FilmProject, out: Path,
             "paths": res["paths"],
         }
     return report
+
+
+def stage_themes(project: FilmProject, store: ProjectStore, subjects: list[ThemeSubject],
+                 assignment: dict[str, ThemeSubject], briefs: dict[str, MusicBrief],
+                 sync_report: dict[str, Any], seed: int = 2026) -> dict[str, Any]:
+    """Write each subject's theme (guarded), then a guarded variation per assigned cue.
+
+    Each theme is written under the controls of the first cue that states it; each cue's
+    sketch is a variation of its theme under the cue's own mood and brief, placed over the
+    cue's tempo map and kept as a new revision with the guard's record (accepted and
+    rejected candidates and why).
+    """
+    from assistant.guard.index import default_index
+    from assistant.guard.report import load_temp_melodies
+    from assistant.music.score import Score
+    from assistant.project import Theme
+
+    index = default_index()
+    refs = load_temp_melodies(store.root)
+    film_s = max((c.end_s for c in project.cues), default=1.0)
+    report: dict[str, Any] = {"themes": [], "cues": {}}
+    themes: dict[str, Score] = {}
+    project.themes = []
+    for k, subj in enumerate(subjects):
+        if not subj.cues:
+            continue
+        first = project.cue(subj.cues[0])
+        ins = lead_instrument(briefs.get(first.id), first.mood)
+        controls = controls_for(first.mood, briefs.get(first.id), subj.meter, ins, seed + 1000 * k)
+        theme, res = write_theme(subj, controls, refs, index)
+        theme = part_for(theme, ins)
+        rel = f"themes/{subj.slug}.mid"
+        theme.to_midi(store.root / rel)
+        themes[subj.name] = theme
+        project.themes.append(Theme(id=subj.slug, name=subj.name, subject=subj.kind, midi_path=rel,
+                                    notes=f"{subj.why}; stated in {', '.join(subj.cues)}"))
+        report["themes"].append({"name": subj.name, "kind": subj.kind, "meter": list(subj.meter),
+                                 "instrument": ins, "midi": str(store.root / rel),
+                                 "cues": subj.cues, "guard": res.to_record()})
+    for i, cue in enumerate(sorted(project.cues, key=lambda c: c.start_s)):
+        subj = assignment.get(cue.id)
+        if subj is None or subj.name not in themes:
+            continue
+        brief, mood = briefs.get(cue.id), cue.mood
+        ins = lead_instrument(brief, mood)
+        controls = controls_for(mood, brief, subj.meter, ins, seed + 17 * (i + 1))
+        strength = variation_strength(cue.start_s / film_s, cue.function)
+        sketch, res = develop(themes[subj.name], controls, strength, refs, index,
+                              name=f"{cue.id} {subj.name}")
+        sync_paths = sync_report[cue.id]["paths"]
+        conductor = Score.from_midi(sync_paths["conductor_midi"])
+        sol = json.loads(Path(sync_paths["json"]).read_text())["solutions"][0]
+        length_beats = float(sol["cue_end"]["position_beats"])
+        placed = place_on_conductor(conductor, part_for(sketch, ins), length_beats)
+        rev, folder = store.new_revision(
+            cue.id, brief=cue.brief, seed=controls.seed,
+            params={"theme": subj.name, "instrument": ins, "strength": strength,
+                    "mode": controls.mode, "density": controls.density,
+                    "register": controls.register, "meter": list(subj.meter)},
+            message=f"theme sketch: {subj.name} varied ({strength:.0%} rewritten) for {ins}")
+        placed.to_midi(folder / "sketch.mid")
+        rev.artefacts = ["sketch.mid"]
+        rev.guard = res.to_record()
+        store.save_revision(rev)
+        cue.status = "drafted"
+        report["cues"][cue.id] = {"theme": subj.name, "instrument": ins, "strength": strength,
+                                  "revision": rev.number, "midi": str(folder / "sketch.mid"),
+                                  "guard_passed": res.passed, "attempts": res.attempts,
+                                  "rejected": len(res.rejected)}
+    return report
+
+
+def _themes_table(themes: dict[str, Any], guard: dict[str, Any]) -> str:
+    lines = ["Themes (music model, guarded against the temp track and the corpus):"]
+    for t in themes["themes"]:
+        g = t["guard"]
+        lines.append(f"  {t['name']:<12} {t['kind']:<9} {t['meter'][0]}/{t['meter'][1]} "
+                     f"{t['instrument']:<10} cues {', '.join(t['cues'])}  "
+                     f"(attempts {g['attempts']}, rejected {len(g['rejected'])})")
+    lines.append("Cue sketches and their closest matches:")
+    lines.append(f"  {'cue':<6} {'theme':<12} {'instrument':<11} {'rewritten':>9}  "
+                 f"{'verdict':<9} {'score':>6}  closest")
+    by_cue = {c["cue"]: c for c in guard.get("cues", [])}
+    for cue_id, c in themes["cues"].items():
+        g = by_cue.get(cue_id, {})
+        closest = ""
+        for side in ("temp", "corpus"):
+            m = g.get(side)
+            if m:
+                closest += f"{side}: {m.get('title') or m.get('reference', '')} {m.get('score', 0):.2f}  "
+        lines.append(f"  {cue_id:<6} {c['theme']:<12} {c['instrument']:<11} {c['strength']:>9.0%}  "
+                     f"{g.get('verdict', '?'):<9} {g.get('score', 0):>6.2f}  {closest.strip()}")
+    return "\n".join(lines)
 
 
 def _sync_table(report: dict[str, Any]) -> str:

@@ -57,6 +57,31 @@ def test_demo_lands_every_hit(demo_out: Path) -> None:
         assert (demo_out / "sync" / cue.id / f"{cue.id}.conductor.mid").is_file()
 
 
+def test_demo_writes_guarded_themes_and_sketch_revisions(demo_out: Path) -> None:
+    from assistant.music.score import Score
+
+    store = ProjectStore(demo_out / "project")
+    project = store.load()
+    themes = json.loads((demo_out / "themes.json").read_text())
+    assert project.themes and len(themes["themes"]) == len(project.themes)
+    for t in project.themes:
+        theme = Score.from_midi(store.root / t.midi_path)
+        assert len(theme.notes) >= 8
+    assert themes["cues"], "no cue got a sketch"
+    for cue_id, info in themes["cues"].items():
+        rev = store.revisions(cue_id)[-1]
+        assert rev.number == info["revision"] and rev.artefacts == ["sketch.mid"]
+        assert rev.guard["passed"] is True and rev.guard["accepted"]["score"] < rev.guard["threshold"]
+        sketch = Score.from_midi(store.revision_dir(cue_id, rev.number) / "sketch.mid")
+        # the sketch plays over the cue's own conductor track: its HIT markers are there
+        cue = project.cue(cue_id)
+        assert sum(m[1].startswith("HIT") for m in sketch.markers) == len(cue.hits)
+        assert sketch.notes and max(n.end_beats for n in sketch.notes) > 0
+    report = json.loads((demo_out / "guard_report.json").read_text())
+    by_cue = {c["cue"]: c for c in report["cues"]}
+    assert all(by_cue[c]["verdict"] != "copy" for c in themes["cues"])
+
+
 def test_demo_json_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["demo", "--out", str(tmp_path), "--json", "--quiet"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
