@@ -531,8 +531,9 @@ def fit_head(
 ) -> tuple[Head, dict[str, Any]]:
     """Train the function, mood and tag heads on ``train_rows`` only.
 
-    Function: LR on [embedding, lexicon] plus ``tfidf_weight`` x LR on word TF-IDF; C is chosen
-    by ``folds``-fold cross-validation (top-1, then NLL) and the temperature is fitted on the
+    Function: LR on [embedding, lexicon] plus ``tfidf_weight`` x LR on word TF-IDF; C, the
+    lexicon scale and the TF-IDF weight are chosen by ``folds``-fold cross-validation (top-1,
+    then NLL) and the temperature is fitted on the
     cross-validated logits with the rule adjustments included. Mood: ridge on [embedding,
     cross-validated function probabilities] (alpha by CV MAE). Tags: one-vs-rest LR.
     """
@@ -547,6 +548,38 @@ def fit_head(
     etexts = np.array([p.embed_text for p in prepared], dtype=object)
     y = np.array([FUNCTIONS.index(r["function"]) for r in train_rows])
     splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=cfg.seed).split(X, y))
+    # TF-IDF model per fold (it does not depend on the grid below)
+    tf_models = []
+    for tr, _ in splits:
+        vec = TfidfVectorizer(sublinear_tf=True).fit(etexts[tr])
+        m2 = LogisticRegression(C=cfg.tfidf_C, max_iter=5000).fit(vec.transform(etexts[tr]), y[tr])
+        tf_models.append((vec, m2))
+    tf_cv = np.zeros((len(y), len(FUNCTIONS)))
+    for (vec, m2), (_, va) in zip(tf_models, splits, strict=True):
+        tf_cv[va] = m2.decision_function(vec.transform(etexts[va]))
+
+    report: dict[str, Any] = {"cv": {}}
+    best: tuple[float, float, float, float, float] | None = None
+    cv_logits: dict[tuple[float, float, float], np.ndarray] = {}
+    for lex_scale in (0.4, 0.8):
+        F_ = np.hstack([X, lex_scale * lex])  # (N, D + 12)
+        for C in (4.0, 8.0, 16.0):
+            emb_cv = np.zeros((len(y), len(FUNCTIONS)))
+            for tr, va in splits:
+                emb_cv[va] = LogisticRegression(C=C, max_iter=5000).fit(F_[tr], y[tr]).decision_function(F_[va])
+            for w in (0.5, 1.0):
+                out = emb_cv + w * tf_cv
+                cv_logits[(lex_scale, C, w)] = out
+                pr = _softmax(out + D)
+                acc = float(np.mean(pr.argmax(1) == y))
+                nll = float(-np.mean(np.log(pr[np.arange(len(y)), y] + 1e-12)))
+                report["cv"][f"lex={lex_scale},C={C:g},tfidf={w}"] = {"top1": round(acc, 4), "nll": round(nll, 4)}
+                log.info("lex %.1f C=%g tfidf %.1f: cross-validated top-1 %.3f, NLL %.3f", lex_scale, C, w, acc, nll)
+                key = (round(acc, 3), -nll, lex_scale, C, w)
+                if best is None or key > best:
+                    best = key
+    assert best is not None
+    cfg.lex_scale, cfg.C, cfg.tfidf_weight = best[2], best[3], best[4]
     F = np.hstack([X, cfg.lex_scale * lex])  # (N, D + 12)
 
     def two_models(C: float, tr: np.ndarray) -> tuple[Any, Any, Any]:
@@ -555,30 +588,9 @@ def fit_head(
         m2 = LogisticRegression(C=cfg.tfidf_C, max_iter=5000).fit(vec.transform(etexts[tr]), y[tr])
         return m, vec, m2
 
-    def logits(models: tuple[Any, Any, Any], idx: np.ndarray) -> np.ndarray:
-        m, vec, m2 = models
-        return m.decision_function(F[idx]) + cfg.tfidf_weight * m2.decision_function(vec.transform(etexts[idx]))
-
-    report: dict[str, Any] = {"cv": {}}
-    best: tuple[float, float, float] | None = None
-    cv_logits: dict[float, np.ndarray] = {}
-    for C in (2.0, 4.0, 8.0, 16.0):
-        out = np.zeros((len(y), len(FUNCTIONS)))
-        for tr, va in splits:
-            out[va] = logits(two_models(C, tr), va)
-        cv_logits[C] = out
-        pr = _softmax(out + D)
-        acc = float(np.mean(pr.argmax(1) == y))
-        nll = float(-np.mean(np.log(pr[np.arange(len(y)), y] + 1e-12)))
-        report["cv"][str(C)] = {"top1": round(acc, 4), "nll": round(nll, 4)}
-        log.info("C=%g: cross-validated top-1 %.3f, NLL %.3f", C, acc, nll)
-        key = (round(acc, 3), -nll, C)
-        if best is None or key > best:
-            best = key
-    assert best is not None
-    cfg.C = best[2]
-    cfg.temperature = _fit_temperature(cv_logits[cfg.C], D, y)
-    cv_probs = _softmax(cv_logits[cfg.C] / cfg.temperature + D)
+    best_cv = cv_logits[(cfg.lex_scale, cfg.C, cfg.tfidf_weight)]
+    cfg.temperature = _fit_temperature(best_cv, D, y)
+    cv_probs = _softmax(best_cv / cfg.temperature + D)
     m, vec, m2 = two_models(cfg.C, np.arange(len(y)))
     vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
     cfg.vocab = vocab
@@ -631,6 +643,16 @@ def fit_head(
     log.info("tags: threshold %.1f, at most %d (CV micro-F1 %.3f)", cfg.tag_threshold, cfg.max_tags, best_f1)
     tag_W, tag_b = fit_tags(np.arange(len(T)))
 
+    # confidence flag: the widest coverage whose cross-validated top-1 is at least 92 %
+    top2 = np.sort(cv_probs, 1)[:, ::-1][:, :2]
+    right = cv_probs.argmax(1) == y
+    best_cov = -1.0
+    for p_min in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8):
+        for margin in (0.15, 0.25, 0.35):
+            sure = (top2[:, 0] >= p_min) & (top2[:, 0] - top2[:, 1] >= margin)
+            if sure.any() and right[sure].mean() >= 0.92 and sure.mean() > best_cov:
+                best_cov, cfg.confident_p, cfg.confident_margin = float(sure.mean()), p_min, margin
+    log.info("confident when p1 >= %.2f and p1 - p2 >= %.2f (CV coverage %.2f)", cfg.confident_p, cfg.confident_margin, best_cov)
     report.update({"C": cfg.C, "temperature": cfg.temperature, "ridge_alpha": best_a, "vocab": len(vocab)})
     head = Head(
         cfg, fn_W, fn_b, tf_W, tf_b, idf,
@@ -759,7 +781,10 @@ def model_card_markdown(head: Head, command: str) -> str:
         "  for this project (see `datasets/analysis/README.md`); held-out `test.jsonl`",
         f"  ({cfg.data.get('test_rows')} rows, stratified 20 % by function and style) and the outside-voice",
         f"  `probe.jsonl` ({cfg.data.get('probe_rows')} rows) are never used for fitting or model selection.",
-        f"- Function head: C = {cfg.C:g} chosen by 5-fold cross-validation on train (top-1, then NLL);",
+        "- Function head: logistic regression on [embedding, lexicon x "
+        f"{cfg.lex_scale:g}] (C = {cfg.C:g}) plus {cfg.tfidf_weight:g} x a word-unigram TF-IDF",
+        f"  logistic regression (C = {cfg.tfidf_C:g}, {len(cfg.vocab)} words); C, the lexicon scale and the",
+        "  TF-IDF weight chosen by 5-fold cross-validation on train (top-1, then NLL);",
         f"  temperature T = {cfg.temperature:.3f} fitted (NLL) on the cross-validated logits, rules included.",
         f"- Mood: ridge alpha = {cfg.ridge_alpha:g} (5-fold CV, MAE); tags: C = {cfg.tag_C:g}, balanced, threshold",
         f"  {cfg.tag_threshold:g} and at most {cfg.max_tags} tags (both chosen by CV micro-F1), else the likeliest tag.",

@@ -4,8 +4,8 @@ Embeddings blur negation ("no drums" sits close to "drums"), treat cue ids and t
 as content, and only weakly notice the conventional words of a spotting session
 ("source", "jukebox", "main title", "sting"). This module
 
-1. cleans a description for embedding: strips cue ids (``1M3``, ``2M10s``, ``4M2A``) and
-   timecodes, and removes negated spans that name a function or mood ("not scary",
+1. cleans a description for embedding: strips cue ids (``1M3``, ``2M10s``, ``4M2A``),
+   timecodes and scene/reel references (``Sc. 4``, ``Reel 2``), and removes negated spans that name a function or mood ("not scary",
    "don't make it heroic", "no sting here");
 2. returns logit adjustments per function, with the phrase that fired each rule as evidence:
    diegetic music -> ``source``, titles and credits -> ``bookend``, explicit
@@ -31,6 +31,10 @@ from assistant.analysis.moods import SYNONYMS
 from assistant.project import CUE_FUNCTIONS
 
 CUE_ID_RE = re.compile(r"\b(\d{1,2})\s?M\s?(\d{1,3})([A-Za-z]{0,2})\b")
+#: scene and reel references ("Sc. 4", "scene 14:", "Reel 2,", "R3 -", "cue 12") carry no meaning
+SCENE_REF_RE = re.compile(
+    r"(?:\b(?:reel|scene|sc\.?|cue)\s?#?|^\s*r)\d{1,3}[a-z]?\b(?:\s*[,:\-–—]\s*|\s+)?", re.IGNORECASE
+)
 TIMECODE_RE = re.compile(r"\b\d{1,2}:\d{2}:\d{2}[:;.]\d{2}\b|\b\d{1,2}:\d{2}(?::\d{2})?\b")
 LEAD_PUNCT_RE = re.compile(r"^[\s\-–—:;,.|/]+|[\s\-–—:;,|/]+$")
 
@@ -177,6 +181,7 @@ def prepare(text: str) -> Prepared:
             p.evidence.setdefault("source", []).append(p.cue_id)
     work = CUE_ID_RE.sub(" ", work)
     work = TIMECODE_RE.sub(" ", work)
+    work = SCENE_REF_RE.sub(" ", work)
 
     spans = negated_spans(work)
     neg_mask = [False] * len(work)
