@@ -266,7 +266,7 @@ class CueReading:
         """The ``spot`` contract object (plus evidence, confident, question)."""
         return {
             "text": self.text,
-            "functions": [{"label": f, "score": round(float(p), 4)} for f, p in self.functions],
+            "functions": [{"label": f, "score": round(float(p), 6)} for f, p in self.functions],
             "mood": {
                 "valence": round(self.mood.valence, 3),
                 "arousal": round(self.mood.arousal, 3),
@@ -769,9 +769,12 @@ def model_card_markdown(head: Head, command: str) -> str:
         "12 cue functions of DESIGN.md, a mood (valence, arousal, tension) and mood tags.",
         "",
         "## Files",
-        "- `head.safetensors`: `fn_W` (12, 384), `fn_b` (12): multinomial logistic regression;",
-        "  `mood_W` (3, 384), `mood_b` (3): ridge regression for valence, arousal, tension;",
+        "- `head.safetensors`: `fn_W` (12, 396), `fn_b` (12): multinomial logistic regression on",
+        "  [embedding, 12 lexicon features]; `tf_W` (12, V), `tf_b`, `idf` (V): word-unigram TF-IDF",
+        "  logistic regression; `mood_W` (3, 396), `mood_b` (3): ridge regression for valence, arousal,",
+        "  tension on [embedding, calibrated function probabilities];",
         f"  `tag_W` ({len(cfg.tags)}, 384), `tag_b`: one-vs-rest logistic regression per mood tag.",
+        "- `vocab.json`: the TF-IDF vocabulary (V words, scikit-learn's token pattern, lower case).",
         "- `config.json`: `HeadConfig` (hyper-parameters, temperature, thresholds, metrics, versions).",
         "- Inference is numpy (`assistant/analysis/classify.py`); no pickle anywhere.",
         "",
@@ -814,6 +817,8 @@ def model_card_markdown(head: Head, command: str) -> str:
             f" tension {t['mae']['tension']:.3f}; tags precision {_pct(t['tag_precision'])},"
             f" recall {_pct(t['tag_recall'])}.",
             "",
+            f"Cross-validated top-1 on train (the selection criterion): {max(v['top1'] for v in cfg.data.get('cv', {}).values()) * 100 if cfg.data.get('cv') else float('nan'):.1f} %.",
+            "",
             "Per-function F1 on test: "
             + ", ".join(f"{k} {v:.2f}" for k, v in t["per_function_f1"].items())
             + ".",
@@ -824,7 +829,14 @@ def model_card_markdown(head: Head, command: str) -> str:
         ]
     lines += [
         "",
-        "Targets (issue 3): top-1 >= 85 %, top-3 >= 95 %, valence sign >= 90 % on the held-out split.",
+        "Targets (issue 3): top-1 >= 85 %, top-3 >= 95 %, valence sign >= 90 % on the held-out split."
+        + (
+            f" Top-1 is {_pct(m['test']['top1'])}: short of the target (one standard error on"
+            f" {m['test']['n']} rows is {100 * math.sqrt(0.85 * 0.15 / m['test']['n']):.1f} points);"
+            " the configuration was chosen by cross-validation on train, not on this split."
+            if "test" in m and m["test"]["top1"] < 0.85
+            else ""
+        ),
         "",
         "## Limits",
         f"- Trained on {cfg.data.get('train_rows')} hand-written rows (about"
@@ -834,9 +846,9 @@ def model_card_markdown(head: Head, command: str) -> str:
         "- Weakest functions: build_tension and inner_state (slow, interior scenes look alike in",
         "  embedding space), and action lines that could be a sting or a gag.",
         "- Function boundaries are soft by nature (a comic sting, a triumphant theme statement);",
-        "  when top-1 < "
-        + f"{cfg.confident_p:g} or the margin to top-2 < {cfg.confident_margin:g}, the reading is flagged",
-        "  `confident: false` with a question for the user.",
+        f"  when top-1 < {cfg.confident_p:g} or the margin to top-2 < {cfg.confident_margin:g} (the widest"
+        " cover whose cross-validated",
+        "  top-1 is >= 92 %), the reading is flagged `confident: false` with a question for the user.",
         "- English only. Valence/arousal/tension labels are one annotator's judgement on a 0.1 grid.",
         "",
     ]
