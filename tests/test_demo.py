@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -13,10 +15,18 @@ from assistant.project import ProjectStore
 
 
 @pytest.fixture(scope="module")
-def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One run of `scoring-assistant demo --json` shared by the tests below."""
     out = tmp_path_factory.mktemp("demo")
-    assert run(["demo", "--out", str(out), "--quiet"]) == 0
-    return out
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert run(["demo", "--out", str(out), "--json", "--quiet"]) == 0
+    return out, buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo_out(demo_run: tuple[Path, str]) -> Path:
+    return demo_run[0]
 
 
 def test_demo_writes_project_and_cue_sheet(demo_out: Path) -> None:
@@ -82,9 +92,10 @@ def test_demo_writes_guarded_themes_and_sketch_revisions(demo_out: Path) -> None
     assert all(by_cue[c]["verdict"] != "copy" for c in themes["cues"])
 
 
-def test_demo_json_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["demo", "--out", str(tmp_path), "--json", "--quiet"]) == 0
-    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+def test_demo_json_summary(demo_run: tuple[Path, str]) -> None:
+    lines = demo_run[1].strip().splitlines()
+    assert len(lines) == 1  # --json prints exactly one object
+    summary = json.loads(lines[0])
     assert summary["title"]
     assert all(Path(p).exists() for p in summary["outputs"].values())
 
