@@ -79,7 +79,9 @@ def run_demo(out: str | Path) -> dict[str, Any]:
 
     log.info("turning the director's briefs into musical parameters")
     briefs = stage_briefs(project, ex / "brief.txt")
-    atomic_write_json(out / "briefs.json", {k: b.to_dict() for k, b in briefs.items()})
+    feels = stage_temp_feel(project, briefs, ex / "temp")
+    atomic_write_json(out / "briefs.json", {k: b.to_dict() | ({"temp_feel": feels[k]} if k in feels
+                                                             else {}) for k, b in briefs.items()})
     outputs["briefs"] = str(out / "briefs.json")
 
     subjects = choose_subjects(analysis.leitmotif_candidates)
@@ -165,6 +167,39 @@ def stage_briefs(project: FilmProject, path: Path) -> dict[str, MusicBrief]:
         cue.brief = line.split(":", 1)[1].strip()
         briefs[cue.id] = b
     return briefs
+
+
+def stage_temp_feel(project: FilmProject, briefs: dict[str, MusicBrief], temp_dir: Path
+                    ) -> dict[str, dict[str, Any]]:
+    """"Like the temp in feel, not in notes": a temp track named ``<cue>-*.mid`` lends its
+    cue's brief the attributes the director did not state (tempo, register, density, mode).
+    The notes never travel: the guard checks every sketch against the same file."""
+    from assistant.guard.feel import feel_from_file
+
+    density_of = {"low": 0.25, "mid": 0.5, "high": 0.75}
+    feels: dict[str, dict[str, Any]] = {}
+    for f in sorted(temp_dir.glob("*.mid")) if temp_dir.is_dir() else []:
+        cue_id = f.stem.split("-")[0]
+        if not any(c.id == cue_id for c in project.cues):
+            continue
+        feel = feel_from_file(f)
+        b = briefs.setdefault(cue_id, MusicBrief(text="", cue_id=cue_id))
+        taken = []
+        if "tempo_bpm" not in b.explicit and feel.get("tempo_bpm"):
+            b.tempo_bpm = tuple(feel["tempo_bpm"])
+            taken.append("tempo_bpm")
+        if "register" not in b.explicit and feel.get("register"):
+            b.register = feel["register"]
+            taken.append("register")
+        if "density" not in b.explicit and feel.get("density") in density_of:
+            b.density = density_of[feel["density"]]
+            taken.append("density")
+        if "mode" not in b.explicit and feel.get("mode") in ("major", "minor"):
+            b.mode = feel["mode"]
+            taken.append("mode")
+        b.evidence.append({"field": "temp_feel", "value": taken, "words": f.name})
+        feels[cue_id] = feel | {"taken": taken}
+    return feels
 
 
 def tempo_targets(project: FilmProject, briefs: dict[str, MusicBrief]

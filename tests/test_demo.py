@@ -57,6 +57,17 @@ def test_demo_reads_the_film_and_applies_briefs(demo_out: Path) -> None:
     assert all(lo * 0.8 <= t <= hi * 1.2 for t in tempos), tempos
 
 
+def test_temp_track_lends_its_feel_not_its_notes(demo_out: Path) -> None:
+    briefs = json.loads((demo_out / "briefs.json").read_text())
+    feel = briefs["1M4"]["temp_feel"]
+    # the director's explicit tempo and mode stay; what was unstated comes from the temp
+    assert "tempo_bpm" not in feel["taken"] and "mode" not in feel["taken"]
+    assert briefs["1M4"]["register"] == feel["register"]
+    report = json.loads((demo_out / "guard_report.json").read_text())
+    cue = next(c for c in report["cues"] if c["cue"] == "1M4")
+    assert cue["temp"] is not None and cue["verdict"] == "distinct"
+
+
 def test_demo_lands_every_hit(demo_out: Path) -> None:
     project = ProjectStore(demo_out / "project").load()
     for cue in project.cues:
