@@ -263,3 +263,16 @@ def test_spot_empty_or_absurd_file_exits_2(tmp_path: Path, capsys: pytest.Captur
     assert run(["spot", "--file", str(junk), "--json"]) == 2
     err = capsys.readouterr().err
     assert "junk.txt:2" in err
+
+
+def test_score_talk_about_radio_is_not_source() -> None:
+    """'Plays under dialogue' and 'cut to the radio' talk about the score and the picture."""
+    from assistant.analysis.classify import read_cues
+
+    score_talk, diegetic = read_cues([
+        "Plays under dialogue between the two of them; a low, darkened statement of the "
+        "father's waltz, ending on a question as we cut to the radio.",
+        "An old song plays on the radio in the kitchen while they argue.",
+    ])
+    assert score_talk.functions[0][0] != "source"
+    assert diegetic.functions[0][0] == "source"

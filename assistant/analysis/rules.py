@@ -111,6 +111,12 @@ RULES: tuple[Rule, ...] = (
        r"mariachis?|organist|cassette|headphones|earbuds|ice-?cream\s+(?:van|truck))\b"),
     _r("source", 2.5, r"\bsource\b"),
     _r("source", 1.0, r"\bradio\b"),
+    # the score talked about, not music in the scene: "plays under the dialogue",
+    # "as we cut to the radio" (a picture cut), "the radio call"
+    _r("source", -2.0, r"\b(?:cut|cuts|cutting|dissolve|over)\s+to\s+(?:the|a)\s+radio\b|"
+       r"\bradio\s+(?:call|message|mayday|operator|transmission)\b"),
+    _r("source", -1.5, r"\b(?:plays?|playing|sits?|stays?)\s+under\s+(?:the\s+|all\s+the\s+|their\s+|"
+       r"his\s+|her\s+)?(?:dialogue|dialog|lines|conversation|scene|voice-?over|v\.?o\.?)\b"),
     _r("source", 1.5, r"\b(?:band|quartet|orchestra|choir|pianist|fiddler|piano\s+player|singer)\s+"
        r"(?:plays?|playing|on\s+stage|in\s+the\s+(?:corner|bar|room|scene|restaurant|lobby)|at\s+the|kicks|launches|sings?)\b"),
     _r("source", 1.5, r"\b(?:puts?|drops?)\s+(?:a|the)\s+(?:record|needle|dime|coin|tape|cd)\b|\bspeakers\b|\bsings?\s+along\b"),
