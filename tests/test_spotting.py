@@ -306,13 +306,8 @@ def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
 def test_cli_reports_bad_spotting_with_status_2(tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     """Bad input through a CLI command: one located line on stderr, exit status 2."""
-    import importlib.util
+    from assistant.cli.main import run
 
-    from assistant.cli.main import app, run
-
-    names = {c.name for c in app.registered_commands}
-    if "analyze" not in names or importlib.util.find_spec("assistant.analysis.script") is None:
-        pytest.skip("analyze command not in place yet")
     script = FIX / "features.fountain"
     bad = _write(tmp_path, "bad.txt", HEAD + "1M1 01:00:10:24 - 01:00:20:00 A\n")
     assert run(["analyze", str(script), "--spotting", str(bad), "--json"]) == 2
@@ -386,3 +381,50 @@ def test_text_and_csv_round_trip(spot: SpottingList) -> None:
         assert got.rate == spot.rate and got.start_tc == spot.start_tc and got.title == spot.title
         assert got.warnings == []
         assert [asdict(c) for c in got.cues] == want
+
+
+SPOT_HEAD = "TITLE: T\nFPS: 24\nSTART: 01:00:00:00\n\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "where", "says"),
+    [
+        ("garbage.fountain", (FIX / "garbage.txt").read_bytes(), None, "binary"),
+        ("empty.fountain", b"", None, "empty"),
+        ("utf16.fountain", (FIX / "utf16.txt").read_bytes(), None, ""),
+        ("latin1.fountain", (FIX / "latin1.fountain").read_bytes(), ":", "UTF-8"),
+        ("broken.fdx", (FIX / "broken.fdx").read_bytes(), ":", ""),
+    ],
+)
+def test_cli_bad_screenplays_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
+                                   content: bytes, where: str | None, says: str) -> None:
+    """Garbage, empty, wrong-encoding and malformed scripts: one line naming the file, exit 2."""
+    from assistant.cli.main import run
+
+    f = tmp_path / name
+    f.write_bytes(content)
+    assert run(["analyze", str(f), "--json"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(f) in err[0] and says in err[0], err
+    if where:
+        assert f"{f}:" in err[0] and err[0].split(f"{f}:")[1][:1].isdigit(), "no line number"
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "field"),
+    [
+        ("1M1 01:00:10:24 - 01:00:20:00 A\n", 5, "start"),
+        ("1M1 01:00:20:00 - 01:00:10:00 A\n", 5, "end"),
+        ("1M1 01:00:10:00 - 01:00:20:00 A\nHIT 01:00:30:00 late\n", 6, "hit"),
+        ("1M1 01:00:10:00 - 01:00:20:00 A\n\n1M1 01:00:30:00 - 01:00:40:00 B\n", 7, "cue"),
+    ],
+)
+def test_cli_bad_spotting_lists_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                       body: str, line: int, field: str) -> None:
+    """Bad timecodes, end before start, hits outside the cue, duplicate ids: file:line: field."""
+    from assistant.cli.main import run
+
+    bad = _write(tmp_path, "bad.txt", SPOT_HEAD + body)
+    assert run(["analyze", str(FIX / "features.fountain"), "--spotting", str(bad), "--json"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{bad}:{line}: {field}" in err[0], err
