@@ -65,8 +65,9 @@ def generate_cmd(
 ) -> None:
     """Write N candidate passages of exactly BARS bars under the given controls (MIDI files)."""
     setup(quiet)
+    from assistant.analysis.instruments import INSTRUMENTS
     from assistant.music.sample import generate
-    from assistant.music.tokens import INSTRUMENT_TO_PROGRAM, Controls
+    from assistant.music.tokens import Controls
 
     try:
         num, den = (int(x) for x in meter.split("/"))
@@ -81,9 +82,12 @@ def generate_cmd(
         tonic = _PCS[key.strip().upper()]
     program = None
     if instrument:
-        if instrument not in INSTRUMENT_TO_PROGRAM:
-            raise InputError(f"unknown instrument {instrument!r}", field="--instrument")
-        program = INSTRUMENT_TO_PROGRAM[instrument]
+        ins = INSTRUMENTS.get(instrument)
+        if ins is None or ins.is_drum:
+            raise InputError(f"unknown or unpitched instrument {instrument!r}; use one of "
+                             f"{', '.join(i for i, x in INSTRUMENTS.items() if not x.is_drum)}",
+                             field="--instrument")
+        program = ins.gm_program
     try:
         controls = Controls(key_tonic=tonic, mode=mode or None, density=density or None,
                             register=register_ or None, ensemble=ensemble or None, program=program,

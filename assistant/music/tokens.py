@@ -63,14 +63,8 @@ PROGRAM_TO_INSTRUMENT = {
     57: "trombone", 58: "tuba", 60: "horn", 68: "oboe", 69: "english_horn", 70: "bassoon",
     71: "clarinet", 72: "piccolo", 73: "flute", 24: "guitar", 47: "timpani", 9: "glockenspiel",
 }
-INSTRUMENT_TO_PROGRAM = {
-    "piano": 0, "celesta": 8, "glockenspiel": 9, "organ": 19, "guitar": 24, "violin": 40,
-    "viola": 41, "cello": 42, "double_bass": 43, "harp": 46, "timpani": 47, "choir": 52,
-    "voice": 53, "trumpet": 56, "trombone": 57, "tuba": 58, "horn": 60, "oboe": 68,
-    "english_horn": 69, "bassoon": 70, "clarinet": 71, "piccolo": 72, "flute": 73,
-    "synth_lead": 80, "synth_pad": 88, "synth_bass": 38, "strings": 48,
-}
-# Professional sounding ranges (REFERENCE.md), used for augmentation and range masks.
+# Professional sounding ranges (REFERENCE.md), used for augmentation and range masks. The shipped
+# model was trained with exactly these; instrument facts otherwise live in assistant.analysis.instruments.
 PROGRAM_RANGE = {
     72: (74, 108), 73: (59, 98), 68: (58, 96), 69: (52, 83), 71: (50, 94), 70: (34, 76),
     60: (31, 77), 56: (52, 85), 57: (36, 74), 58: (22, 72), 40: (55, 103), 41: (48, 93),
