@@ -24,16 +24,17 @@ import numpy as np
 
 from assistant.errors import InputError
 from assistant.guard.melody import MIDI_SUFFIXES, MUSIC21_SUFFIXES, SUFFIXES, line_from_notes
+from assistant.music.corpus import (  # one home for key finding and the attribute buckets
+    DENSITY_EDGES,
+    PITCH_NAMES,
+    REGISTER_EDGES,
+    key_from_histogram,
+)
 
 log = logging.getLogger(__name__)
 
-KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-PITCH_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 DYNAMICS = ("pp", "p", "mp", "mf", "f", "ff")
 _VELOCITY_EDGES = (40, 56, 72, 88, 104)  # pp < 40 <= p < 56 <= mp < 72 <= mf < 88 <= f < 104 <= ff
-DENSITY_EDGES = (1.0, 2.0)  # melody onsets per quarter note (as assistant.music.corpus)
-REGISTER_EDGES = (60.0, 70.0)  # mean melody pitch
 
 # General MIDI program (0-127) -> instrument id of the DESIGN.md vocabulary.
 _GM_RANGES: tuple[tuple[int, int, str], ...] = (
@@ -96,15 +97,8 @@ def velocity_dynamic(velocity: float) -> str:
 
 def estimate_key(pcs_weight: np.ndarray) -> tuple[int, str, float]:
     """(tonic pitch class, 'major'|'minor', correlation) by Krumhansl-Kessler profiles."""
-    best = (0, "major", -2.0)
-    if pcs_weight.sum() <= 0:
-        return best
-    for tonic in range(12):
-        for mode, prof in (("major", KK_MAJOR), ("minor", KK_MINOR)):
-            r = float(np.corrcoef(np.roll(prof, tonic), pcs_weight)[0, 1])
-            if r > best[2]:
-                best = (tonic, mode, r)
-    return best
+    k = key_from_histogram(np.asarray(pcs_weight, dtype=float))
+    return k.tonic, k.mode, k.corr
 
 
 def mode_of(pcs_weight: np.ndarray) -> tuple[str, str]:

@@ -64,7 +64,12 @@ def estimate_key(notes: Iterable[tuple[int, float, float]]) -> KeyEstimate:
     hist = np.zeros(12)
     for p, _s, d in notes:
         hist[int(p) % 12] += max(float(d), 0.25)
-    if hist.sum() == 0:
+    return key_from_histogram(hist)
+
+
+def key_from_histogram(hist: np.ndarray) -> KeyEstimate:
+    """The best-correlating Krumhansl-Kessler key for a 12-bin pitch-class weight histogram."""
+    if hist.sum() <= 0:
         return KeyEstimate(0, "major", 0.0)
     best = KeyEstimate(0, "major", -2.0)
     for tonic in range(12):
