@@ -50,6 +50,13 @@ class KVCache:
         self.k = torch.zeros(cfg.n_layer, batch, cfg.n_head, cfg.block_size, d, device=device, dtype=dtype)
         self.v = torch.zeros_like(self.k)
         self.pos = 0
+        self._views: tuple[list[torch.Tensor], list[torch.Tensor]] | None = None
+
+    def layer_views(self) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """Per-layer (B, H, block_size, D) views of the key and value buffers (made once)."""
+        if self._views is None:
+            self._views = (list(self.k.unbind(0)), list(self.v.unbind(0)))
+        return self._views
 
 
 class CausalSelfAttention(nn.Module):
@@ -154,40 +161,75 @@ class MusicGPT(nn.Module):
                                    ignore_index=ignore_index)
         return logits, loss
 
+    def _decode_weights(self) -> list[tuple[torch.Tensor | None, ...]]:
+        """Per-layer weight tuples for :meth:`step` (the Parameter objects themselves, so
+        in-place updates and ``load_state_dict`` stay visible; rebuilt if a module was replaced)."""
+        key = tuple(id(b) for b in self.h)
+        cached = self.__dict__.get("_dw")
+        if cached is None or cached[0] != key:
+            ws = [(b.ln_1.weight, b.ln_1.bias, b.attn.c_attn.weight, b.attn.c_attn.bias,
+                   b.attn.c_proj.weight, b.attn.c_proj.bias, b.ln_2.weight, b.ln_2.bias,
+                   b.mlp.c_fc.weight, b.mlp.c_fc.bias, b.mlp.c_proj.weight, b.mlp.c_proj.bias)
+                  for b in self.h]
+            cached = (key, ws)
+            self.__dict__["_dw"] = cached  # plain attribute: not a buffer, never saved
+        return cached[1]
+
     @torch.inference_mode()
     def step(self, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
         """Cached forward of new ids (B, T) at positions cache.pos…; returns last logits (B, V).
 
-        The same maths as :meth:`forward`, written with functional calls (no Module dispatch)
-        because per-token decoding of a small model is dominated by Python overhead.
+        The same maths as :meth:`forward`, written with functional calls on pre-gathered
+        weights (no Module dispatch, no attribute look-ups) because per-token decoding of a
+        small model is dominated by Python and dispatch overhead.
         """
         cfg = self.cfg
         B, T = idx.shape
         p = cache.pos
         assert p + T <= cfg.block_size, "KV cache full"
+        if T == 1:
+            return self._step1(idx, cache, p)
         C, H = cfg.n_embd, cfg.n_head
+        D = C // H
         x = F.embedding(idx, self.wte.weight) + self.wpe.weight[p:p + T]  # (B, T, C)
-        mask = None
-        if T > 1:  # prefill: causal mask offset by p
-            mask = torch.ones(T, p + T, dtype=torch.bool, device=idx.device).tril(diagonal=p)
-        for i, blk in enumerate(self.h):
-            a = blk.attn
-            h = F.layer_norm(x, (C,), blk.ln_1.weight, blk.ln_1.bias)
-            q, k, v = F.linear(h, a.c_attn.weight, a.c_attn.bias).split(C, dim=2)  # 3 × (B, T, C)
-            q = q.view(B, T, H, C // H).transpose(1, 2)  # (B, H, T, D)
-            cache.k[i, :, :, p:p + T] = k.view(B, T, H, C // H).transpose(1, 2)
-            cache.v[i, :, :, p:p + T] = v.view(B, T, H, C // H).transpose(1, 2)
+        # prefill: causal mask offset by p
+        mask = torch.ones(T, p + T, dtype=torch.bool, device=idx.device).tril(diagonal=p)
+        for i, (l1w, l1b, wa, ba, wp, bp, l2w, l2b, wf, bf, wm, bm) in enumerate(self._decode_weights()):
+            h = F.layer_norm(x, (C,), l1w, l1b)
+            q, k, v = F.linear(h, wa, ba).split(C, dim=2)  # 3 × (B, T, C)
+            q = q.view(B, T, H, D).transpose(1, 2)  # (B, H, T, D)
+            cache.k[i, :, :, p:p + T] = k.view(B, T, H, D).transpose(1, 2)
+            cache.v[i, :, :, p:p + T] = v.view(B, T, H, D).transpose(1, 2)
             y = F.scaled_dot_product_attention(q, cache.k[i, :, :, : p + T], cache.v[i, :, :, : p + T],
                                                attn_mask=mask)  # (B, H, T, D)
             y = y.transpose(1, 2).reshape(B, T, C)
-            x = x + F.linear(y, a.c_proj.weight, a.c_proj.bias)
-            m = blk.mlp
-            h = F.layer_norm(x, (C,), blk.ln_2.weight, blk.ln_2.bias)
-            h = F.gelu(F.linear(h, m.c_fc.weight, m.c_fc.bias), approximate="tanh")
-            x = x + F.linear(h, m.c_proj.weight, m.c_proj.bias)
+            x = x + F.linear(y, wp, bp)
+            h = F.layer_norm(x, (C,), l2w, l2b)
+            h = F.gelu(F.linear(h, wf, bf), approximate="tanh")
+            x = x + F.linear(h, wm, bm)
         cache.pos = p + T
         x = F.layer_norm(x[:, -1], (C,), self.ln_f.weight, self.ln_f.bias)  # (B, C)
         return F.linear(x, self.wte.weight)  # (B, V)
+
+    def _step1(self, idx: torch.Tensor, cache: KVCache, p: int) -> torch.Tensor:
+        """One new token per row: 2-D activations (B, C), q/k/v as (B, H, 1, D) views."""
+        cfg = self.cfg
+        C, H = cfg.n_embd, cfg.n_head
+        D = C // H
+        B = idx.shape[0]
+        x = F.embedding(idx.view(B), self.wte.weight) + self.wpe.weight[p]  # (B, C)
+        ks, vs = cache.layer_views()
+        for (l1w, l1b, wa, ba, wp, bp, l2w, l2b, wf, bf, wm, bm), kc, vc in zip(
+                self._decode_weights(), ks, vs, strict=True):
+            qkv = F.linear(F.layer_norm(x, (C,), l1w, l1b), wa, ba).view(B, 3, H, 1, D)
+            kc[:, :, p:p + 1] = qkv[:, 1]
+            vc[:, :, p:p + 1] = qkv[:, 2]
+            y = F.scaled_dot_product_attention(qkv[:, 0], kc[:, :, : p + 1], vc[:, :, : p + 1])  # (B, H, 1, D)
+            x = x + F.linear(y.view(B, C), wp, bp)
+            h = F.gelu(F.linear(F.layer_norm(x, (C,), l2w, l2b), wf, bf), approximate="tanh")
+            x = x + F.linear(h, wm, bm)
+        cache.pos = p + 1
+        return F.linear(F.layer_norm(x, (C,), self.ln_f.weight, self.ln_f.bias), self.wte.weight)  # (B, V)
 
     def new_cache(self, batch: int) -> KVCache:
         w = self.wte.weight

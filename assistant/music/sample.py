@@ -217,38 +217,48 @@ class MusicSampler:
                 self._advance(r, t, bars)
         logits = self.model.step(x, cache)
         temp, top_p = controls.temperature, controls.top_p
-        cache_m: dict[tuple, torch.Tensor] = {}
+        cache_m: dict[tuple, torch.Tensor] = {}  # grammar state -> banned ids (~allowed), per call
+        neg_inf = float("-inf")
+        top_p_t = torch.tensor(top_p, dtype=torch.float32)  # the float32 value the old formula used
+        n_rows = len(rows)
+        vocab_last = v.size - 1
 
-        def mask_of(r: _Row, steps_left: int) -> torch.Tensor:
+        def banned_of(r: _Row, steps_left: int) -> torch.Tensor:
             tight = r.bars_done < bars and steps_left <= 2 * (bars - r.bars_done) + 1
             key = (r.last, r.pos if r.last in ("bar", "timesig", "dur", "pitch") else None, r.num,
                    r.bars_done >= bars, tight, round(r.time_left, 4) if r.last == "pitch" else None)
             m = cache_m.get(key)
             if m is None:
-                m = cache_m[key] = self._mask(r, bars, pitch_ok, prog_ok, steps_left)
+                m = cache_m[key] = ~self._mask(r, bars, pitch_ok, prog_ok, steps_left)
             return m
 
         for step in range(budget):
-            masks = torch.stack([mask_of(r, budget - step) for r in rows])  # (n, V)
+            steps_left = budget - step
+            if n_rows == 1:
+                banned = banned_of(rows[0], steps_left).unsqueeze(0)  # (1, V)
+            else:
+                banned = torch.stack([banned_of(r, steps_left) for r in rows])  # (n, V)
             lg = logits.float().cpu() / temp
-            lg = lg.masked_fill(~masks, float("-inf"))
+            lg.masked_fill_(banned, neg_inf)
             probs = torch.softmax(lg, dim=-1)
-            # top-p by inverse-CDF sampling on the sorted distribution (cheaper than multinomial)
+            # top-p by inverse-CDF sampling on the sorted distribution (cheaper than multinomial):
+            # u ~ U(0, mass) with mass = top_p clipped to [p_max, total] (keeps >= 1 token)
             sp, si = probs.sort(dim=-1, descending=True)
             cum = sp.cumsum(-1)
-            mass = torch.clamp(cum[:, :1] * 0 + top_p, max=1.0) if top_p < 1.0 else cum[:, -1:]
-            mass = torch.minimum(torch.maximum(mass, cum[:, :1]), cum[:, -1:])  # keep >= 1 token
-            u = torch.rand(len(rows), 1, generator=gen) * mass
-            choice = torch.searchsorted(cum, u).clamp(max=probs.size(-1) - 1)
-            nxt = si.gather(-1, choice).squeeze(-1)
-            for r, t in zip(rows, nxt.tolist(), strict=True):
+            last = cum[:, -1:]
+            mass = torch.clamp(cum[:, :1], min=top_p_t, max=last) if top_p < 1.0 else last
+            u = torch.rand(n_rows, 1, generator=gen).mul_(mass)
+            choice = torch.searchsorted(cum, u).clamp_(max=vocab_last)
+            nxt = si.gather(-1, choice)  # (n, 1)
+            toks = nxt.view(-1).tolist()
+            for r, t in zip(rows, toks, strict=True):
                 if not r.done:
                     self._advance(r, t, bars)
             if all(r.done for r in rows) or cache.pos >= block - 1:
                 break
-            feed = torch.tensor([[t if not r.done else v.pad] for r, t in zip(rows, nxt.tolist(), strict=True)],
-                                device=self.device)
-            logits = self.model.step(feed, cache)
+            if any(r.done for r in rows):
+                nxt = torch.tensor([[t if not r.done else v.pad] for r, t in zip(rows, toks, strict=True)])
+            logits = self.model.step(nxt.to(self.device), cache)
         return [list(forced) + r.ids if not r.ids or r.ids[0] != v.bar else r.ids for r in rows]
 
     # --------------------------------------------------------------------- prefixes
