@@ -140,8 +140,11 @@ def stage_read(project: FilmProject, script: Path, spotting: Path) -> ScriptAnal
         if ca is None:
             continue
         cue.function_scores = {k: round(float(p), 4) for k, p in ca.functions}
-        if cue.function is None and ca.function:
+        if cue.function is not None:
+            cue.function_from = "spotting list"
+        elif ca.function:
             cue.function = ca.function
+            cue.function_from = "proposed"
             cue.status = "proposed"
         m = ca.mood
         if m:

@@ -184,6 +184,7 @@ class Cue:
     end_tc: str = ""
     function: str | None = None
     function_scores: dict[str, float] = field(default_factory=dict)
+    function_from: str = ""  # "spotting list" (given) or "proposed" (by the analysis)
     mood: Mood | None = None
     hits: list[Hit] = field(default_factory=list)
     notes: str = ""

@@ -16,6 +16,8 @@ from assistant.errors import InputError
 from assistant.project import Cue, FilmProject
 from assistant.timecode import frames_to_tc, seconds_to_frames
 
+UNSURE_BELOW = 0.55  # a proposed function whose probability is below this is flagged "?"
+
 CUE_SHEET_COLUMNS = (
     "sequence", "cue", "title", "usage", "timing_in", "timing_out", "duration",
     "composer", "composer_share", "publisher", "publisher_share", "pro",
@@ -90,8 +92,14 @@ def cue_list_text(project: FilmProject) -> str:
     lines = [f"{project.title} - cue list ({rate} fps, start {project.start_tc})",
              f"{'cue':<6} {'in':<12} {'out':<12} {'dur':<9} {'function':<16} {'hits':>4} "
              f"{'dlg':>3}  title"]
+    unsure = 0
     for c in sorted(project.cues, key=lambda c: c.start_s):
         fn = c.function or "?"
+        if c.function_from == "proposed":
+            fn += "*"
+            if c.function_scores and max(c.function_scores.values()) < UNSURE_BELOW:
+                fn += "?"
+                unsure += 1
         lines.append(
             f"{c.id:<6} {c.start_tc or project.film_s_to_tc(c.start_s):<12} "
             f"{c.end_tc or project.film_s_to_tc(c.end_s):<12} {duration_label(c.duration_s, project):<9} "
@@ -99,4 +107,7 @@ def cue_list_text(project: FilmProject) -> str:
     total = sum(c.duration_s for c in project.cues)
     lines.append(f"{len(project.cues)} cues, {sum(len(c.hits) for c in project.cues)} hits, "
                  f"{duration_label(total, project)} of music")
+    if any(c.function_from == "proposed" for c in project.cues):
+        lines.append("* function proposed by the assistant (not in the spotting list)"
+                     + (f"; ? = unsure ({unsure}), please confirm" if unsure else ""))
     return "\n".join(lines)
