@@ -1,19 +1,26 @@
 """Speed of the shipped music model on this machine (rows for ``make bench``).
 
-Measures, in one run: tokens/s of our KV-cache decode loop (with the grammar masks and top-p
-of real sampling) at batch 1 and batch 8, the same model decoded by a naive loop without a
-cache (full forward per token; we use our own model file, so there is no HF ``generate`` to
-compare), and the fraction of this machine's measured fp32 matmul throughput that the
-cached loop reaches (model FLOPs ≈ 2 × parameters per token).
+Measures, in one run and with the same torch thread count: tokens/s of our KV-cache decode
+loop (with the grammar masks and top-p of real sampling) at batch 1 and batch 8 (and batch 1
+on 2 threads), Hugging Face ``generate`` on the *same weights* wrapped as a
+``GPT2LMHeadModel`` (pre-norm GPT-2 with zero biases is exactly our architecture; top-p
+sampling, no constraints), a naive loop without a cache (full forward per token), the cost of
+one cached step against its 17 matrix-vector products alone, and the fraction of this
+machine's measured fp32 matmul throughput that the cached loop reaches (model FLOPs ≈
+2 × non-position parameters per token).
+
+Run: ``.venv/bin/python -m assistant.music.bench [MODEL_DIR]``.
 """
 
 from __future__ import annotations
 
 import logging
+import statistics
 import time
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
 log = logging.getLogger(__name__)
 
@@ -27,19 +34,21 @@ def _matmul_flops(n: int = 512, reps: int = 20) -> float:
     return 2 * n**3 * reps / (time.perf_counter() - t)
 
 
-def _cached_tps(sampler: Any, batch: int, bars: int = 8, reps: int = 2) -> float:
+def _cached_tps(sampler: Any, batch: int, bars: int = 8, reps: int = 3) -> float:
+    """Median over ``reps`` seeds of generated tokens / wall time of ``decode`` (all rows)."""
     from assistant.music.tokens import Controls
 
-    n_tok, dt = 0, 0.0
-    for r in range(reps):
+    rates = []
+    for r in range(reps + 1):  # the first call warms up
         c = Controls(key_tonic=0, mode="major", density="high", ensemble="solo", seed=100 + r)
         prefix = sampler.fill_prefix(c, (4, 4))
         forced = [sampler.vocab.bar, sampler.vocab.timesig_id(4, 4)]
         t = time.perf_counter()
         outs = sampler.decode(prefix, bars, c, n=batch, meter=(4, 4), forced=forced)
-        dt += time.perf_counter() - t
-        n_tok += sum(len(o) for o in outs)
-    return n_tok / dt
+        dt = time.perf_counter() - t
+        if r:
+            rates.append(sum(len(o) for o in outs) / dt)
+    return statistics.median(rates)
 
 
 @torch.inference_mode()
@@ -53,9 +62,81 @@ def _naive_tps(model: Any, n_new: int = 96) -> float:
     return n_new / (time.perf_counter() - t)
 
 
+def hf_gpt2_from(model: Any) -> Any:
+    """The same weights as a transformers ``GPT2LMHeadModel`` (zero biases, tied head)."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    cfg = model.cfg
+    hc = GPT2Config(vocab_size=cfg.vocab_size, n_positions=cfg.block_size, n_embd=cfg.n_embd,
+                    n_layer=cfg.n_layer, n_head=cfg.n_head, activation_function="gelu_new",
+                    resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, layer_norm_epsilon=1e-5,
+                    tie_word_embeddings=True, bos_token_id=None, eos_token_id=None, pad_token_id=0)
+    hf = GPT2LMHeadModel(hc).eval()
+    src = {k: v.detach() for k, v in model.state_dict().items()}
+    C = cfg.n_embd
+
+    def b(name: str, n: int) -> torch.Tensor:
+        got = src.get(name)
+        return got if got is not None else torch.zeros(n)
+
+    sd = {"transformer.wte.weight": src["wte.weight"], "transformer.wpe.weight": src["wpe.weight"],
+          "transformer.ln_f.weight": src["ln_f.weight"], "transformer.ln_f.bias": b("ln_f.bias", C)}
+    for i in range(cfg.n_layer):
+        p, q = f"h.{i}.", f"transformer.h.{i}."
+        for ln in ("ln_1", "ln_2"):
+            sd[q + ln + ".weight"] = src[p + ln + ".weight"]
+            sd[q + ln + ".bias"] = b(p + ln + ".bias", C)
+        for lin, n_out in (("attn.c_attn", 3 * C), ("attn.c_proj", C), ("mlp.c_fc", 4 * C), ("mlp.c_proj", C)):
+            sd[q + lin + ".weight"] = src[p + lin + ".weight"].t().contiguous()  # Conv1D is (in, out)
+            sd[q + lin + ".bias"] = b(p + lin + ".bias", n_out)
+    missing, unexpected = hf.load_state_dict(sd, strict=False)
+    assert not unexpected and set(missing) <= {"lm_head.weight"}, (missing, unexpected)
+    hf.tie_weights()
+    return hf
+
+
+@torch.inference_mode()
+def _hf_tps(hf: Any, temperature: float, top_p: float, n_new: int = 128, reps: int = 3) -> float:
+    rates = []
+    for r in range(reps + 1):
+        torch.manual_seed(r)
+        t = time.perf_counter()
+        out = hf.generate(torch.tensor([[1]]), do_sample=True, top_p=top_p, top_k=0, temperature=temperature,
+                          max_new_tokens=n_new, min_new_tokens=n_new)
+        dt = time.perf_counter() - t
+        if r:
+            rates.append((out.shape[1] - 1) / dt)
+    return statistics.median(rates)
+
+
+@torch.inference_mode()
+def _step_vs_matvec_us(model: Any, pos: int = 96, reps: int = 300) -> tuple[float, float]:
+    """(µs per cached batch-1 step at ``pos``, µs for its 17 matrix-vector products alone)."""
+    cache = model.new_cache(1)
+    model.step(torch.ones(1, pos, dtype=torch.long), cache)
+    x = torch.tensor([[1]])
+    for _ in range(20):
+        model.step(x, cache)
+        cache.pos = pos
+    t = time.perf_counter()
+    for _ in range(reps):
+        model.step(x, cache)
+        cache.pos = pos
+    step_us = (time.perf_counter() - t) / reps * 1e6
+    ws = [w for blk in model.h for w in (blk.attn.c_attn.weight, blk.attn.c_proj.weight,
+                                         blk.mlp.c_fc.weight, blk.mlp.c_proj.weight)] + [model.wte.weight]
+    vecs = [torch.randn(1, w.shape[1]) for w in ws]
+    t = time.perf_counter()
+    for _ in range(reps):
+        for w, v in zip(ws, vecs, strict=True):
+            F.linear(v, w)
+    return step_us, (time.perf_counter() - t) / reps * 1e6
+
+
 def run_bench(model_dir: str | None = None) -> list[dict[str, Any]]:
     """Rows ``{"name", "value", "unit", "target"}`` for the music model."""
     import assistant.music.sample as sample_mod
+    from assistant.music.tokens import Controls
 
     s = sample_mod.get_sampler(model_dir) if model_dir else sample_mod.get_sampler()
     old = torch.get_num_threads()
@@ -68,12 +149,20 @@ def run_bench(model_dir: str | None = None) -> list[dict[str, Any]]:
     finally:
         sample_mod.DECODE_THREADS = threads
     torch.set_num_threads(threads)
-    naive = _naive_tps(s.model)
-    peak = _matmul_flops()
-    torch.set_num_threads(old)
+    try:
+        naive = _naive_tps(s.model)
+        ctl = Controls()
+        try:
+            hf_tps: float | None = _hf_tps(hf_gpt2_from(s.model), ctl.temperature, ctl.top_p)
+        except ImportError:  # transformers missing: the ratio row is left out
+            hf_tps = None
+        step_us, matvec_us = _step_vs_matvec_us(s.model)
+        peak = _matmul_flops()
+    finally:
+        torch.set_num_threads(old)
     n_params = s.model.num_params() - s.model.wpe.weight.numel()
     frac = tps1 * 2 * n_params / peak
-    return [
+    rows = [
         {"name": "music_decode_tokens_per_s_batch1", "value": round(tps1, 1), "unit": "tokens/s",
          "target": ">= 1000 on 2 CPU cores"},
         {"name": "music_decode_tokens_per_s_batch8", "value": round(tps8, 1), "unit": "tokens/s (all rows)",
@@ -83,12 +172,26 @@ def run_bench(model_dir: str | None = None) -> list[dict[str, Any]]:
         {"name": "music_naive_no_cache_tokens_per_s_batch1", "value": round(naive, 1), "unit": "tokens/s",
          "target": None},
         {"name": "music_kv_cache_speedup_vs_naive", "value": round(tps1 / naive, 2), "unit": "x", "target": None},
+    ]
+    if hf_tps is not None:
+        rows += [
+            {"name": "music_hf_generate_tokens_per_s_batch1", "value": round(hf_tps, 1),
+             "unit": "tokens/s (same weights as GPT2LMHeadModel, top-p, no constraints)", "target": None},
+            {"name": "music_decode_speedup_vs_hf_generate", "value": round(tps1 / hf_tps, 2), "unit": "x",
+             "target": None},
+        ]
+    rows += [
+        {"name": "music_step_us_batch1_pos96", "value": round(step_us, 1), "unit": "µs per cached step",
+         "target": None},
+        {"name": "music_step_matvec_only_us", "value": round(matvec_us, 1),
+         "unit": "µs for the step's 17 matrix-vector products alone", "target": None},
         {"name": "music_matmul_peak_gflops", "value": round(peak / 1e9, 2), "unit": "GFLOP/s", "target": None},
         {"name": "music_decode_fraction_of_matmul_peak", "value": round(frac, 4), "unit": "fraction",
          "target": None},
-        {"name": "music_bench_threads", "value": threads, "unit": "threads (decode and matmul peak)",
+        {"name": "music_bench_threads", "value": threads, "unit": "threads (decode, baselines, matmul peak)",
          "target": None},
     ]
+    return rows
 
 
 if __name__ == "__main__":
