@@ -34,12 +34,11 @@ def top(text: str) -> str:
 def test_heldout_function_accuracy_meets_targets(heldout: dict) -> None:
     """Issue 3 targets: top-1 >= 85 %, top-3 >= 95 %.
 
-    The shipped head (chosen by cross-validation on train, CV top-1 85.8 %) scores 84.7 % top-1
-    on the 216 held-out rows: one row short of 85 %, within one standard error (2.4 points).
-    The floor here is 84 % so that a real regression fails; the gap is reported, not hidden.
+    The shipped head (embedding LR + word TF-IDF LR + kNN vote, every setting chosen by repeated
+    cross-validation on train, CV top-1 86.2 %) scores 85.6 % top-1 on the 216 held-out rows.
     """
     assert heldout["n"] >= 200
-    assert heldout["top1"] >= 0.84, heldout["confusions"]
+    assert heldout["top1"] >= 0.85, heldout["confusions"]
     assert heldout["top3"] >= 0.95
 
 

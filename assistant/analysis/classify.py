@@ -6,8 +6,9 @@ Pipeline for one description (``read_cues`` runs it batched):
    function/mood words and computes rule adjustments (source, bookend, sting, transition).
 2. :mod:`assistant.analysis.embed` gives the normalised 384-d sentence embedding and the
    contextual token vectors of the same forward pass.
-3. The function head (multinomial logistic regression, trained by ``training.train_analysis``)
-   gives logits; they are divided by a temperature fitted on cross-validated predictions,
+3. The function head (multinomial logistic regression on the embedding, plus a word TF-IDF
+   logistic regression and a kNN vote over the training embeddings, trained by
+   ``training.train_analysis``) gives logits; they are divided by a temperature fitted on cross-validated predictions,
    the rule adjustments are added, and a softmax gives calibrated probabilities over the 12.
 4. Ridge heads give valence / arousal / tension (clipped); a one-vs-rest logistic head gives
    mood tags (negated tags removed; nearest prototype if none is sure).
@@ -90,6 +91,9 @@ class HeadConfig:
     lex_scale: float = 0.4  # multiplier of the 12 lexicon features beside the embedding
     tfidf_C: float = 16.0  # inverse L2 strength of the word-unigram TF-IDF logistic regression
     tfidf_weight: float = 0.5  # its logits are added with this weight
+    knn_k: int = 0  # neighbours of the embedding kNN vote (0 = no kNN term)
+    knn_temp: float = 0.1  # a neighbour votes exp(cosine / knn_temp)
+    knn_weight: float = 0.0  # the log of the kNN class distribution is added with this weight
     vocab: list[str] = field(default_factory=list)  # TF-IDF vocabulary (saved as vocab.json)
     temperature: float = 1.0
     ridge_alpha: float = 1.0
@@ -134,8 +138,10 @@ class Head:
     mood_b: np.ndarray  # (3,)
     tag_W: np.ndarray  # (n_tags, D)
     tag_b: np.ndarray  # (n_tags,)
+    knn_X: np.ndarray = field(default_factory=lambda: np.zeros((0, _embed.DIM), np.float32))  # (M, D) train embeddings
+    knn_y: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # (M,) their function indices
 
-    _TENSORS = ("fn_W", "fn_b", "tf_W", "tf_b", "idf", "mood_W", "mood_b", "tag_W", "tag_b")
+    _TENSORS = ("fn_W", "fn_b", "tf_W", "tf_b", "idf", "mood_W", "mood_b", "tag_W", "tag_b", "knn_X", "knn_y")
 
     def __post_init__(self) -> None:
         d, k, v = self.config.dim, len(FUNCTIONS), len(self.config.vocab)
@@ -145,6 +151,9 @@ class Head:
         assert self.mood_W.shape == (3, d + k) and self.mood_b.shape == (3,)
         assert self.tag_W.shape == (len(self.config.tags), d)
         assert self.tag_b.shape == (len(self.config.tags),)
+        assert self.knn_X.shape == (len(self.knn_y), d), self.knn_X.shape
+        assert self.config.knn_k == 0 or len(self.knn_y) > 0, "knn_k > 0 needs the stored neighbours"
+        self.knn_labels = self.knn_y.astype(np.int64)
         self.vocab_index = {w: i for i, w in enumerate(self.config.vocab)}
 
     def tensors(self) -> dict[str, np.ndarray]:
@@ -172,7 +181,7 @@ class Head:
         cfg = HeadConfig(**json.loads((folder / "config.json").read_text(encoding="utf-8")))
         cfg.vocab = list(json.loads((folder / "vocab.json").read_text(encoding="utf-8")))
         t = load_file(str(folder / "head.safetensors"))
-        return cls(cfg, *(t[k] for k in cls._TENSORS))
+        return cls(cfg, *(t[k] for k in cls._TENSORS if k in t))
 
     # ------------------------------------------------------------------ numpy inference
     def tfidf(self, texts: list[str]) -> np.ndarray:
@@ -192,9 +201,13 @@ class Head:
         return out
 
     def raw_logits(self, X: np.ndarray, lex: np.ndarray, tf: np.ndarray) -> np.ndarray:
-        """Uncalibrated function logits (N, 12) of the two linear models, without rules."""
-        feats = np.hstack([X, self.config.lex_scale * lex])  # (N, D + 12)
-        return feats @ self.fn_W.T + self.fn_b + self.config.tfidf_weight * (tf @ self.tf_W.T + self.tf_b)
+        """Uncalibrated function logits (N, 12): the two linear models plus the kNN vote, without rules."""
+        cfg = self.config
+        feats = np.hstack([X, cfg.lex_scale * lex])  # (N, D + 12)
+        out = feats @ self.fn_W.T + self.fn_b + cfg.tfidf_weight * (tf @ self.tf_W.T + self.tf_b)
+        if cfg.knn_k > 0 and cfg.knn_weight:
+            out = out + cfg.knn_weight * knn_log_probs(X, self.knn_X, self.knn_labels, cfg.knn_k, cfg.knn_temp)
+        return out
 
     def vat(self, X: np.ndarray, probs: np.ndarray) -> np.ndarray:
         """(N, 3) valence, arousal, tension from embedding + function probabilities, clipped."""
@@ -219,6 +232,25 @@ def load_head(folder: str | Path | None = None) -> Head:
     if _HEAD is None:
         _HEAD = Head.load(MODEL_DIR)
     return _HEAD
+
+
+def knn_log_probs(X: np.ndarray, ref: np.ndarray, ref_y: np.ndarray, k: int, temp: float) -> np.ndarray:
+    """(N, 12) log class distribution of a similarity-weighted vote of the ``k`` nearest references.
+
+    ``X`` and ``ref`` hold unit rows, so ``X @ ref.T`` is the cosine; each of the ``k`` nearest
+    neighbours adds ``exp(cosine / temp)`` to its class, every class starts at 1e-3.
+    """
+    n_cls = len(FUNCTIONS)
+    out = np.full((len(X), n_cls), 1e-3)
+    if len(X) == 0 or len(ref) == 0:
+        return np.log(out / out.sum(1, keepdims=True))
+    k = min(k, len(ref))
+    S = X.astype(np.float64) @ ref.T.astype(np.float64)  # (N, M)
+    idx = np.argpartition(-S, k - 1, axis=1)[:, :k]  # (N, k) unordered k nearest
+    w = np.exp(np.take_along_axis(S, idx, 1) / temp)  # (N, k)
+    rows = np.repeat(np.arange(len(X)), k)
+    np.add.at(out, (rows, ref_y[idx].ravel()), w.ravel())
+    return np.log(out / out.sum(1, keepdims=True))
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -531,9 +563,10 @@ def fit_head(
 ) -> tuple[Head, dict[str, Any]]:
     """Train the function, mood and tag heads on ``train_rows`` only.
 
-    Function: LR on [embedding, lexicon] plus ``tfidf_weight`` x LR on word TF-IDF; C, the
-    lexicon scale and the TF-IDF weight are chosen by ``folds``-fold cross-validation (top-1,
-    then NLL) and the temperature is fitted on the
+    Function: LR on [embedding, lexicon] plus ``tfidf_weight`` x LR on word TF-IDF plus
+    ``knn_weight`` x the log of a kNN vote over the training embeddings; C, the TF-IDF weight and
+    the kNN k / temperature / weight are chosen by ``folds``-fold cross-validation repeated over 3
+    shuffles (mean top-1, then NLL) and the temperature is fitted on the
     cross-validated logits with the rule adjustments included. Mood: ridge on [embedding,
     cross-validated function probabilities] (alpha by CV MAE). Tags: one-vs-rest LR.
     """
@@ -547,39 +580,53 @@ def fit_head(
     X = tp.sentence
     etexts = np.array([p.embed_text for p in prepared], dtype=object)
     y = np.array([FUNCTIONS.index(r["function"]) for r in train_rows])
-    splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=cfg.seed).split(X, y))
-    # TF-IDF model per fold (it does not depend on the grid below)
-    tf_models = []
-    for tr, _ in splits:
-        vec = TfidfVectorizer(sublinear_tf=True).fit(etexts[tr])
-        m2 = LogisticRegression(C=cfg.tfidf_C, max_iter=5000).fit(vec.transform(etexts[tr]), y[tr])
-        tf_models.append((vec, m2))
-    tf_cv = np.zeros((len(y), len(FUNCTIONS)))
-    for (vec, m2), (_, va) in zip(tf_models, splits, strict=True):
-        tf_cv[va] = m2.decision_function(vec.transform(etexts[va]))
+    # repeated k-fold (3 shuffles) for model selection: one 5-fold split moves top-1 by ~0.5 points
+    repeats = [
+        list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=cfg.seed + r).split(X, y)) for r in range(3)
+    ]
+    splits = repeats[0]  # the mood ridge, tags, temperature and confidence use the first shuffle
+    n, k = len(y), len(FUNCTIONS)
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    tf_cv = np.zeros((len(repeats), n, k))  # TF-IDF model (it does not depend on the grid below)
+    for r, sp in enumerate(repeats):
+        for tr, va in sp:
+            vec = TfidfVectorizer(sublinear_tf=True).fit(etexts[tr])
+            m2 = LogisticRegression(C=cfg.tfidf_C, max_iter=5000).fit(vec.transform(etexts[tr]), y[tr])
+            tf_cv[r, va] = m2.decision_function(vec.transform(etexts[va]))
+    knn_cv: dict[tuple[int, float], np.ndarray] = {}
+    for kk in (20, 40, 80):
+        for temp in (0.1, 0.15, 0.2):
+            out = np.zeros((len(repeats), n, k))
+            for r, sp in enumerate(repeats):
+                for tr, va in sp:
+                    out[r, va] = knn_log_probs(Xn[va], Xn[tr], y[tr], kk, temp)
+            knn_cv[(kk, temp)] = out
 
     report: dict[str, Any] = {"cv": {}}
-    best: tuple[float, float, float, float, float] | None = None
-    cv_logits: dict[tuple[float, float, float], np.ndarray] = {}
-    for lex_scale in (0.4, 0.8):
-        F_ = np.hstack([X, lex_scale * lex])  # (N, D + 12)
-        for C in (4.0, 8.0, 16.0):
-            emb_cv = np.zeros((len(y), len(FUNCTIONS)))
-            for tr, va in splits:
-                emb_cv[va] = LogisticRegression(C=C, max_iter=5000).fit(F_[tr], y[tr]).decision_function(F_[va])
-            for w in (0.5, 1.0):
-                out = emb_cv + w * tf_cv
-                cv_logits[(lex_scale, C, w)] = out
-                pr = _softmax(out + D)
-                acc = float(np.mean(pr.argmax(1) == y))
-                nll = float(-np.mean(np.log(pr[np.arange(len(y)), y] + 1e-12)))
-                report["cv"][f"lex={lex_scale},C={C:g},tfidf={w}"] = {"top1": round(acc, 4), "nll": round(nll, 4)}
-                log.info("lex %.1f C=%g tfidf %.1f: cross-validated top-1 %.3f, NLL %.3f", lex_scale, C, w, acc, nll)
-                key = (round(acc, 3), -nll, lex_scale, C, w)
-                if best is None or key > best:
-                    best = key
+    best: tuple | None = None
+    cv_logits: dict[tuple, np.ndarray] = {}
+    F_ = np.hstack([X, cfg.lex_scale * lex])  # (N, D + 12); lex_scale 0.8 lost 1 point in CV, not re-searched
+    for C in (4.0, 8.0):
+        emb_cv = np.zeros((len(repeats), n, k))
+        for r, sp in enumerate(repeats):
+            for tr, va in sp:
+                emb_cv[r, va] = LogisticRegression(C=C, max_iter=5000).fit(F_[tr], y[tr]).decision_function(F_[va])
+        for w in (0.5, 1.0):
+            for (kk, temp), kn in [((0, 0.1), None), *knn_cv.items()]:
+                for kw in (0.0,) if kn is None else (0.25, 0.5, 0.75):
+                    out = emb_cv + w * tf_cv + (0.0 if kn is None else kw * kn)
+                    pr = _softmax(out + D)
+                    acc = float(np.mean(pr.argmax(-1) == y))  # mean over the 3 shuffles
+                    nll = float(-np.mean(np.log(np.take_along_axis(pr, y[None, :, None], -1) + 1e-12)))
+                    name = f"C={C:g},tfidf={w},knn={kw}x(k={kk},t={temp})"
+                    report["cv"][name] = {"top1": round(acc, 4), "nll": round(nll, 4)}
+                    key = (round(acc, 3), -nll, C, w, kk, temp, kw)
+                    cv_logits[key[2:]] = out[0]
+                    if best is None or key > best:
+                        best = key
     assert best is not None
-    cfg.lex_scale, cfg.C, cfg.tfidf_weight = best[2], best[3], best[4]
+    cfg.C, cfg.tfidf_weight, cfg.knn_k, cfg.knn_temp, cfg.knn_weight = best[2:]
+    log.info("CV choice: %s (top-1 %.3f, NLL %.3f)", best[2:], best[0], -best[1])
     F = np.hstack([X, cfg.lex_scale * lex])  # (N, D + 12)
 
     def two_models(C: float, tr: np.ndarray) -> tuple[Any, Any, Any]:
@@ -588,7 +635,7 @@ def fit_head(
         m2 = LogisticRegression(C=cfg.tfidf_C, max_iter=5000).fit(vec.transform(etexts[tr]), y[tr])
         return m, vec, m2
 
-    best_cv = cv_logits[(cfg.lex_scale, cfg.C, cfg.tfidf_weight)]
+    best_cv = cv_logits[best[2:]]
     cfg.temperature = _fit_temperature(best_cv, D, y)
     cv_probs = _softmax(best_cv / cfg.temperature + D)
     m, vec, m2 = two_models(cfg.C, np.arange(len(y)))
@@ -657,6 +704,7 @@ def fit_head(
     head = Head(
         cfg, fn_W, fn_b, tf_W, tf_b, idf,
         rm.coef_.astype(np.float32), rm.intercept_.astype(np.float32), tag_W, tag_b,
+        Xn.astype(np.float32), y.astype(np.float32),
     )
     # the numpy TF-IDF must equal scikit-learn's
     probe = list(etexts[:20])
@@ -756,6 +804,54 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f} %"
 
 
+#: every held-out figure computed while trying to lift top-1 (reported whether or not it won)
+TEST_LOG_MD: list[str] = [
+    "- previous head (LR C 8 + 0.5 x word TF-IDF, no kNN): test top-1 84.7 %, top-3 96.8 %, valence sign 92.0 %.",
+    "- shipped head (CV choice: LR C 4 + 0.5 x word TF-IDF + 0.5 x kNN, k 80, t 0.1): test top-1 85.6 %,",
+    "  top-3 96.8 %, valence sign 93.1 %; probe top-1 92.5 % (previous head: 87.5 %).",
+    "- The other candidates in the table (character n-grams, max/clause pooling, class weights) were",
+    "  not evaluated on test.",
+]
+
+#: what was tried to lift top-1 (model card section); every figure chosen on train only
+EXPERIMENTS_MD: list[str] = [
+    "## What was tried (selection by cross-validation on train only)",
+    "",
+    "Mean cross-validated top-1 on train over 3 shuffled stratified 5-folds (seeds 0-2), rules",
+    "included, before temperature; the test split was not looked at while choosing.",
+    "",
+    "| candidate | CV top-1 | CV top-3 |",
+    "|---|---|---|",
+    "| embedding+lexicon LR alone (lex 0.4, C 4 / 8 / 16) | 84.2 / 83.9 / 83.7 % | 96.3 % |",
+    "| same, lexicon scale 0.8 (C 4 / 8 / 16) | 83.0 / 83.0 / 83.0 % | 96.1 % |",
+    "| same, class-balanced weights (C 8) | 84.0 % | 96.3 % |",
+    "| previous head: LR (C 8) + 0.5 x word TF-IDF LR | 85.5 % | 97.1 % |",
+    "| LR (C 4) + 0.5 x word TF-IDF LR | 85.5 % | 97.1 % |",
+    "| LR (C 4) + 0.5 x word 1-2-gram TF-IDF LR | 85.6 % | 97.2 % |",
+    "| LR (C 4) + 0.5 x char_wb 2-5-gram TF-IDF LR | 85.8 % | 96.9 % |",
+    "| LR (C 4) + 0.5 x word + 0.25 x char TF-IDF LRs | 85.6 % | 97.3 % |",
+    "| LR (C 4) + 0.5 x word + 0.25 x char + 0.5 x kNN (k 20, t 0.1) | 86.1 % | 97.3 % |",
+    "| LR on [embedding, max-pooled tokens] (C 4) + 0.5 x word TF-IDF | 85.6 % | 97.2 % |",
+    "| LR on [embedding, clause-split mean embedding] (C 4) + 0.5 x word TF-IDF | 85.6 % | 96.8 % |",
+    "| same plus clause max-pool, + 0.5 x char TF-IDF | 85.8 % | 96.9 % |",
+    "| kNN vote alone (k 20, t 0.1) | 76.6 % | 93.0 % |",
+    "| char_wb 2-5-gram TF-IDF LR alone (C 8) | 71.5 % | 88.1 % |",
+    "| **LR (C 4) + 0.5 x word TF-IDF LR + kNN vote** (k, t, weight gridded: 20-80, 0.1-0.2, 0.25-0.75) | **85.3-86.1 %** | 96.9-97.4 % |",
+    "",
+    "All of these lie within about 1 point of each other (one standard error of a CV top-1 on 948",
+    "rows is about 1.1 points). Adding the kNN vote to LR (C 4) + word TF-IDF raised top-1 on each",
+    "of the 3 shuffles (+0.1 to +0.9 points; +0.5 on average over the previous head, though not on",
+    "every shuffle) and lowered the CV NLL (0.433 vs 0.439), so it was adopted; its k, temperature",
+    "and weight are re-chosen by `fit_head` on every training run. Character n-grams added at most",
+    "0.1 point on top of it at several times the training time and a second tokenizer to port to",
+    "numpy, so they were left out. Gains this small are near the noise floor: expect about +0.5",
+    "point, not a step change.",
+    "",
+    "Test figures computed for each candidate family (each evaluated once, after selection):",
+    *TEST_LOG_MD,
+]
+
+
 def model_card_markdown(head: Head, command: str) -> str:
     """The MODEL_CARD.md text for a trained head (figures from ``head.config.metrics``)."""
     cfg = head.config
@@ -773,7 +869,9 @@ def model_card_markdown(head: Head, command: str) -> str:
         "  [embedding, 12 lexicon features]; `tf_W` (12, V), `tf_b`, `idf` (V): word-unigram TF-IDF",
         "  logistic regression; `mood_W` (3, 396), `mood_b` (3): ridge regression for valence, arousal,",
         "  tension on [embedding, calibrated function probabilities];",
-        f"  `tag_W` ({len(cfg.tags)}, 384), `tag_b`: one-vs-rest logistic regression per mood tag.",
+        f"  `tag_W` ({len(cfg.tags)}, 384), `tag_b`: one-vs-rest logistic regression per mood tag;",
+        "  `knn_X` (M, 384), `knn_y` (M): the training embeddings and their function indices for the",
+        "  kNN vote (empty when the kNN term is off).",
         "- `vocab.json`: the TF-IDF vocabulary (V words, scikit-learn's token pattern, lower case).",
         "- `config.json`: `HeadConfig` (hyper-parameters, temperature, thresholds, metrics, versions).",
         "- Inference is numpy (`assistant/analysis/classify.py`); no pickle anywhere.",
@@ -786,8 +884,16 @@ def model_card_markdown(head: Head, command: str) -> str:
         f"  `probe.jsonl` ({cfg.data.get('probe_rows')} rows) are never used for fitting or model selection.",
         "- Function head: logistic regression on [embedding, lexicon x "
         f"{cfg.lex_scale:g}] (C = {cfg.C:g}) plus {cfg.tfidf_weight:g} x a word-unigram TF-IDF",
-        f"  logistic regression (C = {cfg.tfidf_C:g}, {len(cfg.vocab)} words); C, the lexicon scale and the",
-        "  TF-IDF weight chosen by 5-fold cross-validation on train (top-1, then NLL);",
+        f"  logistic regression (C = {cfg.tfidf_C:g}, {len(cfg.vocab)} words)"
+        + (
+            f" plus {cfg.knn_weight:g} x the log of a kNN vote over the training embeddings"
+            f" (k = {cfg.knn_k}, each neighbour weighted exp(cosine / {cfg.knn_temp:g}))"
+            if cfg.knn_k and cfg.knn_weight
+            else ""
+        )
+        + ";",
+        "  C, the TF-IDF weight and the kNN k, temperature and weight chosen by repeated 5-fold",
+        "  cross-validation on train (3 shuffles; mean top-1, then NLL);",
         f"  temperature T = {cfg.temperature:.3f} fitted (NLL) on the cross-validated logits, rules included.",
         f"- Mood: ridge alpha = {cfg.ridge_alpha:g} (5-fold CV, MAE); tags: C = {cfg.tag_C:g}, balanced, threshold",
         f"  {cfg.tag_threshold:g} and at most {cfg.max_tags} tags (both chosen by CV micro-F1), else the likeliest tag.",
@@ -817,7 +923,7 @@ def model_card_markdown(head: Head, command: str) -> str:
             f" tension {t['mae']['tension']:.3f}; tags precision {_pct(t['tag_precision'])},"
             f" recall {_pct(t['tag_recall'])}.",
             "",
-            f"Cross-validated top-1 on train (the selection criterion): {max(v['top1'] for v in cfg.data.get('cv', {}).values()) * 100 if cfg.data.get('cv') else float('nan'):.1f} %.",
+            f"Cross-validated top-1 on train (the selection criterion, mean of 3 shuffled 5-folds): {max(v['top1'] for v in cfg.data.get('cv', {}).values()) * 100 if cfg.data.get('cv') else float('nan'):.1f} %.",
             "",
             "Per-function F1 on test: "
             + ", ".join(f"{k} {v:.2f}" for k, v in t["per_function_f1"].items())
@@ -837,6 +943,8 @@ def model_card_markdown(head: Head, command: str) -> str:
             if "test" in m and m["test"]["top1"] < 0.85
             else ""
         ),
+        "",
+        *EXPERIMENTS_MD,
         "",
         "## Limits",
         f"- Trained on {cfg.data.get('train_rows')} hand-written rows (about"
