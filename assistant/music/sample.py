@@ -238,7 +238,9 @@ class MusicSampler:
                 banned = banned_of(rows[0], steps_left).unsqueeze(0)  # (1, V)
             else:
                 banned = torch.stack([banned_of(r, steps_left) for r in rows])  # (n, V)
-            lg = logits.float().cpu() / temp
+            lg = logits.float().cpu()  # a fresh step output (or copy): masked in place below
+            if temp != 1.0:  # x / 1.0 == x exactly, so skipping it changes nothing
+                lg = lg / temp
             lg.masked_fill_(banned, neg_inf)
             probs = torch.softmax(lg, dim=-1)
             # top-p by inverse-CDF sampling on the sorted distribution (cheaper than multinomial):
