@@ -323,7 +323,8 @@ def write_card(dest: Path, notes: str = "") -> Path:
         "## Speed (`python -m assistant.music.bench`; `bench.json`)",
         *[f"- {r['name']}: {r['value']} {r['unit']}" + (f" (target {r['target']})" if r.get("target") else "")
           for r in (json.loads((dest / "bench.json").read_text()) if (dest / "bench.json").exists() else [])],
-        "- The naive baseline is a full forward per token without a cache (our own model file has no HF `generate`).",
+        "- Baselines: a full forward per token without a cache, and Hugging Face `GPT2LMHeadModel.generate` on the",
+        "  same weights (`assistant.music.bench.hf_gpt2_from`); rates are best-of-runs on a shared machine.",
         "",
         "## Method notes",
         "- Bits per note: each melody is a solo line with the prefix `BOS Key_none TimeSig Density_none Register_none",
