@@ -393,3 +393,10 @@ def test_explicit_instructions_are_always_honoured(case):
     assert not set(case.get("include_not", [])) & set(b.include_instruments)
     assert set(case.get("avoid", [])) <= set(b.avoid_references)
     assert not set(case.get("tags_not", [])) & set(b.tags)
+
+
+def test_table_emotion_wins_over_derived_default() -> None:
+    """'Triumphant' is a REFERENCE.md row (major); 'epic' only a derived one (no mode)."""
+    b = parse_brief("Big triumphant finish, full orchestra, fortissimo, around 120.", use_model=False)
+    assert b.mode == "major"
+    assert b.dynamics is not None and b.dynamics[1] == "ff"

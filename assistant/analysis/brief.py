@@ -1381,15 +1381,24 @@ def _set_instruments(b: MusicBrief, a: _Analysis, previous: MusicBrief | None) -
     b.reduce_instruments = _ordered(reduce - include) + [i for i in _ordered(reduce & include)]
 
 
+_TABLE_ROWS = ("fear", "tension", "sadness", "tenderness", "joy", "triumph", "anger", "mystery")
+
+
 def _primary_emotion(b: MusicBrief) -> str | None:
+    """The emotion whose defaults apply: the first tag that maps to a row of the
+    REFERENCE.md table, else the first tag with a derived row (urgency, calm, epic)."""
+    found: list[str] = []
     for t in b.tags:
         if t in _TAG_EMOTION:
             emo = _TAG_EMOTION[t]
             # slow menace is the table's "tension" row; shock and panic are "fear"
             if t == "dread" and b.arousal < 0.35:
                 emo = "tension"
+            found.append(emo)
+    for emo in found:
+        if emo in _TABLE_ROWS:
             return emo
-    return None
+    return found[0] if found else None
 
 
 def _fill_defaults(b: MusicBrief, found_lexicon: bool) -> None:
