@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import time
@@ -27,7 +26,7 @@ from typing import Any
 from assistant.analysis.brief import MusicBrief, brief_from_mood, parse_brief
 from assistant.analysis.script import ScriptAnalysis, analyze_script, report_text
 from assistant.errors import InputError, read_text
-from assistant.importers import load_film, load_screenplay, load_spotting
+from assistant.importers import Screenplay, SpottingList, film_from, load_screenplay, load_spotting
 from assistant.project import FilmProject, Mood, ProjectStore, atomic_write_json, atomic_write_text
 from assistant.render.cuesheet import cue_list_text, cue_sheet_csv
 from assistant.sync import sync_cue
@@ -66,12 +65,13 @@ def run_demo(out: str | Path) -> dict[str, Any]:
     outputs: dict[str, str] = {}
 
     log.info("importing %s", ex.name)
-    project = load_film(ex / "screenplay.fountain", ex / "spotting.txt")
+    script, spotting = load_screenplay(ex / "screenplay.fountain"), load_spotting(ex / "spotting.txt")
+    project = film_from(script, spotting)
     store = ProjectStore(out / "project")
     outputs["project"] = str(store.save(project))
 
     log.info("reading the film (cue functions, moods, leitmotifs, emotional curve)")
-    analysis = stage_read(project, ex / "screenplay.fountain", ex / "spotting.txt")
+    analysis = stage_read(project, script, spotting)
     atomic_write_json(out / "analysis.json", analysis.to_dict())
     _write(out / "analysis.txt", report_text(analysis), outputs, "analysis_report")
     outputs["analysis"] = str(out / "analysis.json")
@@ -109,11 +109,12 @@ def run_demo(out: str | Path) -> dict[str, Any]:
     outputs["guard_report"] = str(out / "guard_report.json")
     outputs["sync"] = str(out / "sync")
 
-    _write(out / "cue_list.txt", cue_list_text(project), outputs, "cue_list")
+    cue_list = cue_list_text(project)
+    _write(out / "cue_list.txt", cue_list, outputs, "cue_list")
     _write(out / "cue_sheet.csv", cue_sheet_csv(project), outputs, "cue_sheet")
     store.save(project)
 
-    text = (cue_list_text(project) + "\n\n" + _sync_table(sync_report) + "\n\n"
+    text = (cue_list + "\n\n" + _sync_table(sync_report) + "\n\n"
             + _themes_table(themes_report, guard_report))
     text += "\n\nDeliverables in " + str(out) + ":\n" + "\n".join(
         f"  {k:<14} {v}" for k, v in outputs.items())
@@ -127,13 +128,13 @@ def run_demo(out: str | Path) -> dict[str, Any]:
     }
 
 
-def stage_read(project: FilmProject, script: Path, spotting: Path) -> ScriptAnalysis:
+def stage_read(project: FilmProject, script: Screenplay, spotting: SpottingList) -> ScriptAnalysis:
     """Analyse the film and write each cue's proposed function and mood into the project.
 
     A FUNCTION given in the spotting list stays; otherwise the classifier's best reading
     is taken and the cue is marked ``proposed`` (the user confirms it).
     """
-    analysis = analyze_script(load_screenplay(script), load_spotting(spotting))
+    analysis = analyze_script(script, spotting)
     by_id = {c.id: c for c in analysis.cues}
     for cue in project.cues:
         ca = by_id.get(cue.id)
@@ -248,6 +249,7 @@ def stage_sync(project: FilmProject, out: Path,
             "max_error_frames": best["max_error_frames"],
             "tempos_bpm": sorted({round(t["bpm"], 2) for t in best["tempo_map"]}),
             "tempo_changes": len(best["tempo_map"]) - 1,
+            "cue_end_beats": float(best["cue_end"]["position_beats"]),
             "hits": len(best["hits"]),
             "paths": res["paths"],
         }
@@ -301,11 +303,9 @@ def stage_themes(project: FilmProject, store: ProjectStore, subjects: list[Theme
         strength = variation_strength(cue.start_s / film_s, cue.function)
         sketch, res = develop(themes[subj.name], controls, strength, refs, index,
                               name=f"{cue.id} {subj.name}")
-        sync_paths = sync_report[cue.id]["paths"]
-        conductor = Score.from_midi(sync_paths["conductor_midi"])
-        sol = json.loads(Path(sync_paths["json"]).read_text())["solutions"][0]
-        length_beats = float(sol["cue_end"]["position_beats"])
-        placed = place_on_conductor(conductor, part_for(sketch, ins), length_beats)
+        conductor = Score.from_midi(sync_report[cue.id]["paths"]["conductor_midi"])
+        placed = place_on_conductor(conductor, part_for(sketch, ins),
+                                    sync_report[cue.id]["cue_end_beats"])
         rev, folder = store.new_revision(
             cue.id, brief=cue.brief, seed=controls.seed,
             params={"theme": subj.name, "instrument": ins, "strength": strength,

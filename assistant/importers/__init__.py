@@ -21,6 +21,7 @@ __all__ = [
     "ScriptElement",
     "SpottingList",
     "attach_dialogue",
+    "film_from",
     "load_film",
     "load_screenplay",
     "load_spotting",
@@ -41,23 +42,31 @@ def attach_dialogue(cue: Cue, spans: list[DialogueSpan]) -> list[DialogueSpan]:
 
 def load_film(script_path: str | Path | None = None, spotting_path: str | Path | None = None,
               title: str | None = None, rate: FrameRate | str | None = None) -> FilmProject:
-    """Build a :class:`FilmProject` from a screenplay and/or a spotting list.
-
-    Scenes and characters come from the screenplay (placed on the timeline by the
-    page-per-minute estimate); cues come from the spotting list, each with the
-    dialogue spans that overlap it, clipped to the cue. The rate and start timecode
-    come from the spotting list's header, else ``rate`` or 24 fps and 01:00:00:00.
-    ``rate`` given explicitly overrides the spotting list's own.
-    """
+    """Read a screenplay and/or a spotting list and build a :class:`FilmProject`
+    (see :func:`film_from`). ``rate`` given explicitly overrides the spotting list's own."""
     if script_path is None and spotting_path is None:
         raise InputError("give a screenplay, a spotting list or both", field="input")
     fr = FrameRate.parse(rate) if isinstance(rate, str) else rate
     script = load_screenplay(script_path) if script_path is not None else None
     spot = load_spotting(spotting_path, rate=fr) if spotting_path is not None else None
+    return film_from(script, spot, title=title, rate=fr)
+
+
+def film_from(script: Screenplay | None, spot: SpottingList | None, title: str | None = None,
+              rate: FrameRate | None = None) -> FilmProject:
+    """Build a :class:`FilmProject` from an already parsed screenplay and/or spotting list.
+
+    Scenes and characters come from the screenplay (placed on the timeline by the
+    page-per-minute estimate); cues come from the spotting list, each with the
+    dialogue spans that overlap it, clipped to the cue. The rate and start timecode
+    come from the spotting list's header, else ``rate`` or 24 fps and 01:00:00:00.
+    """
+    if script is None and spot is None:
+        raise InputError("give a screenplay, a spotting list or both", field="input")
     if spot is not None:
         fr, start_tc = spot.rate, spot.start_tc
     else:
-        fr = fr or FrameRate.parse("24")
+        fr = rate or FrameRate.parse("24")
         start_tc = frames_to_tc(tc_to_frames(DEFAULT_START_TC, fr), fr)
     cues: list[Cue] = []
     if spot is not None:
@@ -66,9 +75,10 @@ def load_film(script_path: str | Path | None = None, spotting_path: str | Path |
             cues.append(replace(c, dialogue=attach_dialogue(c, spans)))
         for w in spot.warnings:
             log.debug("spotting: %s", w)
-    name = title or (spot.title if spot is not None and spot.title and spotting_path is not None
-                     and spot.title != Path(spotting_path).stem else "") or (
-        script.title if script is not None else "") or (spot.title if spot else "")
+    spot_title = spot.title if spot is not None and spot.title and spot.title != Path(
+        spot.path).stem else ""
+    name = title or spot_title or (script.title if script is not None else "") or (
+        spot.title if spot else "")
     return FilmProject(
         title=name,
         fps=fr.name,
@@ -77,6 +87,6 @@ def load_film(script_path: str | Path | None = None, spotting_path: str | Path |
         scenes=list(script.scenes) if script else [],
         characters=list(script.characters) if script else [],
         cues=cues,
-        script_path=str(script_path) if script_path is not None else "",
-        spotting_path=str(spotting_path) if spotting_path is not None else "",
+        script_path=script.path if script is not None else "",
+        spotting_path=spot.path if spot is not None else "",
     )
