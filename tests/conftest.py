@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,3 +18,14 @@ def screenplays_dir() -> Path:
     if not SCREENPLAYS.is_dir():
         pytest.fail(f"../shared/data/screenplays not found at {SCREENPLAYS}")
     return SCREENPLAYS
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """Small models on a shared CPU: one torch thread is much faster than two busy ones."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)

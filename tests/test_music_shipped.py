@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import torch
 
 from assistant.cli.main import run
 from assistant.music.sample import generate, get_sampler, scale_pitch_classes
@@ -17,13 +15,7 @@ from assistant.music.tokens import Controls
 MODEL = Path(__file__).resolve().parents[1] / "models" / "music"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    """Small models on a shared CPU: one torch thread is much faster than two busy ones."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_shipped_files_present_and_small() -> None:
