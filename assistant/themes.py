@@ -30,8 +30,6 @@ from assistant.project import Cue, Mood
 log = logging.getLogger(__name__)
 
 THEME_BARS = 8
-# Model pitch limits (the tokenizer's pitch range) narrowed to each instrument's comfort.
-_MODEL_PITCH = (21, 108)
 _SKIP_KINDS = ("place",)
 
 
@@ -87,7 +85,8 @@ def assign_themes(subjects: list[ThemeSubject], cues: list[Cue],
                   cue_scenes: dict[str, list[int]]) -> dict[str, ThemeSubject]:
     """Which theme each scored cue states: a subject named in the cue's notes or title wins;
     otherwise the subject sharing most scenes with the cue; otherwise the first subject.
-    Source cues (music in the scene) state no theme."""
+    Source cues (music in the scene) state no theme. Each subject's ``cues`` list is filled
+    in film order as a side effect (the first one is where the theme is written)."""
     out: dict[str, ThemeSubject] = {}
     if not subjects:
         return out
@@ -132,6 +131,7 @@ def controls_for(mood: Mood | None, brief: MusicBrief | None, meter: tuple[int, 
                  instrument: str, seed: int) -> Any:
     """The music model's controls for a cue: mode, register, density, meter, program, range."""
     from assistant.music.sample import Controls
+    from assistant.music.tokens import PITCH_HI, PITCH_LO
 
     mode = brief.mode if brief is not None and brief.mode in ("major", "minor") else None
     if mode is None and mood is not None:
@@ -145,7 +145,7 @@ def controls_for(mood: Mood | None, brief: MusicBrief | None, meter: tuple[int, 
         density = "low" if mood.arousal < -0.2 else ("high" if mood.arousal > 0.4 else "mid")
     ins = INSTRUMENTS[instrument]
     lo, hi = ins.comfortable
-    pitch_range = (max(lo, _MODEL_PITCH[0]), min(hi, _MODEL_PITCH[1]))
+    pitch_range = (max(lo, PITCH_LO), min(hi, PITCH_HI))  # the comfortable range the model can write
     return Controls(mode=mode, meter=meter, density=density, register=register,
                     ensemble="solo", program=gm_program(instrument), scale=mode is not None,
                     pitch_range=pitch_range, temperature=0.95, top_p=0.92, seed=seed)
