@@ -2,13 +2,14 @@
 
     python -m training.build_corpus            # resumable; reuses finished files
     python -m training.build_corpus --fresh    # rebuild from scratch
-    python -m training.build_corpus --stage extract|split|tokenize
+    python -m training.build_corpus --stage extract|split|tokenize|bars
 
 Stage outputs (large ones under .cache/music/, git-ignored):
 - ``.cache/music/extract/<collection>/<file>.jsonl``: piece records (see assistant.music.corpus)
   plus ``.cache/music/extract/done.txt`` and ``dropped.jsonl``.
 - ``datasets/music/splits.json``, ``datasets/music/stats.json``: split lists and statistics.
 - ``.cache/music/tokens/{train,val,test}.npz``: token segments for training (assistant.music.data).
+- ``.cache/music/bars.npz``: per-bar features of every piece; a summary in ``stats.json``.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def stage_extract(workers: int, limit: int | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stage", choices=["all", "extract", "split", "tokenize"], default="all")
+    ap.add_argument("--stage", choices=["all", "extract", "split", "tokenize", "bars"], default="all")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--fresh", action="store_true", help="delete the cache and rebuild")
     ap.add_argument("--limit", type=int, default=None, help="only this many files (debugging)")
@@ -135,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.music.data import build_token_files
 
         build_token_files(EXTRACT, DATASETS, CACHE / "tokens")
+    if args.stage in ("all", "bars"):
+        from assistant.music.data import build_bar_features
+
+        build_bar_features(EXTRACT, DATASETS, CACHE / "bars.npz", workers=args.workers)
     return 0
 
 

@@ -22,6 +22,7 @@ import shutil
 import sys
 import time
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,11 @@ DEFAULTS = {
     "batch_size": 16, "grad_accum": 1, "lr": 2e-3, "min_lr": 2e-4, "warmup_steps": 100,
     "weight_decay": 0.05, "epochs": 1.0, "time_limit_min": 0, "eval_interval": 200,
     "eval_batches": 8, "ckpt_interval": 200, "seed": 1337, "threads": 2, "fim_rate": 0.25,
+    # warm start: a model folder (config.json + model.safetensors) whose weights start the run;
+    # its architecture must match this config. Ignored when the run resumes from its checkpoint.
+    "init_from": "",
+    # sampling weight per data source (a collection, or "bach:solo"); others weigh 1
+    "source_weights": {},
 }
 
 
@@ -46,7 +52,10 @@ def load_config(path: str | None, overrides: list[str]) -> dict:
         cfg.update(json.loads(Path(path).read_text()))
     for o in overrides:
         k, _, v = o.partition("=")
-        cfg[k] = type(DEFAULTS.get(k, v))(v) if k in DEFAULTS else json.loads(v)
+        if k in DEFAULTS and not isinstance(DEFAULTS[k], (dict, list)):
+            cfg[k] = type(DEFAULTS[k])(v)
+        else:
+            cfg[k] = json.loads(v)
     return cfg
 
 
@@ -117,11 +126,21 @@ def train(cfg: dict) -> dict:
     tokens_dir = REPO / cfg["tokens_dir"] if not Path(cfg["tokens_dir"]).is_absolute() else Path(cfg["tokens_dir"])
     vocab = Vocab(make_tokenizer())
     train_s = SegmentSampler(tokens_dir / "train.npz", vocab, cfg["block_size"], seed=cfg["seed"] + 1000 * rank,
-                             fim_rate=cfg["fim_rate"])
+                             fim_rate=cfg["fim_rate"], source_weights=cfg["source_weights"] or None)
     val_s = SegmentSampler(tokens_dir / "val.npz", vocab, cfg["block_size"], seed=cfg["seed"] + 7, augment=False)
     mcfg = MusicGPTConfig(vocab_size=vocab.size, block_size=cfg["block_size"], n_layer=cfg["n_layer"],
                           n_head=cfg["n_head"], n_embd=cfg["n_embd"], dropout=cfg["dropout"])
     model = MusicGPT(mcfg).to(device)
+    if cfg["init_from"] and not (out / "ckpt").exists():
+        init = REPO / cfg["init_from"] if not Path(cfg["init_from"]).is_absolute() else Path(cfg["init_from"])
+        got = MusicGPTConfig.load(init / "config.json")
+        if replace(got, dropout=mcfg.dropout) != mcfg:  # dropout may differ; the shapes may not
+            raise ValueError(f"init_from {init}: architecture {got} differs from the config's {mcfg}")
+        from safetensors.torch import load_file
+
+        model.load_state_dict(load_file(str(init / "model.safetensors"), device=str(device)))
+        if master:
+            log.info("warm start from %s", init)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg["weight_decay"]},

@@ -2,10 +2,10 @@
 
 Measures, in one run and with the same torch thread count: tokens/s of our KV-cache decode
 loop (with the grammar masks and top-p of real sampling) at batch 1 and batch 8 (and batch 1
-on 2 threads), Hugging Face ``generate`` on the *same weights* wrapped as a
+on 2 threads, and batch 1 with the torch step in place of the numpy one), Hugging Face ``generate`` on the *same weights* wrapped as a
 ``GPT2LMHeadModel`` (pre-norm GPT-2 with zero biases is exactly our architecture; top-p
 sampling, no constraints), a naive loop without a cache (full forward per token), the cost of
-one cached step against its 17 matrix-vector products alone, and the fraction of this
+one cached step (numpy and torch) against its 17 matrix-vector products alone, and the fraction of this
 machine's measured fp32 matmul throughput that the cached loop reaches (model FLOPs ≈
 2 × non-position parameters per token).
 
@@ -18,8 +18,8 @@ import logging
 import time
 from typing import Any
 
+import numpy as np
 import torch
-import torch.nn.functional as F
 
 log = logging.getLogger(__name__)
 
@@ -117,25 +117,35 @@ def _hf_tps(hf: Any, temperature: float, top_p: float, n_new: int = 128, reps: i
 
 
 @torch.inference_mode()
-def _step_vs_matvec_us(model: Any, pos: int = 96, reps: int = 300) -> tuple[float, float]:
-    """(µs per cached batch-1 step at ``pos``, µs for its 17 matrix-vector products alone; best of 3)."""
+def _step_us(model: Any, pos: int = 96, reps: int = 300) -> dict[str, float]:
+    """µs per cached batch-1 step at ``pos``: the torch step, the numpy step the CPU sampler
+    uses, and the numpy step's 17 matrix-vector products alone (best of 3 each)."""
+    from assistant.music.model import NumpyDecoder
+
     cache = model.new_cache(1)
     model.step(torch.ones(1, pos, dtype=torch.long), cache)
+    dec = NumpyDecoder(model)
+    ncache = dec.new_cache(1)
+    dec.step(np.ones((1, pos), dtype=np.int64), ncache)
     x = torch.tensor([[1]])
-    ws = [w for blk in model.h for w in (blk.attn.c_attn.weight, blk.attn.c_proj.weight,
-                                         blk.mlp.c_fc.weight, blk.mlp.c_proj.weight)] + [model.wte.weight]
-    vecs = [torch.randn(1, w.shape[1]) for w in ws]
+    xn = x.numpy()
+    mats = [m for layer in dec.layers for m in (layer[0], layer[2], layer[4], layer[6])] + [dec.head]
+    vecs = [np.random.default_rng(0).standard_normal((1, m.shape[0])).astype(np.float32) for m in mats]
 
-    def one_step() -> None:
+    def torch_step() -> None:
         model.step(x, cache)
         cache.pos = pos
 
-    def matvecs() -> None:
-        for w, v in zip(ws, vecs, strict=True):
-            F.linear(v, w)
+    def numpy_step() -> None:
+        dec.step(xn, ncache)
+        ncache.pos = pos
 
-    out = []
-    for fn in (one_step, matvecs):
+    def matvecs() -> None:
+        for m, v in zip(mats, vecs, strict=True):
+            v @ m
+
+    out = {}
+    for name, fn in (("torch_step", torch_step), ("numpy_step", numpy_step), ("matvecs", matvecs)):
         for _ in range(20):
             fn()
         best = float("inf")
@@ -144,8 +154,8 @@ def _step_vs_matvec_us(model: Any, pos: int = 96, reps: int = 300) -> tuple[floa
             for _ in range(reps // 3):
                 fn()
             best = min(best, (time.perf_counter() - t) / (reps // 3) * 1e6)
-        out.append(best)
-    return out[0], out[1]
+        out[name] = best
+    return out
 
 
 def run_bench(model_dir: str | None = None) -> list[dict[str, Any]]:
@@ -158,6 +168,9 @@ def run_bench(model_dir: str | None = None) -> list[dict[str, Any]]:
     threads = sample_mod.DECODE_THREADS
     tps1 = _cached_tps(s, 1)
     tps8 = _cached_tps(s, 8)
+    via_torch = sample_mod.MusicSampler(s.model, s.vocab)
+    via_torch.numpy_decoder = lambda: None  # the same loop with the torch step, for the ratio
+    tps1_torch = _cached_tps(via_torch, 1)
     sample_mod.DECODE_THREADS = 2
     try:
         tps1_2t = _cached_tps(s, 1)
@@ -171,7 +184,7 @@ def run_bench(model_dir: str | None = None) -> list[dict[str, Any]]:
             hf_tps: float | None = _hf_tps(hf_gpt2_from(s.model), ctl.temperature, ctl.top_p)
         except ImportError:  # transformers missing: the ratio row is left out
             hf_tps = None
-        step_us, matvec_us = _step_vs_matvec_us(s.model)
+        step = _step_us(s.model)
         peak = _matmul_flops()
     finally:
         torch.set_num_threads(old)
@@ -181,6 +194,10 @@ def run_bench(model_dir: str | None = None) -> list[dict[str, Any]]:
         {"name": "music_decode_tokens_per_s_batch1", "value": round(tps1, 1), "unit": "tokens/s",
          "target": ">= 1000 on 2 CPU cores", "ok": tps1 >= 1000},
         {"name": "music_decode_tokens_per_s_batch8", "value": round(tps8, 1), "unit": "tokens/s (all rows)",
+         "target": None},
+        {"name": "music_decode_tokens_per_s_batch1_torch_step", "value": round(tps1_torch, 1),
+         "unit": "tokens/s (same loop, torch step instead of numpy)", "target": None},
+        {"name": "music_numpy_step_speedup_in_decode", "value": round(tps1 / tps1_torch, 2), "unit": "x",
          "target": None},
         {"name": "music_decode_tokens_per_s_batch1_2threads", "value": round(tps1_2t, 1), "unit": "tokens/s",
          "target": None},
@@ -196,10 +213,12 @@ def run_bench(model_dir: str | None = None) -> list[dict[str, Any]]:
              "target": None},
         ]
     rows += [
-        {"name": "music_step_us_batch1_pos96", "value": round(step_us, 1), "unit": "µs per cached step",
-         "target": None},
-        {"name": "music_step_matvec_only_us", "value": round(matvec_us, 1),
-         "unit": "µs for the step's 17 matrix-vector products alone", "target": None},
+        {"name": "music_step_us_batch1_pos96", "value": round(step["numpy_step"], 1),
+         "unit": "µs per cached numpy step (the CPU decode path)", "target": None},
+        {"name": "music_torch_step_us_batch1_pos96", "value": round(step["torch_step"], 1),
+         "unit": "µs per cached torch step", "target": None},
+        {"name": "music_step_matvec_only_us", "value": round(step["matvecs"], 1),
+         "unit": "µs for the numpy step's 17 matrix-vector products alone", "target": None},
         {"name": "music_matmul_peak_gflops", "value": round(peak / 1e9, 2), "unit": "GFLOP/s", "target": None},
         {"name": "music_decode_fraction_of_matmul_peak", "value": round(frac, 4), "unit": "fraction",
          "target": None},

@@ -114,6 +114,72 @@ def polyphony(notes: list[tuple[int, float, float]]) -> float:
     return float(busy.mean()) if busy.size else 0.0
 
 
+def bar_starts(meters: list[list[float]], length_q: float) -> list[tuple[float, int, int]]:
+    """(start_q, numerator, denominator) of every bar up to ``length_q``, following the meter
+    changes (``[offset_q, num, den]``, offsets on bar lines; a change inside a bar starts a new one).
+
+    >>> [b[0] for b in bar_starts([[0.0, 3, 4], [6.0, 2, 2]], 14.0)]
+    [0.0, 3.0, 6.0, 10.0]
+    """
+    out: list[tuple[float, int, int]] = []
+    ms = sorted((float(o), int(n), int(d)) for o, n, d in meters) or [(0.0, 4, 4)]
+    for j, (off, num, den) in enumerate(ms):
+        end = ms[j + 1][0] if j + 1 < len(ms) else max(length_q, off + 1e-9)
+        bar_q = num * 4.0 / den
+        t = off
+        while t < end - 1e-9:
+            out.append((round(t, 6), num, den))
+            t += bar_q
+    return out
+
+
+def bar_features(parts: list[dict[str, Any]], meters: list[list[float]],
+                 piece_key: KeyEstimate | None = None, window: int = 1) -> list[dict[str, Any]]:
+    """Per-bar features of a piece: meter, local key and mode, onsets, density, polyphony,
+    pitch range and register.
+
+    The local key is Krumhansl-Schmuckler over the bar and ``window`` bars either side
+    (duration-weighted); a window with fewer than 3 pitch classes is too thin to decide and
+    takes the piece's key (``key_from`` says which). Notes count in the bar where they start.
+    """
+    notes = sorted((int(n[0]), float(n[1]), float(n[2])) for p in parts for n in p["notes"])
+    length_q = max((s + d for _p, s, d in notes), default=0.0)
+    bars = bar_starts(meters, length_q)
+    if not bars:
+        return []
+    starts = np.array([b[0] for b in bars])
+    onsets = np.array([s for _p, s, _d in notes]) if notes else np.zeros(0)
+    idx = np.searchsorted(starts, onsets + 1e-9, side="right") - 1 if notes else np.zeros(0, dtype=int)
+    per_bar: list[list[tuple[int, float, float]]] = [[] for _ in bars]
+    for n, i in zip(notes, idx.tolist(), strict=True):
+        per_bar[max(i, 0)].append(n)
+    piece_key = piece_key or estimate_key(notes)
+    out = []
+    for i, (start, num, den) in enumerate(bars):
+        bar_q = num * 4.0 / den
+        ns = per_bar[i]
+        win = [n for j in range(max(0, i - window), min(len(bars), i + window + 1)) for n in per_bar[j]]
+        if len({p % 12 for p, _s, _d in win}) >= 3:
+            k, key_from = estimate_key(win), "window"
+        else:
+            k, key_from = piece_key, "piece"
+        rel = [(p, s - start, d) for p, s, d in ns]
+        pitches = [p for p, _s, _d in ns]
+        mp = mean_pitch(ns) if ns else float("nan")
+        dens = density_per_q(rel, bar_q)
+        out.append({
+            "bar": i + 1, "start_q": start, "meter": f"{num}/{den}",
+            "key_tonic": k.tonic, "mode": k.mode, "key_from": key_from,
+            "n_notes": len(ns), "density_per_q": round(dens, 3),
+            "density": bucket(dens, DENSITY_EDGES, DENSITY_NAMES),
+            "polyphony": round(polyphony(rel), 3),
+            "pitch_min": min(pitches, default=0), "pitch_max": max(pitches, default=0),
+            "mean_pitch": round(mp, 2) if ns else None,
+            "register": bucket(mp, REGISTER_EDGES, REGISTER_NAMES) if ns else None,
+        })
+    return out
+
+
 def ensemble_kind(collection: str, parts: list[dict[str, Any]], poly_in_part: bool) -> str:
     """Classify a piece as solo melody, chorale, polyphonic ensemble or keyboard."""
     n = len([p for p in parts if p["notes"]])

@@ -29,6 +29,7 @@ from assistant.music.corpus import (
     ENSEMBLES,
     REGISTER_EDGES,
     REGISTER_NAMES,
+    bar_features,
     bucket,
     density_per_q,
     estimate_key,
@@ -45,6 +46,7 @@ from assistant.music.tokens import (
 )
 
 log = logging.getLogger(__name__)
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 SEG_MAX = 250  # REMI tokens per segment (the prefix and EOS come on top)
 TEST_RATE = {"bach": 0.15, "essenFolksong": 0.05}
@@ -52,6 +54,10 @@ DEFAULT_TEST_RATE = 0.04
 VAL_RATE = 0.04
 MAX_TRAIN_SEGMENTS_PER_PIECE = 8  # compute budget: long works contribute their first ~8 segments
 CONTROL_DROPOUT = 0.2  # chance of replacing key, density or register by its *_none token
+# chance of an unconditional example (key, density and register all *_none): the prefix that
+# melody prediction uses (evaluate.melody_ids) and that requests without controls get; with
+# independent dropout alone it would come up only 0.2**3 = 0.8 % of the time
+UNCONDITIONAL_RATE = 0.15
 
 
 def iter_records(extract_dir: Path) -> Iterator[dict[str, Any]]:
@@ -260,6 +266,7 @@ def piece_segments(vocab: Vocab, tokenizer: Any, rec: dict[str, Any], melody_onl
 
 
 SEG_FIELDS = ("key", "mode", "meter", "density", "mean_pitch", "ensemble", "t_lo", "t_hi", "last")
+SOLO_SUFFIX = ":solo"  # source of the extra solo-line copies of training chorales ("bach:solo")
 
 
 def _tokenize_file(path: str, where: dict[str, str], keep_train: set[str] | None
@@ -279,9 +286,14 @@ def _tokenize_file(path: str, where: dict[str, str], keep_train: set[str] | None
                 got = piece_segments(vocab, tokenizer, rec)
                 if s == "train" and len(got) > MAX_TRAIN_SEGMENTS_PER_PIECE:
                     got = got[:MAX_TRAIN_SEGMENTS_PER_PIECE]
+                for g in got:
+                    g["source"] = rec["collection"]
                 segs[s].extend(got)
                 if rec["features"]["ensemble"] == "chorale" and s == "train":
-                    segs[s].extend(piece_segments(vocab, tokenizer, rec, melody_only=True))
+                    solo = piece_segments(vocab, tokenizer, rec, melody_only=True)
+                    for g in solo:
+                        g["source"] = rec["collection"] + SOLO_SUFFIX
+                    segs[s].extend(solo)
             except Exception as exc:  # noqa: BLE001 - counted and reported in stats.json
                 failed[f"{type(exc).__name__}: {str(exc)[:80]}"] += 1
     return segs, dict(failed)
@@ -329,6 +341,10 @@ def build_token_files(extract_dir: Path, datasets_dir: Path, out_dir: Path, work
         arrays = {"ids": ids, "offsets": np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)}
         for f in SEG_FIELDS:
             arrays[f] = np.array([x[f] for x in lst], dtype=np.float32 if f == "mean_pitch" else np.int32)
+        sources = sorted({x["source"] for x in lst})
+        arrays["sources"] = np.array(sources, dtype=str)  # a unicode array: loads without pickle
+        arrays["source"] = np.array([sources.index(x["source"]) for x in lst], dtype=np.int32)
+        info[f"{s}_segments_per_source"] = dict(Counter(x["source"] for x in lst).most_common())
         np.savez(out_dir / f"{s}.npz", **arrays)
         info[f"{s}_segments"] = len(lst)
         info[f"{s}_tokens"] = int(ids.size)
@@ -340,11 +356,98 @@ def build_token_files(extract_dir: Path, datasets_dir: Path, out_dir: Path, work
     return info
 
 
+BAR_FIELDS = ("bar", "start_q", "key_tonic", "mode", "n_notes", "density_per_q", "polyphony",
+              "pitch_min", "pitch_max", "mean_pitch")
+
+
+def _bars_of_file(path: str) -> tuple[list[str], dict[str, list[Any]]]:
+    """Worker: per-bar features of every record in one extract file."""
+    ids: list[str] = []
+    cols: dict[str, list[Any]] = {k: [] for k in ("piece", "meter", "key_from", *BAR_FIELDS)}
+    with open(path) as fh:
+        for line in fh:
+            rec = json.loads(line)
+            f = rec["features"]
+            from assistant.music.corpus import KeyEstimate
+
+            pk = KeyEstimate(int(f["key_tonic"]), f["mode"], float(f.get("key_corr", 0.0)))
+            for b in bar_features(rec["parts"], rec["meters"], pk):
+                cols["piece"].append(len(ids))
+                cols["meter"].append(b["meter"])
+                cols["key_from"].append(b["key_from"] == "window")
+                for k in BAR_FIELDS:
+                    v = b[k]
+                    cols[k].append((0 if v == "major" else 1) if k == "mode" else (np.nan if v is None else v))
+            ids.append(rec["id"])
+    return ids, cols
+
+
+def build_bar_features(extract_dir: Path, datasets_dir: Path, out_path: Path, workers: int = 2) -> dict[str, Any]:
+    """Per-bar features of every piece (:func:`assistant.music.corpus.bar_features`) into
+    ``out_path`` (npz: one row per bar, ``piece`` indexes ``pieces``), and a summary under
+    ``"per_bar"`` in ``datasets_dir/stats.json``."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    files = sorted(str(f) for f in extract_dir.rglob("*.jsonl") if f.name != "dropped.jsonl")
+    pieces: list[str] = []
+    cols: dict[str, list[Any]] = {}
+    piece_mode: list[int] = []
+    piece_tonic: list[int] = []
+    with ProcessPoolExecutor(max_workers=workers) as ex:
+        for ids, c in tqdm(ex.map(_bars_of_file, files, chunksize=8), total=len(files), desc="bars", unit="file"):
+            base = len(pieces)
+            pieces.extend(ids)
+            c["piece"] = [base + i for i in c["piece"]]
+            for k, v in c.items():
+                cols.setdefault(k, []).extend(v)
+    for rec in iter_records(extract_dir):  # the piece-level key, for the modulation summary
+        piece_mode.append(0 if rec["features"]["mode"] == "major" else 1)
+        piece_tonic.append(int(rec["features"]["key_tonic"]))
+    arr = {k: np.asarray(v, dtype=str if k == "meter" else (np.float32 if k in (
+        "start_q", "density_per_q", "polyphony", "mean_pitch") else np.int32)) for k, v in cols.items()}
+    arr["pieces"] = np.asarray(pieces, dtype=str)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out_path, **arr)
+    n = len(arr["bar"])
+    has = arr["n_notes"] > 0
+    local = arr["key_from"] == 1
+    pm = np.asarray(piece_mode)[arr["piece"]] if len(piece_mode) == len(pieces) else None
+    pt = np.asarray(piece_tonic)[arr["piece"]] if len(piece_tonic) == len(pieces) else None
+    dens = [bucket(float(x), DENSITY_EDGES, DENSITY_NAMES) for x in arr["density_per_q"][has]]
+    regs = [bucket(float(x), REGISTER_EDGES, REGISTER_NAMES) for x in arr["mean_pitch"][has]]
+    summary = {
+        "bars": int(n), "pieces": len(pieces), "empty_bars": int((~has).sum()),
+        "meters": dict(Counter(arr["meter"].tolist()).most_common(12)),
+        "mode": {"major": int((arr["mode"] == 0).sum()), "minor": int((arr["mode"] == 1).sum())},
+        "density": dict(Counter(dens)), "register": dict(Counter(regs)),
+        "local_key_decided_share": round(float(local.mean()), 4) if n else 0.0,
+        "mean_polyphony_nonempty": round(float(arr["polyphony"][has].mean()), 3) if has.any() else 0.0,
+        "file": str(out_path.relative_to(REPO_ROOT)) if out_path.is_relative_to(REPO_ROOT) else str(out_path),
+        "key_rule": "Krumhansl-Schmuckler over the bar and one bar either side; fewer than 3 pitch "
+                    "classes there -> the piece's key",
+    }
+    if pm is not None and pt is not None:
+        differs = local & ((arr["mode"] != pm) | (arr["key_tonic"] != pt))
+        summary["bars_away_from_piece_key_share"] = round(float(differs.sum() / max(local.sum(), 1)), 4)
+    stats_path = datasets_dir / "stats.json"
+    stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
+    stats["per_bar"] = summary
+    stats_path.write_text(json.dumps(stats, indent=1))
+    log.info("bars: %s", summary)
+    return summary
+
+
 class SegmentSampler:
-    """Packed training rows from a token npz, with transposition and FIM examples."""
+    """Packed training rows from a token npz, with transposition and FIM examples.
+
+    ``source_weights`` (e.g. ``{"bach:solo": 4.0}``) makes segments of a source (a corpus
+    collection, or ``<collection>:solo`` for the solo-line copies of chorales) that many times
+    as likely to be drawn as the others (weight 1); unknown names are an error.
+    """
 
     def __init__(self, npz_path: Path | str, vocab: Vocab, ctx: int, seed: int = 0,
-                 augment: bool = True, fim_rate: float = 0.25) -> None:
+                 augment: bool = True, fim_rate: float = 0.25,
+                 source_weights: dict[str, float] | None = None) -> None:
         with np.load(npz_path) as z:
             self.d = {k: z[k] for k in z.files}
         self.vocab = vocab
@@ -355,6 +458,21 @@ class SegmentSampler:
         self.n = len(self.d["offsets"]) - 1
         self.is_pitch = vocab.kind == 1
         self.n_tokens = int(self.d["ids"].size + self.n * 7)
+        self.cum_p: np.ndarray | None = None
+        if source_weights:
+            names = [str(x) for x in self.d.get("sources", [])]
+            unknown = sorted(set(source_weights) - set(names))
+            if unknown:
+                raise ValueError(f"source_weights: unknown sources {unknown}; known: {names}")
+            w_of = np.array([float(source_weights.get(n, 1.0)) for n in names])
+            w = w_of[self.d["source"]]
+            self.cum_p = np.cumsum(w / w.sum())
+
+    def draw(self) -> int:
+        """A segment index, uniform or by source weight."""
+        if self.cum_p is None:
+            return int(self.rng.integers(self.n))
+        return min(int(np.searchsorted(self.cum_p, self.rng.random(), side="right")), self.n - 1)
 
     def sequence(self, i: int, shift: int = 0, fim: bool = False, dropout: bool = False) -> np.ndarray:
         """The full id sequence of segment ``i`` (prefix, REMI or FIM layout, EOS if last)."""
@@ -371,8 +489,9 @@ class SegmentSampler:
                v.vocab[f"Density_{DENSITY_NAMES[int(d['density'][i])]}"], v.vocab[f"Register_{reg}"],
                v.vocab[f"Ensemble_{ENSEMBLES[int(d['ensemble'][i])]}"]]
         if dropout:
+            uncond = self.rng.random() < UNCONDITIONAL_RATE
             for slot, none in ((1, "Key_none"), (3, "Density_none"), (4, "Register_none")):
-                if self.rng.random() < CONTROL_DROPOUT:
+                if uncond or self.rng.random() < CONTROL_DROPOUT:
                     pre[slot] = v.vocab[none]
         tail = [v.eos] if d["last"][i] else []
         if fim:
@@ -390,7 +509,7 @@ class SegmentSampler:
         """One packed row of ``ctx + 1`` ids (several sequences back to back)."""
         parts, n = [], 0
         while n < self.ctx + 1:
-            i = int(self.rng.integers(self.n))
+            i = self.draw()
             shift = 0
             if self.augment:
                 lo, hi = int(self.d["t_lo"][i]), int(self.d["t_hi"][i])

@@ -12,6 +12,7 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -254,6 +255,112 @@ class MusicGPT(nn.Module):
         model = cls(MusicGPTConfig.load(out / "config.json"))
         model.load_state_dict(load_file(str(out / "model.safetensors"), device=str(device)))
         return model.to(device).eval()
+
+
+class NumpyKVCache:
+    """Key/value buffers of :class:`NumpyDecoder`: (L, B, H, block_size, D) float32."""
+
+    def __init__(self, cfg: MusicGPTConfig, batch: int) -> None:
+        d = cfg.n_embd // cfg.n_head
+        self.k = np.zeros((cfg.n_layer, batch, cfg.n_head, cfg.block_size, d), dtype=np.float32)
+        self.v = np.zeros_like(self.k)
+        self.pos = 0
+
+
+_add_reduce = np.add.reduce  # ndarray.mean goes through Python-level helpers: slow on tiny rows
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    """Layer norm without its affine part (that is folded into the next matrix)."""
+    inv_c = np.float32(1.0 / x.shape[-1])
+    xc = x - _add_reduce(x, axis=-1, keepdims=True) * inv_c
+    return xc / np.sqrt(_add_reduce(xc * xc, axis=-1, keepdims=True) * inv_c + np.float32(1e-5))
+
+
+def _gelu_tanh(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+
+
+class NumpyDecoder:
+    """:meth:`MusicGPT.step` in float32 numpy, for decoding on the CPU.
+
+    A 2 M-parameter model decoding one token at a time is bound by per-call overhead, not
+    arithmetic: a numpy matrix-vector product costs about half of ``F.linear`` on such
+    shapes, and the other ops (layer norm, GELU, attention over the cache) likewise. The
+    weights are copied once, transposed for ``x @ W``, with each layer norm's scale and
+    shift folded into the matrix that follows it (``(n·w + b) @ W = n @ (w·W) + b @ W``).
+    :attr:`version` records the torch parameters' version counters so a sampler can tell
+    when the model was trained further. Logits match :meth:`MusicGPT.step` to float32
+    rounding (tests).
+    """
+
+    def __init__(self, model: MusicGPT) -> None:
+        cfg = model.cfg
+        self.cfg = cfg
+        sd = {k: v.detach().double().cpu().numpy() for k, v in model.state_dict().items()}
+
+        def fold(ln: str, lin: str) -> tuple[np.ndarray, np.ndarray]:
+            w = sd[lin + ".weight"].T  # (in, out)
+            g, b = sd[ln + ".weight"], sd.get(ln + ".bias")
+            mat = g[:, None] * w
+            bias = (b @ w if b is not None else 0.0) + sd.get(lin + ".bias", 0.0)
+            return (np.ascontiguousarray(mat, dtype=np.float32),
+                    np.broadcast_to(np.asarray(bias, dtype=np.float32), (w.shape[1],)).copy())
+
+        def plain(lin: str) -> tuple[np.ndarray, np.ndarray | None]:
+            b = sd.get(lin + ".bias")
+            return (np.ascontiguousarray(sd[lin + ".weight"].T, dtype=np.float32),
+                    None if b is None else b.astype(np.float32))
+
+        self.wte = sd["wte.weight"].astype(np.float32)
+        self.wpe = sd["wpe.weight"].astype(np.float32)
+        self.layers = []
+        for i in range(cfg.n_layer):
+            p = f"h.{i}."
+            self.layers.append((*fold(p + "ln_1", p + "attn.c_attn"), *plain(p + "attn.c_proj"),
+                                *fold(p + "ln_2", p + "mlp.c_fc"), *plain(p + "mlp.c_proj")))
+        sd["head.weight"] = sd["wte.weight"]  # tied output head
+        self.head, self.head_b = fold("ln_f", "head")
+        self.version = NumpyDecoder.version_of(model)
+
+    @staticmethod
+    def version_of(model: MusicGPT) -> tuple[int, ...]:
+        """The parameters' identities and in-place version counters (changes when trained)."""
+        return tuple(x for p in model.parameters() for x in (id(p), p._version))
+
+    def new_cache(self, batch: int) -> NumpyKVCache:
+        return NumpyKVCache(self.cfg, batch)
+
+    def step(self, idx: np.ndarray, cache: NumpyKVCache) -> np.ndarray:
+        """Cached forward of new ids (B, T) at positions cache.pos…; last logits (B, V)."""
+        cfg = self.cfg
+        B, T = idx.shape
+        p = cache.pos
+        assert p + T <= cfg.block_size, "KV cache full"
+        C, H = cfg.n_embd, cfg.n_head
+        D = C // H
+        scale = np.float32(1.0 / math.sqrt(D))
+        x = self.wte[idx] + self.wpe[p:p + T]  # (B, T, C)
+        mask = None
+        if T > 1:  # prefill: position i sees cache positions <= p + i
+            mask = np.triu(np.full((T, p + T), -np.inf, dtype=np.float32), k=p + 1)
+        for i, (wa, ba, wp, bp, wf, bf, wm, bm) in enumerate(self.layers):
+            qkv = _normalise(x) @ wa + ba
+            qkv = qkv.reshape(B, T, 3, H, D).transpose(2, 0, 3, 1, 4)  # (3, B, H, T, D)
+            kc, vc = cache.k[i], cache.v[i]
+            kc[:, :, p:p + T] = qkv[1]
+            vc[:, :, p:p + T] = qkv[2]
+            att = (qkv[0] * scale) @ kc[:, :, : p + T].transpose(0, 1, 3, 2)  # (B, H, T, p+T)
+            if mask is not None:
+                att += mask
+            att = np.exp(att - np.maximum.reduce(att, axis=-1, keepdims=True))
+            att /= _add_reduce(att, axis=-1, keepdims=True)
+            y = (att @ vc[:, :, : p + T]).transpose(0, 2, 1, 3).reshape(B, T, C) @ wp
+            x = x + (y if bp is None else y + bp)
+            h = _gelu_tanh(_normalise(x) @ wf + bf) @ wm
+            x = x + (h if bm is None else h + bm)
+        cache.pos = p + T
+        return _normalise(x[:, -1]) @ self.head + self.head_b  # (B, V)
 
 
 def pick_device() -> torch.device:

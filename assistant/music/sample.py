@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from assistant.music.corpus import DENSITY_NAMES, ENSEMBLES, REGISTER_NAMES
-from assistant.music.model import MusicGPT, pick_device
+from assistant.music.model import MusicGPT, NumpyDecoder, pick_device
 from assistant.music.score import Note, Part, Score
 from assistant.music.tokens import (
     MODES,
@@ -72,6 +72,27 @@ class _Row:
     ids: list[int] = field(default_factory=list)
 
 
+def sample_next(logits: np.ndarray, banned: np.ndarray, temperature: float, top_p: float,
+                rng: np.random.Generator) -> np.ndarray:
+    """One token per row from (B, V) logits: banned ids removed, temperature, then nucleus (top-p)
+    sampling by inverse CDF on the sorted distribution (u ~ U(0, mass) with mass = ``top_p``
+    clipped to [p_max, 1], so at least the most likely token stays)."""
+    lg = logits.astype(np.float32)  # a copy: masked in place below
+    if temperature != 1.0:
+        lg /= np.float32(temperature)
+    lg[banned] = -np.inf
+    lg -= np.maximum.reduce(lg, axis=-1, keepdims=True)
+    probs = np.exp(lg)
+    probs /= np.add.reduce(probs, axis=-1, keepdims=True)
+    order = np.argsort(-probs, axis=-1, kind="stable")
+    cum = np.cumsum(np.take_along_axis(probs, order, axis=-1), axis=-1)
+    last = cum[:, -1:]
+    mass = np.minimum(np.maximum(cum[:, :1], np.float32(top_p)), last) if top_p < 1.0 else last
+    u = rng.random((len(lg), 1), dtype=np.float32) * mass
+    choice = np.minimum(np.add.reduce(cum < u, axis=-1), lg.shape[1] - 1)
+    return order[np.arange(len(lg)), choice]
+
+
 class MusicSampler:
     """A loaded model plus vocabulary, with the constrained decode loop."""
 
@@ -111,6 +132,16 @@ class MusicSampler:
             "pitch": D,
             "dur": P | Q | G | self.bar_mask,
         }
+
+    def numpy_decoder(self) -> NumpyDecoder | None:
+        """The numpy copy of the model for CPU decoding (None on other devices); rebuilt
+        when the torch weights changed since it was made (e.g. further training)."""
+        if self.device.type != "cpu":
+            return None
+        dec = self.__dict__.get("_np_dec")
+        if dec is None or dec.version != NumpyDecoder.version_of(self.model):
+            dec = self.__dict__["_np_dec"] = NumpyDecoder(self.model)
+        return dec
 
     # --------------------------------------------------------------------- masks
     def _mask(self, r: _Row, target_bars: int, pitch_ok: torch.Tensor, prog_ok: torch.Tensor,
@@ -194,8 +225,7 @@ class MusicSampler:
                 meter: tuple[int, int], max_new: int | None, forced: list[int] | None) -> list[list[int]]:
         v = self.vocab
         block = self.model.cfg.block_size
-        gen = torch.Generator(device="cpu")
-        gen.manual_seed(controls.seed if controls.seed is not None else random.randrange(2**31))
+        rng = np.random.default_rng(controls.seed if controls.seed is not None else random.randrange(2**31))
         lo, hi = controls.pitch_range or (PROGRAM_RANGE.get(controls.program, (PITCH_LO, PITCH_HI))
                                           if controls.program is not None else (PITCH_LO, PITCH_HI))
         pitch_ok = (self.pitch_val >= lo) & (self.pitch_val <= hi)
@@ -210,57 +240,52 @@ class MusicSampler:
         budget = max_new or min(block - len(prompt) - len(forced) - 1, 48 * bars + 16 * bars * meter[0])
         budget = max(1, min(budget, block - len(prompt) - len(forced) - 1))
         rows = [_Row(num=meter[0], den=meter[1]) for _ in range(n)]
-        cache = self.model.new_cache(n)
-        x = torch.tensor([prompt + forced] * n, dtype=torch.long, device=self.device)
         for r in rows:
             for t in forced:
                 self._advance(r, t, bars)
-        logits = self.model.step(x, cache)
-        temp, top_p = controls.temperature, controls.top_p
-        cache_m: dict[tuple, torch.Tensor] = {}  # grammar state -> banned ids (~allowed), per call
-        neg_inf = float("-inf")
-        top_p_t = torch.tensor(top_p, dtype=torch.float32)  # the float32 value the old formula used
-        n_rows = len(rows)
-        vocab_last = v.size - 1
+        first = np.asarray([prompt + forced] * n, dtype=np.int64)
+        np_dec = self.numpy_decoder()
+        if np_dec is not None:  # CPU: the numpy step (see NumpyDecoder)
+            cache: Any = np_dec.new_cache(n)
 
-        def banned_of(r: _Row, steps_left: int) -> torch.Tensor:
+            def step(ids: np.ndarray) -> np.ndarray:
+                return np_dec.step(ids, cache)
+        else:
+            cache = self.model.new_cache(n)
+
+            def step(ids: np.ndarray) -> np.ndarray:
+                out = self.model.step(torch.from_numpy(ids).to(self.device), cache)
+                return out.float().cpu().numpy()
+        logits = step(first)
+        temp, top_p = controls.temperature, controls.top_p
+        cache_m: dict[tuple, np.ndarray] = {}  # grammar state -> banned ids (~allowed), per call
+        n_rows = len(rows)
+
+        def banned_of(r: _Row, steps_left: int) -> np.ndarray:
             tight = r.bars_done < bars and steps_left <= 2 * (bars - r.bars_done) + 1
             key = (r.last, r.pos if r.last in ("bar", "timesig", "dur", "pitch") else None, r.num,
                    r.bars_done >= bars, tight, round(r.time_left, 4) if r.last == "pitch" else None)
             m = cache_m.get(key)
             if m is None:
-                m = cache_m[key] = ~self._mask(r, bars, pitch_ok, prog_ok, steps_left)
+                m = cache_m[key] = (~self._mask(r, bars, pitch_ok, prog_ok, steps_left)).numpy()
             return m
 
-        for step in range(budget):
-            steps_left = budget - step
+        for step_i in range(budget):
+            steps_left = budget - step_i
             if n_rows == 1:
-                banned = banned_of(rows[0], steps_left).unsqueeze(0)  # (1, V)
+                banned = banned_of(rows[0], steps_left)[None]  # (1, V)
             else:
-                banned = torch.stack([banned_of(r, steps_left) for r in rows])  # (n, V)
-            lg = logits.float().cpu()  # a fresh step output (or copy): masked in place below
-            if temp != 1.0:  # x / 1.0 == x exactly, so skipping it changes nothing
-                lg = lg / temp
-            lg.masked_fill_(banned, neg_inf)
-            probs = torch.softmax(lg, dim=-1)
-            # top-p by inverse-CDF sampling on the sorted distribution (cheaper than multinomial):
-            # u ~ U(0, mass) with mass = top_p clipped to [p_max, total] (keeps >= 1 token)
-            sp, si = probs.sort(dim=-1, descending=True)
-            cum = sp.cumsum(-1)
-            last = cum[:, -1:]
-            mass = torch.clamp(cum[:, :1], min=top_p_t, max=last) if top_p < 1.0 else last
-            u = torch.rand(n_rows, 1, generator=gen).mul_(mass)
-            choice = torch.searchsorted(cum, u).clamp_(max=vocab_last)
-            nxt = si.gather(-1, choice)  # (n, 1)
-            toks = nxt.view(-1).tolist()
+                banned = np.stack([banned_of(r, steps_left) for r in rows])  # (n, V)
+            nxt = sample_next(logits, banned, temp, top_p, rng)  # (n,)
+            toks = nxt.tolist()
             for r, t in zip(rows, toks, strict=True):
                 if not r.done:
                     self._advance(r, t, bars)
             if all(r.done for r in rows) or cache.pos >= block - 1:
                 break
             if any(r.done for r in rows):
-                nxt = torch.tensor([[t if not r.done else v.pad] for r, t in zip(rows, toks, strict=True)])
-            logits = self.model.step(nxt.to(self.device), cache)
+                nxt = np.asarray([t if not r.done else v.pad for r, t in zip(rows, toks, strict=True)])
+            logits = step(nxt.reshape(n_rows, 1).astype(np.int64))
         return [list(forced) + r.ids if not r.ids or r.ids[0] != v.bar else r.ids for r in rows]
 
     # --------------------------------------------------------------------- prefixes
