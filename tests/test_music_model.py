@@ -115,6 +115,29 @@ def test_generate_exact_bars_scale_range_end(sampler: MusicSampler, meter: tuple
         assert all(p.program == 73 for p in sc.parts)
 
 
+def test_long_requests_slide_the_context_instead_of_leaving_bars_empty(vocab: Vocab,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    torch.manual_seed(1)
+    small = MusicSampler(MusicGPT(MusicGPTConfig(vocab_size=vocab.size, block_size=48, n_layer=1, n_head=2,
+                                                 n_embd=32)), vocab)
+    slides = []
+    real = small._slide
+    monkeypatch.setattr(small, "_slide", lambda prompt, r: slides.append(1) or real(prompt, r))
+    c = Controls(key_tonic=9, mode="minor", scale=True, seed=2)
+    outs = generate(c, bars=12, n_candidates=3, sampler=small, oversample=1)
+    assert slides, "12 bars cannot fit a 48-token context without sliding"
+    prefix = small.fill_prefix(c, (4, 4))
+    ids = small.decode(prefix, 12, c, n=2, meter=(4, 4), forced=[vocab.bar, vocab.timesig_id(4, 4)])
+    assert all(len(r) > 48 and r.count(vocab.bar) == 12 for r in ids)
+    allowed = scale_pitch_classes(9, "minor")
+    for sc in outs:
+        assert sc.markers == [(48.0, "end")]
+        assert all(n.pitch % 12 in allowed for n in sc.notes) and max(n.end_beats for n in sc.notes) <= 48 + 1e-6
+    longer = continue_(outs[0], 6, Controls(seed=5), sampler=small)
+    assert longer.markers[-1][0] == pytest.approx(72.0) or max(n.end_beats for n in longer.notes) <= 72 + 1e-6
+    assert {(n.pitch, n.start_beats) for n in outs[0].notes} <= {(n.pitch, n.start_beats) for n in longer.notes}
+
+
 def test_continue_keeps_prompt_and_adds_bars(sampler: MusicSampler) -> None:
     prompt = Score.from_midi(FIX / "tempo_change.mid")
     out = continue_(prompt, 2, Controls(seed=3), sampler=sampler)

@@ -46,6 +46,14 @@ def test_shipped_model_generates_four_bars_under_controls(tmp_path: Path) -> Non
         assert back.meters[0][1:] == (3, 4)
 
 
+def test_shipped_model_writes_every_bar_of_a_long_request() -> None:
+    """24 dense bars are far past the 256-token context: the window slides, no bar is left empty."""
+    sc = generate(Controls(key_tonic=7, mode="major", density="high", seed=21), bars=24, sampler=get_sampler())[0]
+    starts = sc.bar_starts(25)
+    empty = [i + 1 for i in range(24) if not any(starts[i] <= n.start_beats < starts[i + 1] for n in sc.notes)]
+    assert sc.markers == [(96.0, "end")] and not empty, empty
+
+
 def test_cli_generate_writes_midi(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc = run(["generate", "--bars", "2", "--key", "G", "--mode", "major", "--scale", "--instrument", "violin",
               "--seed", "3", "--out", str(tmp_path), "--json", "--quiet"])

@@ -42,6 +42,7 @@ from assistant.music.tokens import (
 log = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "music"
+PREFIX_LEN = 6  # BOS, key, meter, density, register, ensemble (MusicSampler.fill_prefix)
 DECODE_THREADS = int(os.environ.get("MUSIC_DECODE_THREADS", "1"))
 RERANK_OVERSAMPLE = 4  # candidates sampled per requested one when attributes are requested
 MAJOR_PCS = (0, 2, 4, 5, 7, 9, 11)
@@ -132,6 +133,41 @@ class MusicSampler:
             "pitch": D,
             "dur": P | Q | G | self.bar_mask,
         }
+
+    def _stepper(self, batch: int) -> Any:
+        """A fresh KV cache for ``batch`` rows and a function ids (B, T) -> last logits (B, V)
+        (numpy on the CPU, the torch step elsewhere); ``.pos`` is the cache fill."""
+        np_dec = self.numpy_decoder()
+        if np_dec is not None:
+            cache: Any = np_dec.new_cache(batch)
+
+            def step(ids: np.ndarray) -> np.ndarray:
+                out = np_dec.step(ids, cache)
+                step.pos = cache.pos  # type: ignore[attr-defined]
+                return out
+        else:
+            cache = self.model.new_cache(batch)
+
+            def step(ids: np.ndarray) -> np.ndarray:
+                out = self.model.step(torch.from_numpy(ids).to(self.device), cache)
+                step.pos = cache.pos  # type: ignore[attr-defined]
+                return out.float().cpu().numpy()
+        step.pos = 0  # type: ignore[attr-defined]
+        return step
+
+    def _slide(self, prompt: list[int], r: _Row) -> list[int]:
+        """The prefill for a row whose context is full: the control prefix, then the most recent
+        whole bars of the prompt's music and the row's output that fill half the context (the
+        bar that is being written included), restarting with ``Bar TimeSig``."""
+        v = self.vocab
+        history = prompt[PREFIX_LEN:] + r.ids
+        keep = self.model.cfg.block_size // 2
+        bar_pos = [i for i, t in enumerate(history) if t == v.bar]
+        cut = next((b for b in bar_pos if len(history) - b <= keep), bar_pos[-1] if bar_pos else 0)
+        tail = history[cut + 1:]
+        if tail and v.kind[tail[0]] == _K_TS:
+            tail = tail[1:]
+        return prompt[:PREFIX_LEN] + [v.bar, v.timesig_id(r.num, r.den)] + tail[-(keep - 2):]
 
     def numpy_decoder(self) -> NumpyDecoder | None:
         """The numpy copy of the model for CPU decoding (None on other devices); rebuilt
@@ -237,29 +273,18 @@ class MusicSampler:
             prog_ok = torch.zeros(v.size, dtype=torch.bool)
             prog_ok[v.vocab[f"Program_{controls.program}"]] = True
         forced = list(forced or [])
-        budget = max_new or min(block - len(prompt) - len(forced) - 1, 48 * bars + 16 * bars * meter[0])
-        budget = max(1, min(budget, block - len(prompt) - len(forced) - 1))
+        # token budget for the whole passage (a generous cap: 48 per bar + 16 per beat); past
+        # the context the window slides (see _slide), except for infilling prompts
+        budget = max(1, max_new or 48 * bars + 16 * bars * meter[0])
+        can_slide = v.fim_mid not in prompt and len(prompt) >= PREFIX_LEN
+        if not can_slide:
+            budget = max(1, min(budget, block - len(prompt) - len(forced) - 1))
         rows = [_Row(num=meter[0], den=meter[1]) for _ in range(n)]
         for r in rows:
             for t in forced:
                 self._advance(r, t, bars)
-        first = np.asarray([prompt + forced] * n, dtype=np.int64)
-        np_dec = self.numpy_decoder()
-        if np_dec is not None:  # CPU: the numpy step (see NumpyDecoder)
-            cache: Any = np_dec.new_cache(n)
-
-            def step(ids: np.ndarray) -> np.ndarray:
-                return np_dec.step(ids, cache)
-        else:
-            cache = self.model.new_cache(n)
-
-            def step(ids: np.ndarray) -> np.ndarray:
-                out = self.model.step(torch.from_numpy(ids).to(self.device), cache)
-                return out.float().cpu().numpy()
-        logits = step(first)
         temp, top_p = controls.temperature, controls.top_p
         cache_m: dict[tuple, np.ndarray] = {}  # grammar state -> banned ids (~allowed), per call
-        n_rows = len(rows)
 
         def banned_of(r: _Row, steps_left: int) -> np.ndarray:
             tight = r.bars_done < bars and steps_left <= 2 * (bars - r.bars_done) + 1
@@ -270,22 +295,37 @@ class MusicSampler:
                 m = cache_m[key] = (~self._mask(r, bars, pitch_ok, prog_ok, steps_left)).numpy()
             return m
 
-        for step_i in range(budget):
-            steps_left = budget - step_i
-            if n_rows == 1:
-                banned = banned_of(rows[0], steps_left)[None]  # (1, V)
-            else:
-                banned = np.stack([banned_of(r, steps_left) for r in rows])  # (n, V)
-            nxt = sample_next(logits, banned, temp, top_p, rng)  # (n,)
-            toks = nxt.tolist()
-            for r, t in zip(rows, toks, strict=True):
-                if not r.done:
-                    self._advance(r, t, bars)
-            if all(r.done for r in rows) or cache.pos >= block - 1:
-                break
-            if any(r.done for r in rows):
-                nxt = np.asarray([t if not r.done else v.pad for r, t in zip(rows, toks, strict=True)])
-            logits = step(nxt.reshape(n_rows, 1).astype(np.int64))
+        def run(group: list[_Row], first: np.ndarray, step_i: int) -> None:
+            """Sample for ``group`` (rows sharing one cache) from prefill ids ``first``."""
+            stepper = self._stepper(len(group))
+            logits = stepper(first)
+            n_rows = len(group)
+            while step_i < budget:
+                steps_left = budget - step_i
+                if n_rows == 1:
+                    banned = banned_of(group[0], steps_left)[None]  # (1, V)
+                else:
+                    banned = np.stack([banned_of(r, steps_left) for r in group])  # (n, V)
+                nxt = sample_next(logits, banned, temp, top_p, rng)  # (n,)
+                step_i += 1
+                toks = nxt.tolist()
+                for r, t in zip(group, toks, strict=True):
+                    if not r.done:
+                        self._advance(r, t, bars)
+                if all(r.done for r in group) or step_i >= budget:
+                    return
+                if stepper.pos >= block - 1:  # context full
+                    if not can_slide:
+                        return
+                    for r in group:  # each row goes on alone from its own recent bars
+                        if not r.done:
+                            run([r], np.asarray([self._slide(prompt, r)], dtype=np.int64), step_i)
+                    return
+                if any(r.done for r in group):
+                    nxt = np.asarray([t if not r.done else v.pad for r, t in zip(group, toks, strict=True)])
+                logits = stepper(nxt.reshape(n_rows, 1).astype(np.int64))
+
+        run(rows, np.asarray([prompt + forced] * n, dtype=np.int64), 0)
         return [list(forced) + r.ids if not r.ids or r.ids[0] != v.bar else r.ids for r in rows]
 
     # --------------------------------------------------------------------- prefixes
@@ -438,10 +478,7 @@ def continue_(prompt: Score, bars: int, controls: Controls | None = None,
     n_prompt = _n_bars(prompt)
     starts = prompt.bar_starts(n_prompt + 1)
     ids = s.score_ids(prompt)
-    block = s.model.cfg.block_size
-    room = block - 6 - (48 * bars + 16 * bars * meter[0])
-    if room < 8:
-        raise ValueError(f"{bars} bars do not fit the model's context of {block} tokens")
+    room = s.model.cfg.block_size // 2  # the rest of the context is for the new bars (then it slides)
     if len(ids) > room:  # keep the most recent whole bars
         bar_pos = [i for i, t in enumerate(ids) if t == s.vocab.bar]
         cut = next((b for b in bar_pos if len(ids) - b <= room), bar_pos[-1])

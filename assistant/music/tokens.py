@@ -208,14 +208,15 @@ class Vocab:
 
 def notes_to_symusic(parts: list[tuple[int, list[tuple[int, float, float]]]],
                      meters: list[tuple[float, int, int]], tempos: list[tuple[float, float]]) -> Any:
-    """Build a symusic Score (TPQ ticks per quarter) from ``(program, [(pitch, start_q, dur_q)])``."""
+    """Build a symusic Score (TPQ ticks per quarter) from ``(program, [(pitch, start_q, dur_q)])``;
+    program -1 (miditok's drums) becomes a drum track."""
     from symusic import Note as SNote
     from symusic import Score as SScore
     from symusic import Tempo, TimeSignature, Track
 
     s = SScore(TPQ)
     for prog, notes in parts:
-        tr = Track(program=int(prog), is_drum=False)
+        tr = Track(program=max(int(prog), 0), is_drum=int(prog) < 0)
         for p, st, d in notes:
             if PITCH_LO <= p <= PITCH_HI:
                 tr.notes.append(SNote(int(round(st * TPQ)), max(1, int(round(d * TPQ))), int(p), 80))
