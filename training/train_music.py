@@ -286,6 +286,8 @@ def write_card(dest: Path, notes: str = "") -> Path:
         rows = list(csv.DictReader((dest / "train_log.csv").open()))
     first, last = (rows[0], rows[-1]) if rows else ({}, {})
     size_mb = (dest / "model.safetensors").stat().st_size / 2**20
+    s1_path = dest / "train_summary_stage1.json"
+    stage1 = json.loads(s1_path.read_text()) if s1_path.exists() else {}
     nb = ev.get("ngram_baseline", {})
     lines = [
         "# Music model card: `models/music`",
@@ -315,8 +317,18 @@ def write_card(dest: Path, notes: str = "") -> Path:
         f"- Loss (nats/token): first logged train {first.get('train_loss')} / val {first.get('val_loss')}; final train "
         f"{last.get('train_loss')} / val {last.get('val_loss')}. Full curve: `train_log.csv`.",
         f"- Training config: {json.dumps(summ.get('config', {}))}.",
+        *([f"- Warm start: this run began from the weights of an earlier run (stage 1: {stage1.get('steps')} steps, "
+           f"{stage1.get('tokens_seen')} tokens, {stage1.get('epochs_done', 0):.2f} passes over its "
+           f"{stage1.get('train_tokens')} training tokens, {stage1.get('wall_s')} s on {stage1.get('device')} with "
+           f"{stage1.get('threads')} thread(s), best val {stage1.get('best_val_loss', 0):.4f}; log "
+           "`train_log_stage1.csv`). Total training = stage 1 + the run above."]
+          if stage1 else []),
         "- Augmentation: random transposition within the instruments' ranges (±6 semitones, an id shift);",
-        "  25 % of examples in fill-in-the-middle layout; each of key/density/register replaced by `*_none` with p=0.2.",
+        "  25 % of examples in fill-in-the-middle layout; each of key/density/register replaced by `*_none` with p=0.2,",
+        "  and 15 % of examples fully unconditional (all three `*_none`: the melody-prediction prefix).",
+        "- Sampling weights per source (`source_weights`; others 1): "
+        f"{json.dumps(summ.get('config', {}).get('source_weights', {}))}; `bach:solo` = the soprano of each",
+        "  training chorale as a solo line (chorales are also seen in four parts).",
         "",
         "### Train the larger configuration on a GPU",
         "```",
