@@ -173,7 +173,7 @@ def test_ppm_distribution_sums_to_one() -> None:
 
 
 def test_memorization_index_finds_copies() -> None:
-    from assistant.music.evaluate import NgramIndex
+    from assistant.music.copies import NgramIndex
 
     train = [[[60 + (i * 7) % 12, i * 0.5, 0.5] for i in range(30)], [[50, 0, 1], [52, 1, 1], [53, 2, 1]]]
     idx = NgramIndex(train)
@@ -182,6 +182,48 @@ def test_memorization_index_finds_copies() -> None:
         n[0] += 2  # transposed copy: same intervals and durations
     assert idx.longest(copy) == 15
     assert idx.longest([[60, 0, 3], [61, 3, 3], [59, 6, 3]]) == 0
+
+
+def test_copy_filter_flags_twelve_note_runs_only(tmp_path: Path) -> None:
+    from assistant.music.copies import CopyFilter
+
+    rng = np.random.default_rng(0)
+    train = [[[int(60 + rng.integers(-7, 8)), i * 0.5, float(rng.choice([0.5, 1.0]))] for i in range(40)]
+             for _ in range(20)]
+    filt = CopyFilter.build(train)
+    filt.save(tmp_path / "runs.npz")
+    filt = CopyFilter.load(tmp_path / "runs.npz")
+    src = train[3]
+    for n_notes, expect in ((12, True), (11, False)):
+        piece = [[p + 3, s, d] for p, s, d in src[10:10 + n_notes]]  # transposed run, then new material
+        piece += [[90 + (i % 2), 100 + i, 0.25] for i in range(8)]
+        assert filt.copies(piece) is expect
+    assert not filt.copies([[60 + i % 5, i, 1.0] for i in range(30)])
+
+
+def test_generate_redraws_candidates_that_copy_training_runs(sampler: MusicSampler,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.music.sample as sample_mod
+
+    class FlagFirstDraws:
+        """Flags every melody it sees the first 3 times: those candidates must be re-drawn."""
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def copies(self, mel: list[list[float]]) -> bool:
+            self.calls += 1
+            return self.calls <= 3
+
+    flt = FlagFirstDraws()
+    monkeypatch.setattr(sample_mod, "copy_filter", lambda: flt)
+    stats: dict[str, int] = {}
+    c = Controls(seed=8)
+    with_filter = generate(c, bars=2, n_candidates=3, sampler=sampler, stats=stats)
+    plain = generate(c, bars=2, n_candidates=3, sampler=sampler, avoid_copies=False)
+    assert stats == {"copies_redrawn": 3}
+    assert [[(n.pitch, n.start_beats) for n in s.notes] for s in with_filter] != \
+        [[(n.pitch, n.start_beats) for n in s.notes] for s in plain]
 
 
 def test_sample_features_scalars() -> None:

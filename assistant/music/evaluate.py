@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from assistant.music.copies import NgramIndex
 from assistant.music.corpus import (
     DENSITY_EDGES,
     DENSITY_NAMES,
@@ -225,68 +226,6 @@ def compare_sets(gen: list[dict[str, Any]], real: list[dict[str, Any]], real_b: 
 
 
 # --------------------------------------------------------------------------- memorisation
-_P = np.uint64(1_000_003)
-
-
-def _codes(mel: list[list[float]]) -> np.ndarray:
-    """(interval, duration) codes of consecutive notes of a melody."""
-    if len(mel) < 2:
-        return np.zeros(0, dtype=np.uint64)
-    p = np.array([n[0] for n in mel], dtype=np.int64)
-    d = np.array([round(n[2] * 12) for n in mel[1:]], dtype=np.int64)
-    return ((np.diff(p) + 128) * 4096 + np.clip(d, 0, 4095)).astype(np.uint64)
-
-
-class NgramIndex:
-    """Sorted hashes of every k-gram of (interval, duration) codes in a melody collection."""
-
-    def __init__(self, melodies: list[list[list[float]]]) -> None:
-        seqs = [_codes(m) for m in melodies]
-        self.codes = np.concatenate(seqs) if seqs else np.zeros(0, np.uint64)
-        ids = np.concatenate([np.full(len(s), i) for i, s in enumerate(seqs)]) if seqs else np.zeros(0)
-        self.mel_id = ids
-        self._cache: dict[int, np.ndarray] = {}
-
-    def hashes(self, k: int) -> np.ndarray:
-        if k not in self._cache:
-            n = len(self.codes) - k + 1
-            if n <= 0:
-                self._cache[k] = np.zeros(0, np.uint64)
-            else:
-                with np.errstate(over="ignore"):
-                    h = np.zeros(n, dtype=np.uint64)
-                    for j in range(k):
-                        h = h * _P + self.codes[j:j + n]
-                valid = self.mel_id[:n] == self.mel_id[k - 1:k - 1 + n]
-                self._cache[k] = np.unique(h[valid])
-        return self._cache[k]
-
-    def contains(self, codes: np.ndarray, k: int) -> bool:
-        n = len(codes) - k + 1
-        if n <= 0:
-            return False
-        with np.errstate(over="ignore"):
-            h = np.zeros(n, dtype=np.uint64)
-            for j in range(k):
-                h = h * _P + codes[j:j + n]
-        idx = self.hashes(k)
-        pos = np.searchsorted(idx, h)
-        pos = np.minimum(pos, len(idx) - 1)
-        return bool(len(idx)) and bool(np.any(idx[pos] == h))
-
-    def longest(self, mel: list[list[float]]) -> int:
-        """Longest shared run, in notes (k codes = k + 1 notes), by binary search."""
-        c = _codes(mel)
-        lo, hi = 0, len(c)
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.contains(c, mid):
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo + 1 if lo else 0
-
-
 # --------------------------------------------------------------------------- main
 def _real_windows(recs: list[dict[str, Any]], bars: int) -> list[tuple[list[tuple[int, float, float]], float, dict]]:
     out = []
@@ -408,6 +347,7 @@ def _evaluate(model_dir: Path | None, quick: bool, seed: int, extract_dir: Path 
     batch = 8
     t_gen = time.time()
     n_tokens = 0
+    copy_stats: dict[str, int] = {}
     for b0 in tqdm(range(0, max(n_gen, n_mem), batch), desc="generate", unit="batch"):
         group = requests[b0:b0 + batch]
         # one request per batch (the batch shares controls): first item's attributes
@@ -415,7 +355,8 @@ def _evaluate(model_dir: Path | None, quick: bool, seed: int, extract_dir: Path 
         want = measured(notes0, bars * bar_q)
         c = Controls(mode=want["mode"], density=want["density"], register=want["register"],
                      ensemble="solo", seed=seed + b0, temperature=1.0, top_p=0.95)
-        outs = generate(c, bars=bars, meter=meta["meter"], n_candidates=len(group), sampler=sampler, oversample=1)
+        outs = generate(c, bars=bars, meter=meta["meter"], n_candidates=len(group), sampler=sampler, oversample=1,
+                        stats=copy_stats)
         for sc in outs:
             ns = [(n.pitch, n.start_beats, n.dur_beats) for n in sc.notes]
             n_tokens += 3 * len(ns) + bars
@@ -461,6 +402,11 @@ def _evaluate(model_dir: Path | None, quick: bool, seed: int, extract_dir: Path 
             "longest_shared_run_notes_mean": round(float(np.mean(longest)), 2) if longest else 0,
             "copy_rate_12_notes": round(float(np.mean([x >= 12 for x in longest])), 4) if longest else 0.0,
             "n_generated_themes": len(longest),
+            "copies_redrawn_by_filter": copy_stats.get("copies_redrawn", 0),
+            "copies_kept_after_retries": copy_stats.get("copies_kept", 0),
+            "filter": "generate() re-draws a candidate sharing a 12-note run with the training melodies "
+                      "(assistant.music.copies.CopyFilter, up to 3 times); the counts above are over all "
+                      f"{max(n_gen, n_mem)} generated themes",
             "unit": "(interval, duration) runs between consecutive notes of the skyline; n notes = n-1 pairs",
         }
     else:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from assistant.music.copies import CopyFilter
 from assistant.music.corpus import DENSITY_NAMES, ENSEMBLES, REGISTER_NAMES
 from assistant.music.model import MusicGPT, NumpyDecoder, pick_device
 from assistant.music.score import Note, Part, Score
@@ -42,6 +43,7 @@ from assistant.music.tokens import (
 log = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "music"
+COPY_RETRIES = 3  # re-draws of a candidate that copies a training run before it is kept (and logged)
 PREFIX_LEN = 6  # BOS, key, meter, density, register, ensemble (MusicSampler.fill_prefix)
 DECODE_THREADS = int(os.environ.get("MUSIC_DECODE_THREADS", "1"))
 RERANK_OVERSAMPLE = 4  # candidates sampled per requested one when attributes are requested
@@ -375,6 +377,7 @@ class MusicSampler:
 # ------------------------------------------------------------------------- module API
 _LOCK = threading.Lock()
 _SAMPLER: MusicSampler | None = None
+_COPY_FILTER: CopyFilter | None = None
 
 
 def get_sampler(model_dir: str | Path | None = None) -> MusicSampler:
@@ -418,14 +421,36 @@ def _to_score(s: MusicSampler, ids: list[int], controls: Controls, meter: tuple[
     return sc
 
 
+def copy_filter() -> CopyFilter | None:
+    """The shipped table of training-melody runs (``models/music/train_runs.npz``), loaded once."""
+    global _COPY_FILTER
+    with _LOCK:
+        if _COPY_FILTER is None:
+            path = MODEL_DIR / "train_runs.npz"
+            if not path.is_file():
+                log.warning("no %s: generated themes are not checked for training copies", path)
+                return None
+            _COPY_FILTER = CopyFilter.load(path)
+        return _COPY_FILTER
+
+
+def _melody_rows(sc: Score) -> list[list[float]]:
+    return [[n.pitch, n.start_beats, n.dur_beats] for n in sc.melody()]
+
+
 def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, int] = (4, 4),
              n_candidates: int = 1, sampler: MusicSampler | None = None,
-             oversample: int | None = None) -> list[Score]:
+             oversample: int | None = None, avoid_copies: bool = True,
+             stats: dict[str, int] | None = None) -> list[Score]:
     """Write ``n_candidates`` new passages of exactly ``bars`` bars from the controls alone.
 
     When mode, density or register are requested, ``oversample`` × as many candidates are
     sampled in one batch and the ones whose *measured* attributes match best are returned
-    (default 4; ``oversample=1`` gives the model's raw samples).
+    (default 4; ``oversample=1`` gives the model's raw samples). With ``avoid_copies`` (default)
+    a candidate whose melody shares a run of 12 or more notes (intervals and durations) with
+    a training melody is re-drawn, up to :data:`COPY_RETRIES` times (see
+    :class:`assistant.music.copies.CopyFilter`); ``stats`` (if given) counts
+    ``copies_redrawn`` and ``copies_kept``.
     """
     controls = controls or Controls()
     if bars < 1:
@@ -438,6 +463,24 @@ def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, 
     forced = [s.vocab.bar, s.vocab.timesig_id(*meter)]
     outs = s.decode(prefix, bars, controls, n=n_candidates * k, meter=meter, forced=forced)
     scores = [_to_score(s, o, controls, meter) for o in outs]
+    filt = copy_filter() if avoid_copies else None
+    if filt is not None:
+        for attempt in range(1, COPY_RETRIES + 1):
+            bad = [i for i, sc in enumerate(scores) if filt.copies(_melody_rows(sc))]
+            if not bad:
+                break
+            if stats is not None:
+                stats["copies_redrawn"] = stats.get("copies_redrawn", 0) + len(bad)
+            again = replace(controls, seed=(controls.seed or 0) + 7919 * attempt)
+            redo = s.decode(prefix, bars, again, n=len(bad), meter=meter, forced=forced)
+            for i, o in zip(bad, redo, strict=True):
+                scores[i] = _to_score(s, o, controls, meter)
+        else:
+            kept = sum(filt.copies(_melody_rows(sc)) for sc in scores)
+            if kept:
+                log.warning("%d candidate(s) still share a 12-note run with the training set", kept)
+                if stats is not None:
+                    stats["copies_kept"] = stats.get("copies_kept", 0) + kept
     if k > 1 and wants:
         bar_q = _bar_len_q(meter)
 
