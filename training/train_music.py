@@ -301,12 +301,15 @@ def write_card(dest: Path, notes: str = "") -> Path:
         f"- music21 bundled corpus, parsed with music21 (`python -m training.build_corpus`): "
         f"{stats.get('files_extracted', '?')} files extracted, {stats.get('pieces', '?')} pieces, "
         f"{stats.get('notes', '?')} notes.",
-        f"- Not extracted (compute budget of this CPU session): {json.dumps(stats.get('files_not_extracted', {}))}.",
+        f"- Corpus files not extracted: {json.dumps(stats.get('files_not_extracted', {}))}.",
         f"- Dropped pieces by reason: {json.dumps(stats.get('dropped', {}))}. No MIDI export is used (notes are",
         "  read from music21 streams, ties merged, repeats not expanded, pickups padded to full bars), so the",
         "  music21 MIDI-export failures do not occur.",
         f"- Split by piece, duplicate tunes grouped by melody-interval hash: {json.dumps(stats.get('split_sizes', {}))}.",
         f"- Tokens: {json.dumps({k: tok.get(k) for k in ('vocab_size', 'train_tokens', 'val_tokens', 'test_tokens', 'train_segments', 'max_train_segments_per_piece')})}.",
+        f"- Training segments per source: {json.dumps(tok.get('train_segments_per_source', {}))}.",
+        f"- Per-bar features (`python -m training.build_corpus --stage bars`): "
+        f"{json.dumps({k: v for k, v in stats.get('per_bar', {}).items() if k in ('bars', 'pieces', 'empty_bars', 'local_key_decided_share', 'bars_away_from_piece_key_share', 'mean_polyphony_nonempty')})}.",
         "- Per-collection piece counts and feature histograms: `datasets/music/stats.json`.",
         "",
         "## Model and training",
