@@ -189,6 +189,15 @@ def write_eval_melodies(extract_dir: Path, out_dir: Path, chorale: set[str], ess
     (out_dir / "eval_melodies.json").write_text(json.dumps(out, separators=(",", ":")))
 
 
+def _merge_stats(datasets_dir: Path, section: str, value: dict[str, Any]) -> None:
+    """Write one section of ``datasets_dir/stats.json``, keeping the others."""
+    path = datasets_dir / "stats.json"
+    stats = json.loads(path.read_text()) if path.exists() else {}
+    stats[section] = value
+    path.write_text(json.dumps(stats, indent=1))
+    log.info("%s: %s", section, value)
+
+
 def segment_ids(vocab: Vocab, ids: list[int], seg_max: int = SEG_MAX) -> list[tuple[int, int]]:
     """Cut REMI ids at bar tokens into ``[a, b)`` spans of whole bars, at most ``seg_max`` long."""
     arr = np.asarray(ids)
@@ -350,11 +359,7 @@ def build_token_files(extract_dir: Path, datasets_dir: Path, out_dir: Path, work
         np.savez(out_dir / f"{s}.npz", **arrays)
         info[f"{s}_segments"] = len(lst)
         info[f"{s}_tokens"] = int(ids.size)
-    stats_path = datasets_dir / "stats.json"
-    stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
-    stats["tokens"] = info
-    stats_path.write_text(json.dumps(stats, indent=1))
-    log.info("tokens: %s", info)
+    _merge_stats(datasets_dir, "tokens", info)
     return info
 
 
@@ -431,11 +436,7 @@ def build_bar_features(extract_dir: Path, datasets_dir: Path, out_path: Path, wo
     if pm is not None and pt is not None:
         differs = local & ((arr["mode"] != pm) | (arr["key_tonic"] != pt))
         summary["bars_away_from_piece_key_share"] = round(float(differs.sum() / max(local.sum(), 1)), 4)
-    stats_path = datasets_dir / "stats.json"
-    stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
-    stats["per_bar"] = summary
-    stats_path.write_text(json.dumps(stats, indent=1))
-    log.info("bars: %s", summary)
+    _merge_stats(datasets_dir, "per_bar", summary)
     return summary
 
 
