@@ -224,6 +224,13 @@ def test_generate_redraws_candidates_that_copy_training_runs(sampler: MusicSampl
     assert stats == {"copies_redrawn": 3}
     assert [[(n.pitch, n.start_beats) for n in s.notes] for s in with_filter] != \
         [[(n.pitch, n.start_beats) for n in s.notes] for s in plain]
+    # continue_: the new bars are checked (not the prompt) and re-drawn the same way
+    flt.calls = 0
+    prompt = Score.from_midi(FIX / "tempo_change.mid")
+    cont = continue_(prompt, 2, Controls(seed=3), sampler=sampler)
+    raw = continue_(prompt, 2, Controls(seed=3), sampler=sampler, avoid_copies=False)
+    assert flt.calls == 4  # three flagged draws, then a clean one
+    assert [(n.pitch, n.start_beats) for n in cont.notes] != [(n.pitch, n.start_beats) for n in raw.notes]
 
 
 def test_sample_features_scalars() -> None:

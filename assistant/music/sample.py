@@ -13,6 +13,7 @@ import logging
 import os
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -438,6 +439,31 @@ def _melody_rows(sc: Score) -> list[list[float]]:
     return [[n.pitch, n.start_beats, n.dur_beats] for n in sc.melody()]
 
 
+def _redraw_copies(scores: list[Score], controls: Controls, stats: dict[str, int] | None,
+                   redo: Callable[[int, Controls], list[Score]]) -> list[Score]:
+    """Replace the scores whose melody copies a training run (:func:`copy_filter`) by new draws
+    ``redo(n, controls_with_new_seed)``, up to :data:`COPY_RETRIES` rounds; count in ``stats``."""
+    filt = copy_filter()
+    if filt is None:
+        return scores
+    scores = list(scores)
+    for attempt in range(1, COPY_RETRIES + 1):
+        bad = [i for i, sc in enumerate(scores) if filt.copies(_melody_rows(sc))]
+        if not bad:
+            return scores
+        if stats is not None:
+            stats["copies_redrawn"] = stats.get("copies_redrawn", 0) + len(bad)
+        for i, sc in zip(bad, redo(len(bad), replace(controls, seed=(controls.seed or 0) + 7919 * attempt)),
+                         strict=True):
+            scores[i] = sc
+    kept = sum(filt.copies(_melody_rows(sc)) for sc in scores)
+    if kept:
+        log.warning("%d candidate(s) still share a 12-note run with the training set", kept)
+        if stats is not None:
+            stats["copies_kept"] = stats.get("copies_kept", 0) + kept
+    return scores
+
+
 def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, int] = (4, 4),
              n_candidates: int = 1, sampler: MusicSampler | None = None,
              oversample: int | None = None, avoid_copies: bool = True,
@@ -463,24 +489,9 @@ def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, 
     forced = [s.vocab.bar, s.vocab.timesig_id(*meter)]
     outs = s.decode(prefix, bars, controls, n=n_candidates * k, meter=meter, forced=forced)
     scores = [_to_score(s, o, controls, meter) for o in outs]
-    filt = copy_filter() if avoid_copies else None
-    if filt is not None:
-        for attempt in range(1, COPY_RETRIES + 1):
-            bad = [i for i, sc in enumerate(scores) if filt.copies(_melody_rows(sc))]
-            if not bad:
-                break
-            if stats is not None:
-                stats["copies_redrawn"] = stats.get("copies_redrawn", 0) + len(bad)
-            again = replace(controls, seed=(controls.seed or 0) + 7919 * attempt)
-            redo = s.decode(prefix, bars, again, n=len(bad), meter=meter, forced=forced)
-            for i, o in zip(bad, redo, strict=True):
-                scores[i] = _to_score(s, o, controls, meter)
-        else:
-            kept = sum(filt.copies(_melody_rows(sc)) for sc in scores)
-            if kept:
-                log.warning("%d candidate(s) still share a 12-note run with the training set", kept)
-                if stats is not None:
-                    stats["copies_kept"] = stats.get("copies_kept", 0) + kept
+    if avoid_copies:
+        scores = _redraw_copies(scores, controls, stats, lambda n, c: [
+            _to_score(s, o, controls, meter) for o in s.decode(prefix, bars, c, n=n, meter=meter, forced=forced)])
     if k > 1 and wants:
         bar_q = _bar_len_q(meter)
 
@@ -513,8 +524,11 @@ def _n_bars(score: Score) -> int:
 
 
 def continue_(prompt: Score, bars: int, controls: Controls | None = None,
-              sampler: MusicSampler | None = None) -> Score:
-    """Append exactly ``bars`` new bars to ``prompt``; returns the prompt plus the new bars."""
+              sampler: MusicSampler | None = None, avoid_copies: bool = True) -> Score:
+    """Append exactly ``bars`` new bars to ``prompt``; returns the prompt plus the new bars.
+
+    With ``avoid_copies`` the new bars are re-drawn when their melody shares a 12-note run with
+    a training melody (as in :func:`generate`)."""
     s = sampler or get_sampler()
     controls = _prompt_controls(s, prompt, controls or Controls())
     meter = normalise_meter(*(controls.meter or (prompt.meters[-1][1], prompt.meters[-1][2])))
@@ -527,9 +541,15 @@ def continue_(prompt: Score, bars: int, controls: Controls | None = None,
         cut = next((b for b in bar_pos if len(ids) - b <= room), bar_pos[-1])
         ids = [s.vocab.bar, s.vocab.timesig_id(*meter)] + [t for t in ids[cut + 1:]]
     prefix = s.fill_prefix(controls, meter, ensemble_default=_ensemble_of(prompt))
-    outs = s.decode(prefix + ids, bars, controls, n=1, meter=meter, forced=[s.vocab.bar])
-    new = _to_score(s, outs[0], controls, meter, start_q=starts[n_prompt])
-    return _merge(prompt, new)
+
+    def draw(n: int, c: Controls) -> list[Score]:
+        outs = s.decode(prefix + ids, bars, c, n=n, meter=meter, forced=[s.vocab.bar])
+        return [_to_score(s, o, controls, meter, start_q=starts[n_prompt]) for o in outs]
+
+    new = draw(1, controls)
+    if avoid_copies:
+        new = _redraw_copies(new, controls, None, draw)
+    return _merge(prompt, new[0])
 
 
 def _ensemble_of(score: Score) -> str:
