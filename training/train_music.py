@@ -46,6 +46,11 @@ DEFAULTS = {
 }
 
 
+def repo_path(p: str) -> Path:
+    """A config path: absolute as given, relative to the repository root otherwise."""
+    return Path(p) if Path(p).is_absolute() else REPO / p
+
+
 def load_config(path: str | None, overrides: list[str]) -> dict:
     cfg = dict(DEFAULTS)
     if path:
@@ -121,9 +126,9 @@ def train(cfg: dict) -> dict:
     if device.type == "cpu":
         torch.set_num_threads(int(cfg["threads"]))
     torch.manual_seed(cfg["seed"] + rank)
-    out = REPO / cfg["out_dir"] if not Path(cfg["out_dir"]).is_absolute() else Path(cfg["out_dir"])
+    out = repo_path(cfg["out_dir"])
     out.mkdir(parents=True, exist_ok=True)
-    tokens_dir = REPO / cfg["tokens_dir"] if not Path(cfg["tokens_dir"]).is_absolute() else Path(cfg["tokens_dir"])
+    tokens_dir = repo_path(cfg["tokens_dir"])
     vocab = Vocab(make_tokenizer())
     train_s = SegmentSampler(tokens_dir / "train.npz", vocab, cfg["block_size"], seed=cfg["seed"] + 1000 * rank,
                              fim_rate=cfg["fim_rate"], source_weights=cfg["source_weights"] or None)
@@ -132,7 +137,7 @@ def train(cfg: dict) -> dict:
                           n_head=cfg["n_head"], n_embd=cfg["n_embd"], dropout=cfg["dropout"])
     model = MusicGPT(mcfg).to(device)
     if cfg["init_from"] and not (out / "ckpt").exists():
-        init = REPO / cfg["init_from"] if not Path(cfg["init_from"]).is_absolute() else Path(cfg["init_from"])
+        init = repo_path(cfg["init_from"])
         got = MusicGPTConfig.load(init / "config.json")
         if replace(got, dropout=mcfg.dropout) != mcfg:  # dropout may differ; the shapes may not
             raise ValueError(f"init_from {init}: architecture {got} differs from the config's {mcfg}")
@@ -286,6 +291,9 @@ def write_card(dest: Path, notes: str = "") -> Path:
         rows = list(csv.DictReader((dest / "train_log.csv").open()))
     first, last = (rows[0], rows[-1]) if rows else ({}, {})
     size_mb = (dest / "model.safetensors").stat().st_size / 2**20
+    from assistant.music.data import CONTROL_DROPOUT, UNCONDITIONAL_RATE
+
+    cfg_fim = float(summ.get("config", {}).get("fim_rate", DEFAULTS["fim_rate"]))
     s1_path = dest / "train_summary_stage1.json"
     stage1 = json.loads(s1_path.read_text()) if s1_path.exists() else {}
     nb = ev.get("ngram_baseline", {})
@@ -327,8 +335,9 @@ def write_card(dest: Path, notes: str = "") -> Path:
            "`train_log_stage1.csv`). Total training = stage 1 + the run above."]
           if stage1 else []),
         "- Augmentation: random transposition within the instruments' ranges (±6 semitones, an id shift);",
-        "  25 % of examples in fill-in-the-middle layout; each of key/density/register replaced by `*_none` with p=0.2,",
-        "  and 15 % of examples fully unconditional (all three `*_none`: the melody-prediction prefix).",
+        f"  {cfg_fim:.0%} of examples in fill-in-the-middle layout; each of key/density/register replaced by "
+        f"`*_none` with p={CONTROL_DROPOUT},",
+        f"  and {UNCONDITIONAL_RATE:.0%} of examples fully unconditional (all three `*_none`: the melody-prediction prefix).",
         "- Sampling weights per source (`source_weights`; others 1): "
         f"{json.dumps(summ.get('config', {}).get('source_weights', {}))}; `bach:solo` = the soprano of each",
         "  training chorale as a solo line (chorales are also seen in four parts).",
@@ -391,8 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cfg = load_config(args.config, args.set)
     if args.export:
-        out = Path(cfg["out_dir"])
-        export(out if out.is_absolute() else REPO / out, Path(args.export), best=args.best)
+        export(repo_path(cfg["out_dir"]), Path(args.export), best=args.best)
         return 0
     summary = train(cfg)
     log.info("done: %s", {k: v for k, v in summary.items() if k != "config"})

@@ -117,14 +117,11 @@ def _hf_tps(hf: Any, temperature: float, top_p: float, n_new: int = 128, reps: i
 
 
 @torch.inference_mode()
-def _step_us(model: Any, pos: int = 96, reps: int = 300) -> dict[str, float]:
+def _step_us(model: Any, dec: Any, pos: int = 96, reps: int = 300) -> dict[str, float]:
     """µs per cached batch-1 step at ``pos``: the torch step, the numpy step the CPU sampler
     uses, and the numpy step's 17 matrix-vector products alone (best of 3 each)."""
-    from assistant.music.model import NumpyDecoder
-
     cache = model.new_cache(1)
     model.step(torch.ones(1, pos, dtype=torch.long), cache)
-    dec = NumpyDecoder(model)
     ncache = dec.new_cache(1)
     dec.step(np.ones((1, pos), dtype=np.int64), ncache)
     x = torch.tensor([[1]])
@@ -168,8 +165,7 @@ def run_bench(model_dir: str | None = None) -> list[dict[str, Any]]:
     threads = sample_mod.DECODE_THREADS
     tps1 = _cached_tps(s, 1)
     tps8 = _cached_tps(s, 8)
-    via_torch = sample_mod.MusicSampler(s.model, s.vocab)
-    via_torch.numpy_decoder = lambda: None  # the same loop with the torch step, for the ratio
+    via_torch = sample_mod.MusicSampler(s.model, s.vocab, numpy_step=False)  # the same loop, torch step
     tps1_torch = _cached_tps(via_torch, 1)
     sample_mod.DECODE_THREADS = 2
     try:
@@ -184,7 +180,7 @@ def run_bench(model_dir: str | None = None) -> list[dict[str, Any]]:
             hf_tps: float | None = _hf_tps(hf_gpt2_from(s.model), ctl.temperature, ctl.top_p)
         except ImportError:  # transformers missing: the ratio row is left out
             hf_tps = None
-        step = _step_us(s.model)
+        step = _step_us(s.model, s.numpy_decoder())
         peak = _matmul_flops()
     finally:
         torch.set_num_threads(old)

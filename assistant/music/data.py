@@ -29,6 +29,7 @@ from assistant.music.corpus import (
     ENSEMBLES,
     REGISTER_EDGES,
     REGISTER_NAMES,
+    KeyEstimate,
     bar_features,
     bucket,
     density_per_q,
@@ -353,8 +354,9 @@ def build_token_files(extract_dir: Path, datasets_dir: Path, out_dir: Path, work
         for f in SEG_FIELDS:
             arrays[f] = np.array([x[f] for x in lst], dtype=np.float32 if f == "mean_pitch" else np.int32)
         sources = sorted({x["source"] for x in lst})
+        source_no = {name: i for i, name in enumerate(sources)}
         arrays["sources"] = np.array(sources, dtype=str)  # a unicode array: loads without pickle
-        arrays["source"] = np.array([sources.index(x["source"]) for x in lst], dtype=np.int32)
+        arrays["source"] = np.array([source_no[x["source"]] for x in lst], dtype=np.int32)
         info[f"{s}_segments_per_source"] = dict(Counter(x["source"] for x in lst).most_common())
         np.savez(out_dir / f"{s}.npz", **arrays)
         info[f"{s}_segments"] = len(lst)
@@ -367,17 +369,17 @@ BAR_FIELDS = ("bar", "start_q", "key_tonic", "mode", "n_notes", "density_per_q",
               "pitch_min", "pitch_max", "mean_pitch")
 
 
-def _bars_of_file(path: str) -> tuple[list[str], dict[str, list[Any]]]:
-    """Worker: per-bar features of every record in one extract file."""
+def _bars_of_file(path: str) -> tuple[list[str], list[tuple[int, int]], dict[str, list[Any]]]:
+    """Worker: (piece ids, piece keys as (tonic, mode 0/1), per-bar feature columns) of one extract file."""
     ids: list[str] = []
+    keys: list[tuple[int, int]] = []
     cols: dict[str, list[Any]] = {k: [] for k in ("piece", "meter", "key_from", *BAR_FIELDS)}
     with open(path) as fh:
         for line in fh:
             rec = json.loads(line)
             f = rec["features"]
-            from assistant.music.corpus import KeyEstimate
-
             pk = KeyEstimate(int(f["key_tonic"]), f["mode"], float(f.get("key_corr", 0.0)))
+            keys.append((pk.tonic, 0 if pk.mode == "major" else 1))
             for b in bar_features(rec["parts"], rec["meters"], pk):
                 cols["piece"].append(len(ids))
                 cols["meter"].append(b["meter"])
@@ -386,7 +388,7 @@ def _bars_of_file(path: str) -> tuple[list[str], dict[str, list[Any]]]:
                     v = b[k]
                     cols[k].append((0 if v == "major" else 1) if k == "mode" else (np.nan if v is None else v))
             ids.append(rec["id"])
-    return ids, cols
+    return ids, keys, cols
 
 
 def build_bar_features(extract_dir: Path, datasets_dir: Path, out_path: Path, workers: int = 2) -> dict[str, Any]:
@@ -397,19 +399,17 @@ def build_bar_features(extract_dir: Path, datasets_dir: Path, out_path: Path, wo
 
     files = sorted(str(f) for f in extract_dir.rglob("*.jsonl") if f.name != "dropped.jsonl")
     pieces: list[str] = []
+    piece_keys: list[tuple[int, int]] = []
     cols: dict[str, list[Any]] = {}
-    piece_mode: list[int] = []
-    piece_tonic: list[int] = []
     with ProcessPoolExecutor(max_workers=workers) as ex:
-        for ids, c in tqdm(ex.map(_bars_of_file, files, chunksize=8), total=len(files), desc="bars", unit="file"):
+        for ids, keys, c in tqdm(ex.map(_bars_of_file, files, chunksize=8), total=len(files), desc="bars",
+                                 unit="file"):
             base = len(pieces)
             pieces.extend(ids)
+            piece_keys.extend(keys)
             c["piece"] = [base + i for i in c["piece"]]
             for k, v in c.items():
                 cols.setdefault(k, []).extend(v)
-    for rec in iter_records(extract_dir):  # the piece-level key, for the modulation summary
-        piece_mode.append(0 if rec["features"]["mode"] == "major" else 1)
-        piece_tonic.append(int(rec["features"]["key_tonic"]))
     arr = {k: np.asarray(v, dtype=str if k == "meter" else (np.float32 if k in (
         "start_q", "density_per_q", "polyphony", "mean_pitch") else np.int32)) for k, v in cols.items()}
     arr["pieces"] = np.asarray(pieces, dtype=str)
@@ -418,8 +418,7 @@ def build_bar_features(extract_dir: Path, datasets_dir: Path, out_path: Path, wo
     n = len(arr["bar"])
     has = arr["n_notes"] > 0
     local = arr["key_from"] == 1
-    pm = np.asarray(piece_mode)[arr["piece"]] if len(piece_mode) == len(pieces) else None
-    pt = np.asarray(piece_tonic)[arr["piece"]] if len(piece_tonic) == len(pieces) else None
+    pk = np.asarray(piece_keys, dtype=np.int32).reshape(-1, 2)[arr["piece"]]  # (bars, [tonic, mode])
     dens = [bucket(float(x), DENSITY_EDGES, DENSITY_NAMES) for x in arr["density_per_q"][has]]
     regs = [bucket(float(x), REGISTER_EDGES, REGISTER_NAMES) for x in arr["mean_pitch"][has]]
     summary = {
@@ -432,10 +431,9 @@ def build_bar_features(extract_dir: Path, datasets_dir: Path, out_path: Path, wo
         "file": str(out_path.relative_to(REPO_ROOT)) if out_path.is_relative_to(REPO_ROOT) else str(out_path),
         "key_rule": "Krumhansl-Schmuckler over the bar and one bar either side; fewer than 3 pitch "
                     "classes there -> the piece's key",
+        "bars_away_from_piece_key_share": round(float(
+            (local & ((arr["mode"] != pk[:, 1]) | (arr["key_tonic"] != pk[:, 0]))).sum() / max(local.sum(), 1)), 4),
     }
-    if pm is not None and pt is not None:
-        differs = local & ((arr["mode"] != pm) | (arr["key_tonic"] != pt))
-        summary["bars_away_from_piece_key_share"] = round(float(differs.sum() / max(local.sum(), 1)), 4)
     _merge_stats(datasets_dir, "per_bar", summary)
     return summary
 

@@ -76,6 +76,19 @@ class _Row:
     ids: list[int] = field(default_factory=list)
 
 
+def recent_bars(vocab: Vocab, ids: list[int], keep: int, meter: tuple[int, int]) -> list[int]:
+    """The most recent whole bars of REMI ``ids`` that fit in ``keep`` tokens, restarting with
+    ``Bar TimeSig`` (the meter in force); ``ids`` as they are when they already fit."""
+    if len(ids) <= keep:
+        return list(ids)
+    bar_pos = [i for i, t in enumerate(ids) if t == vocab.bar]
+    cut = next((b for b in bar_pos if len(ids) - b <= keep), bar_pos[-1] if bar_pos else 0)
+    tail = ids[cut + 1:]
+    if tail and vocab.kind[tail[0]] == _K_TS:
+        tail = tail[1:]
+    return [vocab.bar, vocab.timesig_id(*meter)] + tail[-(keep - 2):]
+
+
 def sample_next(logits: np.ndarray, banned: np.ndarray, temperature: float, top_p: float,
                 rng: np.random.Generator) -> np.ndarray:
     """One token per row from (B, V) logits: banned ids removed, temperature, then nucleus (top-p)
@@ -100,10 +113,12 @@ def sample_next(logits: np.ndarray, banned: np.ndarray, temperature: float, top_
 class MusicSampler:
     """A loaded model plus vocabulary, with the constrained decode loop."""
 
-    def __init__(self, model: MusicGPT, vocab: Vocab, device: torch.device | None = None) -> None:
+    def __init__(self, model: MusicGPT, vocab: Vocab, device: torch.device | None = None,
+                 numpy_step: bool = True) -> None:
         self.model = model.eval()
         self.vocab = vocab
         self.device = device or next(model.parameters()).device
+        self.numpy_step = numpy_step  # on the CPU, decode through NumpyDecoder (False: the torch step)
         v = vocab
         V = v.size
         kind = torch.as_tensor(v.kind.astype(np.int64))
@@ -137,45 +152,27 @@ class MusicSampler:
             "dur": P | Q | G | self.bar_mask,
         }
 
-    def _stepper(self, batch: int) -> Any:
-        """A fresh KV cache for ``batch`` rows and a function ids (B, T) -> last logits (B, V)
-        (numpy on the CPU, the torch step elsewhere); ``.pos`` is the cache fill."""
+    def _stepper(self, batch: int) -> tuple[Any, Callable[[np.ndarray], np.ndarray]]:
+        """A fresh KV cache for ``batch`` rows (``.pos`` is its fill) and the step that feeds it:
+        ids (B, T) -> last logits (B, V) as numpy (NumpyDecoder on the CPU, the torch step elsewhere)."""
         np_dec = self.numpy_decoder()
         if np_dec is not None:
-            cache: Any = np_dec.new_cache(batch)
-
-            def step(ids: np.ndarray) -> np.ndarray:
-                out = np_dec.step(ids, cache)
-                step.pos = cache.pos  # type: ignore[attr-defined]
-                return out
-        else:
-            cache = self.model.new_cache(batch)
-
-            def step(ids: np.ndarray) -> np.ndarray:
-                out = self.model.step(torch.from_numpy(ids).to(self.device), cache)
-                step.pos = cache.pos  # type: ignore[attr-defined]
-                return out.float().cpu().numpy()
-        step.pos = 0  # type: ignore[attr-defined]
-        return step
+            np_cache = np_dec.new_cache(batch)
+            return np_cache, lambda ids: np_dec.step(ids, np_cache)
+        cache = self.model.new_cache(batch)
+        return cache, lambda ids: self.model.step(torch.from_numpy(ids).to(self.device), cache).float().cpu().numpy()
 
     def _slide(self, prompt: list[int], r: _Row) -> list[int]:
         """The prefill for a row whose context is full: the control prefix, then the most recent
-        whole bars of the prompt's music and the row's output that fill half the context (the
-        bar that is being written included), restarting with ``Bar TimeSig``."""
-        v = self.vocab
-        history = prompt[PREFIX_LEN:] + r.ids
+        whole bars of the prompt's music and the row's output (the bar being written included)
+        that fill half the context."""
         keep = self.model.cfg.block_size // 2
-        bar_pos = [i for i, t in enumerate(history) if t == v.bar]
-        cut = next((b for b in bar_pos if len(history) - b <= keep), bar_pos[-1] if bar_pos else 0)
-        tail = history[cut + 1:]
-        if tail and v.kind[tail[0]] == _K_TS:
-            tail = tail[1:]
-        return prompt[:PREFIX_LEN] + [v.bar, v.timesig_id(r.num, r.den)] + tail[-(keep - 2):]
+        return prompt[:PREFIX_LEN] + recent_bars(self.vocab, prompt[PREFIX_LEN:] + r.ids, keep, (r.num, r.den))
 
     def numpy_decoder(self) -> NumpyDecoder | None:
-        """The numpy copy of the model for CPU decoding (None on other devices); rebuilt
-        when the torch weights changed since it was made (e.g. further training)."""
-        if self.device.type != "cpu":
+        """The numpy copy of the model for CPU decoding (None on other devices or with
+        ``numpy_step=False``); rebuilt when the torch weights changed since it was made."""
+        if self.device.type != "cpu" or not self.numpy_step:
             return None
         dec = self.__dict__.get("_np_dec")
         if dec is None or dec.version != NumpyDecoder.version_of(self.model):
@@ -300,8 +297,8 @@ class MusicSampler:
 
         def run(group: list[_Row], first: np.ndarray, step_i: int) -> None:
             """Sample for ``group`` (rows sharing one cache) from prefill ids ``first``."""
-            stepper = self._stepper(len(group))
-            logits = stepper(first)
+            cache, step = self._stepper(len(group))
+            logits = step(first)
             n_rows = len(group)
             while step_i < budget:
                 steps_left = budget - step_i
@@ -317,7 +314,7 @@ class MusicSampler:
                         self._advance(r, t, bars)
                 if all(r.done for r in group) or step_i >= budget:
                     return
-                if stepper.pos >= block - 1:  # context full
+                if cache.pos >= block - 1:  # context full
                     if not can_slide:
                         return
                     for r in group:  # each row goes on alone from its own recent bars
@@ -326,7 +323,7 @@ class MusicSampler:
                     return
                 if any(r.done for r in group):
                     nxt = np.asarray([t if not r.done else v.pad for r, t in zip(group, toks, strict=True)])
-                logits = stepper(nxt.reshape(n_rows, 1).astype(np.int64))
+                logits = step(nxt.reshape(n_rows, 1).astype(np.int64))
 
         run(rows, np.asarray([prompt + forced] * n, dtype=np.int64), 0)
         return [list(forced) + r.ids if not r.ids or r.ids[0] != v.bar else r.ids for r in rows]
@@ -447,8 +444,8 @@ def _redraw_copies(scores: list[Score], controls: Controls, stats: dict[str, int
     if filt is None:
         return scores
     scores = list(scores)
+    bad = [i for i, sc in enumerate(scores) if filt.copies(_melody_rows(sc))]
     for attempt in range(1, COPY_RETRIES + 1):
-        bad = [i for i, sc in enumerate(scores) if filt.copies(_melody_rows(sc))]
         if not bad:
             return scores
         if stats is not None:
@@ -456,11 +453,11 @@ def _redraw_copies(scores: list[Score], controls: Controls, stats: dict[str, int
         for i, sc in zip(bad, redo(len(bad), replace(controls, seed=(controls.seed or 0) + 7919 * attempt)),
                          strict=True):
             scores[i] = sc
-    kept = sum(filt.copies(_melody_rows(sc)) for sc in scores)
-    if kept:
-        log.warning("%d candidate(s) still share a 12-note run with the training set", kept)
+        bad = [i for i in bad if filt.copies(_melody_rows(scores[i]))]  # only the new draws need a check
+    if bad:
+        log.warning("%d candidate(s) still share a 12-note run with the training set", len(bad))
         if stats is not None:
-            stats["copies_kept"] = stats.get("copies_kept", 0) + kept
+            stats["copies_kept"] = stats.get("copies_kept", 0) + len(bad)
     return scores
 
 
@@ -534,12 +531,8 @@ def continue_(prompt: Score, bars: int, controls: Controls | None = None,
     meter = normalise_meter(*(controls.meter or (prompt.meters[-1][1], prompt.meters[-1][2])))
     n_prompt = _n_bars(prompt)
     starts = prompt.bar_starts(n_prompt + 1)
-    ids = s.score_ids(prompt)
-    room = s.model.cfg.block_size // 2  # the rest of the context is for the new bars (then it slides)
-    if len(ids) > room:  # keep the most recent whole bars
-        bar_pos = [i for i, t in enumerate(ids) if t == s.vocab.bar]
-        cut = next((b for b in bar_pos if len(ids) - b <= room), bar_pos[-1])
-        ids = [s.vocab.bar, s.vocab.timesig_id(*meter)] + [t for t in ids[cut + 1:]]
+    # half the context for the prompt's last bars, the rest for the new bars (then it slides)
+    ids = recent_bars(s.vocab, s.score_ids(prompt), s.model.cfg.block_size // 2, meter)
     prefix = s.fill_prefix(controls, meter, ensemble_default=_ensemble_of(prompt))
 
     def draw(n: int, c: Controls) -> list[Score]:
