@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from assistant.errors import InputError
+from assistant.paths import resolve_inside, safe_filename  # noqa: F401  (re-exported)
 from assistant.timecode import FrameRate, frames_to_tc, seconds_to_frames, tc_to_frames
 
 SCHEMA_VERSION = 1
@@ -328,13 +329,45 @@ class FilmProject:
 
 
 # ----------------------------------------------------------------------------- storage
+TMP_SUFFIX = ".tmp"
+
+
+def _tmp_prefix(name: str) -> str:
+    """Temporary files are ``.<name>.<pid>.<random>.tmp``: the pid lets a later open
+    tell a crashed writer's debris from a live writer's file (see clean_temp_files)."""
+    return f".{name}.{os.getpid()}."
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it (Linux), else by the set/restore pair."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, rename."""
+    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, rename.
+
+    The new file gets the mode a plain ``open()`` would give it (0666 less the umask,
+    so 0644 under umask 022), or keeps the mode of the file it replaces.
+    """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    try:
+        mode = os.stat(p).st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~current_umask()
+    fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(p.name), suffix=TMP_SUFFIX, dir=p.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), mode)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
