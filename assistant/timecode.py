@@ -224,3 +224,73 @@ def seconds_to_tc(seconds: float | Fraction, rate: FrameRate) -> str:
 def is_timecode(text: str) -> bool:
     """True when ``text`` looks like an SMPTE label (validity at a rate not checked)."""
     return bool(_TC_RE.match(text))
+
+
+_SECONDS_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*s?\s*$")
+_TC_PREFIX_RE = re.compile(r"^\s*(\d{1,2}[:.]\d{2}[:.]\d{2}[:;.,]\d{2})(?![\d])")
+_TC_LOOSE_RE = re.compile(r"^\s*\d+(?:[:;.,]\d+){2,}")
+
+
+def parse_time(
+    text: str | float | int,
+    rate: FrameRate,
+    *,
+    field: str = "time",
+    within_s: float | Fraction | None = None,
+    start_tc: str | None = None,
+) -> Fraction:
+    """Read one time option: seconds (``12.5``) or ``HH:MM:SS:FF`` at ``rate``.
+
+    The result is exact seconds measured from the cue start. A timecode label is a
+    duration from the cue start (``00:00:07:12`` is 7.5 s at 24 fps); when ``start_tc``
+    is given, a label that would fall outside the cue read that way but inside it read
+    as record timecode (``01:00:07:12`` for a cue at ``01:00:00:00``) is taken as the
+    latter. Refused with an :class:`InputError` naming ``field``: a malformed label, a
+    frame number at or above the rate, a skipped drop-frame label, a negative or
+    non-finite number, and (with ``within_s``) a time outside ``[0, within_s]``.
+
+    >>> r = FrameRate.parse("24")
+    >>> parse_time("00:00:07:12", r)
+    Fraction(15, 2)
+    >>> parse_time("2.25", r)
+    Fraction(9, 4)
+    """
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        if not math.isfinite(text) or text < 0:
+            raise InputError(f"time {text!r} must be a finite number of seconds >= 0", field=field)
+        value = Fraction(text)
+    else:
+        s = str(text).strip()
+        if not s:
+            raise InputError("the time is empty", field=field)
+        m = _SECONDS_RE.match(s)
+        if m:
+            value = Fraction(m.group(1))
+        elif is_timecode(s):
+            try:
+                value = tc_to_seconds(s, rate)
+            except InputError as exc:
+                raise InputError(exc.message, field=field) from None
+            if start_tc is not None and within_s is not None and value > Fraction(within_s):
+                origin = tc_to_seconds(start_tc, rate)
+                if origin <= value <= origin + Fraction(within_s):
+                    value -= origin
+        elif _TC_LOOSE_RE.match(s) or ":" in s or ";" in s:
+            raise InputError(f"bad timecode {s!r}; expected HH:MM:SS:FF at {rate.label} fps "
+                             f"(frames 00-{rate.nominal - 1:02d}) or seconds such as 12.5",
+                             field=field)
+        else:
+            raise InputError(f"cannot read time {s!r}; expected seconds such as 12.5 or "
+                             f"HH:MM:SS:FF at {rate.label} fps", field=field)
+    if within_s is not None and value > Fraction(within_s):
+        raise InputError(f"time {text!s} ({float(value):.3f} s) is outside the cue, which lasts "
+                         f"{float(within_s):.3f} s", field=field)
+    return value
+
+
+def split_time_prefix(text: str) -> tuple[str, str] | None:
+    """Split ``'00:00:07:12d!:door'`` into the timecode and what follows, or None."""
+    m = _TC_PREFIX_RE.match(text)
+    if not m:
+        return None
+    return m.group(1), text[m.end():]

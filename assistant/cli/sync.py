@@ -13,10 +13,12 @@ from assistant.cli.common import JsonOpt, QuietOpt, emit_json, say, setup
 from assistant.errors import InputError
 
 _HIT_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([dbf!]*)\s*(?::\s*(.*?))?\s*$", re.I)
+# Something that starts like a timecode (two or more ':'-separated numbers) but is not one.
+_LOOKS_LIKE_TC = re.compile(r"^\s*\d+\s*[:;.,]\s*\d+\s*[:;.,]\s*\d+")
 
 FIT_HELP = """Fit a tempo map so that the hits land on beats (Find Tempo).
 
-HITS are seconds from the cue start, comma-separated. Each may carry flags after the number: d = on a downbeat, b = on a beat (default), f = free (no constraint), ! = important; and a label after a colon. Example: --hits "2.5,7.25d!:door slam,12f".
+HITS are times from the cue start, comma-separated: seconds (7.5) or timecode HH:MM:SS:FF at --fps (00:00:07:12), measured from the cue start (with --start-tc, record timecode inside the cue is also accepted). A frame number at or above the rate, a malformed label or a time after the cue end is refused. Each may carry flags after the number: d = on a downbeat, b = on a beat (default), f = free (no constraint), ! = important; and a label after a colon. Example: --hits "2.5,7.25d!:door slam,12f".
 
 Tempos, the range and the target are quarter notes per minute. Defaults: tempo range 60-160 BPM, target the middle of the range (110 BPM; a target outside the default range widens it), meter 4/4, mode exact, 3 solutions.
 
@@ -31,24 +33,42 @@ def register(app: typer.Typer) -> None:
     app.command("frame-click")(frame_click_cmd)
 
 
-def parse_hits(text: str, default_landing: str = "beat") -> list[Any]:
-    """Parse the --hits syntax into SyncHits (see FIT_HELP); empty items are skipped."""
-    from assistant.sync.fit import SyncHit
+def parse_hits(text: str, default_landing: str = "beat", *, rate: Any = None,
+               duration_s: Any = None, start_tc: str | None = None) -> list[Any]:
+    """Parse the --hits syntax into SyncHits (see FIT_HELP); empty items are skipped.
 
+    Each time is seconds or ``HH:MM:SS:FF`` at ``rate`` from the cue start (one shared
+    reader, :func:`assistant.timecode.parse_time`); with ``duration_s`` a hit after the
+    cue end is refused.
+    """
+    from assistant.sync.fit import SyncHit
+    from assistant.timecode import FrameRate, parse_time, split_time_prefix
+
+    rate = rate if rate is not None else FrameRate.parse("24")
     hits = []
     items = [x for x in text.split(",") if x.strip()]
     for i, item in enumerate(items, 1):
-        m = _HIT_RE.match(item)
-        if not m:
+        tc = split_time_prefix(item)
+        if tc is not None:
+            time_text, rest = tc
+            m = _HIT_RE.match("0" + rest)
+        else:
+            m = _HIT_RE.match(item)
+            time_text = m.group(1) if m else ""
+        if not m or (tc is None and _LOOKS_LIKE_TC.match(item)):
             raise InputError(f"cannot read hit {i} {item.strip()!r}; expected seconds such as "
-                             "12.5, optionally with flags d/b/f/! and ':label'", field="hits")
+                             f"12.5 or HH:MM:SS:FF at {rate.label} fps (frames 00-"
+                             f"{rate.nominal - 1:02d}), optionally with flags d/b/f/! and "
+                             "':label'", field="hits")
         flags = m.group(2).lower()
         landing = ("downbeat" if "d" in flags else "free" if "f" in flags
                    else "beat" if "b" in flags else default_landing)
         if sum(c in flags for c in "dbf") > 1:
             raise InputError(f"hit {i} {item.strip()!r} has more than one of d, b, f",
                              field="hits")
-        hits.append(SyncHit(float(m.group(1)), label=m.group(3) or "", landing=landing,
+        t = parse_time(time_text, rate, field=f"hits[{i}]", within_s=duration_s,
+                       start_tc=start_tc)
+        hits.append(SyncHit(float(t), label=m.group(3) or "", landing=landing,
                             important="!" in flags))
     return hits
 
@@ -67,8 +87,8 @@ def _opt_number(text: str | None, what: str) -> float | None:
 
 def fit_tempo_cmd(
     fps: str = typer.Option(..., "--fps", help="Frame rate: 23.976, 24, 25, 29.97[ DF], 30, 50, 59.94[ DF], 60."),
-    duration: str = typer.Option(..., "--duration", help="Cue length in seconds."),
-    hits: str = typer.Option("", "--hits", help="Hit times in seconds from the cue start (see above)."),
+    duration: str = typer.Option(..., "--duration", help="Cue length: seconds or HH:MM:SS:FF at --fps."),
+    hits: str = typer.Option("", "--hits", help="Hit times from the cue start: seconds or HH:MM:SS:FF (see above)."),
     target_bpm: str | None = typer.Option(None, "--target-bpm", help="Target tempo (default: middle of the range)."),
     min_bpm: str | None = typer.Option(None, "--min-bpm", help="Slowest tempo allowed (default 60)."),
     max_bpm: str | None = typer.Option(None, "--max-bpm", help="Fastest tempo allowed (default 160)."),
@@ -79,7 +99,7 @@ def fit_tempo_cmd(
     click_wav: Path | None = typer.Option(None, "--click-wav", help="Write a click-track WAV (48 kHz, 16-bit) here."),
     count_in: int = typer.Option(0, "--count-in", help="Warning-click bars before the cue."),
     streamers: Path | None = typer.Option(None, "--streamers", help="Write a streamer/punch CSV here."),
-    streamer_s: float = typer.Option(3.0, "--streamer-s", help="Streamer length, 2-4 s."),
+    streamer_s: str = typer.Option("3", "--streamer-s", help="Streamer length, 2-4 s (seconds or HH:MM:SS:FF)."),
     start_tc: str | None = typer.Option(None, "--start-tc", help="Cue start timecode (SMPTE offset; default 00:00:00:00)."),
     cue_id: str = typer.Option("", "--cue-id", help="Cue id for markers and the CSV."),
     solutions: int = typer.Option(3, "--solutions", help="How many solutions to print (1-10)."),
@@ -93,17 +113,20 @@ def fit_tempo_cmd(
     from assistant.sync.fit import SyncRequest, fit_tempo
     from assistant.sync.midi import write_conductor_midi
     from assistant.sync.streamers import write_streamers_csv
-    from assistant.timecode import FrameRate, tc_to_frames
+    from assistant.timecode import FrameRate, parse_time, tc_to_frames
 
     rate = FrameRate.parse(fps)
-    dur = _opt_number(duration, "duration")
-    if dur is None:
-        raise InputError("the cue duration is empty", field="duration")
-    hit_list = parse_hits(hits, "downbeat" if downbeats else "beat")
-    if not 1 <= solutions <= 10:
-        raise InputError(f"--solutions {solutions} must be 1-10", field="solutions")
     if start_tc is not None:
         tc_to_frames(start_tc, rate)
+    dur = float(parse_time(duration, rate, field="duration"))
+    if dur <= 0:
+        raise InputError(f"the cue duration {duration!r} must be longer than zero",
+                         field="duration")
+    hit_list = parse_hits(hits, "downbeat" if downbeats else "beat", rate=rate,
+                          duration_s=dur, start_tc=start_tc)
+    if not 1 <= solutions <= 10:
+        raise InputError(f"--solutions {solutions} must be 1-10", field="solutions")
+    streamer_len_s = float(parse_time(streamer_s, rate, field="streamer_s"))
     req = SyncRequest(dur, hit_list, rate, _opt_number(target_bpm, "target_bpm"),
                       _opt_number(min_bpm, "min_bpm"), _opt_number(max_bpm, "max_bpm"),
                       meter=meter, mode=mode.strip().lower(),
@@ -122,7 +145,7 @@ def fit_tempo_cmd(
     if streamers is not None:
         written["streamers"] = str(write_streamers_csv(best, streamers, cue_id=cue_id,
                                                        film_start_tc=start_tc,
-                                                       streamer_s=streamer_s))
+                                                       streamer_s=streamer_len_s))
     if json_out:
         out: dict[str, Any] = {"solutions": [s.to_json() for s in sols]}
         if written:
@@ -165,23 +188,37 @@ def frame_click_cmd(
 ) -> None:
     """Convert a frame click (frames-eighths per beat) to BPM, or BPM to a frame click."""
     setup(quiet)
-    from assistant.sync.frameclick import bpm_to_frame_click, frame_click_to_bpm, frames_per_beat
+    from assistant.sync.frameclick import (
+        bpm_to_frame_click,
+        canonical_frame_click,
+        frame_click_to_bpm,
+        frames_per_beat,
+    )
     from assistant.timecode import FrameRate
 
     rate = FrameRate.parse(fps)
     v = value.strip()
-    if "-" in v:
-        bpm = frame_click_to_bpm(v, rate)
-        click = bpm_to_frame_click(bpm, rate)
+    requested: float | None = None
+    if "-" in v or "+" in v:
+        click = canonical_frame_click(v)
     else:
         b = _opt_number(v, "value")
         if b is None or b <= 0:
             raise InputError(f"tempo {value!r} must be a positive number", field="value")
-        bpm = b
+        requested = b
         click = bpm_to_frame_click(b, rate)
+    # The BPM printed is always the BPM of the click named, so the two round-trip exactly.
+    bpm = frame_click_to_bpm(click, rate)
     fpb = float(frames_per_beat(bpm, rate))
     if json_out:
-        emit_json({"bpm": round(float(bpm), 4), "frame_click": click, "frames_per_beat": fpb,
-                   "fps": rate.label})
+        out: dict[str, Any] = {"bpm": round(float(bpm), 4), "frame_click": click,
+                               "frames_per_beat": fpb, "fps": rate.label}
+        if requested is not None:
+            out["requested_bpm"] = requested
+            out["error_bpm"] = round(float(bpm) - requested, 4)
+        emit_json(out)
+    elif requested is not None:
+        say(f"{requested:g} BPM is nearest the click {click} at {rate.label} fps, which is "
+            f"{float(bpm):.2f} BPM ({fpb:.4f} frames per beat)")
     else:
         say(f"{click} at {rate.label} fps = {float(bpm):.2f} BPM ({fpb:.4f} frames per beat)")

@@ -9,6 +9,12 @@ and 1800 at 23.976, 24, 25, 29.97 and 30 fps). ``"12-2"`` means 12 2/8 frames pe
 117.55
 >>> bpm_to_frame_click(120, r)
 '12-0'
+
+Round trip: the click named for a tempo has exactly the BPM reported for it.
+
+>>> r = FrameRate.parse("23.976")
+>>> bpm_to_frame_click(117.55, r), round(float(frame_click_to_bpm("12-2", r)), 2)
+('12-2', 117.43)
 """
 
 from __future__ import annotations
@@ -39,6 +45,17 @@ def frame_click_to_bpm(click: str, rate: FrameRate) -> Fraction:
     if frames <= 0:
         raise InputError(f"frame click {click!r} has no length", field="click")
     return fps_times_60(rate) / frames
+
+
+def canonical_frame_click(click: str) -> str:
+    """``'12 - 2'`` or ``'12+2'`` -> ``'12-2'`` (validated)."""
+    m = _CLICK_RE.match(str(click))
+    if not m:
+        raise InputError(f"cannot read frame click {click!r}; expected FRAMES-EIGHTHS like 12-2",
+                         field="click")
+    if int(m.group(1)) == 0 and int(m.group(2) or 0) == 0:
+        raise InputError(f"frame click {click!r} has no length", field="click")
+    return f"{int(m.group(1))}-{int(m.group(2) or 0)}"
 
 
 def frames_per_beat(bpm: Number, rate: FrameRate) -> Fraction:
