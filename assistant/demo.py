@@ -27,7 +27,14 @@ from assistant.analysis.brief import MusicBrief, brief_from_mood, parse_brief
 from assistant.analysis.script import ScriptAnalysis, analyze_script, report_text
 from assistant.errors import InputError, read_text
 from assistant.importers import Screenplay, SpottingList, film_from, load_screenplay, load_spotting
-from assistant.project import FilmProject, Mood, ProjectStore, atomic_write_json, atomic_write_text
+from assistant.project import (
+    FilmProject,
+    Mood,
+    ProjectStore,
+    atomic_write_json,
+    atomic_write_text,
+    safe_filename,
+)
 from assistant.render.cuesheet import cue_list_text, cue_sheet_csv
 from assistant.sync import sync_cue
 from assistant.themes import (
@@ -239,7 +246,7 @@ def stage_sync(project: FilmProject, out: Path,
     report: dict[str, Any] = {}
     for cue in project.cues:
         target, lo, hi = (targets or {}).get(cue.id, (None, None, None))
-        res = sync_cue(cue, project.rate, out / cue.id, film_start_tc=project.start_tc,
+        res = sync_cue(cue, project.rate, out / safe_filename(cue.id), film_start_tc=project.start_tc,
                        target_bpm=target, min_bpm=lo, max_bpm=hi,
                        meter=(meters or {}).get(cue.id, (4, 4)))
         best = res["solution"].to_json()

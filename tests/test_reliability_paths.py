@@ -106,3 +106,22 @@ def test_atomic_writer_honours_umask(tmp_path: Path) -> None:
     atomic_write_bytes(tmp_path / "a.bin", b"y")
     assert stat.S_IMODE((tmp_path / "a.bin").stat().st_mode) == 0o640
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("cue_id", ["../../esc", "/tmp/abs_cue_escape_test", "a/b/../../../c"])
+def test_sync_deliverables_stay_in_out(cue_id: str, tmp_path: Path) -> None:
+    """Issue 16 defect 1: a spotting-list cue id became six paths outside --out."""
+    from assistant.project import Cue, Hit
+    from assistant.sync import sync_cue
+
+    out = tmp_path / "a" / "b" / "out"
+    cue = Cue(id=cue_id, start_s=10.0, end_s=40.0, hits=[Hit(time_s=20.0)])
+    res = sync_cue(cue, "24", out / safe_filename(cue_id), film_start_tc="01:00:00:00")
+    before = set(tmp_path.rglob("*"))
+    assert before, "nothing written"
+    for p in before:
+        assert p.resolve().is_relative_to(out.resolve()) or p in out.parents, p
+    for value in res["paths"].values():
+        for v in value if isinstance(value, list) else [value]:
+            assert Path(v).resolve().is_relative_to(out.resolve())
+    assert not Path("/tmp/abs_cue_escape_test.sync.json").exists()

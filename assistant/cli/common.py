@@ -59,3 +59,24 @@ def say(text: str, quiet: bool = False) -> None:
     """Human-readable output on stdout (suppressed by nothing: it is the command's result)."""
     del quiet
     sys.stdout.write(text + "\n")
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for an OS error: the file (both files for a rename) and the reason.
+
+    >>> os_error_line(PermissionError(13, "Permission denied", "/ro/out.mid"))
+    '/ro/out.mid: cannot write: permission denied'
+    """
+    reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
+    reason = reason[:1].lower() + reason[1:]
+    verb = "cannot write" if isinstance(exc, (PermissionError, IsADirectoryError,
+                                              NotADirectoryError, FileExistsError)) \
+        else "cannot read or write"
+    if exc.errno == 28:  # ENOSPC
+        verb = "cannot write"
+    if exc.filename is None:
+        return f"{verb}: {reason}"
+    where = str(exc.filename)
+    if exc.filename2 is not None:
+        where += f" -> {exc.filename2}"
+    return f"{where}: {verb}: {reason}"

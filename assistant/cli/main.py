@@ -2,17 +2,20 @@
 
 Each feature keeps its commands in its own module with a ``register(app)`` function;
 they are listed in COMMAND_MODULES. ``main()`` turns every :class:`InputError` and
-every usage error into one line on stderr and exit status 2 (no traceback).
+every usage error into one line on stderr and exit status 2 (no traceback); so is
+every OSError (an unwritable ``--out``, a directory given as a file, a full disk).
 ``run(argv)`` does the same and returns the status, for tests.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import typer
 
+from assistant.cli.common import os_error_line
 from assistant.errors import InputError
 
 try:  # typer >= 0.22 vendors its own copy of click
@@ -71,6 +74,22 @@ def run(argv: list[str] | None = None) -> int:
         return 2 if isinstance(exc, _cx.UsageError) else int(getattr(exc, "exit_code", 1))
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # output paths: permission, not a directory, disk full, ...
+        sys.stderr.write(f"scoring-assistant: error: {os_error_line(exc)}\n")
+        return 2
+    except RecursionError:
+        sys.stderr.write("scoring-assistant: error: input nested too deeply\n")
+        return 2
+    except MemoryError:
+        sys.stderr.write("scoring-assistant: error: out of memory; the input is too large\n")
+        return 2
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        if os.environ.get("SCORING_ASSISTANT_DEBUG"):
+            raise
+        sys.stderr.write(f"scoring-assistant: internal error: {type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else ''} "
+                         "(set SCORING_ASSISTANT_DEBUG=1 for the traceback)\n")
+        return 1
     return rv if isinstance(rv, int) else 0
 
 

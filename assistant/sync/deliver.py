@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
-from assistant.project import atomic_write_json
+from assistant.project import atomic_write_json, safe_filename
 from assistant.sync.click import write_click_midi, write_click_wav
 from assistant.sync.fit import SyncSolution, fit_tempo, request_from_cue
 from assistant.sync.midi import cue_start_tc, write_conductor_midi
@@ -56,7 +56,7 @@ def sync_cue(cue: Any, rate: FrameRate | str, out_dir: str | Path, *,
         sols = fit_tempo(req, n_solutions)
     best = sols[0]
     start_tc = cue.start_tc or cue_start_tc(film_start_tc or "00:00:00:00", cue.start_s, r)
-    stem = cue.id
+    stem = safe_filename(cue.id)  # a cue id is user data: never a path
     paths: dict[str, Any] = {}
     paths["json"] = str(out / f"{stem}.sync.json")
     atomic_write_json(out / f"{stem}.sync.json",
