@@ -164,6 +164,8 @@ FUNCTION: comedy
 
 1M2 01:01:05:00 - 01:01:50:00 The Boy Band
 The crooks count the take from their last smash-and-grab; a tense, dangerous vibe.
+HIT! 01:01:12:06 the door bursts open [downbeat, tol 2, weight 2]
+HIT 01:01:40:00 the money hits the floor [free, tol 3]
 """
 
 
@@ -208,6 +210,16 @@ def test_cli_analyze_json_contract(tmp_path, capsys):
     assert [c["id"] for c in d["cues"]] == ["1M1", "1M2"]
     assert d["cues"][0]["start_tc"] == "01:00:00:00"
     assert all(c["proposed"] is False for c in d["cues"])
+    # everything the spotting list gave comes back, hits included
+    assert d["cues"][0]["hits"] == []
+    h1, h2 = d["cues"][1]["hits"]
+    assert h1 == {"time_s": 72.25, "cue_time_s": 7.25, "tc": "01:01:12:06", "label": "the door bursts open",
+                  "weight": 2.0, "important": True, "landing": "downbeat",
+                  "tolerance_frames": 2.0}
+    assert (h2["time_s"], h2["landing"], h2["tolerance_frames"], h2["important"]) == (
+        100.0, "free", 3.0, False)
+    assert d["cues"][0]["given_function"] == "comedy"
+    assert "awkward beat" in d["cues"][0]["notes"]
 
 
 def test_cli_analyze_readable_and_errors(tmp_path, capsys):

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
-from assistant.project import CUE_FUNCTIONS, Cue, DialogueSpan, Mood, Scene
+from assistant.project import CUE_FUNCTIONS, Cue, DialogueSpan, Hit, Mood, Scene
 from assistant.timecode import FrameRate, seconds_to_tc
 
 log = logging.getLogger(__name__)
@@ -173,11 +173,20 @@ class CueAnalysis:
     question: str = ""
     evidence: Any = field(default_factory=dict)
     source: bool = False
+    # what the spotting list gave, kept whole (empty for proposed cues)
+    hits: list[Hit] = field(default_factory=list)
+    notes: str = ""
+    brief: str = ""
+    given_function: str | None = None
+    # the script-to-cut alignment (see assistant.analysis.alignment)
+    alignment: dict[str, Any] = field(default_factory=dict)
+    action: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["functions"] = [{"label": k, "score": round(float(p), 4)} for k, p in self.functions]
         d["dialogue"] = [_span_dict(s) for s in self.dialogue]
+        d["hits"] = [_hit_dict(h, self.start_s) for h in self.hits]
         d["start_s"], d["end_s"] = round(self.start_s, 3), round(self.end_s, 3)
         d["duration_s"] = round(self.end_s - self.start_s, 3)
         return d
@@ -248,6 +257,15 @@ def _scene_dict(s: Scene) -> dict[str, Any]:
 def _span_dict(s: DialogueSpan) -> dict[str, Any]:
     return {"character": s.character, "start_s": round(s.start_s, 3),
             "end_s": round(s.end_s, 3), "scene_index": s.scene_index, "text": s.text}
+
+
+def _hit_dict(h: Hit, cue_start_s: float) -> dict[str, Any]:
+    """A spotting-list hit: ``time_s`` on the film's timeline, ``cue_time_s`` from the cue
+    start (what ``fit-tempo --hits`` takes)."""
+    return {"time_s": round(float(h.time_s), 4),
+            "cue_time_s": round(float(h.time_s) - cue_start_s, 4), "tc": h.tc, "label": h.label,
+            "weight": h.weight, "important": h.important, "landing": h.landing,
+            "tolerance_frames": h.tolerance_frames}
 
 
 def _curve_dict(p: CurvePoint) -> dict[str, Any]:
@@ -1500,7 +1518,8 @@ def analyze_script(screenplay: Any, spotting: Any | None = None) -> ScriptAnalys
                 scenes=sc, reason=reason, proposed=False,
                 confident=bool(c.function) or r.confident,
                 question="" if c.function else r.question, evidence=r.evidence,
-                source=c.source or func == "source"))
+                source=c.source or func == "source", hits=list(c.hits), notes=c.notes,
+                brief=c.brief, given_function=c.function))
         silences: list[Silence] = []
     else:
         cues, silences = _propose(sp, curve, scene_r, duration_s, rate, start_tc)
