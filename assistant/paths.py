@@ -85,7 +85,7 @@ def safe_filename(name: str, *, max_bytes: int = MAX_NAME_BYTES) -> str:
 
 
 def resolve_inside(root: str | Path, relpath: str | os.PathLike[str], *, field: str,
-                   source: str | Path | None = None) -> Path:
+                   source: str | Path | None = None, what: str = "project folder") -> Path:
     """The real path of ``relpath`` under ``root``, refusing anything outside ``root``.
 
     ``field`` names where the path was read (``"artefacts[0]"``) and ``source`` the
@@ -112,5 +112,5 @@ def resolve_inside(root: str | Path, relpath: str | os.PathLike[str], *, field: 
     except (OSError, RuntimeError) as exc:  # symlink loops, names too long
         raise refuse(f"cannot resolve path {relpath!r}: {exc}") from None
     if target != base and not target.is_relative_to(base):
-        raise refuse(f"path {relpath!r} leaves the project folder")
+        raise refuse(f"path {relpath!r} leaves the {what}")
     return target

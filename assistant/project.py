@@ -17,9 +17,10 @@ validates every field and names the file and the field at fault.
 
 from __future__ import annotations
 
-import json
+import contextlib
+import logging
+import math
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -28,7 +29,17 @@ from typing import Any, Literal
 
 from assistant.errors import InputError
 from assistant.paths import resolve_inside, safe_filename  # noqa: F401  (re-exported)
+from assistant.storage import (  # noqa: F401  (the writers keep their old home too)
+    atomic_path,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_text,
+    clean_temp_files,
+    load_json_file,
+)
 from assistant.timecode import FrameRate, frames_to_tc, seconds_to_frames, tc_to_frames
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 
@@ -63,8 +74,8 @@ def _num(value: Any, fld: str, lo: float | None = None, hi: float | None = None)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InputError(f"expected a number, got {value!r}", field=fld)
     v = float(value)
-    if v != v:  # NaN
-        raise InputError("expected a number, got NaN", field=fld)
+    if not math.isfinite(v):  # NaN, Infinity
+        raise InputError(f"expected a finite number, got {value!r}", field=fld)
     if lo is not None and v < lo:
         raise InputError(f"{v:g} is below the minimum {lo:g}", field=fld)
     if hi is not None and v > hi:
@@ -253,6 +264,18 @@ class Revision:
     parent: int | None = None
     message: str = ""
 
+    def __post_init__(self) -> None:
+        _check(isinstance(self.cue_id, str) and bool(self.cue_id.strip()), "cue id is empty",
+               "cue_id")
+        _check(isinstance(self.number, int) and not isinstance(self.number, bool)
+               and 1 <= self.number <= 9999, "number must be a whole number 1-9999", "number")
+        _check(isinstance(self.artefacts, list) and all(isinstance(a, str) for a in self.artefacts),
+               "artefacts must be a list of relative paths", "artefacts")
+        _check(self.seed is None or (isinstance(self.seed, int) and not isinstance(self.seed, bool)),
+               "seed must be a whole number", "seed")
+        _check(isinstance(self.guard, dict) and isinstance(self.params, dict),
+               "guard and params must be objects", "guard")
+
 
 @dataclass
 class FilmProject:
@@ -329,79 +352,33 @@ class FilmProject:
 
 
 # ----------------------------------------------------------------------------- storage
-TMP_SUFFIX = ".tmp"
-
-
-def _tmp_prefix(name: str) -> str:
-    """Temporary files are ``.<name>.<pid>.<random>.tmp``: the pid lets a later open
-    tell a crashed writer's debris from a live writer's file (see clean_temp_files)."""
-    return f".{name}.{os.getpid()}."
-
-
-def current_umask() -> int:
-    """The process umask, read without changing it (Linux), else by the set/restore pair."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, rename.
-
-    The new file gets the mode a plain ``open()`` would give it (0666 less the umask,
-    so 0644 under umask 022), or keeps the mode of the file it replaces.
-    """
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = os.stat(p).st_mode & 0o7777
-    except OSError:
-        mode = 0o666 & ~current_umask()
-    fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(p.name), suffix=TMP_SUFFIX, dir=p.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), mode)
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:
-        dfd = os.open(p.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_json(path: str | Path, obj: Any) -> None:
-    atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
-
-
 class ProjectStore:
-    """A project folder on disk. Every save is atomic; every cue revision is kept."""
+    """A project folder on disk. Every save is atomic and locked; every cue revision is kept.
+
+    Concurrent writers (two terminals, the studio and a CLI run) are serialised by a
+    file lock, ``.project.lock`` in the folder (``fcntl`` locks: a writer that dies
+    releases it, so a stale lock file is harmless). Read-modify-write goes through
+    :meth:`edit` so that no writer's update is lost::
+
+        with store.edit() as project:
+            project.cues.append(cue)
+
+    Opening a project (:meth:`load`) removes temporary files left by interrupted saves.
+    Cue ids become folder names only through :func:`safe_filename`, and every path
+    read from a ``revision.json`` goes through :func:`resolve_inside`.
+    """
 
     FILE = "project.json"
+    LOCK = ".project.lock"
+    #: how long a writer waits for another one before giving up with an InputError
+    LOCK_TIMEOUT_S = 60.0
+    MAX_BYTES = 64 * 1024 * 1024
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        if self.root.name == self.FILE and self.root.is_file():
+            self.root = self.root.parent
+        self._lock: Any = None
 
     @property
     def path(self) -> Path:
@@ -410,54 +387,127 @@ class ProjectStore:
     def exists(self) -> bool:
         return self.path.is_file()
 
+    # --- locking ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def locked(self) -> Any:
+        """Hold the project's write lock (re-entrant within this store)."""
+        from filelock import FileLock, Timeout
+
+        if self._lock is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._lock = FileLock(str(self.root / self.LOCK), timeout=self.LOCK_TIMEOUT_S)
+        try:
+            self._lock.acquire(timeout=self.LOCK_TIMEOUT_S)
+        except Timeout:
+            raise InputError(f"another process has held the project lock for "
+                             f"{self.LOCK_TIMEOUT_S:.0f} s; try again when it has finished",
+                             path=self.root / self.LOCK) from None
+        try:
+            yield self
+        finally:
+            self._lock.release()
+
+    @contextlib.contextmanager
+    def edit(self) -> Any:
+        """Load, let the caller change, and save the project under the lock (no lost update)."""
+        with self.locked():
+            project = self.load()
+            yield project
+            self.save(project)
+
+    # --- project.json -------------------------------------------------------------------
     def save(self, project: FilmProject) -> Path:
-        atomic_write_json(self.path, project.to_dict())
+        with self.locked():
+            atomic_write_json(self.path, project.to_dict())
         return self.path
 
     def load(self) -> FilmProject:
-        if self.root.is_file() and self.root.name == self.FILE:
-            self.root = self.root.parent
         if not self.path.is_file():
+            if self.path.exists() or self.path.is_symlink():
+                raise InputError("project.json is not a regular file", path=self.path)
             raise InputError("no project.json here; create a project first", path=self.root)
-        text = self.path.read_text(encoding="utf-8")
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", path=self.path, line=exc.lineno) from None
+        self.clean()
+        data = load_json_file(self.path, what="project file", max_bytes=self.MAX_BYTES)
+        if isinstance(data, dict):
+            version = data.get("schema_version", SCHEMA_VERSION)
+            if isinstance(version, int) and not isinstance(version, bool) \
+                    and version > SCHEMA_VERSION:
+                raise InputError(f"written by a newer version of the assistant (schema "
+                                 f"{version}); this version reads schema {SCHEMA_VERSION}",
+                                 path=self.path, field="schema_version")
         try:
             return FilmProject.from_dict(data)
         except InputError as exc:
             raise exc.located(path=self.path) from None
 
+    def clean(self) -> list[Path]:
+        """Remove temporary files of interrupted saves (only where the folder is writable)."""
+        if not os.access(self.root, os.W_OK):
+            return []
+        try:
+            return clean_temp_files(self.root)
+        except OSError as exc:
+            log.warning("cannot clean %s: %s", self.root, exc)
+            return []
+
     # --- revisions ----------------------------------------------------------------------
+    def cue_dir(self, cue_id: str) -> Path:
+        """The revisions folder of a cue: its id made safe, always inside the project."""
+        return self.root / "revisions" / safe_filename(cue_id)
+
     def revision_dir(self, cue_id: str, number: int) -> Path:
-        return self.root / "revisions" / cue_id / f"{number:04d}"
+        return self.cue_dir(cue_id) / f"{int(number):04d}"
 
     def revisions(self, cue_id: str) -> list[Revision]:
-        base = self.root / "revisions" / cue_id
+        """The cue's revisions, oldest first. Folders without revision.json (a save that
+        died before writing it) are skipped with a warning; a damaged one is an InputError."""
+        base = self.cue_dir(cue_id)
         out = []
         if base.is_dir():
             for d in sorted(base.iterdir()):
+                if not (d.is_dir() and d.name.isdigit()):
+                    continue
                 f = d / "revision.json"
-                if f.is_file():
-                    out.append(_from_dict(Revision, json.loads(f.read_text("utf-8")), str(f)))
+                if not f.is_file():
+                    log.warning("%s has no revision.json (an interrupted save); skipped", d)
+                    continue
+                data = load_json_file(f, what="revision file")
+                try:
+                    rev = _from_dict(Revision, data, "revision")
+                except InputError as exc:
+                    raise exc.located(path=f) from None
+                if rev.number != int(d.name):
+                    raise InputError(f"number {rev.number} does not match its folder {d.name}",
+                                     path=f, field="revision.number")
+                out.append(rev)
         return out
+
+    def artefact_path(self, rev: Revision, index: int = 0) -> Path:
+        """The real path of ``rev.artefacts[index]``, refused if it leaves the project."""
+        folder = self.revision_dir(rev.cue_id, rev.number)
+        rel = rev.artefacts[index]
+        if not isinstance(rel, str):
+            raise InputError("artefact must be a relative path", path=folder / "revision.json",
+                             field=f"artefacts[{index}]")
+        return resolve_inside(folder, rel, field=f"artefacts[{index}]",
+                              source=folder / "revision.json", what="revision folder")
 
     def new_revision(self, cue_id: str, **info: Any) -> tuple[Revision, Path]:
         """Create the next revision folder of a cue (never reusing a number)."""
-        base = self.root / "revisions" / cue_id
-        base.mkdir(parents=True, exist_ok=True)
-        number = 1 + max((int(d.name) for d in base.iterdir() if d.name.isdigit()), default=0)
-        while True:
-            folder = self.revision_dir(cue_id, number)
-            try:
-                folder.mkdir(parents=True)
-                break
-            except FileExistsError:  # a concurrent writer took the number
-                number += 1
-        rev = Revision(cue_id=cue_id, number=number,
-                       created=datetime.now(UTC).isoformat(timespec="seconds"), **info)
-        self.save_revision(rev)
+        with self.locked():
+            base = self.cue_dir(cue_id)
+            base.mkdir(parents=True, exist_ok=True)
+            number = 1 + max((int(d.name) for d in base.iterdir() if d.name.isdigit()), default=0)
+            while True:
+                folder = self.revision_dir(cue_id, number)
+                try:
+                    folder.mkdir(parents=True)
+                    break
+                except FileExistsError:  # a writer without the lock took the number
+                    number += 1
+            rev = Revision(cue_id=cue_id, number=number,
+                           created=datetime.now(UTC).isoformat(timespec="seconds"), **info)
+            self.save_revision(rev)
         return rev, folder
 
     def save_revision(self, rev: Revision) -> None:

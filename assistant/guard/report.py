@@ -28,7 +28,9 @@ def temp_tracks(root: Path) -> list[Path]:
     d = root / TEMP_DIR
     if not d.is_dir():
         return []
-    return [p for p in sorted(d.iterdir()) if p.is_file() and p.suffix.lower() in SUFFIXES]
+    base = root.resolve()
+    return [p for p in sorted(d.iterdir()) if p.is_file() and p.suffix.lower() in SUFFIXES
+            and p.resolve().is_relative_to(base)]  # a symlink out of the project is not read
 
 
 def load_temp_melodies(root: Path) -> list[Melody]:
@@ -59,19 +61,21 @@ def project_report(project: str | Path, use_corpus: bool = True) -> dict[str, An
             continue
         rev = revs[-1]
         folder = store.revision_dir(cue.id, rev.number)
-        mids = [a for a in rev.artefacts if Path(a).suffix.lower() in MIDI_SUFFIXES]
+        mids = [i for i, a in enumerate(rev.artefacts) if Path(a).suffix.lower() in MIDI_SUFFIXES]
         if not mids:
             cues.append({"cue": cue.id, "revision": rev.number, "status": "no MIDI in revision",
                          "midi": None, "verdict": "distinct", "temp": None, "corpus": None})
             continue
-        path = folder / mids[0]
+        # a path stored in revision.json is data: it must stay inside the revision folder
+        path = store.artefact_path(rev, mids[0])
         if not path.is_file():
-            raise InputError("artefact listed in revision.json is missing", path=path)
+            raise InputError("artefact listed in revision.json is missing",
+                             path=folder / "revision.json", field=f"artefacts[{mids[0]}]")
         lines = load_melodies(path)
         c = check(lines, refs, index)
         score = c.score
         cues.append({
-            "cue": cue.id, "revision": rev.number, "midi": str(path.relative_to(root)),
+            "cue": cue.id, "revision": rev.number, "midi": str(path.relative_to(root.resolve())),
             "score": round(score, 4), "verdict": verdict_for(score),
             "temp": c.temp.to_dict() if c.temp else None,
             "corpus": c.corpus.to_dict() if c.corpus else None,
