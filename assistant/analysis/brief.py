@@ -18,9 +18,12 @@ embeddings cannot see negation ("no drums" embeds close to "drums"):
 5. Valence/arousal/tension come from the lexicon, blended with the classifier's
    embedding-based ``predict_mood`` on the text with the negated spans removed (if the
    trained head is installed; otherwise the lexicon alone).
-6. Fields not stated are filled from the emotion -> music defaults of REFERENCE.md
-   (Gabrielsson & Lindstr\u00f6m 2010; Juslin & Laukka 2003; Eerola et al. 2013), keyed by the
-   strongest mood tag. Explicit values are never overwritten.
+6. Goals ("make them cry"), situations ("the villain wins") and negated tone words ("not a
+   happy ending") are read by :mod:`assistant.analysis.brief_implicit`; keys and meters
+   ("a waltz in D minor", "in 6/8") by :mod:`assistant.analysis.brief_tonality`.
+7. Fields not stated are filled from the project's emotion -> music table
+   (:mod:`assistant.analysis.emotion_table`; ``scoring-assistant brief --table``), keyed by
+   the strongest mood tag. Explicit values are never overwritten.
 
 A brief can revise a previous one ("darker than the last version, less busy, no piano this
 time"): :func:`parse_brief` detects delta language and applies it with :func:`apply_delta`.
@@ -45,6 +48,8 @@ from assistant.analysis.brief_lexicon import (
 )
 from assistant.analysis.brief_passes import analyse as _analyse
 from assistant.analysis.brief_scope import _Analysis, _english_vocab
+from assistant.analysis.emotion_table import CITATION, row_for_tags, row_for_values
+from assistant.analysis.emotion_table import ROWS as EMOTION_ROWS
 from assistant.errors import InputError
 from assistant.project import DYNAMICS
 
@@ -80,6 +85,8 @@ class MusicBrief:
 
     text: str = ""
     tempo_bpm: tuple[float, float] | None = None
+    key: str | None = None  # tonic such as "D", "Bb", "F#" (mode is its own field)
+    meter: str | None = None  # time signature such as "3/4", "6/8", "5/4"
     mode: Mode | None = None
     dynamics: tuple[str, str] | None = None
     density: float | None = None
@@ -124,51 +131,6 @@ class MusicBrief:
 
 
 
-# emotion -> music defaults (REFERENCE.md table; the numbers are design defaults)
-@dataclass(frozen=True)
-class _Default:
-    tempo_bpm: tuple[float, float]
-    mode: Mode | None
-    register: Register
-    dynamics: tuple[str, str]
-    density: float
-    colours: tuple[str, ...]
-
-
-_EMOTION_DEFAULTS: dict[str, _Default] = {
-    "fear": _Default((100, 160), "minor", "wide", ("pp", "ff"), 0.6,
-                     ("synth_pad", "percussion", "violin")),
-    "tension": _Default((60, 100), "minor", "low", ("p", "f"), 0.5,
-                        ("cello", "double_bass", "timpani")),
-    "sadness": _Default((50, 75), "minor", "low", ("p", "mp"), 0.3, ("cello", "piano")),
-    "tenderness": _Default((60, 85), "major", "mid", ("p", "mf"), 0.4,
-                           ("violin", "viola", "cello", "flute")),
-    "joy": _Default((110, 140), "major", "high", ("mf", "f"), 0.6,
-                    ("flute", "clarinet", "oboe", "violin")),
-    "triumph": _Default((90, 130), "major", "wide", ("f", "ff"), 0.8,
-                        ("horn", "trumpet", "trombone", "timpani")),
-    "anger": _Default((120, 180), "minor", "low", ("f", "ff"), 0.8,
-                      ("horn", "trombone", "drums")),
-    "mystery": _Default((50, 80), "modal", "high", ("pp", "mp"), 0.3,
-                        ("celesta", "harp", "choir")),
-    # not rows of the table, derived from its directions:
-    "urgency": _Default((120, 160), "minor", "wide", ("mf", "ff"), 0.75,
-                        ("violin", "drums", "horn")),
-    "calm": _Default((55, 75), "major", "mid", ("pp", "mp"), 0.25, ("harp", "flute", "piano")),
-    "epic": _Default((80, 120), None, "wide", ("f", "ff"), 0.85,
-                     ("horn", "choir", "timpani", "trombone")),
-}
-_TAG_EMOTION: dict[str, str] = {
-    "dread": "fear", "eerie": "mystery", "mysterious": "mystery", "anxious": "tension",
-    "urgent": "urgency", "furious": "anger", "grief": "sadness", "melancholy": "sadness",
-    "lonely": "sadness", "tender": "tenderness", "romantic": "tenderness",
-    "nostalgic": "tenderness", "bittersweet": "tenderness", "serene": "calm",
-    "hopeful": "joy", "playful": "joy", "whimsical": "joy", "triumphant": "triumph",
-    "heroic": "triumph", "epic": "epic",
-}
-
-
-
 def _validate(text: str) -> str:
     if not isinstance(text, str):
         raise InputError("the brief must be text", field="brief")
@@ -210,9 +172,14 @@ def _validate(text: str) -> str:
 # ============================================================================ building the brief
 def _blend_mood(a: _Analysis) -> tuple[float, float, float, list[str], bool]:
     """Lexicon valence/arousal/tension and tags; ``found`` is False when no mood word was read."""
-    if not a.mood_hits:
+    if not a.mood_hits and not a.value_hits:
         return 0.0, 0.0, 0.3, [], False
     sv = sa = st = sw = 0.0
+    for (v, ar, te), weight, _row in a.value_hits:  # negated tone words: values, no tag
+        sv += v * weight
+        sa += ar * weight
+        st += te * weight
+        sw += weight
     tag_w: dict[str, float] = {}
     for _w, tags, weight in a.mood_hits:
         for tg in tags:
@@ -281,6 +248,12 @@ def _fresh(text: str, a: _Analysis, use_model: bool) -> MusicBrief:
     if a.mode:
         b.mode = a.mode
         b.explicit.append("mode")
+    if a.key:
+        b.key = a.key
+        b.explicit.append("key")
+    if a.meter:
+        b.meter = a.meter
+        b.explicit.append("meter")
     if a.dyn:
         lo = min((d[0] for d in a.dyn), key=DYNAMICS.index)
         hi = max((d[1] for d in a.dyn), key=DYNAMICS.index)
@@ -336,8 +309,18 @@ def _fresh(text: str, a: _Analysis, use_model: bool) -> MusicBrief:
     if a.recognised == 0 and model is None:
         b.warnings.append("nothing musical recognised in the brief (no tempo, mood, "
                           "dynamics, mode or instrument words)")
-    _fill_defaults(b, found_lexicon=found)
+    _fill_defaults(b, found_lexicon=found, a=a)
+    _restrain(b, a)
     return b
+
+
+def _restrain(b: MusicBrief, a: _Analysis) -> None:
+    """"Not sentimental": the loudest dynamic stays at mf or below (explicit letters win)."""
+    if not a.restraint or not b.dynamics or "dynamics" in b.explicit and a.dyn:
+        return
+    lo, hi = b.dynamics
+    if DYNAMICS.index(hi) > DYNAMICS.index("mf"):
+        b.dynamics = (lo if DYNAMICS.index(lo) <= DYNAMICS.index("mf") else "mf", "mf")
 
 
 def _apply_tempo_caps(b: MusicBrief, caps: list[tuple[float | None, float | None]]
@@ -412,38 +395,26 @@ def _set_instruments(b: MusicBrief, a: _Analysis, previous: MusicBrief | None) -
     b.reduce_instruments = _ordered(reduce - include) + [i for i in _ordered(reduce & include)]
 
 
-_TABLE_ROWS = ("fear", "tension", "sadness", "tenderness", "joy", "triumph", "anger", "mystery")
+def _primary_emotion(b: MusicBrief, a: _Analysis | None = None) -> str | None:
+    """The emotion-table row whose defaults apply: from the tags (see
+    :func:`~assistant.analysis.emotion_table.row_for_tags`), else from the strongest
+    tagless reading (a negated tone word such as "not a happy ending")."""
+    row = row_for_tags(b.tags, b.arousal)
+    if row is None and a is not None and a.value_hits:
+        row = max(a.value_hits, key=lambda h: h[1])[2]
+    return row
 
 
-def _primary_emotion(b: MusicBrief) -> str | None:
-    """The emotion whose defaults apply: the first tag that maps to a row of the
-    REFERENCE.md table, else the first tag with a derived row (urgency, calm, epic)."""
-    found: list[str] = []
-    for t in b.tags:
-        if t in _TAG_EMOTION:
-            emo = _TAG_EMOTION[t]
-            # slow menace is the table's "tension" row; shock and panic are "fear"
-            if t == "dread" and b.arousal < 0.35:
-                emo = "tension"
-            found.append(emo)
-    for emo in found:
-        if emo in _TABLE_ROWS:
-            return emo
-    return found[0] if found else None
-
-
-def _fill_defaults(b: MusicBrief, found_lexicon: bool) -> None:
-    """Fill unstated fields from the emotion -> music table; explicit fields stay."""
-    emo = _primary_emotion(b)
+def _fill_defaults(b: MusicBrief, found_lexicon: bool, a: _Analysis | None = None) -> None:
+    """Fill unstated fields from the emotion -> music table
+    (:mod:`assistant.analysis.emotion_table`); explicit fields stay."""
+    emo = _primary_emotion(b, a)
     if emo is None and found_lexicon and (abs(b.valence) >= 0.35 or abs(b.arousal) >= 0.35):
-        if b.valence >= 0:
-            emo = "joy" if b.arousal >= 0.2 else "tenderness"
-        else:
-            emo = ("anger" if b.tension < 0.6 else "fear") if b.arousal >= 0.3 else "sadness"
+        emo = row_for_values(b.valence, b.arousal, b.tension)
     if emo is None:
         return
-    d = _EMOTION_DEFAULTS[emo]
-    src = f"default for {emo} (REFERENCE.md emotion table)"
+    d = EMOTION_ROWS[emo]
+    src = f"default for {emo} ({CITATION}: scoring-assistant brief --table)"
     if b.tempo_bpm is None:
         b.tempo_bpm = (float(d.tempo_bpm[0]), float(d.tempo_bpm[1]))
         b.evidence.append({"field": "tempo_bpm", "value": list(b.tempo_bpm), "words": src})
@@ -464,7 +435,7 @@ def _fill_defaults(b: MusicBrief, found_lexicon: bool) -> None:
 
 def brief_from_mood(valence: float, arousal: float, tension: float, tags: list[str],
                     text: str = "") -> MusicBrief:
-    """Musical defaults for a mood (no brief given): the REFERENCE.md emotion table.
+    """Musical defaults for a mood (no brief given): the project's emotion table.
 
     Used when a cue has an analysed mood but the director said nothing explicit; every
     field it fills is recorded in ``evidence`` as a default, none in ``explicit``.
@@ -630,6 +601,12 @@ def _delta(previous: MusicBrief, text: str, a: _Analysis) -> MusicBrief:
     if a.mode:
         b.mode = a.mode
         fresh_explicit.append("mode")
+    if a.key:
+        b.key = a.key
+        fresh_explicit.append("key")
+    if a.meter:
+        b.meter = a.meter
+        fresh_explicit.append("meter")
     if a.dyn:
         b.dynamics = (min((d[0] for d in a.dyn), key=DYNAMICS.index),
                       max((d[1] for d in a.dyn), key=DYNAMICS.index))
@@ -658,7 +635,7 @@ def _delta(previous: MusicBrief, text: str, a: _Analysis) -> MusicBrief:
     b.tags = [t for t in b.tags if t not in set(a.negated_moods)]
     _apply_comparatives(b, a.comparatives)
     b.explicit = list(dict.fromkeys(previous.explicit + fresh_explicit))
-    _fill_defaults(b, found_lexicon=found)
+    _fill_defaults(b, found_lexicon=found, a=a)
     b.suggested_instruments = [i for i in b.suggested_instruments
                                if i not in b.exclude_instruments]
     if b.density is not None:
@@ -708,13 +685,14 @@ def parse_brief(text: str, previous: MusicBrief | None = None, *, use_model: boo
 
 
 def _has_absolute_content(a: _Analysis) -> bool:
-    return bool(a.tempo or a.tempo_words or a.mode or a.dyn or a.density or a.register
+    return bool(a.tempo or a.tempo_words or a.mode or a.key or a.meter or a.dyn or a.density
+                or a.register
                 or a.include or a.exclude or a.mood_hits)
 
 
 def brief_keys() -> tuple[str, ...]:
     """The keys the CLI contract requires in every brief's JSON."""
-    return ("tempo_bpm", "mode", "dynamics", "include_instruments", "exclude_instruments",
+    return ("tempo_bpm", "key", "meter", "mode", "dynamics", "include_instruments", "exclude_instruments",
             "valence", "arousal", "tension", "tags", "avoid_references")
 
 

@@ -92,6 +92,10 @@ _MOOD_WORDS: dict[str, tuple[str, ...]] = {
     "laughing": ("playful",), "laughter": ("playful",), "giddy": ("playful",),
     "kiss": ("romantic",), "wedding": ("romantic",), "reunited": ("tender", "hopeful"),
     "reunion": ("tender", "hopeful"), "sunrise": ("hopeful",), "homecoming": ("tender",),
+    "tears": ("grief",), "crying": ("grief",), "weeping": ("grief",), "sobbing": ("grief",),
+    "cold": ("eerie",), "icy": ("eerie",), "clinical": ("eerie",), "detached": ("eerie",),
+    "mechanical": ("anxious",), "robotic": ("anxious",), "merciless": ("dread",),
+    "ruthless": ("dread",), "villain": ("dread",), "villainous": ("dread",),
 }
 for _w, _tags in _TAG_SYNONYMS.items():
     _MOOD_WORDS.setdefault(_w, tuple(_tags))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from assistant.analysis import instruments as ins
+from assistant.analysis.brief_implicit import implicit_pass, negated_tone_readings
 from assistant.analysis.brief_lexicon import (
     _APPROX,
     _BPM_UNIT,
@@ -40,6 +41,7 @@ from assistant.analysis.brief_scope import (
     _ref_context,
     scan,
 )
+from assistant.analysis.brief_tonality import key_pass, meter_pass
 from assistant.project import DYNAMICS
 
 
@@ -288,8 +290,8 @@ def mood_pass(s: Scan, a: _Analysis) -> None:
     ment_tok = s.ment_tok
     for j, t in enumerate(toks):
         w = t.low
-        if j in ment_tok or w not in _MOOD_WORDS:
-            continue
+        if j in ment_tok or w not in _MOOD_WORDS or state[j] == "implicit":
+            continue  # (words of a goal or situation were read by the implicit pass)
         if w in ("big", "huge", "massive") and j + 1 < n and toks[j + 1].low in (
                 "moment", "reveal", "change", "difference", "deal", "picture", "scene"):
             continue
@@ -343,14 +345,22 @@ def positive_text_pass(s: Scan, a: _Analysis) -> None:
     toks = s.toks
     state = s.state
     keep_chars = [t.text for j, t in enumerate(toks)
-                  if state[j] not in ("neg", "cue", "reduce") and not t.text[0].isdigit()]
+                  if state[j] not in ("neg", "cue", "reduce", "implicit")
+                  and not t.text[0].isdigit()]
     a.positive_text = " ".join(keep_chars)
 
 
 
 
-PASSES = (instruments_pass, references_pass, tempo_pass, dynamics_pass, mode_pass,
-          density_register_pass, mood_pass, comparatives_pass, positive_text_pass)
+def negated_tone_pass(s: Scan, a: _Analysis) -> None:
+    """Negated tone words ("not a happy ending", "never scary") as value readings."""
+    del s
+    negated_tone_readings(a)
+
+
+PASSES = (instruments_pass, references_pass, tempo_pass, dynamics_pass, mode_pass, key_pass,
+          meter_pass, density_register_pass, implicit_pass, mood_pass, negated_tone_pass,
+          comparatives_pass, positive_text_pass)
 
 
 def analyse(text: str) -> _Analysis:

@@ -90,6 +90,9 @@ class _Analysis:
     tempo_words: list[tuple[float, float]] = field(default_factory=list)
     tempo_caps: list[tuple[float | None, float | None]] = field(default_factory=list)
     mode: Mode | None = None
+    key: str | None = None  # tonic: "D", "Bb", "F#"
+    meter: str | None = None  # "3/4", "6/8", ...
+    meter_explicit: bool = False  # stated, not implied by a dance or form word
     dyn: list[tuple[str, str]] = field(default_factory=list)
     dyn_cap: tuple[str | None, str | None] = (None, None)  # (min softest, max loudest)
     density: list[float] = field(default_factory=list)
@@ -102,6 +105,10 @@ class _Analysis:
     keep: dict[str, str] = field(default_factory=dict)  # "bring back X", "don't lose X"
     mood_hits: list[tuple[str, tuple[str, ...], float]] = field(default_factory=list)
     negated_moods: list[str] = field(default_factory=list)
+    # readings without tags: ((valence, arousal, tension), weight, emotion-table row)
+    value_hits: list[tuple[tuple[float, float, float], float, str]] = field(default_factory=list)
+    implicit: list[str] = field(default_factory=list)  # goals / situations read
+    restraint: bool = False  # "not sentimental": loudest dynamic at most mf
     refs_avoid: list[str] = field(default_factory=list)
     refs: list[str] = field(default_factory=list)
     comparatives: list[tuple[str, float, str]] = field(default_factory=list)  # effect, amount, words

@@ -1,7 +1,7 @@
 """Commands ``brief`` (director's words -> musical parameters) and ``analyze`` (script analysis).
 
 ``scoring-assistant brief "TEXT" --json`` and ``scoring-assistant brief --file FILE [--delta] --json``
-print one JSON object per brief, one per line (contract keys: tempo_bpm, mode, dynamics,
+print one JSON object per brief, one per line (contract keys: tempo_bpm, key, meter, mode, dynamics,
 include_instruments, exclude_instruments, valence, arousal, tension, tags, avoid_references).
 
 ``scoring-assistant analyze SCRIPT [--spotting FILE] --json`` prints one JSON object: scenes,
@@ -31,13 +31,27 @@ def brief(
                                "brief of the line before."),
     no_model: bool = typer.Option(False, "--no-model", help="Rules and lexicon only (skip the "
                                   "embedding mood model)."),
+    table: bool = typer.Option(False, "--table", help="Print the emotion -> music defaults "
+                               "table that fills what a brief leaves open, and exit."),
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Turn a director's brief into musical parameters (tempo, mode, dynamics, instruments, mood)."""
+    """Turn a director's brief into musical parameters (tempo, key, meter, mode, dynamics,
+    instruments, mood)."""
     setup(quiet)
     from assistant.analysis.brief import apply_delta, parse_brief
 
+    if table:
+        from assistant.analysis.emotion_table import ROWS, TAG_ROW, table_text
+
+        if json_out:
+            emit_json({"rows": {k: {"tempo_bpm": list(r.tempo_bpm), "mode": r.mode,
+                                    "register": r.register, "dynamics": list(r.dynamics),
+                                    "density": r.density, "colours": list(r.colours)}
+                                for k, r in ROWS.items()}, "tag_rows": TAG_ROW})
+        else:
+            say(table_text())
+        return
     if (text is None) == (file is None):
         raise InputError("give the brief as TEXT or with --file FILE (one of the two)",
                          field="brief")
@@ -75,6 +89,7 @@ def _brief_text(b: object) -> str:
     lines = [f"brief: {d['text']}"]
     tempo = d["tempo_bpm"]
     lines.append(f"  tempo     {tempo[0]:g}-{tempo[1]:g} BPM" if tempo else "  tempo     -")
+    lines.append(f"  key       {d['key'] or '-'}   meter {d['meter'] or '-'}")
     lines.append(f"  mode      {d['mode'] or '-'}")
     dyn = d["dynamics"]
     lines.append(f"  dynamics  {dyn[0]}-{dyn[1]}" if dyn else "  dynamics  -")
