@@ -38,6 +38,8 @@ DEFAULTS = {
     "batch_size": 16, "grad_accum": 1, "lr": 2e-3, "min_lr": 2e-4, "warmup_steps": 100,
     "weight_decay": 0.05, "epochs": 1.0, "time_limit_min": 0, "eval_interval": 200,
     "eval_batches": 8, "ckpt_interval": 200, "seed": 1337, "threads": 2, "fim_rate": 0.25,
+    # also checkpoint every this many minutes of wall time (0: only every ckpt_interval steps)
+    "ckpt_minutes": 0.0,
     # warm start: a model folder (config.json + model.safetensors) whose weights start the run;
     # its architecture must match this config. Ignored when the run resumes from its checkpoint.
     "init_from": "",
@@ -100,8 +102,40 @@ def load_ckpt(ckpt: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, de
     return state
 
 
-def train(cfg: dict) -> dict:
-    """Run training with config ``cfg``; returns a summary dict (also written as summary.json)."""
+class _StopFlag:
+    """SIGTERM / SIGINT ask the loop to save its checkpoint and stop after the current step."""
+
+    def __init__(self) -> None:
+        import signal
+
+        self.set = False
+        self.signum = 0
+        try:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, self._handle)
+        except ValueError:  # not the main thread (a test runner): no handler
+            pass
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        self.set, self.signum = True, signum
+
+
+def _file_digest(path: Path) -> str:
+    """sha1 of a file (the training tokens a checkpoint was trained on)."""
+    import hashlib
+
+    h = hashlib.sha1()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+def train(cfg: dict, resume: bool = False) -> dict:
+    """Run training with config ``cfg``; returns a summary dict (also written as summary.json).
+
+    A run folder that holds a checkpoint (``<out_dir>/ckpt``) always continues from it;
+    ``resume=True`` additionally refuses to start when there is none."""
     from tqdm import tqdm
 
     from assistant.music.data import SegmentSampler
@@ -154,11 +188,19 @@ def train(cfg: dict) -> dict:
     total_steps = max(1, math.ceil(cfg["epochs"] * train_s.n_tokens / tokens_per_step))
     ckpt = out / "ckpt"
     state = {"step": 0, "elapsed_s": 0.0, "best_val": None}
+    data_id = _file_digest(tokens_dir / "train.npz")
+    if resume and not ckpt.exists():
+        raise FileNotFoundError(f"--resume: no checkpoint at {ckpt}")
     if ckpt.exists():
         state = load_ckpt(ckpt, model, opt, device)
         train_s.rng.bit_generator.state = state["rng"]
+        if state.get("train_npz_sha1") not in (None, data_id):
+            log.warning("resuming on different training tokens (%s, checkpoint saw %s): rebuild the corpus "
+                        "with the split in datasets/music/splits.json", data_id, state["train_npz_sha1"])
         if master:
             log.info("resumed at step %d", state["step"])
+    state["train_npz_sha1"] = data_id
+    stop = _StopFlag()
     raw = model
     if ddp:
         from torch.nn.parallel import DistributedDataParallel
@@ -195,6 +237,7 @@ def train(cfg: dict) -> dict:
     if new_log and master:
         writer.writerow(["step", "tokens", "epoch", "lr", "train_loss", "val_loss", "elapsed_s"])
     t0 = time.time() - state["elapsed_s"]
+    last_ckpt_t = time.time()
     limit_s = cfg["time_limit_min"] * 60 if cfg["time_limit_min"] else float("inf")
     if master:
         log.info("params %.2fM, train tokens %d, tokens/step %d, steps %d, device %s, world %d",
@@ -223,7 +266,7 @@ def train(cfg: dict) -> dict:
         bar.update(1)
         bar.set_postfix(loss=f"{ema:.3f}")
         elapsed = time.time() - t0
-        last = state["step"] >= total_steps or elapsed > limit_s
+        last = state["step"] >= total_steps or elapsed > limit_s or stop.set
         if master and (state["step"] % cfg["eval_interval"] == 0 or last):
             vl = val_loss()
             if state["best_val"] is None or vl < state["best_val"]:
@@ -234,12 +277,20 @@ def train(cfg: dict) -> dict:
                              round(state["step"] * tokens_per_step / train_s.n_tokens, 4),
                              f"{lr_at(step):.6f}", f"{ema:.4f}", f"{vl:.4f}", round(elapsed, 1)])
             fh.flush()
-        if master and (state["step"] % cfg["ckpt_interval"] == 0 or last):
+        by_time = cfg["ckpt_minutes"] and time.time() - last_ckpt_t >= 60 * cfg["ckpt_minutes"]
+        if master and (state["step"] % cfg["ckpt_interval"] == 0 or last or by_time):
             state["elapsed_s"] = elapsed
             state["rng"] = train_s.rng.bit_generator.state
+            state["tokens_per_step"] = tokens_per_step
+            state["total_steps"] = total_steps
             save_ckpt(ckpt, raw, opt, state)
+            last_ckpt_t = time.time()
+            log.info("checkpoint: step %d/%d, loss %.4f, %s", state["step"], total_steps, ema, ckpt)
         if elapsed > limit_s:
             stop_reason = "time_limit"
+            break
+        if stop.set:
+            stop_reason = f"signal {stop.signum} (checkpoint saved)"
             break
     bar.close()
     fh.close()
@@ -392,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--best", action="store_true", help="with --export: the best-validation weights")
     ap.add_argument("--card", default=None, help="write MODEL_CARD.md in this model folder and exit")
     ap.add_argument("--card-notes", default=None, help="a Markdown file appended as limitations")
+    ap.add_argument("--resume", action="store_true",
+                    help="continue from <out_dir>/ckpt (error when there is none); a run with a checkpoint "
+                         "in its out_dir continues from it either way")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.card:
@@ -402,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.export:
         export(repo_path(cfg["out_dir"]), Path(args.export), best=args.best)
         return 0
-    summary = train(cfg)
+    summary = train(cfg, resume=args.resume)
     log.info("done: %s", {k: v for k, v in summary.items() if k != "config"})
     return 0
 

@@ -53,12 +53,16 @@ SEG_MAX = 250  # REMI tokens per segment (the prefix and EOS come on top)
 TEST_RATE = {"bach": 0.15, "essenFolksong": 0.05}
 DEFAULT_TEST_RATE = 0.04
 VAL_RATE = 0.04
+FAMILY_MAX_HELD_OUT = 40  # a tune family larger than this always goes to train
 MAX_TRAIN_SEGMENTS_PER_PIECE = 8  # compute budget: long works contribute their first ~8 segments
 CONTROL_DROPOUT = 0.2  # chance of replacing key, density or register by its *_none token
 # chance of an unconditional example (key, density and register all *_none): the prefix that
 # melody prediction uses (evaluate.melody_ids) and that requests without controls get; with
 # independent dropout alone it would come up only 0.2**3 = 0.8 % of the time
 UNCONDITIONAL_RATE = 0.15
+# chance of a segment whose per-bar chord tokens are all Chord_none (v2): generation without a
+# plan and melody prediction (which must not see the harmony) use that layout
+CHORD_DROPOUT = 0.2
 
 
 def iter_records(extract_dir: Path) -> Iterator[dict[str, Any]]:
@@ -78,36 +82,74 @@ def _unit(key: str) -> float:
 
 
 def build_splits(extract_dir: Path, out_dir: Path) -> dict[str, Any]:
-    """Write ``splits.json`` and ``stats.json`` into ``out_dir``; returns the stats."""
+    """Write ``splits.json``, ``stats.json``, ``families.json`` (tune-family statistics) and the
+    compact leakage tables into ``out_dir``; returns the stats.
+
+    Pieces are grouped into **tune families** (:mod:`assistant.music.families`: near-duplicate
+    melodies by interval edit similarity and 8-gram cover — the same piece in two formats, one
+    chorale tune under several BWV numbers, folk-song variants) and every family goes whole
+    into one split, so no held-out melody has a near copy in training.
+    """
+    from assistant.music.families import (
+        LINK_COVER,
+        LINK_EDIT,
+        clusters,
+        find_links,
+        intervals,
+        piece_melody,
+    )
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    recs = [(r["id"], r["collection"], r["features"]) for r in iter_records(extract_dir)]
-    groups: dict[str, list[int]] = {}
-    for i, (rid, _c, f) in enumerate(recs):
-        groups.setdefault(f["melody_hash"] or rid, []).append(i)
+    recs: list[tuple[str, str, dict[str, Any]]] = []
+    pitches: list[np.ndarray] = []
+    for r in iter_records(extract_dir):
+        recs.append((r["id"], r["collection"], r["features"]))
+        pitches.append(np.asarray([int(n[0]) for n in piece_melody(r)], dtype=np.int64))
+    ivs = [intervals(p) for p in pitches]
+    links = find_links(ivs, progress=len(ivs) > 2000)
+    label = clusters(len(recs), links)
+    groups: dict[int, list[int]] = {}
+    for i, g in enumerate(label):
+        groups.setdefault(g, []).append(i)
     split_of: dict[int, str] = {}
-    for g, members in groups.items():
-        coll = recs[members[0]][1]
-        u = _unit(g)
-        rate = TEST_RATE.get(coll, DEFAULT_TEST_RATE)
+    for members in groups.values():
+        rep = min(recs[m][0] for m in members)  # a stable key: the family's first piece id
+        u = _unit(rep)
+        rate = max(TEST_RATE.get(recs[m][1], DEFAULT_TEST_RATE) for m in members)
         s = "test" if u < rate else ("val" if u < rate + VAL_RATE else "train")
+        if len(members) > FAMILY_MAX_HELD_OUT:  # a huge family would swamp a held-out set
+            s = "train"
         for m in members:
             split_of[m] = s
     splits: dict[str, list[str]] = {"train": [], "val": [], "test": []}
     for i, (rid, _c, _f) in enumerate(recs):
         splits[split_of[i]].append(rid)
-    # comparison sets: one representative per duplicate group
+    # comparison sets: one representative (the first id) per tune family
     chorale, essen = [], []
     for members in groups.values():
-        i = members[0]
+        i = min(members, key=lambda m: recs[m][0])
         rid, coll, f = recs[i]
         if split_of[i] != "test":
             continue
-        if coll == "bach" and f["ensemble"] == "chorale":
-            chorale.append(rid)
-        elif coll == "essenFolksong" and f["n_parts"] == 1:
-            essen.append(rid)
+        chor = [m for m in sorted(members, key=lambda m: recs[m][0])
+                if recs[m][1] == "bach" and recs[m][2]["ensemble"] == "chorale"]
+        ess = [m for m in sorted(members, key=lambda m: recs[m][0])
+               if recs[m][1] == "essenFolksong" and recs[m][2]["n_parts"] == 1]
+        if chor:
+            chorale.append(recs[chor[0]][0])
+        elif ess:
+            essen.append(recs[ess[0]][0])
     splits["chorale_test"] = sorted(chorale)
     splits["essen_test"] = sorted(essen)
+    fam = family_stats(recs, ivs, links, label, split_of)
+    fam["link_thresholds"] = {"edit_similarity": LINK_EDIT, "cover_8gram": LINK_COVER}
+    ids = [r[0] for r in recs]
+    fam["leakage"] = {"this_split": leakage_report(ids, links, splits)}
+    old_path = out_dir / "splits_v1.json"
+    if old_path.exists():  # the session-2 split (exact interval-hash groups), for the before/after figures
+        fam["leakage"]["v1_split"] = leakage_report(ids, links, json.loads(old_path.read_text()))
+    (out_dir / "families.json").write_text(json.dumps(fam, indent=1))
+    write_melody_tables(out_dir, pitches, split_of)
     dropped: Counter[str] = Counter()
     dpath = extract_dir / "dropped.jsonl"
     if dpath.exists():
@@ -133,6 +175,8 @@ def build_splits(extract_dir: Path, out_dir: Path) -> dict[str, Any]:
         "notes": n_notes,
         "duplicate_groups": sum(1 for m in groups.values() if len(m) > 1),
         "pieces_in_duplicate_groups": sum(len(m) for m in groups.values() if len(m) > 1),
+        "families": {k: fam[k] for k in ("families", "multi_piece_families", "pieces_in_multi_piece_families",
+                                          "largest_family", "links")},
         "split_sizes": {k: len(v) for k, v in splits.items()},
         "per_collection": {c: dict(v) for c, v in sorted(per_coll.items())},
         "dropped": dict(dropped.most_common()),
@@ -140,7 +184,10 @@ def build_splits(extract_dir: Path, out_dir: Path) -> dict[str, Any]:
         "density_per_q_tertiles": np.percentile(dens, [33.3, 66.7]).round(3).tolist() if len(dens) else [],
         "mean_pitch_tertiles": np.percentile(regs, [33.3, 66.7]).round(2).tolist() if len(regs) else [],
         "split_rule": {"test_rate": TEST_RATE, "default_test_rate": DEFAULT_TEST_RATE, "val_rate": VAL_RATE,
-                       "grouping": "sha1 of the top part's pitch-interval sequence"},
+                       "grouping": "tune families (assistant.music.families): union of near-duplicate "
+                                   f"melodies, interval edit similarity >= {LINK_EDIT} or 8-gram cover >= "
+                                   f"{LINK_COVER}; families over {FAMILY_MAX_HELD_OUT} pieces go to train; "
+                                   "datasets/music/families.json"},
     }
     done_path = extract_dir / "done.txt"
     if done_path.exists():
@@ -168,21 +215,101 @@ def build_splits(extract_dir: Path, out_dir: Path) -> dict[str, Any]:
     return stats
 
 
+def family_stats(recs: list[tuple[str, str, dict[str, Any]]], ivs: list[np.ndarray], links: list[Any],
+                 label: list[int], split_of: dict[int, str]) -> dict[str, Any]:
+    """Cluster statistics for ``families.json``: sizes, collections, link kinds, examples."""
+    from assistant.music.families import SIM_COVER, SIM_EDIT
+
+    groups: dict[int, list[int]] = {}
+    for i, g in enumerate(label):
+        groups.setdefault(g, []).append(i)
+    multi = [m for m in groups.values() if len(m) > 1]
+    sizes = Counter(len(m) for m in groups.values())
+    cross = Counter()
+    for m in multi:
+        cs = sorted({recs[i][1] for i in m})
+        if len(cs) > 1:
+            cross["+".join(cs)] += 1
+    per_coll: dict[str, Counter[str]] = {}
+    for m in multi:
+        for i in m:
+            per_coll.setdefault(recs[i][1], Counter())["in_multi_piece_family"] += 1
+    for _rid, c, _f in recs:
+        per_coll.setdefault(c, Counter())["pieces"] += 1
+    kinds = Counter()
+    for lk in links:
+        e = lk.edit >= SIM_EDIT
+        cv = max(lk.cover_ab, lk.cover_ba) >= SIM_COVER
+        kinds["edit>=0.8 and cover>=0.8" if e and cv else "edit>=0.8 only" if e else
+              "cover>=0.8 only" if cv else "between the link and the leakage thresholds"] += 1
+    big = sorted(multi, key=len, reverse=True)
+    return {
+        "pieces": len(recs), "families": len(groups), "multi_piece_families": len(multi),
+        "pieces_in_multi_piece_families": sum(len(m) for m in multi),
+        "largest_family": max((len(m) for m in groups.values()), default=0),
+        "family_size_histogram": {str(k): v for k, v in sorted(sizes.items())},
+        "links": len(links), "link_kinds": dict(kinds),
+        "cross_collection_families": dict(cross.most_common()),
+        "per_collection": {c: dict(v) for c, v in sorted(per_coll.items())},
+        "largest_families": [{"size": len(m), "split": split_of[m[0]],
+                              "examples": sorted(recs[i][0] for i in m)[:12]} for m in big[:15]],
+        "melody": "soprano part by name, else the first part; highest note per onset; pitch intervals",
+    }
+
+
+def leakage_report(ids: list[str], links: list[Any], splits: dict[str, list[str]]) -> dict[str, Any]:
+    """How many held-out melodies have a training melody at edit similarity >= 0.8 or 8-gram
+    cover >= 0.8 (either way), per held-out set (``test``, ``chorale_test``, ``essen_test``)."""
+    from assistant.music.families import SIM_COVER, SIM_EDIT
+
+    train = set(splits["train"])
+    leaky: dict[str, set[str]] = {}
+    for lk in links:
+        if lk.edit < SIM_EDIT and max(lk.cover_ab, lk.cover_ba) < SIM_COVER:
+            continue
+        a, b = ids[lk.a], ids[lk.b]
+        for x, y in ((a, b), (b, a)):
+            if y in train and x not in train:
+                leaky.setdefault(x, set()).add(y)
+    out: dict[str, Any] = {}
+    for name in ("test", "chorale_test", "essen_test"):
+        held = splits.get(name, [])
+        bad = sorted(x for x in held if x in leaky)
+        out[name] = {"melodies": len(held), "with_a_train_near_copy": len(bad),
+                     "share": round(len(bad) / max(len(held), 1), 4),
+                     "examples": [[x, sorted(leaky[x])[:3]] for x in bad[:8]]}
+    return out
+
+
+def write_melody_tables(out_dir: Path, pitches: list[np.ndarray], split_of: dict[int, str]) -> None:
+    """``melody_tables.npz``: the melodies (MIDI pitches, uint8, concatenated, with offsets) of
+    the train and test splits, so the leakage test and the IDyOM-style baseline run without the
+    corpus cache."""
+    arrays: dict[str, np.ndarray] = {}
+    for name in ("train", "test"):
+        sel = [np.clip(pitches[i], 0, 127).astype(np.uint8) for i in sorted(split_of) if split_of[i] == name]
+        arrays[f"{name}_pitches"] = np.concatenate(sel) if sel else np.zeros(0, np.uint8)
+        arrays[f"{name}_offsets"] = np.concatenate([[0], np.cumsum([len(x) for x in sel])]).astype(np.int64)
+    np.savez_compressed(out_dir / "melody_tables.npz", **arrays)
+
+
+def load_melody_table(path: Path, split: str) -> list[np.ndarray]:
+    """The melodies (pitch arrays) of one split from ``melody_tables.npz``."""
+    with np.load(path) as z:
+        p, o = z[f"{split}_pitches"].astype(np.int64), z[f"{split}_offsets"]
+    return [p[o[i]:o[i + 1]] for i in range(len(o) - 1)]
+
+
 def write_eval_melodies(extract_dir: Path, out_dir: Path, chorale: set[str], essen: set[str]) -> None:
     """Store the held-out comparison melodies (chorale sopranos, Essen songs) as small JSON."""
+    from assistant.music.families import piece_melody
+
     out: dict[str, list[dict[str, Any]]] = {"chorale": [], "essen": []}
     for rec in iter_records(extract_dir):
         which = "chorale" if rec["id"] in chorale else "essen" if rec["id"] in essen else None
         if which is None:
             continue
-        parts = rec["parts"]
-        sop = next((p for p in parts if "sopran" in p["name"].lower()), parts[0])
-        notes = sorted(sop["notes"], key=lambda n: (n[1], -n[0]))
-        mono: list[list[float]] = []
-        for n in notes:  # a melody: one note per onset (the highest)
-            if mono and abs(mono[-1][1] - n[1]) < 1e-9:
-                continue
-            mono.append([int(n[0]), n[1], n[2]])
+        mono = piece_melody(rec)
         out[which].append({"id": rec["id"], "meters": rec["meters"], "tempos": rec["tempos"][:1],
                            "notes": mono})
     for k in out:
@@ -242,12 +369,38 @@ def _program_shift_range(programs: set[int], pmin: int, pmax: int) -> tuple[int,
     return max(-6, lo - pmin), min(6, hi - pmax)
 
 
-def piece_segments(vocab: Vocab, tokenizer: Any, rec: dict[str, Any], melody_only: bool = False
-                   ) -> list[dict[str, Any]]:
-    """Tokenize a piece record and return its segments with measured controls."""
+def record_bar_chords(vocab: Vocab, tokenizer: Any, rec: dict[str, Any]) -> list[tuple[int, str] | None]:
+    """A chord per REMI bar of a piece, from all its parts (:func:`assistant.music.harmony.bar_chords`
+    on the notes as the tokenizer sees them, so the bars are the Bar tokens')."""
+    from assistant.music.harmony import bar_chords
+
+    sym = notes_to_symusic([(p["program"], p["notes"]) for p in rec["parts"]], rec["meters"], rec["tempos"])
+    dec = decode_ids(vocab, encode(tokenizer, sym))
+    return bar_chords([(n[1], n[2], n[3]) for n in dec.notes], dec.bar_starts_q, dec.end_q)
+
+
+def insert_chords(vocab: Vocab, ids: list[int], chords: list[tuple[int, str] | None]) -> list[int]:
+    """``ids`` with the bar's chord token right after every Bar token (``Chord_NC`` past the end
+    of ``chords``)."""
+    out: list[int] = []
+    k = 0
+    for t in ids:
+        out.append(t)
+        if t == vocab.bar:
+            out.append(vocab.chord_id(chords[k]) if k < len(chords) else vocab.chord_nc)
+            k += 1
+    return out
+
+
+def piece_segments(vocab: Vocab, tokenizer: Any, rec: dict[str, Any], melody_only: bool = False,
+                   chords: list[tuple[int, str] | None] | None = None) -> list[dict[str, Any]]:
+    """Tokenize a piece record and return its segments with measured controls; every bar
+    carries its chord (from all parts, also for the melody-only copy) after its Bar token."""
     parts = rec["parts"][:1] if melody_only else rec["parts"]
     sym = notes_to_symusic([(p["program"], p["notes"]) for p in parts], rec["meters"], rec["tempos"])
-    ids = encode(tokenizer, sym)
+    if chords is None:
+        chords = record_bar_chords(vocab, tokenizer, rec)
+    ids = insert_chords(vocab, encode(tokenizer, sym), chords)
     ens = "solo" if melody_only else rec["features"]["ensemble"]
     out = []
     spans = segment_ids(vocab, ids)
@@ -295,14 +448,15 @@ def _tokenize_file(path: str, where: dict[str, str], keep_train: set[str] | None
             if s is None or (s == "train" and keep_train is not None and rec["id"] not in keep_train):
                 continue
             try:
-                got = piece_segments(vocab, tokenizer, rec)
+                chords = record_bar_chords(vocab, tokenizer, rec)
+                got = piece_segments(vocab, tokenizer, rec, chords=chords)
                 if s == "train" and len(got) > MAX_TRAIN_SEGMENTS_PER_PIECE:
                     got = got[:MAX_TRAIN_SEGMENTS_PER_PIECE]
                 for g in got:
                     g["source"] = rec["collection"]
                 segs[s].extend(got)
                 if rec["features"]["ensemble"] == "chorale" and s == "train":
-                    solo = piece_segments(vocab, tokenizer, rec, melody_only=True)
+                    solo = piece_segments(vocab, tokenizer, rec, melody_only=True, chords=chords)
                     for g in solo:
                         g["source"] = rec["collection"] + SOLO_SUFFIX
                     segs[s].extend(solo)
@@ -484,6 +638,7 @@ class SegmentSampler:
             m = self.is_pitch[ids]
             ids = ids.copy()
             ids[m] += shift
+            ids = v.chord_shift[shift % 12][ids]  # chord roots move with the pitches
         mode = "major" if d["mode"][i] == 0 else "minor"
         reg = bucket(float(d["mean_pitch"][i]) + shift, REGISTER_EDGES, REGISTER_NAMES)
         pre = [v.bos, v.key_id(int(d["key"][i]) + shift, mode), int(d["meter"][i]),
@@ -494,6 +649,9 @@ class SegmentSampler:
             for slot, none in ((1, "Key_none"), (3, "Density_none"), (4, "Register_none")):
                 if uncond or self.rng.random() < CONTROL_DROPOUT:
                     pre[slot] = v.vocab[none]
+            if uncond or self.rng.random() < CHORD_DROPOUT:  # the whole segment without its chord plan
+                ids = ids.copy()
+                ids[v.is_chord[ids]] = v.chord_none
         tail = [v.eos] if d["last"][i] else []
         if fim:
             bars = np.flatnonzero(ids == v.bar)

@@ -53,17 +53,23 @@ PEARCE_2005 = {"chorale_single_viewpoint": 2.347, "chorale_best": 1.953, "essen_
 
 # --------------------------------------------------------------------------- melodies
 def load_eval_melodies(path: Path | None = None) -> dict[str, list[dict[str, Any]]]:
-    """The two held-out comparison sets: ``{"chorale": [...], "essen": [...]}`` of melodies."""
+    """The two held-out comparison sets: ``{"chorale": [...], "essen": [...]}`` of melodies
+    (default: the clean tune-family split; ``eval_melodies_v1.json`` holds the old test sets)."""
     d = json.loads((path or DATASETS / "eval_melodies.json").read_text())
     return {"chorale": d["chorale"], "essen": d["essen"]}
 
 
-def melody_ids(vocab: Vocab, mel: dict[str, Any]) -> tuple[list[int], list[int]]:
-    """(full id sequence with the no-leak prefix, indices of the pitch tokens to score)."""
+def melody_ids(vocab: Vocab, mel: dict[str, Any], chords: bool = False) -> tuple[list[int], list[int]]:
+    """(full id sequence with the no-leak prefix, indices of the pitch tokens to score).
+
+    ``chords`` (a v2 model): every Bar is followed by ``Chord_none``, the layout the model was
+    trained with for segments without a chord plan, so no harmony leaks in either."""
     from assistant.music.data import compact_timesigs
 
     sym = notes_to_symusic([(52, mel["notes"])], mel["meters"], mel["tempos"])
     ids = compact_timesigs(vocab, encode(vocab.tok, sym))
+    if chords:
+        ids = [x for t in ids for x in ((t, vocab.chord_none) if t == vocab.bar else (t,))]
     m = mel["meters"][0]
     v = vocab.vocab
     prefix = [vocab.bos, v["Key_none"], vocab.timesig_id(int(m[1]), int(m[2])), v["Density_none"],
@@ -119,12 +125,64 @@ def pitch_bits(model: Any, vocab: Vocab, seqs: list[tuple[list[int], list[int]]]
     return [[d[p] for p in sorted(d)] for d in out]
 
 
+def bootstrap_ci(bits: list[list[float]], n_boot: int = 2000, seed: int = 0) -> list[float] | None:
+    """95 % percentile bootstrap interval of bits per note, resampling whole melodies (notes of
+    one melody are not independent)."""
+    tot = np.array([sum(b) for b in bits if b])
+    cnt = np.array([len(b) for b in bits if b])
+    if not len(tot):
+        return None
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(tot), size=(n_boot, len(tot)))
+    stat = tot[idx].sum(axis=1) / cnt[idx].sum(axis=1)
+    return [round(float(np.percentile(stat, 2.5)), 4), round(float(np.percentile(stat, 97.5)), 4)]
+
+
 def _bits_summary(bits: list[list[float]]) -> dict[str, Any]:
     flat = [b for s in bits for b in s]
     per_mel = [float(np.mean(s)) for s in bits if s]
     return {"bits_per_note": round(float(np.mean(flat)), 4) if flat else None,
+            "ci95": bootstrap_ci(bits),
             "mean_of_melody_means": round(float(np.mean(per_mel)), 4) if per_mel else None,
             "melodies": len(bits), "notes": len(flat)}
+
+
+def model_has_chords(model: Any, vocab: Vocab) -> bool:
+    """True for a v2 model (its vocabulary holds the chord tokens)."""
+    return int(model.cfg.vocab_size) > vocab.chord_none
+
+
+def model_bits(model: Any, vocab: Vocab, sets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Bits per note of the model on ``{"chorale": [...], "essen": [...]}``: the two contract
+    keys, their ``*_ci95`` and a per-set detail."""
+    res: dict[str, Any] = {"detail": {}}
+    chords = model_has_chords(model, vocab)
+    for name, key in (("chorale", "chorale_soprano"), ("essen", "essen")):
+        bits = pitch_bits(model, vocab, [melody_ids(vocab, m, chords) for m in sets[name]])
+        s = _bits_summary(bits)
+        res[f"{key}_bits_per_note"] = s["bits_per_note"]
+        res[f"{key}_ci95"] = s["ci95"]
+        res["detail"][name] = s
+    return res
+
+
+def idyom_baseline(train_melodies: list[list[int]], sets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """The IDyOM-style peer on the same split (:class:`assistant.music.ngram.IdyomStyle`)."""
+    from assistant.music.ngram import IdyomStyle
+
+    ltm = PPMModel(max_order=4).fit(train_melodies)
+    model = IdyomStyle(ltm, stm_order=8, bias=1.0)
+    res: dict[str, Any] = {}
+    for name, key in (("chorale", "chorale_soprano"), ("essen", "essen")):
+        bits = [model.sequence_bits([int(n[0]) for n in m["notes"]]) for m in sets[name]]
+        s = _bits_summary(bits)
+        res[f"{key}_bits_per_note"] = s["bits_per_note"]
+        res[f"{key}_ci95"] = s["ci95"]
+    res["model"] = ("IDyOM-style cpitch: long-term PPM-C with exclusion (orders 0-4) on the training melodies + "
+                    "short-term PPM-C (orders 0-8) on the melody so far, weighted geometric mean with weights "
+                    "H_rel^-1 (Pearce 2005); pitch only, no rhythm, no viewpoint combination")
+    res["training_melodies"] = len(train_melodies)
+    return res
 
 
 def training_melodies(extract_dir: Path, splits: dict[str, list[str]], top_only: bool = True
@@ -274,17 +332,40 @@ def _evaluate(model_dir: Path | None, quick: bool, seed: int, extract_dir: Path 
     model, vocab = sampler.model, sampler.vocab
     extract_dir = extract_dir or CACHE / "extract"
     sets = load_eval_melodies()
+    old_sets = load_eval_melodies(DATASETS / "eval_melodies_v1.json") if (
+        DATASETS / "eval_melodies_v1.json").exists() else None
     if quick:
         sets = {"chorale": sets["chorale"][:30], "essen": sets["essen"][:80]}
+        old_sets = {"chorale": old_sets["chorale"][:30], "essen": old_sets["essen"][:80]} if old_sets else None
     res: dict[str, Any] = {}
-    # 1. bits per note, model
-    for name, key in (("chorale", "chorale_soprano_bits_per_note"), ("essen", "essen_bits_per_note")):
-        seqs = [melody_ids(vocab, m) for m in sets[name]]
-        bits = pitch_bits(model, vocab, seqs)
-        s = _bits_summary(bits)
-        res[key] = s["bits_per_note"]
-        res.setdefault("melody_prediction_detail", {})[name] = s
-    # 2. n-gram baseline
+    chords = model_has_chords(model, vocab)
+    res["model_version"] = ("v2: chord token per bar" if chords else
+                            "v1: no chord tokens; trained on the session-2 split, whose test sets leak (see old_split)")
+    # 1. bits per note, model, on the clean split (tune families) and on the old test sets
+    mb = model_bits(model, vocab, sets)
+    for k in ("chorale_soprano_bits_per_note", "essen_bits_per_note", "chorale_soprano_ci95", "essen_ci95"):
+        res[k] = mb[k]
+    res["melody_prediction_detail"] = mb["detail"]
+    res["split"] = ("tune-family split (datasets/music/families.json): no test melody has a training melody at "
+                    "interval edit similarity >= 0.8 or 8-gram cover >= 0.8")
+    if old_sets is not None:
+        ob = model_bits(model, vocab, old_sets)
+        res["old_split"] = {k: ob[k] for k in ("chorale_soprano_bits_per_note", "essen_bits_per_note",
+                                               "chorale_soprano_ci95", "essen_ci95")}
+        res["old_split"]["melodies"] = {k: len(v) for k, v in old_sets.items()}
+        res["old_split"]["note"] = ("the session-2 test sets (exact interval-hash grouping; 53 % of the chorales and "
+                                    "16 % of the Essen songs have a near copy in that split's training data); a model "
+                                    "trained on the clean split may have seen some of these melodies in training")
+    # 2. baselines on the same split: the IDyOM-style LTM+STM peer and the plain long-term PPM
+    tables = DATASETS / "melody_tables.npz"
+    if tables.exists():
+        from assistant.music.data import load_melody_table
+
+        table_mels = [[int(p) for p in m] for m in load_melody_table(tables, "train")]
+        res["idyom_baseline"] = idyom_baseline(table_mels, sets)
+    else:
+        res["idyom_baseline"] = {"chorale_soprano_bits_per_note": None, "essen_bits_per_note": None,
+                                 "note": f"{tables} missing: run python -m training.build_corpus --stage split"}
     splits = json.loads((DATASETS / "splits.json").read_text())
     train_mels: list[list[list[float]]] = []
     if extract_dir.exists():
@@ -394,6 +475,23 @@ def _evaluate(model_dir: Path | None, quick: bool, seed: int, extract_dir: Path 
                 hits_r[k] += int(got.get(k) == want[k])
     res["control_accuracy"]["reranked"] = {k: round(v / max(n_r, 1), 4) for k, v in hits_r.items()}
     res["control_accuracy"]["reranked"].update({"n_samples": n_r, "oversample": over})
+    # 5. key and chord-plan following, raw (no reranking) and reranked
+    n_plan = 24 if quick else 128
+    raw = plan_following(sampler, n_plan, seed + 5, oversample=1)
+    rr = plan_following(sampler, n_plan, seed + 5, oversample=4)
+    res["key_accuracy_raw"] = raw["key_accuracy"]
+    res["chord_tone_rate_raw"] = raw["chord_tone_rate"]
+    res["plan_following"] = {
+        "raw": raw, "reranked": rr,
+        "protocol": (f"{n_plan} requests: random tonic and mode, a 4-bar chord plan in Roman numerals "
+                     "(evaluate.PLANS), 4/4, solo; key by music21's analyze('key') on all notes (tonic and mode "
+                     "must both match); chord tones: the highest note sounding on beats 1 and 3 against the "
+                     "bar's planned chord"),
+        "model_follows_plans": chords,
+    }
+    if not chords:
+        res["plan_following"]["note"] = ("v1 model: no chord tokens, so the plan is not given to the model; "
+                                         "the raw chord-tone rate is what an unplanned melody scores against it")
     if train_mels:
         idx = NgramIndex(train_mels)
         longest = [idx.longest(m) for m in gen_mels[:n_mem]]
@@ -417,10 +515,70 @@ def _evaluate(model_dir: Path | None, quick: bool, seed: int, extract_dir: Path 
     return res
 
 
+# 4-bar plans (Roman numerals) for the key and chord following test, per mode
+PLANS = {
+    "major": [("I", "IV", "V7", "I"), ("I", "vi", "ii", "V7"), ("I", "V", "vi", "IV"), ("I", "ii", "V7", "I"),
+              ("I", "IV", "I", "V")],
+    "minor": [("i", "iv", "V7", "i"), ("i", "VI", "iv", "V"), ("i", "VII", "VI", "V7"), ("i", "iv", "i", "V"),
+              ("i", "III", "iv", "V7")],
+}
+
+
+def music21_key(notes: list[tuple[int, float, float]]) -> tuple[int, str]:
+    """(tonic pitch class, mode) by music21's key analysis (``Stream.analyze('key')``)."""
+    from music21 import note, stream
+
+    st = stream.Stream()
+    for p, s0, d in notes:
+        n = note.Note(int(p))
+        n.quarterLength = max(float(d), 1 / 12)
+        st.insert(float(s0), n)
+    k = st.analyze("key")
+    return int(k.tonic.pitchClass), str(k.mode)
+
+
+def plan_following(sampler: Any, n: int, seed: int, oversample: int) -> dict[str, Any]:
+    """Requests with a random key and a 4-bar chord plan (:data:`PLANS`): the share of results
+    in the requested key by music21 (tonic and mode), the share of strong-beat melody notes
+    that are tones of the planned chord, and the share with exactly 4 bars."""
+    from assistant.music.harmony import chord_plan, chord_tone_rate
+    from assistant.music.sample import generate
+
+    rng = random.Random(seed)
+    key_hits = bars_ok = hits = total = n_s = 0
+    bars, meter = 4, (4, 4)
+    for i in range(n):
+        mode = rng.choice(("major", "minor"))
+        tonic = rng.randrange(12)
+        plan = rng.choice(PLANS[mode])
+        c = Controls(key_tonic=tonic, mode=mode, chords=plan, ensemble="solo", seed=seed + 101 * i)
+        sc = generate(c, bars=bars, meter=meter, sampler=sampler, oversample=oversample, avoid_copies=False)[0]
+        notes = [(nn.pitch, nn.start_beats, nn.dur_beats) for nn in sc.notes]
+        n_s += 1
+        if not notes:
+            continue
+        key_hits += int(music21_key(notes) == (tonic, mode))
+        bars_ok += int(sc.markers == [(16.0, "end")] and max(nn.end_beats for nn in sc.notes) <= 16.0 + 1e-6)
+        h, t = chord_tone_rate(notes, chord_plan(plan, bars, tonic, mode), [0.0, 4.0, 8.0, 12.0], meter)
+        hits += h
+        total += t
+    return {"key_accuracy": round(key_hits / max(n_s, 1), 4), "chord_tone_rate": round(hits / max(total, 1), 4),
+            "bar_count_exact": round(bars_ok / max(n_s, 1), 4), "n_samples": n_s, "strong_beat_notes": total,
+            "oversample": oversample}
+
+
 def summary_lines(res: dict[str, Any]) -> list[str]:
     """Human-readable lines for the CLI."""
     b = res.get("ngram_baseline", {})
+    ib = res.get("idyom_baseline", {})
+    old = res.get("old_split", {})
     return [
+        f"[{res.get('model_version')}] clean split: chorale {res['chorale_soprano_bits_per_note']} "
+        f"{res.get('chorale_soprano_ci95')}  Essen {res['essen_bits_per_note']} {res.get('essen_ci95')}  "
+        f"IDyOM-style {ib.get('chorale_soprano_bits_per_note')} / {ib.get('essen_bits_per_note')}  "
+        f"old split {old.get('chorale_soprano_bits_per_note')} / {old.get('essen_bits_per_note')}",
+        f"key accuracy raw {res.get('key_accuracy_raw')}  chord-tone rate raw {res.get('chord_tone_rate_raw')}  "
+        f"reranked {res.get('plan_following', {}).get('reranked')}",
         f"chorale soprano bits/note: model {res['chorale_soprano_bits_per_note']}  "
         f"PPM {b.get('chorale_soprano_bits_per_note')}  (Pearce 2005: 2.347 single, 1.953 best)",
         f"Essen bits/note: model {res['essen_bits_per_note']}  PPM {b.get('essen_bits_per_note')}  (2.11-2.68)",

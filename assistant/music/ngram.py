@@ -2,7 +2,8 @@
 
 PPM with escape method C and exclusion (Cleary & Witten 1984; Moffat 1990), blending orders
 ``max_order`` … 0 and a uniform order −1 over the pitch alphabet, as IDyOM's long-term model
-does for the single viewpoint ``cpitch`` (no short-term model, no viewpoint combination).
+does for the single viewpoint ``cpitch``; :class:`IdyomStyle` adds IDyOM's short-term model and
+the entropy-weighted combination (no viewpoint combination).
 
 >>> m = PPMModel(max_order=2).fit([[60, 62, 64, 60, 62, 64]])
 >>> round(m.sequence_bits([60, 62, 64])[2], 3) < round(m.sequence_bits([60, 62, 61])[2], 3)
@@ -14,6 +15,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+
+import numpy as np
 
 ALPHABET = tuple(range(21, 109))
 
@@ -38,6 +41,19 @@ class PPMModel:
                     d = self.counts[ctx]
                     d[x] = d.get(x, 0) + 1
         return self
+
+    def update(self, mel: Sequence[int]) -> None:
+        """Count the contexts of the LAST note of ``mel`` (incremental short-term training)."""
+        i = len(mel) - 1
+        if i < 0 or mel[i] not in self._aset:
+            return
+        x = mel[i]
+        for k in range(0, self.max_order + 1):
+            if i - k < 0:
+                break
+            ctx = tuple(mel[i - k:i])
+            d = self.counts[ctx]
+            d[x] = d.get(x, 0) + 1
 
     @property
     def _aset(self) -> set[int]:
@@ -72,3 +88,79 @@ class PPMModel:
     def sequence_bits(self, melody: Sequence[int]) -> list[float]:
         """−log2 P of each note given the previous ones."""
         return [-math.log2(max(self.prob(melody[:i], x), 1e-12)) for i, x in enumerate(melody)]
+
+
+def ppm_distribution(model: PPMModel, context: Sequence[int]) -> dict[int, float]:
+    """The whole PPM-C distribution over ``model.alphabet`` after ``context`` (one pass over the
+    orders, the same blending with exclusion as :meth:`PPMModel.prob`)."""
+    out: dict[int, float] = {}
+    excluded: set[int] = set()
+    escape_mass = 1.0
+    for k in range(min(model.max_order, len(context)), -1, -1):
+        ctx = tuple(context[len(context) - k:]) if k else ()
+        d = model.counts.get(ctx)
+        if not d:
+            continue
+        items = [(s, c) for s, c in d.items() if s not in excluded]
+        if not items:
+            continue
+        total = sum(c for _s, c in items)
+        denom = total + len(items)
+        for s, c in items:
+            out[s] = escape_mass * c / denom
+        escape_mass *= len(items) / denom
+        excluded.update(s for s, _c in items)
+    remaining = [s for s in model.alphabet if s not in excluded]
+    for s in remaining:
+        out[s] = escape_mass / len(remaining)
+    return out
+
+
+def _entropy(p: np.ndarray) -> float:
+    q = p[p > 0]
+    return float(-(q * np.log2(q)).sum())
+
+
+class IdyomStyle:
+    """IDyOM-style melodic pitch model (Pearce 2005): a long-term PPM model trained on the
+    training melodies plus a short-term PPM model trained on the current melody only (updated
+    after every note), combined per note by a weighted geometric mean with weights
+    ``H_rel^-bias`` (relative entropy of each model's distribution; Pearce, Conklin & Wiggins
+    2005), renormalised. Pitch only (``cpitch``), no rhythm and no other viewpoints.
+    """
+
+    def __init__(self, ltm: PPMModel, stm_order: int = 8, bias: float = 1.0) -> None:
+        self.ltm = ltm
+        self.stm_order = stm_order
+        self.bias = bias
+        self.alphabet = ltm.alphabet
+        self.index = {s: i for i, s in enumerate(self.alphabet)}
+
+    def _vec(self, dist: dict[int, float]) -> np.ndarray:
+        v = np.zeros(len(self.alphabet))
+        for s, p in dist.items():
+            v[self.index[s]] = p
+        return v
+
+    def sequence_bits(self, melody: Sequence[int]) -> list[float]:
+        """−log2 P of each note of ``melody`` given the previous ones."""
+        stm = PPMModel(max_order=self.stm_order, alphabet=self.alphabet)
+        h_max = math.log2(len(self.alphabet))
+        out: list[float] = []
+        for i, x in enumerate(melody):
+            if x not in self.index:
+                out.append(-math.log2(1e-12))
+                continue
+            ctx = list(melody[:i])
+            p_l = self._vec(ppm_distribution(self.ltm, ctx))
+            if i == 0:
+                p = p_l
+            else:
+                p_s = self._vec(ppm_distribution(stm, ctx))
+                w = np.array([max(_entropy(q) / h_max, 1e-6) ** -self.bias for q in (p_l, p_s)])
+                logp = (w[0] * np.log(np.maximum(p_l, 1e-300)) + w[1] * np.log(np.maximum(p_s, 1e-300))) / w.sum()
+                p = np.exp(logp - logp.max())
+                p /= p.sum()
+            out.append(-math.log2(max(float(p[self.index[x]]), 1e-12)))
+            stm.update(melody[: i + 1])
+        return out

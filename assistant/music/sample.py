@@ -23,6 +23,7 @@ import torch
 
 from assistant.music.copies import CopyFilter
 from assistant.music.corpus import DENSITY_NAMES, ENSEMBLES, REGISTER_NAMES
+from assistant.music.harmony import chord_plan, chord_tone_rate, pitch_class
 from assistant.music.model import MusicGPT, NumpyDecoder, pick_device
 from assistant.music.score import Note, Part, Score
 from assistant.music.tokens import (
@@ -74,6 +75,7 @@ class _Row:
     done: bool = False
     time_left: float = 0.0  # beats of the denominator left until the end of the last bar
     ids: list[int] = field(default_factory=list)
+    force_ts: int | None = None  # the meter's TimeSig id, due right after the first bar's chord
 
 
 def recent_bars(vocab: Vocab, ids: list[int], keep: int, meter: tuple[int, int]) -> list[int]:
@@ -84,9 +86,10 @@ def recent_bars(vocab: Vocab, ids: list[int], keep: int, meter: tuple[int, int])
     bar_pos = [i for i, t in enumerate(ids) if t == vocab.bar]
     cut = next((b for b in bar_pos if len(ids) - b <= keep), bar_pos[-1] if bar_pos else 0)
     tail = ids[cut + 1:]
+    head = [tail.pop(0)] if tail and vocab.is_chord[tail[0]] else []  # the bar's chord stays first
     if tail and vocab.kind[tail[0]] == _K_TS:
         tail = tail[1:]
-    return [vocab.bar, vocab.timesig_id(*meter)] + tail[-(keep - 2):]
+    return [vocab.bar] + head + [vocab.timesig_id(*meter)] + tail[-(keep - 2 - len(head)):]
 
 
 def sample_next(logits: np.ndarray, banned: np.ndarray, temperature: float, top_p: float,
@@ -121,6 +124,9 @@ class MusicSampler:
         self.numpy_step = numpy_step  # on the CPU, decode through NumpyDecoder (False: the torch step)
         v = vocab
         V = v.size
+        # a v2 model has a chord token after every Bar; a v1 model (smaller vocabulary) has none
+        self.model_vocab = int(model.cfg.vocab_size)
+        self.has_chords = self.model_vocab > v.chord_none
         kind = torch.as_tensor(v.kind.astype(np.int64))
         self.kind = kind
         self.pos_val = torch.full((V,), -1, dtype=torch.long)
@@ -139,6 +145,9 @@ class MusicSampler:
         self.bar_mask[v.bar] = True
         self.eos_mask = onehot.clone()
         self.eos_mask[v.eos] = True
+        self.chord_mask = torch.from_numpy(v.is_chord.copy())
+        self.free_chord_mask = self.chord_mask.clone()  # the model's own chord: any but "unspecified"
+        self.free_chord_mask[v.chord_none] = False
         # which kinds may follow which (REMI grammar, compacted time signatures)
         P, Q, D, G, S, T = (self.is_k[k] for k in (_K_PITCH, _K_POS, _K_DUR, _K_PROG, _K_TS, _K_TEMPO))
         self.follow = {
@@ -147,6 +156,7 @@ class MusicSampler:
             "timesig": Q | self.bar_mask,
             "pos": T | G | P,
             "tempo": G | P,
+            "chord": S | Q | self.bar_mask,
             "prog": P,
             "pitch": D,
             "dur": P | Q | G | self.bar_mask,
@@ -156,11 +166,19 @@ class MusicSampler:
         """A fresh KV cache for ``batch`` rows (``.pos`` is its fill) and the step that feeds it:
         ids (B, T) -> last logits (B, V) as numpy (NumpyDecoder on the CPU, the torch step elsewhere)."""
         np_dec = self.numpy_decoder()
+        pad = self.vocab.size - self.model_vocab  # a v1 model: the newer tokens are impossible
         if np_dec is not None:
             np_cache = np_dec.new_cache(batch)
-            return np_cache, lambda ids: np_dec.step(ids, np_cache)
+            return np_cache, lambda ids: self._pad(np_dec.step(ids, np_cache), pad)
         cache = self.model.new_cache(batch)
-        return cache, lambda ids: self.model.step(torch.from_numpy(ids).to(self.device), cache).float().cpu().numpy()
+        return cache, lambda ids: self._pad(
+            self.model.step(torch.from_numpy(ids).to(self.device), cache).float().cpu().numpy(), pad)
+
+    @staticmethod
+    def _pad(logits: np.ndarray, pad: int) -> np.ndarray:
+        if pad <= 0:
+            return logits
+        return np.concatenate([logits, np.full((len(logits), pad), -np.inf, dtype=logits.dtype)], axis=1)
 
     def _slide(self, prompt: list[int], r: _Row) -> list[int]:
         """The prefill for a row whose context is full: the control prefix, then the most recent
@@ -181,15 +199,29 @@ class MusicSampler:
 
     # --------------------------------------------------------------------- masks
     def _mask(self, r: _Row, target_bars: int, pitch_ok: torch.Tensor, prog_ok: torch.Tensor,
-              steps_left: int) -> torch.Tensor:
-        """Allowed next ids for one candidate (grammar, time order, scale, range, bar budget)."""
+              steps_left: int, chord_plan: list[int | None] | None = None) -> torch.Tensor:
+        """Allowed next ids for one candidate (grammar, time order, scale, range, bar budget,
+        the planned chord of each bar)."""
         is_k = self.is_k
-        if r.bars_done < target_bars and steps_left <= 2 * (target_bars - r.bars_done) + 1 \
-                and r.last in ("dur", "bar", "timesig"):
+        if self.has_chords and r.last == "bar":  # every bar states its chord first
+            k = r.bars_done - 1
+            want = chord_plan[k] if chord_plan and k < len(chord_plan) else None
+            if want is None:
+                return self.free_chord_mask.clone()
+            m = torch.zeros_like(self.bar_mask)
+            m[want] = True
+            return m
+        if r.last == "chord" and r.force_ts is not None:
+            m = torch.zeros_like(self.bar_mask)
+            m[r.force_ts] = True
+            return m
+        per_bar = 3 if self.has_chords else 2
+        if r.bars_done < target_bars and steps_left <= per_bar * (target_bars - r.bars_done) + 1 \
+                and r.last in ("dur", "bar", "timesig", "chord"):
             return self.bar_mask.clone()  # out of budget: close the remaining bars empty
         m = self.follow[r.last].clone()
         m &= ~is_k[_K_TS]  # the meter is fixed by the request (forced after the first Bar)
-        if r.last in ("bar", "timesig", "dur"):
+        if r.last in ("bar", "timesig", "dur", "chord"):
             bar_len = r.num * 12
             m &= ~(is_k[_K_POS] & ((self.pos_val <= r.pos) | (self.pos_val >= bar_len)))
         m &= ~is_k[_K_PITCH] | pitch_ok
@@ -199,7 +231,7 @@ class MusicSampler:
             m &= self.dur_val <= left + 1e-9
             if not m.any():  # nothing fits: the shortest duration (clipped at decode time)
                 m = is_k[_K_DUR] & (self.dur_val == self.dur_val[is_k[_K_DUR]].min())
-        if r.bars_done >= target_bars and r.last in ("dur", "bar", "timesig"):
+        if r.bars_done >= target_bars and r.last in ("dur", "bar", "timesig", "chord"):
             m |= self.bar_mask | self.eos_mask  # the last bar is open: Bar or EOS means finished
         return m
 
@@ -218,9 +250,12 @@ class MusicSampler:
             r.last = "bar"
             if r.bars_done == 1:
                 r.time_left = r.num * target_bars
+        elif self.vocab.is_chord[tok]:
+            r.last = "chord"
         elif k == _K_TS:
             n, d = v.value[tok]
             r.num, r.den = n, d
+            r.force_ts = None
             if r.bars_done == 1:
                 r.time_left = r.num * target_bars
             r.last = "timesig"
@@ -239,26 +274,31 @@ class MusicSampler:
     # --------------------------------------------------------------------- decode
     def decode(self, prompt: list[int], bars: int, controls: Controls, n: int = 1,
                meter: tuple[int, int] = (4, 4), max_new: int | None = None,
-               forced: list[int] | None = None) -> list[list[int]]:
+               forced: list[int] | None = None, chord_plan: list[int | None] | None = None,
+               first_ts: int | None = None) -> list[list[int]]:
         """Sample ``n`` continuations of ``prompt`` holding exactly ``bars`` bars of REMI tokens.
 
         ``forced`` ids are fed (teacher-forced) right after the prompt, e.g. ``Bar TimeSig``.
+        With a chord-aware (v2) model every Bar is followed by a chord token: ``chord_plan[i]``
+        (an id, or None for the model's own choice) for the i-th new bar; ``first_ts`` is forced
+        right after the first bar's chord (``Bar Chord TimeSig`` as in training).
         Returns the generated REMI ids (starting with the first Bar) per candidate. On CPU the
         loop runs with ``DECODE_THREADS`` threads (1 by default: a small model's per-token ops
         are latency-bound, and extra threads only wait on busy cores), restored afterwards.
         """
         if self.device.type != "cpu":
-            return self._decode(prompt, bars, controls, n, meter, max_new, forced)
+            return self._decode(prompt, bars, controls, n, meter, max_new, forced, chord_plan, first_ts)
         old = torch.get_num_threads()
         torch.set_num_threads(DECODE_THREADS)
         try:
-            return self._decode(prompt, bars, controls, n, meter, max_new, forced)
+            return self._decode(prompt, bars, controls, n, meter, max_new, forced, chord_plan, first_ts)
         finally:
             torch.set_num_threads(old)
 
     @torch.inference_mode()
     def _decode(self, prompt: list[int], bars: int, controls: Controls, n: int,
-                meter: tuple[int, int], max_new: int | None, forced: list[int] | None) -> list[list[int]]:
+                meter: tuple[int, int], max_new: int | None, forced: list[int] | None,
+                chord_plan: list[int | None] | None = None, first_ts: int | None = None) -> list[list[int]]:
         v = self.vocab
         block = self.model.cfg.block_size
         rng = np.random.default_rng(controls.seed if controls.seed is not None else random.randrange(2**31))
@@ -279,7 +319,7 @@ class MusicSampler:
         can_slide = v.fim_mid not in prompt and len(prompt) >= PREFIX_LEN
         if not can_slide:
             budget = max(1, min(budget, block - len(prompt) - len(forced) - 1))
-        rows = [_Row(num=meter[0], den=meter[1]) for _ in range(n)]
+        rows = [_Row(num=meter[0], den=meter[1], force_ts=first_ts if self.has_chords else None) for _ in range(n)]
         for r in rows:
             for t in forced:
                 self._advance(r, t, bars)
@@ -287,12 +327,13 @@ class MusicSampler:
         cache_m: dict[tuple, np.ndarray] = {}  # grammar state -> banned ids (~allowed), per call
 
         def banned_of(r: _Row, steps_left: int) -> np.ndarray:
-            tight = r.bars_done < bars and steps_left <= 2 * (bars - r.bars_done) + 1
-            key = (r.last, r.pos if r.last in ("bar", "timesig", "dur", "pitch") else None, r.num,
-                   r.bars_done >= bars, tight, round(r.time_left, 4) if r.last == "pitch" else None)
+            tight = r.bars_done < bars and steps_left <= (3 if self.has_chords else 2) * (bars - r.bars_done) + 1
+            key = (r.last, r.pos if r.last in ("bar", "timesig", "dur", "pitch", "chord") else None, r.num,
+                   r.bars_done >= bars, tight, round(r.time_left, 4) if r.last == "pitch" else None,
+                   r.bars_done if r.last == "bar" else None, r.force_ts)
             m = cache_m.get(key)
             if m is None:
-                m = cache_m[key] = (~self._mask(r, bars, pitch_ok, prog_ok, steps_left)).numpy()
+                m = cache_m[key] = (~self._mask(r, bars, pitch_ok, prog_ok, steps_left, chord_plan)).numpy()
             return m
 
         def run(group: list[_Row], first: np.ndarray, step_i: int) -> None:
@@ -376,6 +417,7 @@ class MusicSampler:
 _LOCK = threading.Lock()
 _SAMPLER: MusicSampler | None = None
 _COPY_FILTER: CopyFilter | None = None
+_WARNED: dict[str, bool] = {}  # one-time warnings
 
 
 def get_sampler(model_dir: str | Path | None = None) -> MusicSampler:
@@ -464,7 +506,8 @@ def _redraw_copies(scores: list[Score], controls: Controls, stats: dict[str, int
 def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, int] = (4, 4),
              n_candidates: int = 1, sampler: MusicSampler | None = None,
              oversample: int | None = None, avoid_copies: bool = True,
-             stats: dict[str, int] | None = None) -> list[Score]:
+             stats: dict[str, int] | None = None, *, key: tuple[str, str] | None = None,
+             chords: list[str | None] | tuple[str | None, ...] | None = None) -> list[Score]:
     """Write ``n_candidates`` new passages of exactly ``bars`` bars from the controls alone.
 
     When mode, density or register are requested, ``oversample`` × as many candidates are
@@ -474,30 +517,59 @@ def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, 
     a training melody is re-drawn, up to :data:`COPY_RETRIES` times (see
     :class:`assistant.music.copies.CopyFilter`); ``stats`` (if given) counts
     ``copies_redrawn`` and ``copies_kept``.
+
+    ``key=("D", "minor")`` sets the key (same as ``controls.key_tonic``/``mode``); ``chords``
+    (or ``controls.chords``) is a chord per bar — Roman numerals relative to the key or absolute
+    symbols (:func:`assistant.music.harmony.chord_plan`) — that a v2 model follows exactly (its
+    chord token for each bar is forced). The reranking also checks the key's tonic and, with a
+    plan, how many strong-beat melody notes are tones of the planned chord.
     """
     controls = controls or Controls()
+    if key is not None:
+        controls = replace(controls, key_tonic=pitch_class(key[0]), mode=str(key[1]).lower())
+        if controls.mode not in MODES:
+            raise ValueError(f"key mode must be one of {MODES}, not {key[1]!r}")
+    if chords is not None:
+        controls = replace(controls, chords=tuple(chords))
     if bars < 1:
         raise ValueError("bars must be >= 1")
     s = sampler or get_sampler()
     meter = normalise_meter(*(controls.meter or meter))
-    wants = {k: getattr(controls, k) for k in ("mode", "density", "register") if getattr(controls, k)}
-    k = max(1, oversample if oversample is not None else (RERANK_OVERSAMPLE if wants else 1))
+    plan = chord_plan(controls.chords or (), bars, controls.key_tonic, controls.mode)
+    planned = any(p != "free" for p in plan)
+    if planned and not s.has_chords and not _WARNED.get("no_chords"):
+        _WARNED["no_chords"] = True
+        log.warning("this music model has no chord tokens (v1): the chord plan only steers the reranking")
+    wants = {k: getattr(controls, k) for k in ("key_tonic", "mode", "density", "register")
+             if getattr(controls, k) is not None}
+    k = max(1, oversample if oversample is not None else (RERANK_OVERSAMPLE if wants or planned else 1))
     prefix = s.fill_prefix(controls, meter)
-    forced = [s.vocab.bar, s.vocab.timesig_id(*meter)]
-    outs = s.decode(prefix, bars, controls, n=n_candidates * k, meter=meter, forced=forced)
-    scores = [_to_score(s, o, controls, meter) for o in outs]
+    plan_ids = [None if p == "free" else s.vocab.chord_id(p) for p in plan]
+    if s.has_chords:
+        forced, first_ts = [s.vocab.bar], s.vocab.timesig_id(*meter)
+    else:
+        forced, first_ts = [s.vocab.bar, s.vocab.timesig_id(*meter)], None
+
+    def draw(n: int, c: Controls) -> list[Score]:
+        outs = s.decode(prefix, bars, c, n=n, meter=meter, forced=forced, chord_plan=plan_ids, first_ts=first_ts)
+        return [_to_score(s, o, controls, meter) for o in outs]
+
+    scores = draw(n_candidates * k, controls)
     if avoid_copies:
-        scores = _redraw_copies(scores, controls, stats, lambda n, c: [
-            _to_score(s, o, controls, meter) for o in s.decode(prefix, bars, c, n=n, meter=meter, forced=forced)])
-    if k > 1 and wants:
+        scores = _redraw_copies(scores, controls, stats, draw)
+    if k > 1 and (wants or planned):
         bar_q = _bar_len_q(meter)
 
-        def matches(sc: Score) -> int:
+        def matches(sc: Score) -> float:
             notes = [(n.pitch, n.start_beats, n.dur_beats) for n in sc.notes]
             if not notes:
                 return -1
             got = analyse_controls(notes, bars * bar_q)
-            return sum(int(got[a] == v) for a, v in wants.items())
+            score = float(sum(int(got[a] == v) for a, v in wants.items()))
+            if planned:
+                hits, total = chord_tone_rate(notes, plan, [i * bar_q for i in range(bars)], meter)
+                score += hits / max(total, 1)
+            return score
 
         order = sorted(range(len(scores)), key=lambda i: -matches(scores[i]))  # stable: sample order on ties
         scores = [scores[i] for i in order[:n_candidates]]

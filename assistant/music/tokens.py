@@ -40,6 +40,7 @@ from assistant.music.corpus import (
     estimate_key,
     mean_pitch,
 )
+from assistant.music.harmony import CHORD_TOKENS, QUALITIES
 from assistant.music.score import Note, Part, Score
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ CONTROL_TOKENS = (
     + [f"Register_{b}" for b in REGISTER_NAMES]
     + [f"Ensemble_{e}" for e in ENSEMBLES]
     + ["FIM_PRE", "FIM_SUF", "FIM_MID", "Key_none", "Density_none", "Register_none"]
+    # v2 (issue #11): a chord per bar right after each Bar token; appended, so the ids above
+    # are unchanged and a v1 model (vocabulary without them) still loads
+    + CHORD_TOKENS
 )
 N_PREFIX = 6  # BOS + key + meter + density + register + ensemble
 
@@ -118,7 +122,8 @@ class Controls:
     ``key_tonic`` is a pitch class 0-11; ``mode`` 'major'/'minor'; ``meter`` (num, den);
     ``density``/``register`` one of low/mid/high; ``ensemble`` one of ENSEMBLES;
     ``program`` a GM program for the generated notes; ``scale`` forces pitches into the
-    key's scale; ``pitch_range`` (lo, hi) MIDI pitches allowed (defaults to the program's range).
+    key's scale; ``pitch_range`` (lo, hi) MIDI pitches allowed (defaults to the program's range);
+    ``chords`` a chord plan, one per bar (needs a v2 model; see :mod:`assistant.music.harmony`).
     """
 
     key_tonic: int | None = None
@@ -133,6 +138,9 @@ class Controls:
     temperature: float = 1.0
     top_p: float = 0.95
     seed: int | None = None
+    # v2: a chord per bar, Roman numerals relative to the key ("I", "V7", "iv") or absolute
+    # ("Dm", "G7"); None/"*" = the model's choice, "N.C." = no chord (assistant.music.harmony)
+    chords: tuple[str | None, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.mode is not None and self.mode not in MODES:
@@ -182,9 +190,35 @@ class Vocab:
                 self.kind[i], self.value[i] = 5, (int(n), int(d))
             elif head == "Tempo":
                 self.kind[i], self.value[i] = 6, float(val)
-            elif head in ("Key", "Density", "Register", "Ensemble", "FIM"):
+            elif head in ("Key", "Density", "Register", "Ensemble", "FIM", "Chord"):
                 self.kind[i] = 7
         self.timesig_ids = {val: i for i, val in self.value.items() if self.kind[i] == 5}
+        # chord tokens: Chord_<root>_<quality> (root-major blocks), then Chord_NC and Chord_none
+        self.chord0 = v["Chord_0_maj"]
+        self.chord_nc, self.chord_none = v["Chord_NC"], v["Chord_none"]
+        self.is_chord = np.zeros(self.size, dtype=bool)
+        self.is_chord[self.chord0:self.chord0 + 12 * len(QUALITIES)] = True
+        self.is_chord[[self.chord_nc, self.chord_none]] = True
+        # transposition of chord ids by s semitones: chord_shift[s % 12][id] (others unchanged)
+        self.chord_shift = np.tile(np.arange(self.size, dtype=np.int64), (12, 1))
+        nq = len(QUALITIES)
+        for sft in range(12):
+            for r in range(12):
+                for q in range(nq):
+                    self.chord_shift[sft, self.chord0 + r * nq + q] = self.chord0 + ((r + sft) % 12) * nq + q
+
+    def chord_id(self, ch: tuple[int, str] | None) -> int:
+        """The token of a chord (root pc, quality); ``Chord_NC`` for None."""
+        if ch is None:
+            return self.chord_nc
+        return self.chord0 + (ch[0] % 12) * len(QUALITIES) + QUALITIES.index(ch[1])
+
+    def chord_of(self, tok: int) -> tuple[int, str] | None:
+        """(root pc, quality) of a chord token; None for ``Chord_NC``/``Chord_none``/others."""
+        k = int(tok) - self.chord0
+        if 0 <= k < 12 * len(QUALITIES):
+            return (k // len(QUALITIES), QUALITIES[k % len(QUALITIES)])
+        return None
 
     def pitch_id(self, pitch: int) -> int:
         return self.pitch0 + pitch - PITCH_LO
@@ -348,6 +382,8 @@ def load_tokenizer(path: str | Path | None = None) -> Any:
 
         saved = json.loads(Path(path).read_text())
         n = saved.get("vocab_size_with_controls")
-        if n is not None and n != len(tok):
+        # a smaller saved vocabulary is an older model's: tokens are only ever appended, so its
+        # ids are a prefix of ours (the v1 model has no chord tokens); a larger one is not ours
+        if n is not None and n > len(tok):
             raise RuntimeError(f"tokenizer mismatch: saved {n} tokens, built {len(tok)}")
     return tok
