@@ -2,8 +2,8 @@
 
 This is the glue between the script analysis, the music model and the temp-love guard:
 
-* :func:`choose_subjects` picks the leitmotif candidates that deserve a theme (those a
-  music note or cue names as a theme first, then the strongest recurring ones);
+* :func:`choose_subjects` picks the subjects that deserve a theme: every main character and
+  every object, place or idea a music note or cue marks as thematic;
 * :func:`assign_themes` says which theme each cue states (the subject is named in the
   cue's notes or title, or appears in the cue's scenes);
 * :func:`controls_for` turns a cue's mood and brief into the music model's controls;
@@ -30,7 +30,6 @@ from assistant.project import Cue, Mood
 log = logging.getLogger(__name__)
 
 THEME_BARS = 8
-_SKIP_KINDS = ("place",)
 
 
 @dataclass
@@ -50,34 +49,71 @@ class ThemeSubject:
         return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-") or "theme"
 
 
-def choose_subjects(candidates: list[Any], k: int = 3) -> list[ThemeSubject]:
-    """The ``k`` subjects most deserving a theme.
+_MUSIC_WORDS = r"(?:theme|tune|motif|leitmotif|melody|song)"
+_MUSICAL_NAMES = {"waltz", "march", "lullaby", "hymn", "song", "tune", "melody"}
+_CUE_ID = re.compile(r"\b(\d+M\d+[A-Za-z]?)\b")
 
-    Candidates named as a theme in a music note or a cue (``evidence``) come first, then
-    the best-scoring others; at most one character, and places only when a note names
-    them as a theme (a place is set by orchestral colour more often than by a tune).
-    A subject called a waltz is in 3/4.
+
+def marked_thematic(c: Any) -> bool:
+    """A note or cue names the candidate as a theme or tune: its name (or a form, or the last
+    word of a longer name) within two words before "theme"/"tune"/"motif"/... ("the lighthouse
+    theme", "the box's tune", "the tower gets the theme") or after "theme of/for"; or the
+    candidate is itself a piece of music (a waltz)."""
+    if c.name.lower() in _MUSICAL_NAMES:
+        return True
+    names = {c.name.lower(), c.name.lower().split()[-1],
+             *(f.lower() for f in (getattr(c, "forms", None) or []))}
+    for e in getattr(c, "evidence", None) or []:
+        text = str(e).lower()
+        for w in names:
+            w = re.escape(w)
+            if re.search(rf"\b{w}(?:['\u2019]s)?\b(?:\W+\w+){{0,2}}?\W+{_MUSIC_WORDS}\b", text) or \
+                    re.search(rf"\b{_MUSIC_WORDS}\s+(?:of|for)\s+(?:the\s+)?{w}\b", text):
+                return True
+    return False
+
+
+def _evidence_cues(c: Any) -> set[str]:
+    return {m for e in (getattr(c, "evidence", None) or []) for m in _CUE_ID.findall(str(e))}
+
+
+def choose_subjects(candidates: list[Any], k: int | None = None,
+                    main_characters: list[str] | None = None) -> list[ThemeSubject]:
+    """Every subject that deserves a theme: each main character, then every object, place or
+    idea that a note or cue marks as thematic (:func:`marked_thematic`), strongest first.
+
+    ``main_characters`` (names) defaults to the character candidates whose evidence says
+    "main character". A marked candidate only ever named where a stronger marked one is named
+    (its cues a subset of the other's: "the tower gets the theme" where "the lighthouse theme"
+    is asked for) is the same theme and joins it as another word for it. ``k`` caps the list
+    (None: no cap). A subject called a waltz is in 3/4.
     """
-    named = [c for c in candidates if getattr(c, "evidence", None)]
-    rest = [c for c in candidates if c not in named and c.kind not in _SKIP_KINDS]
-    chosen: list[Any] = []
-    characters = 0
-    for c in named + sorted(rest, key=lambda c: -c.score):
-        if c.kind == "character":
-            if characters:
-                continue
-            characters += 1
-        chosen.append(c)
-        if len(chosen) == k:
-            break
+    mains = {m.lower() for m in main_characters} if main_characters is not None else None
+    chars = [c for c in candidates if c.kind == "character" and (
+        c.name.lower() in mains if mains is not None else str(getattr(c, "why", "")).startswith("main character"))]
+    marked = sorted((c for c in candidates if c.kind != "character" and marked_thematic(c)),
+                    key=lambda c: -c.score)
+    aliases: dict[str, list[Any]] = {}
+    kept: list[Any] = []
+    for c in marked:
+        cues = _evidence_cues(c)
+        host = next((h for h in kept if cues and cues <= _evidence_cues(h)), None)
+        if host is not None:
+            aliases.setdefault(host.name, []).append(c)
+        else:
+            kept.append(c)
+    chosen = chars + kept
+    if k is not None:
+        chosen = chosen[:k]
     out = []
     for c in chosen:
-        forms = [f.lower() for f in (getattr(c, "forms", None) or [])]
-        words = tuple(dict.fromkeys([c.name.lower(), *forms]))
-        meter = (3, 4) if any("waltz" in w for w in words + (getattr(c, "why", "").lower(),)) \
-            else (4, 4)
-        out.append(ThemeSubject(c.name, c.kind, getattr(c, "why", ""), meter, words,
-                                tuple(c.scenes), []))
+        extra = aliases.get(c.name, [])
+        forms = [f.lower() for x in [c, *extra] for f in (getattr(x, "forms", None) or [])]
+        words = tuple(dict.fromkeys([c.name.lower(), *(x.name.lower() for x in extra), *forms]))
+        why = getattr(c, "why", "") + (f" (also: {', '.join(x.name for x in extra)})" if extra else "")
+        meter = (3, 4) if any("waltz" in w for w in words + (why.lower(),)) else (4, 4)
+        scenes = tuple(sorted({s for x in [c, *extra] for s in x.scenes}))
+        out.append(ThemeSubject(c.name, c.kind, why, meter, words, scenes, []))
     return out
 
 
