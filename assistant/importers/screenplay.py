@@ -65,7 +65,7 @@ import heapq
 import logging
 import re
 import textwrap
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -126,11 +126,22 @@ class Screenplay:
     characters: list[Character]
     dialogue: list[DialogueSpan]
     notes: list[ScriptElement]
+    _by_scene: tuple[int, dict[int, list[ScriptElement]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def scene_elements(self, index: int) -> list[ScriptElement]:
-        """Elements of scene ``index`` (0-based), heading first."""
+        """Elements of scene ``index`` (0-based), heading first.
+
+        The elements are grouped by scene once, so reading every scene is linear
+        (a scan per scene was quadratic: 100 k headings took minutes)."""
         self._check_scene(index)
-        return [e for e in self.elements if e.scene_index == index]
+        if self._by_scene is None or self._by_scene[0] != len(self.elements):
+            groups: dict[int, list[ScriptElement]] = {}
+            for e in self.elements:
+                if e.scene_index is not None:
+                    groups.setdefault(e.scene_index, []).append(e)
+            self._by_scene = (len(self.elements), groups)
+        return list(self._by_scene[1].get(index, []))
 
     def scene_text(self, index: int) -> str:
         """Action and dialogue of a scene as plain text, one element per line."""
@@ -175,21 +186,63 @@ class Screenplay:
 
 
 # ----------------------------------------------------------------------------- text helpers
-_EMPHASIS = re.compile(r"(\*{3}|\*{2}|\*|_)(?=\S)(.+?)(?<=\S)\1", re.DOTALL)
+_MARKER_RUN = re.compile(r"\*+|_")
 
 
 def strip_emphasis(text: str) -> str:
     """Remove Fountain emphasis markers, honouring ``\\*`` and ``\\_`` escapes.
 
+    A marker (``*``, ``**``, ``***`` or ``_``) opens when the next character is not a
+    space and closes when the previous one is not; each closer pairs with the nearest
+    open marker of its kind (a ``**`` closer can take two stars of an open ``***``),
+    so nesting and overlapping kinds work. One pass over the text, linear in its
+    length whatever the input (a regex with a lazy body was quadratic on ``*a *a *a``).
+
     >>> strip_emphasis("_**BRICK & STEEL**_ and \\\\*stars\\\\*")
     'BRICK & STEEL and *stars*'
+    >>> strip_emphasis("***a** b* c _under_ 2 * 3 a*b*c")
+    'a b c under 2 * 3 abc'
     """
     text = text.replace("\\*", "\x01").replace("\\_", "\x02")
-    prev = None
-    while prev != text:
-        prev = text
-        text = _EMPHASIS.sub(r"\2", text)
-    return text.replace("\x01", "*").replace("\x02", "_")
+    if "*" not in text and "_" not in text:
+        return text.replace("\x01", "*").replace("\x02", "_")
+    n = len(text)
+    remove = bytearray(n)
+    # open markers per kind: [start, inner_end] of the stars still unused
+    open_stars: list[list[int]] = []
+    open_under: list[int] = []
+    for m in _MARKER_RUN.finditer(text):
+        a, b = m.span()
+        can_open = b < n and not text[b].isspace()
+        can_close = a > 0 and not text[a - 1].isspace()
+        if text[a] == "_":
+            if can_close and open_under:
+                remove[open_under.pop()] = 1
+                remove[a] = 1
+            elif can_open:
+                open_under.append(a)
+            continue
+        if b - a > 3:
+            continue  # a rule of stars, not emphasis
+        if can_close:
+            while a < b and open_stars:
+                opener = open_stars[-1]
+                k = min(b - a, opener[1] - opener[0])
+                for x in range(opener[1] - k, opener[1]):
+                    remove[x] = 1
+                for x in range(a, a + k):
+                    remove[x] = 1
+                opener[1] -= k
+                a += k
+                if opener[1] == opener[0]:
+                    open_stars.pop()
+            if a == b:
+                continue
+        if can_open:
+            open_stars.append([a, b])
+    out = "".join(ch for ch, r in zip(text, remove, strict=True) if not r) if any(remove) \
+        else text
+    return out.replace("\x01", "*").replace("\x02", "_")
 
 
 _EXT_RE = re.compile(r"\(([^()]*)\)")
@@ -260,7 +313,16 @@ def parse_heading(heading: str, forced: bool = False) -> tuple[str, str, str]:
 
 # ----------------------------------------------------------------------------- Fountain
 _SCENE_RE = re.compile(r"^(INT|EXT|EST|INT\./EXT|INT/EXT|I/E)[. ]", re.IGNORECASE)
-_SCENE_NUMBER = re.compile(r"\s*#([\w.\-]+)#\s*$")
+_SCENE_NUMBER_RE = re.compile(r"#([\w.\-]+)#\s*$")
+
+
+
+
+def _drop_scene_number(heading: str) -> str:
+    """Remove a trailing scene number ``#12A#`` and the space before it (linear: a
+    leading ``\\s*`` in the pattern made long runs of spaces quadratic)."""
+    m = _SCENE_NUMBER_RE.search(heading)
+    return heading if not m else heading[: m.start()].rstrip()
 _TITLE_KEY = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9 _-]*):\s*(?P<value>.*)$")
 _KNOWN_TITLE_KEYS = {"title", "credit", "author", "authors", "source", "draft date", "date",
                      "contact", "notes", "copyright", "revision", "episode", "format"}
@@ -315,14 +377,22 @@ def _strip_notes_and_boneyard(lines: list[str], first_line: int, path: str
     notes: list[tuple[int, str]] = []
     pos = 0
     pat = re.compile(r"/\*|\[\[")
+    counted_to, newlines = 0, 0  # line numbers by counting forward only (linear)
+    no_closer: set[str] = set()  # a closer missing after one opener is missing after all
     while True:
         m = pat.search(body, pos)
         if not m:
             break
         closer = "*/" if m.group() == "/*" else "]]"
-        end = body.find(closer, m.end())
-        lineno = first_line + body.count("\n", 0, m.start())
+        end = -1 if closer in no_closer else body.find(closer, m.end())
+        newlines += body.count("\n", counted_to, m.start())
+        counted_to = m.start()
+        lineno = first_line + newlines
         if end < 0:
+            if closer in no_closer:
+                pos = m.end()
+                continue  # warned once already
+            no_closer.add(closer)
             log.warning("%s:%d: unterminated %s ... %s; read as text", path, lineno, m.group(),
                         closer)
             pos = m.end()
@@ -381,6 +451,7 @@ def parse_fountain(text: str, path: str = "<fountain>") -> Screenplay:
     kept, raw_notes = _strip_notes_and_boneyard(lines[body_start:], body_start + 1, path)
 
     elements: list[ScriptElement] = []
+    more: dict[int, list[str]] = {}  # continued dialogue lines, joined once at the end
     dual_second: set[int] = set()
     n = len(kept)
     speaker: str | None = None  # set while inside a dialogue block
@@ -413,7 +484,7 @@ def parse_fountain(text: str, path: str = "<fountain>") -> Screenplay:
                 last = elements[-1]
                 if last.kind == "dialogue" and last.character == speaker and i > 0 and \
                         not _PAREN.match(kept[i - 1][1].strip()):
-                    last.text = f"{last.text}\n{strip_emphasis(s)}".strip()
+                    more.setdefault(len(elements) - 1, [last.text]).append(strip_emphasis(s))
                 else:
                     add("dialogue", s, lineno, character=speaker, extension=ext, dual=is_dual)
             i += 1
@@ -428,9 +499,9 @@ def parse_fountain(text: str, path: str = "<fountain>") -> Screenplay:
         elif s.startswith("=") and not s.startswith("=="):
             add("synopsis", s[1:], lineno)
         elif s.startswith(".") and len(s) > 1 and s[1].isalnum() and prev_blank(i):
-            add("scene_heading", _SCENE_NUMBER.sub("", s[1:]), lineno, extension="forced")
+            add("scene_heading", _drop_scene_number(s[1:]), lineno, extension="forced")
         elif _SCENE_RE.match(s) and prev_blank(i):
-            add("scene_heading", _SCENE_NUMBER.sub("", s), lineno)
+            add("scene_heading", _drop_scene_number(s), lineno)
         elif s.startswith(">") and s.endswith("<") and len(s) > 1:
             add("centered", s[1:-1], lineno)
         elif s.startswith(">"):
@@ -469,6 +540,8 @@ def parse_fountain(text: str, path: str = "<fountain>") -> Screenplay:
             continue
         i += 1
 
+    for k, parts in more.items():
+        elements[k].text = "\n".join(parts).strip()
     notes = [ScriptElement("note", t, ln, None) for ln, t in raw_notes]
     title = title_page.get("title", "").replace("\n", " ").strip() or Path(path).stem
     return _build(title, path, title_page, elements, dual_second, notes)
@@ -611,10 +684,12 @@ def _build(title: str, path: str, title_page: dict[str, str], elements: list[Scr
     """Number scenes, place every element on the timeline, collect characters and speeches."""
     # scene indices
     scenes: list[Scene] = []
+    heads: list[ScriptElement] = []
     current: int | None = None
     for e in elements:
         if e.kind == "scene_heading":
             current = len(scenes)
+            heads.append(e)
             int_ext, loc, tod = parse_heading(e.text, forced=e.extension == "forced")
             scenes.append(Scene(index=current, heading=e.text, int_ext=int_ext, location=loc,
                                 time_of_day=tod, line=e.line))
@@ -641,8 +716,7 @@ def _build(title: str, path: str, title_page: dict[str, str], elements: list[Scr
                 clock = max(clock, first_end)
                 first_end = None
     total = clock
-    for k, sc in enumerate(scenes):
-        head = next(e for e in elements if e.kind == "scene_heading" and e.scene_index == k)
+    for sc, head in zip(scenes, heads, strict=True):
         sc.start_s = head.start_s
     for k, sc in enumerate(scenes):
         end = scenes[k + 1].start_s if k + 1 < len(scenes) else total
@@ -670,6 +744,7 @@ def _build(title: str, path: str, title_page: dict[str, str], elements: list[Scr
     # speeches and characters
     spans: list[DialogueSpan] = []
     chars: dict[str, Character] = {}
+    in_scenes: dict[str, set[int]] = {}
     speech: list[ScriptElement] = []
 
     def close_speech() -> None:
@@ -686,8 +761,8 @@ def _build(title: str, path: str, title_page: dict[str, str], elements: list[Scr
             ch.dialogue_words += words
             if cue.text.upper() != name and cue.text not in ch.aliases:
                 ch.aliases.append(cue.text)
-            if cue.scene_index is not None and cue.scene_index not in ch.scenes:
-                ch.scenes.append(cue.scene_index)
+            if cue.scene_index is not None:
+                in_scenes.setdefault(name, set()).add(cue.scene_index)
             start = min(x.start_s for x in timed)
             end = max(x.start_s + x.dur_s for x in timed)
             spans.append(DialogueSpan(character=name, start_s=start, end_s=end,
@@ -706,26 +781,85 @@ def _build(title: str, path: str, title_page: dict[str, str], elements: list[Scr
     close_speech()
 
     # scene presence: also named in capitals in a scene's action
+    for name, where in _names_in_action(elements, list(chars)).items():
+        in_scenes.setdefault(name, set()).update(where)
     for name, ch in chars.items():
-        pat = re.compile(rf"(?<![A-Za-z']){re.escape(name)}(?![A-Za-z'])")
-        for e in elements:
-            if e.kind == "action" and e.scene_index is not None and \
-                    e.scene_index not in ch.scenes and pat.search(e.text):
-                ch.scenes.append(e.scene_index)
-        ch.scenes.sort()
+        ch.scenes = sorted(in_scenes.get(name, ()))
     characters = sorted(chars.values(), key=lambda c: (-c.dialogue_lines, c.name))
     spans.sort(key=lambda s: s.start_s)
     return Screenplay(title=title, path=path, title_page=title_page, elements=all_elements,
                       scenes=scenes, characters=characters, dialogue=spans, notes=notes)
 
 
+_WORD_RUN = re.compile(r"[A-Za-z']+")
+_FAST_NAME_RUNS = 8  # names of up to this many letter runs are found by the one-pass lookup
+
+
+def _names_in_action(elements: list[ScriptElement], names: list[str]) -> dict[str, set[int]]:
+    """Scenes whose action names each character (``(?<![A-Za-z'])NAME(?![A-Za-z'])``).
+
+    One pass over the action text for all names together: a name that begins and ends
+    with a letter can only match from the start of one letter run to the end of
+    another, so each run start is tried against at most ``_FAST_NAME_RUNS`` candidate
+    spans in a dict. Time is linear in the text, not (characters x elements). Rare
+    names with other edges (``R2-D2``) fall back to a regex each.
+    """
+    fast: dict[str, str] = {}
+    slow: list[str] = []
+    longest = max((len(n) for n in names), default=0)
+    for name in names:
+        runs = _WORD_RUN.findall(name)
+        if name and name[0] in _LETTERS and name[-1] in _LETTERS and len(runs) <= _FAST_NAME_RUNS:
+            fast[name] = name
+        elif name:
+            slow.append(name)
+    found: dict[str, set[int]] = {}
+    actions = [e for e in elements if e.kind == "action" and e.scene_index is not None]
+    if fast:
+        for e in actions:
+            text = e.text
+            spans = [m.span() for m in _WORD_RUN.finditer(text)]
+            for i, (a, _) in enumerate(spans):
+                for j in range(i, min(i + _FAST_NAME_RUNS, len(spans))):
+                    if spans[j][1] - a > longest:
+                        break
+                    hit = fast.get(text[a:spans[j][1]])
+                    if hit is not None:
+                        found.setdefault(hit, set()).add(e.scene_index)  # type: ignore[arg-type]
+    for name in slow[:200]:
+        pat = re.compile(rf"(?<![A-Za-z']){re.escape(name)}(?![A-Za-z'])")
+        for e in actions:
+            if pat.search(e.text):
+                found.setdefault(name, set()).add(e.scene_index)  # type: ignore[arg-type]
+    if len(slow) > 200:
+        log.warning("%d character names with unusual edges: scene presence not searched for "
+                    "all of them", len(slow))
+    return found
+
+
+_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'")
+
+
 # ----------------------------------------------------------------------------- dispatch
+_FDX_START = re.compile(r"\A\s*(?:<\?xml[^>]{0,200}\?>\s*)?(?:<!--.{0,2000}?-->\s*)*<FinalDraft[\s>]",
+                        re.DOTALL)
+
+
+def _looks_like_fdx(text: str) -> bool:
+    """Final Draft XML whatever the file is called (an FDX saved as ``.fountain``)."""
+    return bool(_FDX_START.match(text[:8192]))
+
+
 def load_screenplay(path: str | Path) -> Screenplay:
     """Read a screenplay: ``.fountain``/``.spmd``/``.txt`` as Fountain, ``.fdx`` as Final Draft."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in (".fountain", ".spmd", ".txt"):
-        return parse_fountain(read_text(p, what="screenplay"), str(p))
+        text = read_text(p, what="screenplay")
+        if _looks_like_fdx(text):
+            log.warning("%s: this is Final Draft XML, not Fountain; read as FDX", p)
+            return parse_fdx(text, str(p))
+        return parse_fountain(text, str(p))
     if suffix == ".fdx":
         return parse_fdx(read_text(p, what="screenplay"), str(p))
     raise InputError(f"unknown screenplay type {p.suffix or '(none)'!r}; use .fountain, .spmd, "
