@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-slow test-fast lint bench clean
+.PHONY: venv demo test test-slow test-fast lint bench ui clean
 
 venv: $(STAMP)
 
@@ -35,6 +35,9 @@ lint: venv
 
 bench: venv
 	$(VENV)/bin/scoring-assistant bench --out out/bench
+
+ui: venv
+	$(VENV)/bin/scoring-assistant ui
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -29,3 +29,9 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(old)
+
+
+@pytest.fixture(scope="session")
+def studio_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One stage/analysis cache for every studio test (the example is prepared once)."""
+    return tmp_path_factory.mktemp("studio-cache")

@@ -1,0 +1,234 @@
+"""The studio's plain handlers (no server): workspaces, uploads, the cue table, briefs,
+drafting, revising, restoring, A/B and export on the bundled example."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import InputError
+from assistant.project import ProjectStore
+from ui.handlers import Studio, cue_rows
+from ui.workspace import MB, check_upload, copy_upload, workspace_from_state
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "the-keepers-light"
+SHORT_CUE = "1M7"  # three seconds: keeps the drafting tests quick
+
+
+# ----------------------------------------------------------------------------- uploads
+@pytest.mark.parametrize("name,kind", [("evil.exe", "screenplay"), ("notes.pdf", "spotting"),
+                                       ("song.mp3", "temp"), ("script", "screenplay")])
+def test_upload_of_the_wrong_type_is_refused(tmp_path: Path, name: str, kind: str) -> None:
+    f = tmp_path / name
+    f.write_text("x")
+    with pytest.raises(InputError, match=kind):
+        check_upload(f, kind)
+
+
+def test_upload_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "big.csv"
+    with open(f, "wb") as fh:
+        fh.truncate(2 * MB + 1)
+    with pytest.raises(InputError, match="limit is 2 MB"):
+        check_upload(f, "spotting")
+
+
+def test_upload_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "dir.fountain").mkdir()
+    with pytest.raises(InputError, match="regular file"):
+        check_upload(tmp_path / "dir.fountain", "screenplay")
+
+
+def test_upload_names_cannot_leave_the_folder(tmp_path: Path) -> None:
+    src = tmp_path / "..evil name;rm -rf.fountain"
+    src.write_text("INT. ROOM - DAY\n\nText.\n")
+    dest = tmp_path / "in"
+    out = copy_upload(src, "screenplay", dest)
+    assert out.parent == dest and out.read_text() == src.read_text()
+    assert "/" not in out.name and not out.name.startswith(".")
+
+
+def test_sessions_get_separate_unguessable_folders(tmp_path: Path) -> None:
+    a, sa = workspace_from_state(None, tmp_path)
+    b, sb = workspace_from_state(None, tmp_path)
+    assert a.folder != b.folder and a.project_dir != b.project_dir
+    assert len(sa["session_id"]) >= 24 and sa != sb
+    again, _ = workspace_from_state(sa, tmp_path)
+    assert again.folder == a.folder
+    with pytest.raises(InputError):
+        workspace_from_state({"session_id": "../" + sb["session_id"]}, tmp_path)
+
+
+# ----------------------------------------------------------------------------- project
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory: pytest.TempPathFactory, studio_cache: Path) -> Studio:
+    return Studio(tmp_path_factory.mktemp("studio"), cache_dir=studio_cache)
+
+
+@pytest.fixture(scope="module")
+def example(studio: Studio) -> dict:
+    state, summary = studio.open_example(None)
+    return {"state": state, "summary": summary}
+
+
+def test_open_example_makes_a_working_copy(studio: Studio, example: dict) -> None:
+    s = example["summary"]
+    assert s["title"] == "The Keeper's Light" and s["fps"] == "24"
+    assert len(s["cues"]) == 11 and "1M4-temp.mid" in s["temp_tracks"]
+    ws, _ = studio.workspace(example["state"])
+    assert ws.project_dir.is_relative_to(ws.folder)
+    # the bundled example itself is never written to
+    assert not (EXAMPLE / "project.json").exists()
+
+
+def test_new_project_from_uploads_with_rate_and_start(studio: Studio) -> None:
+    state, s = studio.new_project(None, str(EXAMPLE / "screenplay.fountain"),
+                                  str(EXAMPLE / "spotting.csv"), None, [], None, "25",
+                                  "00:59:50:00")
+    assert s["fps"] == "25" and s["start_tc"] == "00:59:50:00" and len(s["cues"]) == 11
+    with pytest.raises(InputError, match="before the film start"):
+        studio.new_project(state, str(EXAMPLE / "screenplay.fountain"),
+                           str(EXAMPLE / "spotting.csv"), None, [], None, "24", "10:00:00:00")
+    with pytest.raises(InputError, match="screenplay"):
+        studio.new_project(None, None, None)
+
+
+def test_a_handler_before_any_project_says_what_to_do(studio: Studio) -> None:
+    with pytest.raises(InputError, match="open the example"):
+        studio.draft(None, "1M1")
+
+
+# ----------------------------------------------------------------------------- read, brief
+def test_read_gives_the_cue_table_and_the_curve(studio: Studio, example: dict) -> None:
+    state, rows, fig, questions = studio.spot(example["state"])
+    assert [r[0] for r in rows] == example["summary"]["cues"]
+    by_id = {r[0]: r for r in rows}
+    assert by_id["1M3"][4] == "comedy"  # proposed by the classifier
+    assert "%" in by_id["1M3"][5] and by_id["1M3"][5].count(",") == 2  # top three
+    assert by_id["1M9"][8] == 8  # hits
+    assert fig.axes and len(fig.axes[0].lines) >= 3
+    assert isinstance(questions, str)
+
+
+def test_override_and_refuse_unknown_functions(studio: Studio, example: dict) -> None:
+    state = example["state"]
+    _, rows, _, _ = studio.spot(state)
+    rows = [list(r) for r in rows]
+    i = [r[0] for r in rows].index("1M8")
+    rows[i][4] = "inner_state"
+    _, msg = studio.apply_table(state, rows)
+    assert "1M8 → inner_state" in msg
+    ws, _ = studio.workspace(state)
+    cue = ProjectStore(ws.project_dir).load().cue("1M8")
+    assert (cue.function, cue.function_from) == ("inner_state", "user")
+    rows[i][4] = "polka"
+    with pytest.raises(InputError, match="polka"):
+        studio.apply_table(state, rows)
+
+
+def test_brief_to_parameters(studio: Studio, example: dict) -> None:
+    _, params = studio.brief(example["state"], SHORT_CUE, "loud and sudden, brass, no piano")
+    assert "piano" in params["exclude_instruments"]
+    with pytest.raises(InputError):
+        studio.brief(example["state"], SHORT_CUE, "  ")
+
+
+def test_cue_rows_mark_unsure_proposals() -> None:
+    from assistant.project import Cue, FilmProject
+
+    film = FilmProject(title="t", cues=[Cue(id="A", start_s=1, end_s=5, function="comedy",
+                                            function_from="proposed", status="proposed",
+                                            function_scores={"comedy": 0.4, "action": 0.35})])
+    rows, questions = cue_rows(film, {"cues": [{"id": "A", "question": "Comedy or action?"}]})
+    assert rows[0][10].startswith("unsure?") and "Comedy or action?" in questions
+
+
+# ----------------------------------------------------------------------------- drafting
+@pytest.fixture(scope="module")
+def drafted(studio: Studio, example: dict) -> dict:
+    state, v1 = studio.draft(example["state"], SHORT_CUE)
+    state, v2 = studio.revise(state, SHORT_CUE, "darker, less busy, no piano")
+    return {"state": state, "v1": v1, "v2": v2}
+
+
+def test_draft_gives_audio_notation_and_reports(drafted: dict) -> None:
+    import soundfile as sf
+
+    v = drafted["v1"]
+    assert v["revision"] == 1
+    info = sf.info(v["wav"])
+    assert info.frames > 0 and info.channels == 2
+    assert v["svg"] and "<svg" in Path(v["svg"][0]).read_text()
+    assert Path(v["piano_roll"]).stat().st_size > 1000
+    assert len(v["sync"]) == 2  # 1M7 has two hits
+    assert all({"bar", "beat", "frames_off"} <= set(h) for h in v["sync"])
+    assert {"voice_band_notes", "mickey_mousing_index"} <= set(v["dialogue"])
+
+
+def test_revise_keeps_every_revision(studio: Studio, drafted: dict) -> None:
+    v2 = drafted["v2"]
+    assert v2["revision"] == 2 and Path(v2["wav"]) != Path(drafted["v1"]["wav"])
+    _, rows = studio.history(drafted["state"], SHORT_CUE)
+    assert [r[0] for r in rows][:2] == [1, 2]
+
+
+def test_restore_makes_a_new_revision_equal_to_the_old(studio: Studio, drafted: dict) -> None:
+    state, v = studio.restore(drafted["state"], SHORT_CUE, 1)
+    assert v["revision"] >= 3 and "restored revision 1" in v["message"]
+    assert Path(v["midi"]).read_bytes() == Path(drafted["v1"]["midi"]).read_bytes()
+    _, rows = studio.history(state, SHORT_CUE)
+    assert len(rows) == v["revision"]  # nothing was lost
+    with pytest.raises(InputError, match="no revision 99"):
+        studio.restore(state, SHORT_CUE, 99)
+
+
+def test_ab_compares_two_revisions(studio: Studio, drafted: dict) -> None:
+    _, va, vb, rows = studio.ab(drafted["state"], SHORT_CUE, 1, 2)
+    assert va["revision"] == 1 and vb["revision"] == 2
+    table = {r[0]: r[1:] for r in rows}
+    assert table["brief"][1].endswith("no piano") or "no piano" in table["brief"][1]
+    assert "notes" in table
+
+
+def test_temp_love_reports_closeness(studio: Studio, drafted: dict) -> None:
+    _, rows, details = studio.temp_love(drafted["state"], None)
+    assert rows and all(0.0 <= r[3] <= 1.0 for r in rows)
+    assert all(r[4] in ("copy", "similar", "distinct") for r in rows)
+    assert details[0]["temp"] == "1M4-temp.mid"
+
+
+def test_export_zip_holds_the_deliverables(studio: Studio, drafted: dict) -> None:
+    _, zpath, msg = studio.export(drafted["state"])
+    with zipfile.ZipFile(zpath) as z:
+        names = set(z.namelist())
+        manifest = json.loads(z.read("manifest.json"))
+    assert {"cue_sheet.csv", "project.json", "manifest.json"} <= names
+    assert any(n.endswith(".wav") for n in names) and any(n.endswith(".svg") for n in names)
+    assert [c["id"] for c in manifest["cues"]] == [SHORT_CUE]
+
+
+def test_export_refuses_a_copy(studio: Studio, drafted: dict) -> None:
+    ws, _ = studio.workspace(drafted["state"])
+    store = ProjectStore(ws.project_dir)
+    rev = store.revisions(SHORT_CUE)[-1]
+    rev.guard = {"passed": False, "verdict": "copy"}
+    store.save_revision(rev)
+    try:
+        with pytest.raises(InputError, match=f"{SHORT_CUE}.*copy"):
+            studio.export(drafted["state"])
+    finally:
+        rev.guard = {}
+        store.save_revision(rev)
+
+
+def test_two_sessions_do_not_see_each_others_files(studio: Studio, drafted: dict) -> None:
+    other, _ = studio.open_example(None)
+    with pytest.raises(InputError, match="no revision yet"):
+        studio.render(other, SHORT_CUE)
+    a, _ = studio.workspace(drafted["state"])
+    b, _ = studio.workspace(other)
+    assert not any(b.folder in Path(p).parents for p in [drafted["v1"]["wav"]])
+    assert Path(drafted["v1"]["wav"]).is_relative_to(a.out_dir)

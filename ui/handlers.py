@@ -1,0 +1,556 @@
+"""The studio's handlers: plain functions over a session's workspace.
+
+Nothing here imports gradio. Each handler takes the session's state dict (kept by the
+app in ``gr.State``; it holds only the session id) and plain values, and returns plain
+values (dicts, lists, file paths, matplotlib figures). Bad input raises
+:class:`assistant.errors.InputError`, which the app shows as a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import InputError
+from assistant.project import FilmProject, ProjectStore, Revision, atomic_write_json
+from ui import adapter
+from ui.workspace import Workspace, copy_upload, workspace_from_state
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[..., Any] | None
+
+CUE_TABLE_COLUMNS = ["cue", "in", "out", "duration", "function", "proposals (top 3)",
+                     "phrases", "mood", "hits", "dialogue", "status", "confirm"]
+UNSURE_BELOW = 0.55  # the cue sheet's threshold for a proposed function marked "?"
+
+
+def example_dir() -> Path:
+    """The bundled example film (``examples/`` beside the package in a source checkout)."""
+    import assistant
+
+    here = Path(assistant.__file__).resolve().parents[1] / "examples" / "the-keepers-light"
+    if not here.is_dir():
+        raise InputError("the example film is missing; run the studio from a source checkout",
+                         path=here, field="example")
+    return here
+
+
+def _tick(progress: Progress, frac: float, desc: str) -> None:
+    if progress is not None:
+        progress(frac, desc=desc)
+
+
+@dataclass
+class Studio:
+    """The studio's settings: where sessions live, and a shared project if one was given."""
+
+    root: Path
+    shared_project: Path | None = None
+    seed: int = 0
+    cache_dir: Path | None = None  # stage and analysis cache shared by sessions
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root).resolve()
+        self.cache = Path(self.cache_dir).resolve() if self.cache_dir else self.root / "cache"
+        self.cache.mkdir(parents=True, exist_ok=True)
+
+    # --- session ------------------------------------------------------------------------
+    def workspace(self, state: dict | None) -> tuple[Workspace, dict]:
+        return workspace_from_state(state, self.root, self.shared_project)
+
+    def store(self, ws: Workspace) -> ProjectStore:
+        store = ProjectStore(ws.project_dir)
+        if not store.exists():
+            raise InputError("no project open yet: open the example or create one on the "
+                             "Project tab", field="project")
+        return store
+
+    # --- project ------------------------------------------------------------------------
+    def new_project(self, state: dict | None, script: str | None, spotting: str | None = None,
+                    briefs: str | None = None, temps: list[str] | None = None,
+                    video: str | None = None, fps: str | None = None,
+                    start_tc: str | None = None) -> tuple[dict, dict[str, Any]]:
+        """Create this session's project from uploaded files; returns (state, summary)."""
+        ws, state = self.workspace(state)
+        if not script and not spotting:
+            raise InputError("upload a screenplay (.fountain or .fdx), a spotting list, or both",
+                             field="screenplay")
+        # check every upload before touching the working copy
+        from ui.workspace import check_upload
+
+        for path, kind in ((script, "screenplay"), (spotting, "spotting"), (briefs, "briefs"),
+                           (video, "video"), *((t, "temp") for t in temps or [])):
+            if path:
+                check_upload(path, kind)
+        dest = ws.reset_project()
+        inputs = ws.folder / "uploads"
+        shutil.rmtree(inputs, ignore_errors=True)
+        s = copy_upload(script, "screenplay", inputs) if script else None
+        sp = copy_upload(spotting, "spotting", inputs) if spotting else None
+        b = copy_upload(briefs, "briefs", inputs) if briefs else None
+        t = [copy_upload(x, "temp", inputs / "temp") for x in temps or []]
+        if video:
+            copy_upload(video, "video", dest / "video")
+        adapter.create_project(dest, script=s, spotting=sp, briefs=b, temp=t,
+                               fps=(fps or "").strip() or None,
+                               start_tc=(start_tc or "").strip() or None)
+        return state, self.summary(ws)
+
+    def open_example(self, state: dict | None) -> tuple[dict, dict[str, Any]]:
+        """Open the bundled example film as this session's own working copy."""
+        ws, state = self.workspace(state)
+        ex = example_dir()
+        dest = ws.reset_project()
+        adapter.create_project(dest, script=ex / "screenplay.fountain",
+                               spotting=ex / "spotting.txt", briefs=ex / "brief.txt",
+                               temp=sorted((ex / "temp").glob("*.mid")))
+        return state, self.summary(ws)
+
+    def summary(self, ws: Workspace) -> dict[str, Any]:
+        film = self.store(ws).load()
+        return {
+            "title": film.title, "fps": film.fps, "drop_frame": film.drop_frame,
+            "start_tc": film.start_tc, "scenes": len(film.scenes),
+            "characters": [c.name for c in film.characters][:12],
+            "cues": [c.id for c in film.cues],
+            "temp_tracks": sorted(p.name for p in (ws.project_dir / "temp").glob("*")
+                                  if p.is_file()),
+        }
+
+    # --- read ---------------------------------------------------------------------------
+    def spot(self, state: dict | None, progress: Progress = None
+             ) -> tuple[dict, list[list[Any]], Any, str]:
+        """Read the film: (state, cue table rows, emotional-curve figure, questions)."""
+        from ui.figures import emotional_curve
+
+        ws, state = self.workspace(state)
+        store = self.store(ws)
+        _tick(progress, 0.1, "reading the screenplay")
+        analysis = adapter.read_film(store, self.cache)
+        _tick(progress, 0.9, "drawing the emotional curve")
+        film = store.load()
+        rows, questions = cue_rows(film, analysis)
+        fig = emotional_curve(analysis, [{"id": c.id, "start_s": c.start_s, "end_s": c.end_s,
+                                          "function": c.function} for c in film.cues])
+        return state, rows, fig, questions
+
+    def apply_table(self, state: dict | None, rows: list[list[Any]]) -> tuple[dict, str]:
+        """Accept or override each cue's function from the edited table."""
+        from assistant.project import CUE_FUNCTIONS
+
+        ws, state = self.workspace(state)
+        store = self.store(ws)
+        changed = []
+        with store.edit() as film:
+            for i, row in enumerate(rows or []):
+                cue_id, fn, confirm = str(row[0]), str(row[4] or "").strip(), row[-1]
+                cue = film.cue(cue_id)
+                if fn and fn not in CUE_FUNCTIONS:
+                    raise InputError(f"row {i + 1} ({cue_id}): {fn!r} is not a cue function; "
+                                     f"use one of {', '.join(CUE_FUNCTIONS)}", field="function")
+                if fn and fn != (cue.function or ""):
+                    cue.function, cue.function_from = fn, "user"
+                    changed.append(f"{cue_id} → {fn}")
+                elif confirm in (True, "true", "yes", "✓") and cue.function_from == "proposed":
+                    cue.function_from = "user"
+                    changed.append(f"{cue_id} confirmed")
+                else:
+                    continue
+                if cue.status == "proposed":
+                    cue.status = "spotted"
+        if changed:
+            adapter.invalidate(store, "plan")  # the plan follows the cue functions
+        return state, ("Saved: " + ", ".join(changed)) if changed else "Nothing changed."
+
+    # --- brief --------------------------------------------------------------------------
+    def brief(self, state: dict | None, cue_id: str | None, text: str) -> tuple[dict, dict]:
+        """Plain text → musical parameters; stored as the cue's brief when a cue is given."""
+        from assistant.analysis.brief import parse_brief
+
+        ws, state = self.workspace(state)
+        if not (text or "").strip():
+            raise InputError("type a brief, e.g. 'slow and tender, solo cello, no drums'",
+                             field="brief")
+        params = parse_brief(text).to_dict()
+        if cue_id:
+            store = self.store(ws)
+            with store.edit() as film:
+                film.cue(cue_id).brief = text.strip()
+            adapter.invalidate(store, "brief")
+        return state, params
+
+    # --- cues and revisions -------------------------------------------------------------
+    def draft(self, state: dict | None, cue_id: str, brief: str | None = None,
+              palette: str | None = None, seed: int | None = None,
+              progress: Progress = None) -> tuple[dict, dict[str, Any]]:
+        """Draft a new revision of a cue and render it; returns (state, cue view)."""
+        ws, state = self.workspace(state)
+        store = self.store(ws)
+        if not cue_id:
+            raise InputError("choose a cue first", field="cue")
+        film = store.load()
+        cue = film.cue(cue_id)
+        text = (brief or "").strip() or cue.brief or None
+        n_prev = len(store.revisions(cue.id))
+        _tick(progress, 0.02, "preparing the film (first draft only)")
+        adapter.prepare(store, self.cache, progress=progress)
+        _tick(progress, 0.6, f"drafting {cue.id}")
+        rev = adapter.draft(store, cue.id, brief=text, palette=palette or None,
+                            seed=int(seed if seed is not None else self.seed + n_prev))
+        _tick(progress, 0.7, "rendering audio and notation")
+        return state, self.view(ws, cue.id, rev.number)
+
+    def revise(self, state: dict | None, cue_id: str, notes: str, progress: Progress = None
+               ) -> tuple[dict, dict[str, Any]]:
+        """Revise the latest revision with notes ("darker, less busy, no piano")."""
+        ws, state = self.workspace(state)
+        store = self.store(ws)
+        if not (notes or "").strip():
+            raise InputError("write the revision notes, e.g. 'darker, less busy, no piano'",
+                             field="notes")
+        cue = store.load().cue(cue_id)
+        n_prev = len(store.revisions(cue.id))
+        adapter.prepare(store, self.cache, progress=progress)
+        _tick(progress, 0.6, f"revising {cue.id}")
+        rev = adapter.revise(store, cue.id, notes.strip(), seed=self.seed + n_prev + 1)
+        _tick(progress, 0.8, "rendering audio and notation")
+        return state, self.view(ws, cue.id, rev.number)
+
+    def restore(self, state: dict | None, cue_id: str, number: int
+                ) -> tuple[dict, dict[str, Any]]:
+        """Make revision ``number`` current again as a NEW revision (nothing is lost)."""
+        ws, state = self.workspace(state)
+        store = self.store(ws)
+        cue = store.load().cue(cue_id)
+        old = self._revision(store, cue.id, number)
+        src = store.revision_dir(cue.id, old.number)
+        rev, folder = store.new_revision(
+            cue.id, brief=old.brief, seed=old.seed, params=dict(old.params), parent=old.number,
+            message=f"restored revision {old.number}")
+        for rel in old.artefacts:
+            p = adapter.resolve_inside(src, rel, field="artefacts")
+            target = adapter.resolve_inside(folder, rel, field="artefacts")
+            if p.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(p, target)
+        rev.artefacts, rev.guard = list(old.artefacts), dict(old.guard)
+        store.save_revision(rev)
+        return state, self.view(ws, cue.id, rev.number)
+
+    def history(self, state: dict | None, cue_id: str) -> tuple[dict, list[list[Any]]]:
+        ws, state = self.workspace(state)
+        store = self.store(ws)
+        cue = store.load().cue(cue_id)
+        rows = [[r.number, r.created, r.brief, r.message, adapter.guard_verdict(r) or "—",
+                 r.parent if r.parent is not None else ""] for r in store.revisions(cue.id)]
+        return state, rows
+
+    def _revision(self, store: ProjectStore, cue_id: str, number: int | None) -> Revision:
+        revs = store.revisions(cue_id)
+        if not revs:
+            raise InputError(f"{cue_id} has no revision yet: draft it first", field="revision")
+        if number in (None, "", 0):
+            return revs[-1]
+        for r in revs:
+            if r.number == int(number):
+                return r
+        raise InputError(f"{cue_id} has no revision {number}; it has "
+                         f"{', '.join(str(r.number) for r in revs)}", field="revision")
+
+    def view(self, ws: Workspace, cue_id: str, number: int | None = None) -> dict[str, Any]:
+        """Everything the Cues tab shows for one revision, rendered once and cached.
+
+        Revisions never change, so their renders are cached in the session's own output
+        folder by cue and revision number.
+        """
+        import json
+
+        from assistant.music.score import Score
+        from ui.figures import piano_roll, save_png
+
+        store = self.store(ws)
+        film = store.load()
+        cue = film.cue(cue_id)
+        rev = self._revision(store, cue.id, number)
+        midi = adapter.revision_midi(store, rev)
+        out = ws.render_dir(cue.id, rev.number)
+        meta_p = out / "view.json"
+        if meta_p.is_file():
+            return json.loads(meta_p.read_text("utf-8"))
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(midi, out / "cue.mid")
+        wav = adapter.render_audio(midi, out / "cue.wav")
+        xml, svgs = adapter.render_notation(midi, out, title=f"{cue.id} {cue.title}".strip(),
+                                            cue_id=cue.id, start_tc=cue.start_tc)
+        svg_paths = []
+        for i, svg in enumerate(svgs[:8]):
+            p = out / f"page-{i + 1}.svg"
+            p.write_text(svg, encoding="utf-8")
+            svg_paths.append(str(p))
+        score = Score.from_midi(midi)
+        sync = sync_report(film, cue, score, rev)
+        report = adapter.cue_report(store, cue.id, score, rev)
+        roll = save_png(piano_roll(score, [h["beat_position"] for h in sync],
+                                   f"{cue.id} revision {rev.number}"), out / "piano-roll.png")
+        view = {
+            "cue": cue.id, "title": cue.title, "revision": rev.number, "brief": rev.brief,
+            "message": rev.message, "created": rev.created, "params": rev.params,
+            "guard": adapter.guard_verdict(rev), "guard_record": rev.guard,
+            "midi": str(out / "cue.mid"), "wav": str(wav), "musicxml": str(xml),
+            "svg": svg_paths, "piano_roll": str(roll), "sync": sync,
+            "dialogue": dialogue_report(cue, score, rev, report),
+            "report": report,
+            "figures": figures_of(score),
+        }
+        atomic_write_json(meta_p, view)
+        return view
+
+    def render(self, state: dict | None, cue_id: str, number: int | None = None
+               ) -> tuple[dict, dict[str, Any]]:
+        ws, state = self.workspace(state)
+        return state, self.view(ws, cue_id, number)
+
+    def ab(self, state: dict | None, cue_id: str, a: int, b: int
+           ) -> tuple[dict, dict[str, Any], dict[str, Any], list[list[Any]]]:
+        """Two revisions side by side: both views and a table of their briefs and figures."""
+        ws, state = self.workspace(state)
+        va, vb = self.view(ws, cue_id, a), self.view(ws, cue_id, b)
+        rows = [["brief", va["brief"], vb["brief"]], ["guard", va["guard"], vb["guard"]]]
+        for k in va["figures"]:
+            rows.append([k, va["figures"][k], vb["figures"].get(k)])
+        rows.append(["hits within tolerance",
+                     sum(h["within_tolerance"] for h in va["sync"]),
+                     sum(h["within_tolerance"] for h in vb["sync"])])
+        return state, va, vb, rows
+
+    # --- temp love ----------------------------------------------------------------------
+    def temp_love(self, state: dict | None, temp: str | None
+                  ) -> tuple[dict, list[list[Any]], list[dict[str, Any]]]:
+        """Every drafted cue's latest revision against the temp track the director loves."""
+        ws, state = self.workspace(state)
+        store = self.store(ws)
+        if temp:
+            copy_upload(temp, "temp", ws.project_dir / "temp")
+        temps = sorted(p for p in (ws.project_dir / "temp").glob("*") if p.is_file())
+        if not temps:
+            raise InputError("upload the temp track the director has fallen for (MIDI or "
+                             "MusicXML)", field="temp")
+        film = store.load()
+        rows: list[list[Any]] = []
+        details: list[dict[str, Any]] = []
+        for cue in film.cues:
+            revs = store.revisions(cue.id)
+            if not revs:
+                continue
+            midi = adapter.revision_midi(store, revs[-1])
+            for t in temps:
+                r = adapter.compare_to_temp(midi, t)
+                best = (r.get("passages") or [None])[0]
+                rows.append([cue.id, revs[-1].number, t.name, round(r["score"], 3), r["verdict"],
+                             _passage_text(best)])
+                details.append({"cue": cue.id, "revision": revs[-1].number, "temp": t.name,
+                                **r})
+        if not rows:
+            raise InputError("no cue has been drafted yet: draft one on the Cues tab",
+                             field="cue")
+        return state, rows, details
+
+    # --- export -------------------------------------------------------------------------
+    def export(self, state: dict | None, progress: Progress = None) -> tuple[dict, str, str]:
+        """A zip of the deliverables of every drafted cue's latest revision.
+
+        Refuses, naming the cue, when the guard calls a cue's music a copy.
+        """
+        from assistant.render.cuesheet import cue_list_text, cue_sheet_csv
+
+        ws, state = self.workspace(state)
+        store = self.store(ws)
+        film = store.load()
+        drafted = [(c, store.revisions(c.id)) for c in film.cues]
+        drafted = [(c, revs[-1]) for c, revs in drafted if revs]
+        if not drafted:
+            raise InputError("nothing to export yet: draft at least one cue", field="export")
+        copies = [f"{c.id} (revision {r.number})" for c, r in drafted
+                  if adapter.guard_verdict(r) == "copy"]
+        if copies:
+            raise InputError("the guard calls " + ", ".join(copies) + " a copy of the temp "
+                             "track or a known piece; revise it before exporting",
+                             field="export")
+        zpath = ws.out_dir / "export" / f"{adapter.safe_filename(film.title or 'film')}.zip"
+        zpath.parent.mkdir(parents=True, exist_ok=True)
+        tmp = zpath.with_suffix(".zip.tmp")
+        manifest: dict[str, Any] = {"film": {"title": film.title, "fps": film.fps,
+                                             "start_tc": film.start_tc}, "cues": []}
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+            for i, (cue, rev) in enumerate(drafted):
+                _tick(progress, i / len(drafted), f"rendering {cue.id}")
+                v = self.view(ws, cue.id, rev.number)
+                stem = adapter.safe_filename(cue.id)
+                files = {}
+                for kind, src in (("midi", v["midi"]), ("wav", v["wav"]),
+                                  ("musicxml", v["musicxml"])):
+                    arc = f"cues/{stem}/{stem}{Path(src).suffix}"
+                    z.write(src, arc)
+                    files[kind] = arc
+                for j, svg in enumerate(v["svg"]):
+                    z.write(svg, f"cues/{stem}/{stem}-page{j + 1}.svg")
+                manifest["cues"].append({"id": cue.id, "title": cue.title,
+                                         "start_tc": cue.start_tc, "end_tc": cue.end_tc,
+                                         "revision": rev.number, "brief": rev.brief,
+                                         "files": files, "report": {"hits": v["sync"],
+                                                                    "dialogue": v["dialogue"],
+                                                                    "guard": v["guard"]}})
+            z.writestr("cue_sheet.csv", cue_sheet_csv(film))
+            z.writestr("cue_list.txt", cue_list_text(film))
+            z.writestr("project.json", store.path.read_text("utf-8"))
+            import json
+
+            z.writestr("manifest.json", json.dumps(manifest, indent=2))
+        tmp.replace(zpath)
+        return state, str(zpath), f"Exported {len(drafted)} cue(s) to {zpath.name}"
+
+
+# ----------------------------------------------------------------------------- reports
+def cue_rows(film: FilmProject, analysis: dict[str, Any]) -> tuple[list[list[Any]], str]:
+    """The Read tab's table and the questions about unsure proposals."""
+    by_id = {c["id"]: c for c in analysis.get("cues", [])}
+    rows, questions = [], []
+    for cue in film.cues:
+        ca = by_id.get(cue.id, {})
+        top = sorted(cue.function_scores.items(), key=lambda kv: -kv[1])[:3]
+        phrases = ca.get("evidence") or {}
+        ph = "; ".join(f"{k}: {', '.join(v[:3])}" for k, v in phrases.items()
+                       if isinstance(v, list) and v)[:200] if isinstance(phrases, dict) else ""
+        unsure = cue.function_from == "proposed" and (not top or top[0][1] < UNSURE_BELOW
+                                                      or ca.get("confident") is False)
+        mood = cue.mood
+        rows.append([
+            cue.id, cue.start_tc, cue.end_tc, f"{cue.duration_s:.1f}s",
+            cue.function or "",
+            ", ".join(f"{k} {p:.0%}" for k, p in top),
+            ph,
+            "" if mood is None else (f"v {mood.valence:+.2f} a {mood.arousal:+.2f} "
+                                     f"t {mood.tension:.2f} {' '.join(mood.tags)}"),
+            len(cue.hits),
+            "; ".join(f"{d.character} {d.start_s - cue.start_s:.0f}-{d.end_s - cue.start_s:.0f}s"
+                      for d in cue.dialogue[:4]) + (" …" if len(cue.dialogue) > 4 else ""),
+            ("unsure? " if unsure else "") + cue.status,
+            cue.function_from in ("spotting list", "user"),
+        ])
+        if unsure:
+            q = ca.get("question") or (f"Is {cue.id} {cue.title!r} really "
+                                       f"{cue.function or 'unscored'}?")
+            questions.append(f"- **{cue.id}**: {q} (best reading: "
+                             f"{', '.join(f'{k} {p:.0%}' for k, p in top)})")
+    text = ("The assistant is unsure about these cues; confirm or change their function:\n"
+            + "\n".join(questions)) if questions else "Every proposal is confident."
+    return rows, text
+
+
+def _tempo_map(score: Any) -> Any:
+    """The score's tempo and meter map as a sync TempoMap (the seconds/beats bridge)."""
+    from assistant.sync.tempo import MeterChange, TempoMap
+
+    meters, bar, prev = [], 1, None
+    for beat, num, den in sorted(score.meters):
+        if prev is not None:
+            pb, pn, pd = prev
+            bar += round((beat - pb) / (pn * 4 / pd))
+        meters.append(MeterChange(bar, num, den))
+        prev = (beat, num, den)
+    return TempoMap([(b, t) for b, t in score.tempos] or [(0, 120)],
+                    meters or [MeterChange(1, 4, 4)])
+
+
+def sync_report(film: FilmProject, cue: Any, score: Any, rev: Revision) -> list[dict[str, Any]]:
+    """Every hit with its bar, beat and frames off: the HIT markers of the revision's MIDI
+    against the spotted hit times, through the MIDI's own tempo map."""
+    fps = float(film.rate.fps)
+    tm = _tempo_map(score)
+    markers = sorted(b for b, text in score.markers if text.upper().startswith("HIT"))
+    out = []
+    for i, h in enumerate(sorted(cue.hits, key=lambda h: h.time_s)):
+        want_s = h.time_s - cue.start_s
+        if markers:
+            beat = min(markers, key=lambda b: abs(float(tm.beat_to_seconds(b)) - want_s))
+        else:
+            beat = float(tm.seconds_to_beat(want_s))
+        got_s = float(tm.beat_to_seconds(beat))
+        bar, beat_in_bar = tm.bar_beat(beat)
+        off = (got_s - want_s) * fps
+        out.append({"hit": i + 1, "label": h.label, "tc": h.tc, "time_s": round(want_s, 3),
+                    "bar": int(bar), "beat": round(float(beat_in_bar), 3),
+                    "beat_position": round(float(beat), 4),
+                    "frames_off": round(off, 2), "tolerance_frames": h.tolerance_frames,
+                    "within_tolerance": abs(off) <= h.tolerance_frames + 1e-6,
+                    "landing": h.landing, "important": h.important})
+    return out
+
+
+VOICE_BAND = (45, 72)  # MIDI pitches of the speaking voice's fundamentals and formant core
+
+
+def dialogue_report(cue: Any, score: Any, rev: Revision,
+                    report: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Notes in the speaking voice's band while someone speaks, and how much the music
+    imitates the action (share of note onsets that fall on a hit: mickey-mousing).
+    The pipeline's measured figures win when it gives them."""
+    rep = report or {}
+    tm = _tempo_map(score)
+    spans = [(d.start_s - cue.start_s, d.end_s - cue.start_s, d.character) for d in cue.dialogue]
+    under, in_band = 0, 0
+    onsets = []
+    for p in score.parts:
+        if p.is_drum:
+            continue
+        for n in p.notes:
+            t = float(tm.beat_to_seconds(n.start_beats))
+            onsets.append(t)
+            if any(a <= t < b for a, b, _ in spans):
+                under += 1
+                if VOICE_BAND[0] <= n.pitch <= VOICE_BAND[1]:
+                    in_band += 1
+    hits = cue.hit_times_rel_s()
+    on_hit = sum(1 for t in onsets if any(abs(t - h) < 0.1 for h in hits))
+    return {
+        "dialogue_spans": len(spans),
+        "speakers": sorted({c for _, _, c in spans}),
+        "notes_under_dialogue": under,
+        "voice_band_notes": (rep.get("dialogue") or {}).get("voice_band_notes", in_band),
+        "voice_band_notes_without_pass": (rep.get("dialogue") or {}).get(
+            "voice_band_notes_without_pass"),
+        "mickey_mousing_index": rep["mickey_mousing_index"]
+        if rep.get("mickey_mousing_index") is not None
+        else round(on_hit / max(1, len(onsets)), 3),
+        "hit_events": [{k: h.get(k) for k in ("time_s", "label", "event", "event_error_frames")}
+                       for h in rep.get("hits", [])],
+    }
+
+
+def figures_of(score: Any) -> dict[str, Any]:
+    notes = [n for p in score.parts if not p.is_drum for n in p.notes]
+    dur = max(score.duration_beats, 1e-9)
+    return {
+        "parts": len(score.parts),
+        "instruments": ", ".join(sorted({p.instrument for p in score.parts})),
+        "notes": len(notes),
+        "notes_per_beat": round(len(notes) / dur, 2),
+        "pitch_range": (f"{min(n.pitch for n in notes)}-{max(n.pitch for n in notes)}"
+                        if notes else ""),
+        "tempo_bpm": ", ".join(f"{t:g}" for _, t in score.tempos[:4]),
+        "duration_beats": round(score.duration_beats, 2),
+    }
+
+
+def _passage_text(p: dict[str, Any] | None) -> str:
+    if not p:
+        return "no matching passage"
+    return (f"draft notes {p['a_start_note']}-{p['a_end_note']} (beats {p['a_start_beat']:g}-"
+            f"{p['a_end_beat']:g}) ≈ temp notes {p['b_start_note']}-{p['b_end_note']} (beats "
+            f"{p['b_start_beat']:g}-{p['b_end_beat']:g}), transposed {p['transposition']:+d}")
