@@ -32,6 +32,7 @@ class Note:
     start_beats: float
     dur_beats: float
     velocity: int = 80
+    articulation: str = ""  # one of ARTICULATIONS ("" = ordinary); a score marking
 
     def __post_init__(self) -> None:
         if not 0 <= self.pitch <= 127:
@@ -44,21 +45,42 @@ class Note:
         return self.start_beats + self.dur_beats
 
 
+ARTICULATIONS: tuple[str, ...] = (
+    "", "legato", "staccato", "tenuto", "accent", "marcato", "sforzando", "tremolo",
+    "pizzicato", "roll",
+)
+#: MIDI controllers a part may carry as curves: 1 modulation (dynamics in sample
+#: libraries), 11 expression (the swell inside a dynamic), 64 sustain pedal.
+CC_NUMBERS: tuple[int, ...] = (1, 7, 11, 64)
+
+
 @dataclass
 class Part:
-    """A part: an instrument id (DESIGN.md vocabulary), a GM program and its notes."""
+    """A part: an instrument id (DESIGN.md vocabulary), a GM program and its notes.
+
+    Optional orchestration data (all default to empty, so old callers are unaffected):
+    ``role`` (melody, counter_melody, harmony, bass, percussion, pad, ...), ``dynamics``
+    as score markings ``[(beat, "mf"), ...]`` (also ``"cresc"``/``"dim"`` hairpin starts),
+    and ``cc`` curves ``{controller: [(beat, value 0-127), ...]}`` written to MIDI.
+    """
 
     name: str
     instrument: str = "piano"
     program: int = 0
     is_drum: bool = False
     notes: list[Note] = field(default_factory=list)
+    role: str = ""
+    dynamics: list[tuple[float, str]] = field(default_factory=list)
+    cc: dict[int, list[tuple[float, int]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.notes = sorted(
             (n if isinstance(n, Note) else Note(*n) for n in self.notes),
             key=lambda n: (n.start_beats, -n.pitch),
         )
+        self.dynamics = sorted((float(b), str(m)) for b, m in self.dynamics)
+        self.cc = {int(c): sorted((float(b), max(0, min(127, int(v)))) for b, v in pts)
+                   for c, pts in self.cc.items()}
 
 
 @dataclass
@@ -159,6 +181,12 @@ class Score:
             ev: list[tuple[int, int, mido.Message]] = []
             if not part.is_drum:
                 ev.append((0, 0, mido.Message("program_change", channel=ch, program=part.program)))
+            for beat, mark in part.dynamics:
+                ev.append((self._tick(beat), 0, mido.MetaMessage("text", text=f"dyn: {mark}")))
+            for ctrl, pts in sorted(part.cc.items()):
+                for beat, value in pts:
+                    ev.append((self._tick(beat), 0, mido.Message(
+                        "control_change", channel=ch, control=ctrl, value=value)))
             for n in part.notes:
                 on, off = self._tick(n.start_beats), self._tick(n.end_beats)
                 off = max(off, on + 1)
@@ -192,6 +220,9 @@ class Score:
             tick = 0
             name = f"track {ti}"
             programs: dict[int, int] = {}
+            dynamics: list[tuple[float, str]] = []
+            ccs: dict[int, dict[int, list[tuple[float, int]]]] = {}
+            instrument = ""
             open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
             by_channel: dict[int, list[Note]] = {}
             for msg in track:
@@ -205,6 +236,13 @@ class Score:
                     markers.append((beat, msg.text))
                 elif msg.type == "track_name":
                     name = msg.name
+                elif msg.type == "instrument_name":
+                    instrument = msg.name
+                elif msg.type == "text" and msg.text.startswith("dyn: "):
+                    dynamics.append((beat, msg.text[5:]))
+                elif msg.type == "control_change":
+                    ccs.setdefault(msg.channel, {}).setdefault(msg.control, []).append(
+                        (beat, msg.value))
                 elif msg.type == "key_signature":
                     key = msg.key
                 elif msg.type == "text" and msg.text.startswith("key: "):
@@ -222,7 +260,9 @@ class Score:
                                 Note(msg.note, on / ppq, (tick - on) / ppq, vel))
             for ch, notes in sorted(by_channel.items()):
                 pname = name if len(by_channel) == 1 else f"{name} ch{ch + 1}"
-                parts.append(Part(pname, program=programs.get(ch, 0), is_drum=ch == 9, notes=notes))
+                kw = {"instrument": instrument} if instrument else {}
+                parts.append(Part(pname, program=programs.get(ch, 0), is_drum=ch == 9, notes=notes,
+                                  dynamics=list(dynamics), cc=ccs.get(ch, {}), **kw))
         return cls(parts=parts, tempos=sorted(tempos) or [(0.0, 120.0)],
                    meters=sorted(meters) or [(0.0, 4, 4)], markers=sorted(markers), key=key,
                    ppq=ppq)

@@ -1,0 +1,717 @@
+"""Draft a whole cue: form, harmony, melody, texture, hit events, orchestration, the
+dialogue pass and dynamics, written on the sync engine's tempo map.
+
+:func:`draft_cue_score` is the one entry point (the pipeline's draft + orchestrate
+stages call it). The stages, in order:
+
+1. the tempo map and meters come from the sync solution (bar 1 may be a pickup);
+2. the brief's law (:mod:`assistant.compose.law`), the mood category and the home key;
+3. the form plan (:mod:`assistant.compose.form`): bars, intensity curve, sections;
+4. the harmonic plan (:mod:`assistant.compose.harmony`): keys per section, chords;
+5. melody (:mod:`assistant.compose.melody`) and the chords re-fitted under it;
+6. textures (:mod:`assistant.compose.texture`) and events at hits
+   (:mod:`assistant.compose.events`);
+7. orchestration onto the palette (:mod:`assistant.orchestrate`), ranges enforced;
+8. the dialogue pass, then dynamics (markings, velocities, CC1/CC11).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any
+
+from assistant.analysis.instruments import INSTRUMENTS
+from assistant.compose.events import (
+    MICKEY_WARN,
+    HitPlan,
+    choose_events,
+    mickey_mousing_index,
+    planned_silences,
+)
+from assistant.compose.form import (
+    PROFILES,
+    Bar,
+    Section,
+    bars_of,
+    intensity_curve,
+    mood_category,
+    plan_sections,
+)
+from assistant.compose.harmony import ChordSlot, chord_at, plan_harmony, plan_keys
+from assistant.compose.law import BriefLaw, read_law
+from assistant.compose.melody import counter_melody, fit_chords_to_melody, plan_melody, theme_key
+from assistant.compose.texture import Layer, SectionTexture, realise, textures_for
+from assistant.compose.theory import Key, nearest_pitch, parse_pc
+from assistant.errors import InputError
+from assistant.music.score import Note, Part, Score
+from assistant.orchestrate.assign import (
+    IDIOM,
+    LOUD_DOUBLINGS,
+    MAX_VOICES,
+    RangeReport,
+    choose,
+    comfortable,
+    fit_line,
+    limit_voices,
+    make_part,
+    remove_overlaps,
+    spread_chord,
+)
+from assistant.orchestrate.dialogue import Line, centre_for, dialogue_pass, voice_band_notes
+from assistant.orchestrate.dynamics import LevelCurve, apply_dynamics
+from assistant.orchestrate.palettes import Ensemble, Palette, ensemble_for, get_palette
+from assistant.sync.tempo import TempoMap
+from assistant.timecode import FrameRate
+
+log = logging.getLogger(__name__)
+
+#: default palette per cue function when the caller names none
+DEFAULT_PALETTE = "full_orchestra"
+_DEFAULT_TONIC = {"fear": "C#", "tension": "D", "sadness": "D", "tenderness": "F", "joy": "G",
+                  "triumph": "Bb", "anger": "C", "mystery": "E"}
+
+
+@dataclass
+class DraftRequest:
+    """Everything the draft of one cue needs (see the module docstring).
+
+    ``solution`` is a :class:`assistant.sync.SyncSolution` (preferred: its hits say where
+    each landed) or a bare :class:`TempoMap`. ``dialogue`` holds cue-relative spans as
+    dicts or objects with ``start_s``, ``end_s``, ``character`` and optionally ``voice``
+    ("male", "female", a MIDI note or "<n>Hz"); when empty, the cue's own dialogue spans
+    (film time) are used. ``hits`` (optional) overrides the solution's hits: cue-relative
+    dicts/objects with ``time_s``, ``label``, ``important``, ``landing``.
+    ``action_times_s`` are on-screen actions (cue-relative) for the mickey-mousing index.
+    ``plan_row`` is the cue's row of the themes development plan; ``themes`` maps a
+    subject to its theme score. ``palette`` is a name, a file, a dict or a Palette.
+    """
+
+    cue: Any
+    solution: Any
+    fps: Any = None
+    brief: Any = None
+    mood: Any = None
+    function: str | None = None
+    dialogue: list[Any] = field(default_factory=list)
+    hits: list[Any] | None = None
+    action_times_s: list[float] = field(default_factory=list)
+    plan_row: dict[str, Any] | None = None
+    themes: dict[str, Score] = field(default_factory=dict)
+    palette: Any = None
+    key: str | None = None
+    mode: str | None = None
+    meter: tuple[int, int] | None = None
+    seed: int = 0
+    use_model: bool = True
+    model_bars: int = 8
+    dialogue_pass: bool = True
+    mickey_warn: float = MICKEY_WARN
+
+
+@dataclass
+class DraftResult:
+    """The drafted score and what was planned, with the report for the manifest."""
+
+    score: Score
+    form: list[dict[str, Any]]
+    harmony: list[dict[str, Any]]
+    report: dict[str, Any]
+    palette: str = ""
+    key: str = ""
+    plan: dict[str, Any] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _tempo_map(solution: Any) -> TempoMap:
+    if isinstance(solution, TempoMap):
+        return solution
+    tm = getattr(solution, "tempo_map", None)
+    if isinstance(tm, TempoMap):
+        return tm
+    if isinstance(solution, dict):
+        return TempoMap.from_json(solution)
+    raise InputError("the draft needs a sync solution or a tempo map", field="solution")
+
+
+def _fps(req: DraftRequest) -> float:
+    rate = req.fps if req.fps is not None else getattr(req.solution, "fps", None)
+    if rate is None:
+        return 24.0
+    if isinstance(rate, FrameRate):
+        return float(rate.fps)
+    if isinstance(rate, (int, float, Fraction)):
+        return float(rate)
+    return float(FrameRate.parse(str(rate)).fps)
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _hits(req: DraftRequest, tm: TempoMap, duration_s: float) -> list[HitPlan]:
+    out: list[HitPlan] = []
+    if req.hits is None and hasattr(req.solution, "hits"):
+        for h in req.solution.hits:
+            beat = float(h.grid_beat)
+            out.append(HitPlan(h.index, float(h.time_s), h.label, bool(h.important), h.landing,
+                               beat, h.bar, float(h.beat), float(h.error_frames)))
+        return out
+    raw = req.hits if req.hits is not None else list(getattr(req.cue, "hits", []) or [])
+    film = req.hits is None  # the cue's own hits are in film time
+    fps = _fps(req)
+    for i, h in enumerate(raw):
+        t = float(_get(h, "time_s"))
+        if film:
+            t -= float(req.cue.start_s)
+        t = max(0.0, min(duration_s, t))
+        landing = _get(h, "landing", "beat") or "beat"
+        pos = tm.seconds_to_beat(Fraction(repr(t)))
+        grid = pos if landing == "free" else tm.nearest_grid(pos, downbeat=landing == "downbeat")
+        err = abs(float(tm.beat_to_seconds(grid)) - t) * fps
+        bar, beat = tm.bar_beat(grid)
+        out.append(HitPlan(i, t, str(_get(h, "label", "") or ""), bool(_get(h, "important", False)),
+                           landing, float(grid), bar, float(beat), err))
+    return out
+
+
+def _dialogue_lines(req: DraftRequest, tm: TempoMap, duration_s: float) -> list[Line]:
+    spans = list(req.dialogue or [])
+    film = False
+    if not spans:
+        spans = list(getattr(req.cue, "dialogue", []) or [])
+        film = True
+    out = []
+    for d in spans:
+        s, e = float(_get(d, "start_s")), float(_get(d, "end_s"))
+        if film:
+            s -= float(req.cue.start_s)
+            e -= float(req.cue.start_s)
+        s, e = max(0.0, s), min(duration_s, e)
+        if e <= s:
+            continue
+        out.append(Line(float(tm.seconds_to_beat(Fraction(repr(s)))),
+                        float(tm.seconds_to_beat(Fraction(repr(e)))),
+                        str(_get(d, "character", "") or ""), centre_for(_get(d, "voice"))))
+    return out
+
+
+def _home_key(req: DraftRequest, law: BriefLaw, category: str, theme: Score | None) -> Key:
+    mode = law.mode or req.mode
+    tonic = law.key_tonic
+    if tonic is None and req.key:
+        try:
+            k = Key.parse(req.key)
+            tonic = k.tonic
+            if mode is None and req.key.strip().count(" "):
+                mode = "minor" if k.is_minor else "major"
+        except InputError:
+            log.info("key hint %r not understood", req.key)
+    tk = theme_key(theme) if theme is not None and theme.notes else None
+    if tonic is None and tk is not None:
+        tonic = tk.tonic
+        if mode is None and category not in ("triumph", "fear", "tension", "anger"):
+            mode = "minor" if tk.is_minor else "major"
+    if tonic is None:
+        tonic = parse_pc(_DEFAULT_TONIC.get(category, "D"))
+    prof = PROFILES[category]
+    if mode == "modal" or mode is None:
+        default = prof.mode
+        if mode == "modal" and default in ("major", "minor"):
+            default = "dorian" if default == "minor" else "lydian"
+        mode = default
+    return Key(tonic, mode)
+
+
+def _melody_jobs(function: str, sections: list[Section], no_melody: bool, has_theme: bool) -> None:
+    table = {
+        "bookend": {"intro": "none", "build": "theme", "peak": "theme", "release": "fragment"},
+        "theme_statement": {"build": "theme", "peak": "theme", "release": "fragment"},
+        "romance": {"build": "theme", "peak": "theme", "release": "fragment"},
+        "triumph": {"intro": "fragment", "build": "fragment", "peak": "theme", "release": "theme"},
+        "inner_state": {"build": "theme", "peak": "theme", "release": "fragment"},
+        "establish_setting": {"build": "fragment", "peak": "theme", "release": "fragment"},
+        "build_tension": {"build": "fragment"},
+        "action": {"build": "fragment", "peak": "theme", "release": "fragment"},
+        "transition": {"intro": "fragment", "build": "fragment", "peak": "fragment",
+                       "release": "fragment"},
+        "comedy": {"intro": "fragment", "build": "theme", "peak": "theme", "release": "fragment"},
+        "source": {"intro": "theme", "build": "theme", "peak": "theme", "release": "theme",
+                   "tail": "theme"},
+    }.get(function, {"build": "theme", "peak": "theme", "release": "fragment"})
+    for s in sections:
+        job = "none" if no_melody else table.get(s.name, "none")
+        if job == "theme" and not has_theme:
+            job = "connective"
+        s.melody = job
+
+
+def _lead(ens: Ensemble, law: BriefLaw, palette: Palette, category: str, function: str) -> str:
+    pitched = ens.pitched
+    if law.lead in pitched:
+        return law.lead
+    if palette.lead in pitched:
+        return palette.lead
+    melodic = [i for i in IDIOM["melody"] if i in pitched]
+    for i in law.include:
+        if i in melodic and (len(law.include) <= 3 or i in PROFILES[category].colours):
+            return i
+    if function == "comedy" and "bassoon" in pitched:
+        return "bassoon"
+    for i in PROFILES[category].colours:
+        if i in melodic:
+            return i
+    return melodic[0] if melodic else pitched[0]
+
+
+def _level_range(law: BriefLaw, category: str) -> tuple[int, int]:
+    from assistant.project import DYNAMICS
+
+    lo, hi = PROFILES[category].dynamics
+    a, b = DYNAMICS.index(lo), DYNAMICS.index(hi)
+    a, b = min(a, 1), max(b, 3)  # the form needs room to move inside the mood's range
+    if law.dynamics:
+        a, b = law.softest, law.loudest
+    return a, b
+
+
+def _clip(notes: list[Note], start: float, end: float) -> list[Note]:
+    out = []
+    for n in notes:
+        if n.start_beats >= end - 1e-6 or n.end_beats <= start + 1e-6:
+            continue
+        s = max(n.start_beats, start)
+        e = min(n.end_beats, end)
+        if e - s > 0.02:
+            out.append(replace(n, start_beats=s, dur_beats=e - s) if (s, e) != (n.start_beats, n.end_beats) else n)
+    return out
+
+
+def _cut_ranges(notes: list[Note], ranges: list[tuple[float, float]]) -> list[Note]:
+    """Remove sound inside every (start, end) beat range (notes are shortened or dropped)."""
+    out = notes
+    for s, e in ranges:
+        nxt = []
+        for n in out:
+            if n.end_beats <= s + 1e-6 or n.start_beats >= e - 1e-6:
+                nxt.append(n)
+            elif n.start_beats < s and s - n.start_beats > 0.02:
+                nxt.append(replace(n, dur_beats=s - n.start_beats))
+        out = nxt
+    return out
+
+
+# ----------------------------------------------------------------------------- the draft
+def draft_cue_score(req: DraftRequest) -> DraftResult:
+    """Draft one cue (see the module docstring)."""
+    rng = random.Random(req.seed)
+    tm = _tempo_map(req.solution)
+    cue = req.cue
+    duration_s = float(getattr(req.solution, "duration_s", 0) or 0) or float(cue.end_s - cue.start_s)
+    fps = _fps(req)
+    end_beat = float(tm.total_beats(Fraction(repr(duration_s))))
+    function = req.function or getattr(cue, "function", None) or "theme_statement"
+    if function == "source" or getattr(cue, "source", False):
+        function = "source"
+    mood = req.mood if req.mood is not None else getattr(cue, "mood", None)
+    law = read_law(req.brief)
+    tags = list(getattr(req.brief, "tags", []) or []) if req.brief is not None else []
+    category = mood_category(mood, function, tags)
+    arousal = float(getattr(mood, "arousal", 0.0) or 0.0) if mood is not None else (
+        float(getattr(req.brief, "arousal", 0.0) or 0.0) if req.brief is not None else 0.0)
+    warnings: list[str] = list(law.notes)
+
+    # themes from the development plan
+    row = req.plan_row or {}
+    subjects = list(row.get("themes") or [])
+    theme = None
+    for subj in subjects + list(req.themes):
+        if subj in req.themes and req.themes[subj].notes:
+            theme = req.themes[subj]
+            break
+    transformation = row.get("transformation")
+
+    # meter: the tempo map's (sync wrote it); a brief meter that disagrees is reported
+    main_meter = (tm.meters[-1].numerator, tm.meters[-1].denominator) if len(tm.meters) > 1 and \
+        tm.meters[0].bar_beats < tm.meters[1].bar_beats else (tm.meters[0].numerator,
+                                                              tm.meters[0].denominator)
+    for want in (law.meter, req.meter):
+        if want and tuple(want) != main_meter:
+            warnings.append(f"meter {want[0]}/{want[1]} asked, but the sync tempo map is in "
+                            f"{main_meter[0]}/{main_meter[1]}; written on the tempo map")
+            break
+    if law.tempo_bpm:
+        lo, hi = law.tempo_bpm
+        tempos = [float(t) for _, t in tm.segments]
+        if any(t < lo * 0.8 - 1e-6 or t > hi * 1.2 + 1e-6 for t in tempos):
+            warnings.append(f"the tempo map ({min(tempos):.1f}-{max(tempos):.1f} BPM) lies outside "
+                            f"the brief's {lo:g}-{hi:g} BPM by more than sync's 20 % margin")
+
+    key = _home_key(req, law, category, theme)
+    palette = get_palette(req.palette, DEFAULT_PALETTE)
+    ens = ensemble_for(palette, law.include, law.exclude, law.lead)
+    lead = _lead(ens, law, palette, category, function)
+
+    # --- form -----------------------------------------------------------------------
+    bars = bars_of(tm, end_beat)
+    if not bars:
+        raise InputError("the cue is shorter than any bar of its tempo map", field="duration")
+    hits = _hits(req, tm, duration_s)
+    hit_pairs = [(h.beat, h.important) for h in hits]
+    curve = intensity_curve(bars, function, arousal, hit_pairs, end_beat)
+    for b, v in zip(bars, curve, strict=True):
+        b.intensity = v
+    sections = plan_sections(bars, curve, function, hit_pairs)
+    key_notes = plan_keys(sections, key, category, function)
+    lines = _dialogue_lines(req, tm, duration_s)
+    _melody_jobs(function, sections, law.no_melody, theme is not None)
+    if lines and function not in ("source",):  # melody out of the way of long dialogue
+        for s in sections:
+            talk = sum(max(0.0, min(ln.end_beat, s.end_beat) - max(ln.start_beat, s.start_beat))
+                       for ln in lines)
+            if s.melody == "theme" and talk > 0.6 * (s.end_beat - s.start_beat):
+                s.notes.append("dialogue: theme moved to the gaps")
+    bar_beats = bars[min(1, len(bars) - 1)].full_beats
+    choose_events(hits, function, category, arousal, bar_beats, end_beat)
+
+    # --- harmony ----------------------------------------------------------------------
+    grid_hits = [(h.beat, h.important) for h in hits if h.landing != "free" or h.important]
+    unresolved = any(w in (getattr(cue, "notes", "") or "").lower()
+                     for w in ("question", "unresolved", "hanging", "unfinished"))
+    slots = plan_harmony(bars, sections, category, function, tm.tempo_at, grid_hits, rng,
+                         unresolved_end=unresolved)
+
+    # --- melody -----------------------------------------------------------------------
+    lead_lo, lead_hi = comfortable(lead)
+    centre = lead_lo + (lead_hi - lead_lo) * {"sadness": 0.45, "joy": 0.65, "triumph": 0.6}.get(
+        category, 0.55)
+    melody, mel_report = plan_melody(sections, bars, slots, key, theme, transformation, centre,
+                                     (lead_lo, lead_hi), rng, use_model=req.use_model,
+                                     model_bars=req.model_bars, seed=req.seed)
+    # the theme is fixed material: its harmony follows it (fragments and connective bars
+    # were written on the chords already)
+    stated = [n for n in melody if any(s.melody == "theme" and s.start_beat <= n.start_beats < s.end_beat
+                                       for s in sections)]
+    refitted = fit_chords_to_melody(slots, stated)
+    counter: list[Note] = []
+    for s in sections:
+        if s.name == "peak" and s.melody in ("theme", "connective") and function not in (
+                "source", "build_tension", "sting") and len(ens.pitched) >= 4:
+            mel = [n for n in melody if s.start_beat <= n.start_beats < s.end_beat]
+            if mel:
+                step = bars[s.first_bar].full_beats / (2 if bars[s.first_bar].full_beats >= 4 else 1)
+                counter += counter_melody(mel, slots, s.start_beat, s.end_beat, step, rng)
+
+    # --- textures ---------------------------------------------------------------------
+    allow_perc = any(i in ens.sounding for i in ("timpani", "drums", "percussion"))
+    textures: list[SectionTexture] = []
+    for s in sections:
+        tex = textures_for(function, category, s, bars[s.first_bar].meter if not bars[s.first_bar].is_pickup
+                           else main_meter, allow_perc)
+        if ens.palette.solo or len(ens.pitched) == 1:
+            tex = SectionTexture(tex.layers[:1] if tex.layers[:1] != ["high"] else ["pad"],
+                                 tex.bass if tex.bass != "ostinato" else "sustain", "none")
+        s.texture = tex.label()
+        textures.append(tex)
+    layers = realise(sections, textures, slots, bars, tm.tempo_at, rng)
+
+    # --- silences and events ----------------------------------------------------------
+    silences = planned_silences(hits, getattr(cue, "notes", "") or "", duration_s,
+                                tm.beat_to_seconds, function)
+    silence_beats = [(float(tm.seconds_to_beat(Fraction(repr(s["start_s"])))),
+                      float(tm.seconds_to_beat(Fraction(repr(s["end_s"]))))) for s in silences]
+    event_layers = _event_layers(hits, slots, bars, tm, function, category)
+
+    # --- orchestration ----------------------------------------------------------------
+    level_lo, level_hi = _level_range(law, category)
+    level = LevelCurve()
+    for s in sections:
+        lv = level_lo + (level_hi - level_lo) * s.intensity
+        level.add(s.start_beat, lv)
+        level.add(max(s.start_beat, s.end_beat - 0.01), lv)
+    for h in hits:
+        if h.riser and h.event in ("accent", "stinger"):
+            level.add(max(0.0, h.beat - bar_beats), max(level_lo, level.at(h.beat - bar_beats) - 0.5))
+            level.add(h.beat, float(level_hi))
+    if any(s.name == "gesture" for s in sections):
+        level.add(0.0, float(level_hi))
+    rr = RangeReport()
+    parts_notes: dict[str, list[Note]] = {}
+    roles: dict[str, str] = {}
+
+    def give(iid: str, notes: list[Note], role: str, whole_line: bool) -> None:
+        if not notes or iid not in ens.sounding:
+            return
+        fitted = fit_line(notes, iid, rr, whole_line=whole_line)
+        parts_notes.setdefault(iid, []).extend(fitted)
+        roles.setdefault(iid, role)
+
+    for s in sections:
+        lv = level.at(s.start_beat + 0.01)
+        taken: set[str] = set()
+        mel = _clip(melody, s.start_beat, s.end_beat)
+        if mel:
+            n_mel = 1 + (lv >= 3.6) + (lv >= 4.5)
+            if ens.palette.solo or function == "source":
+                n_mel = 1
+            extra = [i for i in LOUD_DOUBLINGS["melody"] if i != lead]
+            ins = [lead] + [i for i in choose("melody", ens.pitched, {lead}, n_mel - 1, extra)
+                            if i != lead][: n_mel - 1]
+            for i in ins:
+                give(i, mel, "melody", True)
+                taken.add(i)
+        cm = _clip(counter, s.start_beat, s.end_beat)
+        if cm:
+            for i in choose("counter_melody", ens.pitched, taken, 1):
+                give(i, cm, "counter_melody", True)
+                taken.add(i)
+        for lay in layers:
+            notes = _clip(lay.notes, s.start_beat, s.end_beat)
+            if not notes:
+                continue
+            if lay.drum:
+                for i in choose("drums", ens.sounding, set(), 1):
+                    give(i, notes, "percussion", False)
+                continue
+            if lay.name == "timpani":
+                for i in choose("timpani", ens.pitched, set(), 1):
+                    give(i, notes, "percussion", False)
+                continue
+            if lay.name == "bass":
+                n_b = 1 + (lv >= 1.5) + (lv >= 3.6) + (lv >= 4.5)
+                pref = ["cello", "double_bass"] if function != "comedy" else ["bassoon", "cello"]
+                ins = choose("bass", ens.pitched, taken - {"cello"}, n_b, pref)
+                if ens.palette.solo:
+                    ins = ins[:1]
+                for i in ins:
+                    give(i, notes, "bass", False)
+                continue
+            n_ins = 1 if lv < 2 else (2 if lv < 3.6 else 3)
+            if lay.name in ("high", "arpeggio", "waltz", "pizzicato"):
+                n_ins = min(n_ins, 2)
+            ins = choose(lay.name, ens.pitched, taken, n_ins, list(LOUD_DOUBLINGS.get(lay.name, ())
+                                                                   if lv >= 3.6 else ()))
+            if not ins:
+                continue
+            if lay.name in ("pad", "chorale", "pulse", "waltz") and len(ins) > 1:
+                for i, ns in spread_chord(notes, ins).items():
+                    give(i, ns, "harmony", False)
+            else:
+                give(ins[0], notes, "harmony", False)
+                for i in ins[1:]:
+                    give(i, notes, "harmony", False)
+            taken.update(ins[:1])
+    for name, notes, role in event_layers:
+        _give_event(name, notes, role, ens, give, level, sections)
+
+    # --- assemble, silences, end ------------------------------------------------------
+    parts: list[Part] = []
+    for iid in [i for i in INSTRUMENTS if i in parts_notes]:
+        notes = _clip(parts_notes[iid], 0.0, end_beat)
+        notes = _cut_ranges(notes, silence_beats)
+        notes = remove_overlaps(limit_voices(notes, MAX_VOICES.get(iid, 4)))
+        if notes:
+            parts.append(make_part(iid, notes, roles.get(iid, "harmony")))
+
+    # --- dialogue pass ----------------------------------------------------------------
+    protected = {round(h.beat, 4) for h in hits if h.important and h.event != "none"}
+    before = voice_band_notes(parts, lines)
+    stats = {"moved": 0, "dropped": 0, "thinned": 0, "entries_removed": 0, "accents_removed": 0}
+    if req.dialogue_pass and lines:
+        stats = dialogue_pass(parts, lines, protected)
+        cap = float(max(law.softest, min(2, level_hi)))
+        level = level.capped([(ln.start_beat, ln.end_beat) for ln in lines], cap)
+    after = voice_band_notes(parts, lines)
+    parts = [p for p in parts if p.notes]
+    apply_dynamics(parts, level, [s.start_beat for s in sections], [b.start_beat for b in bars],
+                   end_beat, float(level_hi))
+    if lines:
+        for ln in lines:
+            for b in tm.segments[1:]:
+                if ln.start_beat < float(b[0]) < ln.end_beat:
+                    warnings.append(f"tempo change at beat {float(b[0]):g} falls under a line of "
+                                    f"{ln.character or 'dialogue'}")
+
+    score = Score(parts=parts, tempos=[(float(b), float(t)) for b, t in tm.segments],
+                  meters=[(float(tm.bar_start(m.bar)), m.numerator, m.denominator) for m in tm.meters],
+                  markers=sorted((float(tm.seconds_to_beat(Fraction(repr(h.time_s)))),
+                                  f"HIT {h.label or h.index + 1}") for h in hits),
+                  key=key.name)
+
+    # --- report -----------------------------------------------------------------------
+    rr_warn = rr.warnings()
+    warnings += rr_warn
+    accent_times = _accent_times(parts, hits, tm)
+    mm = mickey_mousing_index(req.action_times_s, accent_times)
+    if mm > req.mickey_warn:
+        warnings.append(f"mickey-mousing index {mm:.2f} above {req.mickey_warn:.2f}: the music "
+                        "accents most on-screen actions; consider playing the subtext")
+    onsets = sorted({round(n.start_beats, 6) for p in parts for n in p.notes})
+    ends_at = max((n.end_beats for p in parts for n in p.notes), default=0.0)
+    hit_rows = []
+    for h in hits:
+        ev_s = None
+        if h.event != "none":
+            near = min(onsets, key=lambda b: abs(b - h.beat), default=None)
+            if h.event == "cut-off" and function == "source":
+                near = min([ends_at] + [b for b in onsets if abs(b - h.beat) < 0.01],
+                           key=lambda b: abs(b - h.beat))
+            if near is not None:
+                ev_s = float(tm.beat_to_seconds(Fraction(repr(near))))
+        hit_rows.append(h.to_json(fps, ev_s))
+    for row_, h in zip(hit_rows, hits, strict=True):
+        if h.important and row_["event"] != "none" and row_["error_frames"] > 1.0 + 1e-9:
+            warnings.append(f"important hit {h.label!r} has no event within one frame "
+                            f"({row_['error_frames']:.2f} frames)")
+    form = [s.to_json() | {"bars": [bars[s.first_bar].number, bars[s.last_bar].number],
+                           "start_s": round(float(tm.beat_to_seconds(Fraction(repr(s.start_beat)))), 3)}
+            for s in sections]
+    harmony = [s.to_json() for s in slots]
+    report = {
+        "hits": hit_rows,
+        "dialogue": {"voice_band_notes": after, "voice_band_notes_without_pass": before,
+                     "lines": len(lines), "pass": stats},
+        "mickey_mousing_index": round(mm, 3),
+        "silences": silences,
+        "warnings": warnings,
+        "key": key.name,
+        "category": category,
+        "function": function,
+        "palette": palette.name,
+        "lead": None if law.no_melody else lead,
+        "parts": [p.instrument for p in parts],
+        "melody": mel_report,
+        "key_relations": key_notes,
+        "chords_refitted_to_melody": refitted,
+        "law": law.to_json(),
+        "coverage": round(sounding_fraction(score, tm, duration_s,
+                                            [(x["start_s"], x["end_s"]) for x in silences]), 4),
+    }
+    return DraftResult(score, form, harmony, report, palette.name, key.name,
+                       {"lead": lead, "category": category, "ensemble": ens.sounding})
+
+
+# ----------------------------------------------------------------------------- events
+def _event_layers(hits: list[HitPlan], slots: list[ChordSlot], bars: list[Bar], tm: TempoMap,
+                  function: str, category: str) -> list[tuple[str, list[Note], str]]:
+    """Notes for accents, stingers, risers and final stabs: (layer, notes, role)."""
+    out: list[tuple[str, list[Note], str]] = []
+    for h in hits:
+        if h.event in ("none", "harmonic change"):
+            continue
+        if h.event == "cut-off" and function == "source":
+            continue
+        slot = chord_at(slots, h.beat + 1e-6)
+        if slot is None:
+            continue
+        beat_s = 60.0 / float(tm.tempo_at(h.beat))
+        dur = max(0.25, min(1.0, 0.35 / beat_s))
+        pcs = slot.chord.pcs
+        if h.event == "stinger":
+            root = slot.key.tonic
+            pcs = ((root + 1) % 12, root, (root + 6) % 12, (root + 11) % 12)
+        art = "sforzando" if h.important or h.event == "cut-off" else "accent"
+        stab = []
+        for centre in (40, 52, 64, 76, 88):
+            for pc in pcs[:3]:
+                stab.append(Note(nearest_pitch(pc, centre + 3, 24, 100), h.beat, dur, articulation=art))
+        role = "stab" if h.important or h.event == "cut-off" else "light_accent"
+        out.append(("stab", stab, role))
+        if h.important or h.event == "cut-off":
+            out.append(("crash", [Note(49, h.beat, 1.0), Note(36, h.beat, 0.5)], "percussion"))
+            tim = nearest_pitch(slot.chord.root, 45, 40, 55)
+            out.append(("timpani", [Note(tim, h.beat, dur, articulation="accent")], "percussion"))
+        if h.riser:
+            bar_b = max(1.0, min(4.0, next((b.full_beats for b in bars if b.start_beat <= h.beat
+                                            < b.end_beat), 4.0)))
+            start = max(0.0, h.beat - bar_b)
+            prev = chord_at(slots, max(0.0, h.beat - 0.01))
+            key = prev.key if prev else slot.key
+            n_steps = max(4, int(bar_b * 4)) if bar_b * 60 / float(tm.tempo_at(start)) > 1.0 \
+                else max(4, int(bar_b * 2))
+            step = (h.beat - start) / n_steps
+            p = nearest_pitch(key.tonic, 62, 55, 70)
+            run = []
+            for k in range(n_steps):
+                run.append(Note(p, start + k * step, step * 0.9))
+                p = key.snap(p + 2) if key.snap(p + 2) > p else p + 2
+            out.append(("riser", run, "riser"))
+            tim = nearest_pitch(slot.chord.root, 45, 40, 55)
+            out.append(("timpani", [Note(tim, start, h.beat - start, articulation="roll")], "percussion"))
+    return out
+
+
+def _give_event(name: str, notes: list[Note], role: str, ens: Ensemble, give: Any,
+                level: LevelCurve, sections: list[Section]) -> None:
+    pitched = ens.pitched
+    if name == "stab":
+        lv = level.at(notes[0].start_beats) if notes else 3.0
+        n = len(pitched) if role == "stab" and lv >= 3 else max(2, len(pitched) // 2)
+        if role == "light_accent":
+            n = min(3, len(pitched))
+        order = [i for i in ("violin", "viola", "cello", "double_bass", "horn", "trombone", "trumpet",
+                             "tuba", "piano", "synth_pad", "synth_bass", "clarinet", "bassoon",
+                             "flute", "oboe", "harp", "organ", "choir", "celesta", "guitar",
+                             "english_horn", "bass_clarinet", "synth_lead", "glockenspiel",
+                             "piccolo", "voice") if i in pitched][:n]
+        for iid in order:
+            lo, hi = INSTRUMENTS[iid].comfortable
+            mine = [x for x in notes if lo <= x.pitch <= hi]
+            mine = sorted(mine, key=lambda x: -x.pitch)[:MAX_VOICES.get(iid, 2)]
+            give(iid, mine, "stab", False)
+    elif name == "crash":
+        for iid in ("percussion", "drums"):
+            if iid in ens.sounding:
+                give(iid, notes, "percussion", False)
+                break
+    elif name == "timpani":
+        if "timpani" in ens.sounding:
+            give("timpani", notes, "percussion", False)
+    elif name == "riser":
+        for iid in choose("melody", pitched, set(), 2, ["violin", "flute", "clarinet", "piano",
+                                                        "synth_lead", "harp"]):
+            give(iid, notes, "riser", True)
+
+
+def _accent_times(parts: list[Part], hits: list[HitPlan], tm: TempoMap) -> list[float]:
+    """Seconds of deliberate accents: hit events and sforzando/marcato notes."""
+    times = {float(tm.beat_to_seconds(Fraction(repr(h.beat)))) for h in hits
+             if h.event in ("accent", "stinger", "cut-off")}
+    for p in parts:
+        for n in p.notes:
+            if n.articulation in ("sforzando", "marcato"):
+                times.add(float(tm.beat_to_seconds(Fraction(repr(n.start_beats)))))
+    return sorted(times)
+
+
+def sounding_fraction(score: Score, tm: TempoMap, duration_s: float,
+                      exclude_s: list[tuple[float, float]] | None = None) -> float:
+    """Share of the cue (minus ``exclude_s`` spans) during which at least one note sounds."""
+    spans = []
+    for p in score.parts:
+        for n in p.notes:
+            s = float(tm.beat_to_seconds(Fraction(repr(n.start_beats))))
+            e = float(tm.beat_to_seconds(Fraction(repr(n.end_beats))))
+            spans.append((max(0.0, s), min(duration_s, e)))
+    spans.sort()
+    covered = 0.0
+    cur_s = cur_e = None
+    for s, e in spans:
+        if cur_e is None or s > cur_e:
+            if cur_e is not None:
+                covered += cur_e - cur_s
+            cur_s, cur_e = s, e
+        else:
+            cur_e = max(cur_e, e)
+    if cur_e is not None:
+        covered += cur_e - cur_s
+    excl = sum(max(0.0, min(duration_s, e) - max(0.0, s)) for s, e in (exclude_s or []))
+    total = max(1e-9, duration_s - excl)
+    return min(1.0, covered / total)
+
+
+__all__ = ["DraftRequest", "DraftResult", "draft_cue_score", "sounding_fraction", "Layer"]

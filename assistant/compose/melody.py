@@ -1,0 +1,396 @@
+"""Melody for a cue: the theme (or its planned transformation) placed where the drama
+needs it, motif fragments in the builds, connective material written by the music model,
+and a counter-melody at the peaks.
+
+* The theme is read from its score (key from ``Score.key`` or analysed), transformed by
+  the development plan's label through :func:`assistant.themes.ops.apply` when it knows
+  it, moved into the cue's key and mode, and laid bar by bar onto the cue's bars so
+  every theme downbeat lands on a cue bar line (a 3/4 theme in 4/4 holds its last note
+  of each bar; a longer theme bar is compressed onto the 16th grid).
+* Sections marked ``theme`` state it from their first full bar; ``fragment`` sections
+  sequence its head motif on the chords; ``connective`` bars come from the music model's
+  :func:`assistant.music.sample.continue_` (bounded by ``model_bars``), or, without the
+  model, from the head motif sequenced on the chords.
+* The chord plan is then re-fitted to the melody (:func:`fit_chords_to_melody`), so the
+  harmony supports the tune rather than fighting it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import replace
+from typing import Any
+
+from assistant.compose.form import Bar, Section
+from assistant.compose.harmony import ChordSlot, chord_at
+from assistant.compose.theory import Chord, Key, chord_from_roman, remap_mode, transpose_interval
+from assistant.music.score import Note, Score
+
+log = logging.getLogger(__name__)
+
+_DIATONIC_MAJOR = ("I", "ii", "iii", "IV", "V", "vi", "bVII", "bVI")
+_DIATONIC_MINOR = ("i", "iv", "v", "V", "bVI", "bIII", "bVII", "ii°")
+
+
+def theme_key(theme: Score) -> Key:
+    """The theme's key: ``Score.key`` when readable, else a pitch-class estimate."""
+    if theme.key:
+        try:
+            return Key.parse(theme.key.replace("-", " "))
+        except Exception:  # noqa: BLE001 - unreadable key text: estimate instead
+            log.debug("unreadable theme key %r", theme.key)
+    return estimate_key([n.pitch for n in theme.notes], [n.dur_beats for n in theme.notes])
+
+
+_MAJ_PROFILE = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
+_MIN_PROFILE = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
+
+
+def estimate_key(pitches: list[int], weights: list[float]) -> Key:
+    """Krumhansl-Kessler key estimate (correlation with the major/minor profiles)."""
+    hist = [0.0] * 12
+    for p, w in zip(pitches, weights, strict=True):
+        hist[p % 12] += w
+    if not any(hist):
+        return Key(0, "major")
+    best, best_r = Key(0), -2.0
+    mh = sum(hist) / 12
+    for mode, prof in (("major", _MAJ_PROFILE), ("minor", _MIN_PROFILE)):
+        mp = sum(prof) / 12
+        for t in range(12):
+            num = sum((hist[(t + i) % 12] - mh) * (prof[i] - mp) for i in range(12))
+            den = (sum((hist[(t + i) % 12] - mh) ** 2 for i in range(12))
+                   * sum((x - mp) ** 2 for x in prof)) ** 0.5
+            r = num / den if den else 0.0
+            if r > best_r:
+                best, best_r = Key(t, mode), r
+    return best
+
+
+def transformed_theme(theme: Score, transformation: str | None) -> tuple[Score, str]:
+    """Apply the development plan's transformation (names joined by ``+``) when the
+    themes package knows it; unknown names leave the theme as it is (and say so)."""
+    if not transformation:
+        return theme, "full statement"
+    try:
+        from assistant.themes.ops import apply
+    except ImportError:
+        return theme, "full statement (no theme operators installed)"
+    try:
+        return apply(theme, transformation)
+    except (ValueError, KeyError) as exc:
+        log.info("transformation %r not applied: %s", transformation, exc)
+        return theme, f"full statement ({transformation!r} unknown)"
+
+
+def theme_line(theme: Score) -> tuple[list[Note], float]:
+    """The theme's tune (skyline of its first part) and its bar length in quarter notes."""
+    part = theme.parts[0] if theme.parts else None
+    notes = Score(parts=[part]).melody() if part and part.notes else theme.melody()
+    meter = theme.meters[0] if theme.meters else (0.0, 4, 4)
+    return [replace(n, velocity=80) for n in notes], meter[1] * 4.0 / meter[2]
+
+
+def to_key(notes: list[Note], src: Key, dst: Key, centre: float) -> list[Note]:
+    """Move a line into ``dst`` (nearest transposition, mode remapped) around ``centre``."""
+    shift = transpose_interval(src, dst)
+    moved = [replace(n, pitch=remap_mode(n.pitch + shift, src.transposed(shift), dst))
+             for n in notes]
+    if not moved:
+        return moved
+    mean = sum(n.pitch for n in moved) / len(moved)
+    octs = round((centre - mean) / 12)
+    return [replace(n, pitch=max(0, min(127, n.pitch + 12 * octs))) for n in moved]
+
+
+def lay_on_bars(line: list[Note], theme_bar: float, bars: list[Bar], first: int,
+                last: int) -> list[Note]:
+    """Lay a line bar by bar onto cue bars ``first..last`` (indices, inclusive), theme
+    downbeats on cue bar lines (see module docstring). Notes past ``last`` are dropped."""
+    out: list[Note] = []
+    if not line:
+        return out
+    n_theme_bars = int(max(n.start_beats for n in line) // theme_bar) + 1
+    for j in range(n_theme_bars):
+        i = first + j
+        if i > last or i >= len(bars):
+            break
+        bar = bars[i]
+        in_bar = [n for n in line if j * theme_bar - 1e-6 <= n.start_beats < (j + 1) * theme_bar - 1e-6]
+        scale = 1.0 if bar.full_beats >= theme_bar else bar.full_beats / theme_bar
+        for k, n in enumerate(in_bar):
+            rel = (n.start_beats - j * theme_bar) * scale
+            if scale != 1.0:
+                rel = round(rel * 4) / 4
+            start = bar.start_beat + rel
+            nxt = ((in_bar[k + 1].start_beats - j * theme_bar) * scale if k + 1 < len(in_bar)
+                   else bar.full_beats)
+            if scale != 1.0 and k + 1 < len(in_bar):
+                nxt = round(nxt * 4) / 4
+            dur = min(n.dur_beats * scale, nxt - rel) if k + 1 < len(in_bar) else (
+                max(n.dur_beats * scale, bar.full_beats - rel) if bar.full_beats > theme_bar
+                else min(n.dur_beats * scale, bar.full_beats - rel))
+            dur = min(dur, bar.end_beat - start)
+            if dur > 0.05 and start < bar.end_beat - 1e-6:
+                if out and out[-1].end_beats > start:
+                    prev = out[-1]
+                    out[-1] = replace(prev, dur_beats=max(0.05, start - prev.start_beats))
+                out.append(Note(n.pitch, start, dur, 80))
+    return out
+
+
+def head_motif(line: list[Note], theme_bar: float) -> list[Note]:
+    """The opening gesture: notes of the first bar (at least 3, at most 6), from beat 0."""
+    if not line:
+        return []
+    first = [n for n in line if n.start_beats < theme_bar - 1e-6]
+    if len(first) < 3:
+        first = line[:min(len(line), 4)]
+    first = first[:6]
+    t0 = first[0].start_beats
+    return [replace(n, start_beats=n.start_beats - t0) for n in first]
+
+
+def sequence_motif(motif: list[Note], slots: list[ChordSlot], start: float, end: float,
+                   every_beats: float, centre: float, key: Key, rng: random.Random) -> list[Note]:
+    """State ``motif`` every ``every_beats`` from ``start`` to ``end``, each time moved
+    so it starts on a tone of the chord sounding there (a sequence on the harmony)."""
+    out: list[Note] = []
+    if not motif:
+        return out
+    span = max(n.end_beats for n in motif)
+    t = start
+    prev_first = None
+    while t + min(span, every_beats) <= end + 1e-6:
+        slot = chord_at(slots, t)
+        target_pcs = slot.chord.pcs if slot else key.scale_pcs
+        ref = prev_first if prev_first is not None else centre
+        cands = [p for p in range(int(ref) - 6, int(ref) + 7) if p % 12 in target_pcs]
+        first = min(cands, key=lambda p: (abs(p - ref), rng.random())) if cands else int(ref)
+        shift = first - motif[0].pitch
+        for n in motif:
+            s = t + n.start_beats
+            if s >= min(end, t + every_beats) - 1e-6:
+                break
+            d = min(n.dur_beats, end - s, t + every_beats - s)
+            if d > 0.05:
+                p = key.snap(n.pitch + shift) if (n.pitch + shift) % 12 not in key.scale_pcs else n.pitch + shift
+                out.append(Note(p, s, d, 80))
+        prev_first = first + rng.choice((-2, -1, 1, 2))
+        t += every_beats
+    return out
+
+
+def model_continuation(prompt: list[Note], bar_beats: float, meter: tuple[int, int], n_bars: int,
+                       key: Key, pitch_range: tuple[int, int], seed: int) -> list[Note] | None:
+    """``n_bars`` of new melody after ``prompt`` (notes from beat 0) by the music model,
+    from beat ``len(prompt bars) * bar_beats`` on; None when the model is unavailable."""
+    try:
+        from assistant.music.sample import Controls, continue_
+        from assistant.music.score import Part
+        from assistant.music.tokens import PITCH_HI, PITCH_LO
+    except ImportError as exc:  # torch or the model missing
+        log.info("music model unavailable (%s); connective material from the motif", exc)
+        return None
+    if not prompt:
+        return None
+    mode = "minor" if key.is_minor else "major"
+    lo, hi = max(pitch_range[0], PITCH_LO), min(pitch_range[1], PITCH_HI)
+    if hi - lo < 12:
+        return None
+    sc = Score(parts=[Part("melody", notes=[Note(max(lo, min(hi, n.pitch)), n.start_beats,
+                                                 n.dur_beats, 80) for n in prompt])],
+               meters=[(0.0, meter[0], meter[1])], key=f"{key.name.split()[0]} {mode}")
+    n_prompt = max(1, round(max(n.end_beats for n in prompt) / bar_beats))
+    try:
+        out = continue_(sc, n_bars, Controls(key_tonic=key.tonic, mode=mode, meter=meter,
+                                             scale=True, pitch_range=(lo, hi), seed=seed,
+                                             temperature=0.95, top_p=0.92, ensemble="solo"))
+    except Exception as exc:  # noqa: BLE001 - the model is optional; the draft must not fail
+        log.warning("music model continuation failed (%s); using the motif", exc)
+        return None
+    t0 = n_prompt * bar_beats
+    new = [n for n in Score(parts=[out.parts[0]]).melody() if n.start_beats >= t0 - 1e-6]
+    return [replace(n, start_beats=n.start_beats - t0, velocity=80) for n in new]
+
+
+def fit_chords_to_melody(slots: list[ChordSlot], melody: list[Note], keep_on_hits: bool = True
+                         ) -> int:
+    """Re-choose the chord of every slot under the melody so the melody's long and
+    strong notes are chord tones (planned chord preferred on ties). Returns the number
+    of chords changed. Pedals, hits and cadences keep their planned chords when those
+    already fit."""
+    changed = 0
+    j0 = 0
+    for slot in slots:
+        notes = []
+        while j0 < len(melody) and melody[j0].end_beats <= slot.start_beat + 1e-6:
+            j0 += 1
+        j = j0
+        while j < len(melody) and melody[j].start_beats < slot.end_beat - 1e-6:
+            notes.append(melody[j])
+            j += 1
+        if not notes:
+            continue
+
+        def fit(ch: Chord, notes: list[Note] = notes, slot: ChordSlot = slot) -> float:
+            pcs = set(ch.pcs)
+            score = 0.0
+            for n in notes:
+                ov = min(n.end_beats, slot.end_beat) - max(n.start_beats, slot.start_beat)
+                if ov <= 0:
+                    continue
+                w = ov * (1.5 if abs(n.start_beats - slot.start_beat) < 1e-6 else 1.0)
+                score += w if n.pitch % 12 in pcs else -w * (0.6 if ov < 0.75 else 1.2)
+            return score
+
+        planned = fit(slot.chord)
+        total = sum(n.dur_beats for n in notes)
+        if planned >= 0.5 * total or (slot.cadence and planned > 0):
+            continue
+        if slot.on_hit and keep_on_hits and planned > 0:
+            continue
+        pool = _DIATONIC_MINOR if slot.key.is_minor else _DIATONIC_MAJOR
+        best, best_s = slot.chord, planned + 0.01
+        for roman in pool:
+            ch = chord_from_roman(roman, slot.key)
+            s = fit(ch)
+            if s > best_s:
+                best, best_s = ch, s
+        if best is not slot.chord:
+            slot.chord = replace(best, bass_pc=None) if slot.pedal is None else best
+            changed += 1
+    return changed
+
+
+def counter_melody(melody: list[Note], slots: list[ChordSlot], start: float, end: float,
+                   step: float, rng: random.Random) -> list[Note]:
+    """A slower line under the tune: chord tones a sixth to a tenth below it, moving by
+    step where it can and against the melody's direction (contrary motion)."""
+    out: list[Note] = []
+    t = start
+    prev = None
+    prev_mel = None
+    while t < end - 1e-6:
+        d = min(step, end - t)
+        slot = chord_at(slots, t)
+        mel = [n for n in melody if n.start_beats <= t + 1e-6 < n.end_beats + 1e-6]
+        top = mel[-1].pitch if mel else (prev + 9 if prev else 72)
+        want = top - 9 if prev is None else prev
+        if prev is not None and prev_mel is not None:
+            want = prev - 2 if top > prev_mel else prev + 2 if top < prev_mel else prev
+        pcs = slot.chord.pcs if slot else ()
+        cands = [p for p in range(top - 16, top - 7) if p % 12 in pcs] or [top - 12]
+        p = min(cands, key=lambda q: (abs(q - want), rng.random()))
+        out.append(Note(p, t, d, 80))
+        prev, prev_mel = p, top
+        t += step
+    return out
+
+
+def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot], key: Key,
+                theme: Score | None, transformation: str | None, centre: float,
+                lead_range: tuple[int, int], rng: random.Random, *, use_model: bool,
+                model_bars: int, seed: int) -> tuple[list[Note], dict[str, Any]]:
+    """The cue's melody line and a report of what was placed where."""
+    report: dict[str, Any] = {"statements": [], "fragments": [], "connective": [],
+                              "transformation": None, "model_bars": 0}
+    if not any(s.melody != "none" for s in sections):
+        return [], report
+    if theme is not None and theme.notes:
+        src = theme_key(theme)
+        th, label = transformed_theme(theme, transformation)
+        report["transformation"] = label
+        line, theme_bar = theme_line(th)
+        line = to_key(line, src, key, centre)
+    else:
+        line, theme_bar = [], 4.0
+    motif = head_motif(line, theme_bar) if line else []
+    if not motif:  # no theme: a rising-falling chord-tone cell
+        slot = slots[0] if slots else None
+        pcs = slot.chord.pcs if slot else key.scale_pcs
+        root = min((p for p in range(int(centre) - 6, int(centre) + 7) if p % 12 == pcs[0]),
+                   key=lambda p: abs(p - centre))
+        motif = [Note(root, 0, 1), Note(key.snap(root + 2), 1, 0.5), Note(key.snap(root + 4), 1.5, 0.5),
+                 Note(key.snap(root + 7), 2, 2)]
+    out: list[Note] = []
+    model_left = model_bars if use_model else 0
+    theme_pos = 0  # theme bars already stated in the current run of theme sections
+    for si, sec in enumerate(sections):
+        first = sec.first_bar + (1 if bars[sec.first_bar].is_pickup else 0)
+        if first > sec.last_bar and sec.melody != "none":
+            continue
+        if sec.melody == "theme" and line:
+            n_theme_bars = int(max(n.start_beats for n in line) // theme_bar) + 1
+            shifted = [replace(n, start_beats=n.start_beats - theme_pos * theme_bar) for n in line
+                       if n.start_beats >= theme_pos * theme_bar - 1e-6]
+            placed = lay_on_bars(shifted, theme_bar, bars, first, sec.last_bar)
+            used = min(n_theme_bars - theme_pos, sec.last_bar - first + 1)
+            out += placed
+            report["statements"].append({"section": si, "bars": [bars[first].number,
+                                                                  bars[first + used - 1].number]})
+            theme_pos += used
+            rest_first = first + used
+            if theme_pos >= n_theme_bars:
+                theme_pos = 0
+            if rest_first <= sec.last_bar:  # the section outlasts the theme: connective bars
+                out += _connective(out, sec, bars, slots, rest_first, key, motif, centre, lead_range,
+                                   rng, model_left, seed + si, report)
+                model_left = max(0, model_left - report["model_bars"])
+        elif sec.melody in ("fragment", "theme"):
+            every = bars[first].full_beats * (2 if bars[first].full_beats < 3 else 1)
+            frag = sequence_motif(motif, slots, bars[first].start_beat, sec.end_beat, every * 2,
+                                  centre, key, rng)
+            out += frag
+            report["fragments"].append({"section": si, "bars": [bars[first].number,
+                                                                bars[sec.last_bar].number]})
+            theme_pos = 0
+        elif sec.melody == "connective":
+            out += _connective(out, sec, bars, slots, first, key, motif, centre, lead_range, rng,
+                               model_left, seed + si, report)
+            model_left = max(0, model_bars - report["model_bars"]) if use_model else 0
+            theme_pos = 0
+        else:
+            theme_pos = 0
+    out.sort(key=lambda n: n.start_beats)
+    clean: list[Note] = []
+    for n in out:  # one line: cut overlaps
+        if clean and clean[-1].end_beats > n.start_beats + 1e-6:
+            prev = clean[-1]
+            if n.start_beats - prev.start_beats < 0.05:
+                continue
+            clean[-1] = replace(prev, dur_beats=n.start_beats - prev.start_beats)
+        clean.append(n)
+    return clean, report
+
+
+def _connective(so_far: list[Note], sec: Section, bars: list[Bar], slots: list[ChordSlot],
+                first: int, key: Key, motif: list[Note], centre: float,
+                lead_range: tuple[int, int], rng: random.Random, model_left: int, seed: int,
+                report: dict[str, Any]) -> list[Note]:
+    start = bars[first].start_beat
+    end = sec.end_beat
+    n_bars = sec.last_bar - first + 1
+    bar = bars[first]
+    got: list[Note] | None = None
+    if model_left > 0 and so_far and n_bars >= 1:
+        k = min(n_bars, model_left)
+        prompt_start = start - 2 * bar.full_beats
+        prompt = [replace(n, start_beats=n.start_beats - prompt_start) for n in so_far
+                  if prompt_start - 1e-6 <= n.start_beats < start - 1e-6]
+        if prompt:
+            got = model_continuation(prompt, bar.full_beats, bar.meter, k, key, lead_range, seed)
+        if got:
+            got = [replace(n, start_beats=n.start_beats + start) for n in got
+                   if n.start_beats + start < min(end, start + k * bar.full_beats) - 1e-6]
+            report["model_bars"] += k
+            report["connective"].append({"bars": [bars[first].number, bars[first + k - 1].number],
+                                         "by": "music model"})
+            rest = start + k * bar.full_beats
+            if rest < end - 1e-6:
+                got += sequence_motif(motif, slots, rest, end, bar.full_beats * 2, centre, key, rng)
+            return got
+    report["connective"].append({"bars": [bars[first].number, bars[sec.last_bar].number],
+                                 "by": "motif sequence"})
+    return sequence_motif(motif, slots, start, end, bar.full_beats * 2, centre, key, rng)

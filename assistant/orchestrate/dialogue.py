@@ -1,0 +1,147 @@
+"""The dialogue-aware pass: get out of the actors' way.
+
+REFERENCE.md's practitioner rule: find the speaker's central note and leave about a
+sixth (±9 semitones) free on each side; thin the texture and lower the dynamics under
+lines; put accents and entries in the gaps. Fundamentals are about 80-180 Hz for male
+voices and 160-250 Hz for female ones, so the central notes used here are the
+geometric means: 120 Hz (MIDI 47, B2) for a male voice, 200 Hz (MIDI 55, G3) for a
+female one, and 141 Hz (MIDI 49) for a speaker whose voice is unknown.
+
+Under each span the pass:
+
+* drops drums, percussion and counter-melodies that start there (thinner texture);
+* moves every note sounding in the band out of it by octaves, inside the instrument's
+  professional range (drops it when no octave fits);
+* removes melodic entries (a melody note after a rest) and strips accents from notes
+  that start under the line, except the events that catch an important hit.
+
+:func:`voice_band_notes` measures the result: pitched notes sounding under a line inside
+its speaker's band. The draft reports it with and without the pass.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+from assistant.analysis.instruments import INSTRUMENTS
+from assistant.music.score import Note, Part
+
+BAND_SEMITONES = 9
+VOICE_CENTRE = {"male": 47, "female": 55, "unknown": 49}
+_THIN_ROLES = ("counter_melody", "percussion")
+_ACCENTS = ("accent", "marcato", "sforzando")
+
+
+def hz_to_midi(hz: float) -> float:
+    return 69 + 12 * math.log2(hz / 440.0)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A dialogue line in cue beats with its speaker's central pitch."""
+
+    start_beat: float
+    end_beat: float
+    character: str = ""
+    centre: int = VOICE_CENTRE["unknown"]
+
+    @property
+    def band(self) -> tuple[int, int]:
+        return self.centre - BAND_SEMITONES, self.centre + BAND_SEMITONES
+
+
+def centre_for(voice: Any) -> int:
+    """Central MIDI note for ``voice``: "male"/"female"/None, a MIDI number, or "<n>Hz"."""
+    if voice is None or voice == "":
+        return VOICE_CENTRE["unknown"]
+    if isinstance(voice, (int, float)) and not isinstance(voice, bool):
+        return int(round(voice))
+    v = str(voice).strip().lower()
+    if v.endswith("hz"):
+        return int(round(hz_to_midi(float(v[:-2]))))
+    if v in ("m", "man", "boy"):
+        v = "male"
+    if v in ("f", "w", "woman", "girl"):
+        v = "female"
+    return VOICE_CENTRE.get(v, VOICE_CENTRE["unknown"])
+
+
+def _sounds_under(n: Note, line: Line) -> bool:
+    return n.start_beats < line.end_beat - 1e-9 and n.end_beats > line.start_beat + 1e-9
+
+
+def voice_band_notes(parts: list[Part], lines: list[Line]) -> int:
+    """Pitched notes that sound under a line inside its speaker's band (each note once)."""
+    count = 0
+    for p in parts:
+        if p.is_drum:
+            continue
+        for n in p.notes:
+            if any(_sounds_under(n, ln) and ln.band[0] <= n.pitch <= ln.band[1] for ln in lines):
+                count += 1
+    return count
+
+
+def _move_out(pitch: int, band: tuple[int, int], rng: tuple[int, int], prefer_up: bool
+              ) -> int | None:
+    lo, hi = band
+    ups = [pitch + 12 * k for k in range(1, 5)]
+    downs = [pitch - 12 * k for k in range(1, 5)]
+    for cands in ((ups, downs) if prefer_up else (downs, ups)):
+        for q in cands:
+            if not lo <= q <= hi and rng[0] <= q <= rng[1]:
+                return q
+    return None
+
+
+def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | None = None
+                  ) -> dict[str, int]:
+    """Apply the pass in place (see module docstring); ``protected`` are onsets (beats)
+    of hit events that keep their accents. Returns counts of what it changed."""
+    protected = protected or set()
+    stats = {"moved": 0, "dropped": 0, "thinned": 0, "entries_removed": 0, "accents_removed": 0}
+    if not lines:
+        return stats
+    for part in parts:
+        ins = INSTRUMENTS.get(part.instrument)
+        rng = ins.professional if ins else (0, 127)
+        kept: list[Note] = []
+        prev_end = -1e9
+        for n in sorted(part.notes, key=lambda n: n.start_beats):
+            under = [ln for ln in lines if _sounds_under(n, ln)]
+            starts_under = [ln for ln in lines
+                            if ln.start_beat - 1e-9 <= n.start_beats < ln.end_beat - 1e-9]
+            is_event = round(n.start_beats, 4) in protected
+            if starts_under and not is_event and (part.is_drum or part.role in _THIN_ROLES):
+                stats["thinned"] += 1
+                continue
+            if (starts_under and not is_event and part.role == "melody"
+                    and n.start_beats - prev_end >= 1.0):
+                stats["entries_removed"] += 1
+                continue
+            if starts_under and not is_event and n.articulation in _ACCENTS:
+                n = replace(n, articulation="")
+                stats["accents_removed"] += 1
+            if under and not part.is_drum:
+                for ln in under:
+                    lo, hi = ln.band
+                    if lo <= n.pitch <= hi:
+                        q = _move_out(n.pitch, ln.band, rng, prefer_up=n.pitch >= ln.centre
+                                      and part.role != "bass")
+                        if q is None:
+                            n = None  # type: ignore[assignment]
+                            break
+                        n = replace(n, pitch=q)
+                if n is None:
+                    stats["dropped"] += 1
+                    continue
+                if any(ln.band[0] <= n.pitch <= ln.band[1] for ln in under):
+                    stats["dropped"] += 1  # moved out of one band into another speaker's
+                    continue
+                stats["moved"] += 1 if any(_sounds_under(n, ln) for ln in under) else 0
+            kept.append(n)
+            prev_end = max(prev_end, n.end_beats)
+        part.notes = sorted(kept, key=lambda n: (n.start_beats, -n.pitch))
+    return stats
