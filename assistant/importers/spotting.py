@@ -69,7 +69,11 @@ from the raw lines:
 * *overlapping events*: the adapter rejects them (or silently shifts them), but a
   spotting list may overlap (a warning here), hence one adapter call per event;
 * *drop-frame locators*: the adapter's locator pattern only matches ``:`` labels,
-  so ``;`` locators it skipped are parsed here.
+  so ``;`` locators it skipped are parsed here;
+* *mixed FCM*: an ``FCM:`` line applies to the events after it. When an EDL switches
+  between drop-frame and non-drop (29.97), each event is read at its own labels
+  onto one timeline (both count the same frames) and cues are labelled at the
+  list's rate (the first FCM); a drop-frame FCM at a rate without one is refused.
 
 OTIO places markers in the clip's source time, which is what the adapter writes
 back as ``LOC`` timecode; a hit's film time is therefore
@@ -104,6 +108,11 @@ log = logging.getLogger(__name__)
 
 DEFAULT_START_TC = "01:00:00:00"
 DEFAULT_RATE = "24"
+#: a spotting list is a few hundred cues; these limits turn a wrong or hostile file
+#: into one clear error instead of minutes of work (an EDL event costs ~1 ms to read)
+MAX_SPOTTING_BYTES = 8 * 1024 * 1024
+MAX_CUES = 5000
+MAX_HITS_PER_CUE = 2000
 
 # A loose timecode shape; validity at the rate is checked by tc_to_frames.
 TC = r"\d{1,2}[:.;]\d{2}[:.;]\d{2}[:.;,]\d{2}"
@@ -152,11 +161,18 @@ class SpottingList:
 
 # ----------------------------------------------------------------------------- shared helpers
 class _Clock:
-    """Converts labels at the list's rate to film seconds, with located errors."""
+    """Converts labels at the list's rate to film seconds, with located errors.
+
+    ``read_rate`` is the rate labels are *read* at; it differs from ``rate`` (the
+    list's rate, used for the start and for every label written) only for an EDL
+    event whose ``FCM`` switches between drop-frame and non-drop at 29.97/59.94: the
+    frame count is the same clock either way, only the labels differ.
+    """
 
     def __init__(self, path: str, rate: FrameRate, start_tc: str, start_line: int | None = None):
         self.path = path
         self.rate = rate
+        self.read_rate = rate
         try:
             self.start_frame = tc_to_frames(start_tc, rate)
         except InputError as exc:
@@ -165,7 +181,7 @@ class _Clock:
 
     def frames(self, tc: str, line: int | None, fld: str) -> int:
         try:
-            return tc_to_frames(tc, self.rate)
+            return tc_to_frames(tc, self.read_rate)
         except InputError as exc:
             raise InputError(exc.message, path=self.path, line=line, field=fld) from None
 
@@ -321,6 +337,27 @@ def _header_value(value: str) -> str:
     return re.split(r"\s+#(?:\s|$)", value, maxsplit=1)[0].strip()
 
 
+def _one_header(prev: tuple[str, int] | None, value: str, line: int, fld: str,
+                path: str) -> tuple[str, int]:
+    """A header given twice must say the same thing (the last one used to win silently)."""
+    if prev is not None and " ".join(prev[0].upper().split()) != " ".join(value.upper().split()):
+        raise InputError(f"{value!r} conflicts with {prev[0]!r} on line {prev[1]}",
+                         path=path, line=line, field=fld)
+    return prev if prev is not None else (value, line)
+
+
+def _count_cue(raws: list[_RawCue], path: str, line: int | None) -> None:
+    if len(raws) >= MAX_CUES:
+        raise InputError(f"more than {MAX_CUES} cues; is this a spotting list?", path=path,
+                         line=line, field="cue")
+
+
+def _count_hit(r: _RawCue, path: str, line: int | None) -> None:
+    if len(r.hits) >= MAX_HITS_PER_CUE:
+        raise InputError(f"cue {r.id} has more than {MAX_HITS_PER_CUE} hits", path=path,
+                         line=line, field="hit")
+
+
 def _rate_from(value: str, path: str, line: int | None) -> FrameRate:
     try:
         return FrameRate.parse(value)
@@ -353,9 +390,9 @@ def parse_spotting_text(text: str, path: str = "<text>", rate: FrameRate | None 
         if key == "TITLE":
             title = value
         elif key in ("FPS", "RATE"):
-            rate_v = (value, idx + 1)
+            rate_v = _one_header(rate_v, value, idx + 1, "fps", path)
         else:
-            start_v = (value, idx + 1)
+            start_v = _one_header(start_v, value, idx + 1, "start_tc", path)
         idx += 1
     if rate is None:
         rate = _rate_from(rate_v[0], path, rate_v[1]) if rate_v else FrameRate.parse(DEFAULT_RATE)
@@ -374,6 +411,7 @@ def parse_spotting_text(text: str, path: str = "<text>", rate: FrameRate | None 
             continue
         m = _CUE_LINE.match(s)
         if m:
+            _count_cue(raws, path, lineno)
             cur = _new_raw(m.group("id"), m.group("start"), m.group("end"), m.group("title") or "",
                            clock, lineno)
             raws.append(cur)
@@ -387,6 +425,7 @@ def parse_spotting_text(text: str, path: str = "<text>", rate: FrameRate | None 
                 path=path, line=lineno, field="cue")
         hm = _HIT_LINE.match(s)
         if hm:
+            _count_hit(cur, path, lineno)
             frame, hit = _parse_hit(hm.group("rest"), clock, path, lineno, "hit",
                                     important=bool(hm.group("bang1")))
             cur.hits.append((frame, hit, lineno))
@@ -432,9 +471,9 @@ def parse_spotting_csv(text: str, path: str = "<csv>", rate: FrameRate | None = 
                 if key == "TITLE":
                     title = value
                 elif key in ("FPS", "RATE"):
-                    rate_v = (value, i + 1)
+                    rate_v = _one_header(rate_v, value, i + 1, "fps", path)
                 else:
-                    start_v = (value, i + 1)
+                    start_v = _one_header(start_v, value, i + 1, "start_tc", path)
             skip = i + 1
             continue
         break
@@ -449,11 +488,14 @@ def parse_spotting_csv(text: str, path: str = "<csv>", rate: FrameRate | None = 
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(body), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
         raise InputError("no header row", path=path, field="header") from None
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV header: {exc}", path=path, line=skip + 1,
+                         field="header") from None
     cols: dict[str, int] = {}
     for j, name in enumerate(header):
         key = _CSV_ALIASES.get(name.strip().lower())
@@ -480,6 +522,12 @@ def parse_spotting_csv(text: str, path: str = "<csv>", rate: FrameRate | None = 
             if not any(c.strip() for c in row):
                 continue
 
+            if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+                raise InputError(f"row has {len(row)} fields but the header has {len(header)} "
+                                 "(an unquoted delimiter in a field?)", path=path, line=lineno,
+                                 field="csv")
+            _count_cue(raws, path, lineno)
+
             def get(key: str, row: list[str] = row) -> str:
                 j = cols.get(key)
                 return row[j].strip() if j is not None and j < len(row) else ""
@@ -501,12 +549,17 @@ def parse_spotting_csv(text: str, path: str = "<csv>", rate: FrameRate | None = 
                 r.source = src in ("yes", "y", "true", "1", "source")
             for part in _HIT_SPLIT.split(get("hits")):
                 if part.strip():
+                    _count_hit(r, path, lineno)
                     frame, hit = _parse_hit(part.strip(), clock, path, lineno, "hits")
                     r.hits.append((frame, hit, lineno))
             raws.append(r)
     except csv.Error as exc:
-        raise InputError(f"malformed CSV: {exc}", path=path, line=skip + reader.line_num,
-                         field="csv") from None
+        # the row that failed began on the line after the last good row; an unterminated
+        # quote would otherwise swallow every later row into one field
+        where = skip + prev_end + 1
+        what = ("a quoted field is never closed (unterminated \")"
+                if "unexpected end of data" in str(exc) else str(exc))
+        raise InputError(f"malformed CSV: {what}", path=path, line=where, field="csv") from None
     return _finish(raws, clock, title or Path(path).stem, path)
 
 
@@ -524,6 +577,13 @@ class _EdlEvent:
     match: re.Match[str]
     comments: list[tuple[int, str]] = field(default_factory=list)
     text_lines: list[str] = field(default_factory=list)
+    drop: bool | None = None  # the FCM in force for this event (None: no FCM seen)
+    fcm_line: int | None = None
+
+
+def _fcm_drop(line: str) -> bool:
+    u = " ".join(line.upper().split())
+    return "DROP" in u and "NON" not in u
 
 
 def parse_spotting_edl(text: str, path: str = "<edl>", rate: FrameRate | None = None,
@@ -534,7 +594,9 @@ def parse_spotting_edl(text: str, path: str = "<edl>", rate: FrameRate | None = 
 
     lines = text.split("\n")
     title = ""
-    drop_hint = False
+    fcm: bool | None = None  # the FCM in force: True drop-frame, False non-drop
+    fcm_line: int | None = None
+    first_fcm: bool | None = None
     header_lines: list[str] = []
     events: list[_EdlEvent] = []
     for i, raw in enumerate(lines):
@@ -548,7 +610,9 @@ def parse_spotting_edl(text: str, path: str = "<edl>", rate: FrameRate | None = 
                 header_lines.append(s)
             continue
         if s.upper().startswith("FCM"):
-            drop_hint = drop_hint or ("DROP" in s.upper() and "NON" not in s.upper())
+            fcm, fcm_line = _fcm_drop(s), lineno
+            if first_fcm is None:
+                first_fcm = fcm
             continue
         if s[0].isdigit():
             m = _EDL_EVENT.match(s)
@@ -559,7 +623,10 @@ def parse_spotting_edl(text: str, path: str = "<edl>", rate: FrameRate | None = 
             if events and m.group("num") == events[-1].match.group("num"):
                 raise InputError("transitions between spotting events are not supported",
                                  path=path, line=lineno, field="event")
-            events.append(_EdlEvent(lineno, m, text_lines=[s]))
+            if len(events) >= MAX_CUES:
+                raise InputError(f"more than {MAX_CUES} events; is this a spotting list?",
+                                 path=path, line=lineno, field="event")
+            events.append(_EdlEvent(lineno, m, text_lines=[s], drop=fcm, fcm_line=fcm_line))
             continue
         if s.startswith("*") or s.upper().startswith(("M2", "SPLIT")):
             if not events:
@@ -568,14 +635,17 @@ def parse_spotting_edl(text: str, path: str = "<edl>", rate: FrameRate | None = 
             events[-1].text_lines.append(s)
             continue
         raise InputError(f"unexpected line {s[:60]!r}", path=path, line=lineno, field="event")
-    if rate is None:
-        rate = FrameRate.parse("29.97 DF") if drop_hint else FrameRate.parse(DEFAULT_RATE)
+    if rate is None:  # FCM: DROP FRAME anywhere means 29.97; else 24 (NON-DROP at 24 too)
+        any_drop = any(ev.drop for ev in events) or bool(first_fcm)
+        rate = (FrameRate.parse("29.97", drop=bool(first_fcm)) if any_drop
+                else FrameRate.parse(DEFAULT_RATE))
     clock = _Clock(path, rate, start_tc or DEFAULT_START_TC)
 
     raws: list[_RawCue] = []
     warnings: list[str] = []
     for ev in events:
         m = ev.match
+        clock.read_rate = _event_rate(rate, ev, path)
         src_in = clock.frames(m.group("src_in"), ev.line, "source in")
         clock.frames(m.group("src_out"), ev.line, "source out")
         rec_in = m.group("rec_in")
@@ -632,6 +702,7 @@ def parse_spotting_edl(text: str, path: str = "<edl>", rate: FrameRate | None = 
             important = label.startswith("!")
             body_label = label.lstrip("!").strip()
             frame = src_f + offset
+            _count_hit(r, path, ln)
             hit = _hit_from_parts(frame, body_label, important, clock, ln)
             r.hits.append((frame, hit, ln))
         for ln, c in ev.comments:
@@ -651,6 +722,23 @@ def parse_spotting_edl(text: str, path: str = "<edl>", rate: FrameRate | None = 
     result = _finish(raws, clock, title or Path(path).stem, path)
     result.warnings[:0] = warnings
     return result
+
+
+def _event_rate(rate: FrameRate, ev: _EdlEvent, path: str) -> FrameRate:
+    """The rate an event's labels are read at: the list's rate, with the event's FCM.
+
+    At 29.97 and 59.94 drop-frame and non-drop labels count the same frames, so an
+    EDL that switches (``FCM: DROP FRAME`` then ``FCM: NON-DROP FRAME``) is read event
+    by event, each at its own labels, onto one timeline. At a rate without a
+    drop-frame form an ``FCM: DROP FRAME`` cannot be honoured and is refused.
+    """
+    if ev.drop is None or ev.drop == rate.drop:
+        return rate
+    try:
+        return FrameRate(rate.name, ev.drop)
+    except InputError as exc:
+        raise InputError(f"FCM: DROP FRAME here, but {exc.message}", path=path,
+                         line=ev.fcm_line, field="fcm") from None
 
 
 def _hit_from_parts(frame: int, label: str, important: bool, clock: _Clock, line: int) -> Hit:
@@ -720,12 +808,13 @@ def load_spotting(path: str | Path, rate: FrameRate | None = None,
     """Read a spotting list, choosing the format by suffix (.csv, .txt/.spot, .edl).
 
     ``rate`` and ``start_tc`` override what the file says (the header of a text or CSV
-    list; EDLs carry no rate: 24 unless ``FCM: DROP FRAME`` says 29.97 DF).
+    list; EDLs carry no rate: 24 unless an ``FCM: DROP FRAME`` says 29.97, drop-frame or
+    not as the first FCM says; events after a switching FCM are read at their own labels).
     """
     p = Path(path)
     parser = _PARSERS.get(p.suffix.lower())
     if parser is None:
         raise InputError(f"unknown spotting-list type {p.suffix or '(none)'!r}; use .csv, .txt, "
                          ".spot or .edl", path=p, field="path")
-    text = read_text(p, what="spotting list")
+    text = read_text(p, what="spotting list", max_bytes=MAX_SPOTTING_BYTES)
     return parser(text, str(p), rate=rate, start_tc=start_tc)
