@@ -1,0 +1,157 @@
+"""The per-cue stages: draft (+ orchestrate) and guard.
+
+``draft`` turns each cue's inputs — its length, hits, function, mood, brief, dialogue
+spans, tempo map and meters (from the sync stage), its row of the development plan and
+the themes it states — into a multi-part score with the drafting engine
+(:func:`assistant.compose.draft_cue_score`, which writes the form, harmony, melody and
+texture and then orchestrates them for the palette, with the dialogue pass). The score
+is placed over the cue's own conductor track and kept as a new revision of the cue::
+
+    revisions/<cue>/<nnnn>/<cue>.mid    conductor track 0 + one track per instrument
+    revisions/<cue>/<nnnn>/draft.json   the drafter's plan and figures (form, harmony,
+                                        palette, dialogue pass, mickey-mousing index)
+    revisions/<cue>/<nnnn>/revision.json
+
+A revision is never overwritten: drafting a cue again adds the next one.
+
+``guard`` checks every cue's latest revision against the temp tracks and the training
+corpus (:func:`assistant.guard.report.project_report`) and saves the report.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from assistant.analysis.brief import MusicBrief, parse_brief
+from assistant.errors import InputError
+from assistant.music.score import Score
+from assistant.paths import resolve_inside, safe_filename
+from assistant.pipeline.cuemidi import write_cue_midi
+from assistant.pipeline.stages import (
+    _chosen,
+    _progress,
+    load_actions,
+    load_briefs,
+    load_plan,
+    load_sync,
+    load_themes,
+    save_revised_brief,
+    save_stage,
+    stage_sync,
+)
+from assistant.project import Cue, FilmProject, ProjectStore, Revision, atomic_write_json
+
+log = logging.getLogger(__name__)
+
+
+def theme_scores(store: ProjectStore) -> dict[str, Score]:
+    """The film's themes by subject name, read from the project's theme MIDI files."""
+    out: dict[str, Score] = {}
+    for t in load_themes(store)["themes"]:
+        out[t["name"]] = Score.from_midi(resolve_inside(store.root, t["midi"], field="themes.midi",
+                                                        source=store.root / "stages/themes.json"))
+    return out
+
+
+def stage_draft(store: ProjectStore, cues: list[str] | None = None, *, palette: str | None = None,
+                seed: int = 0, progress: bool = False) -> dict[str, Revision]:
+    """Draft and orchestrate every chosen cue (default: all) as a new revision each."""
+    project = store.load()
+    briefs = load_briefs(store)
+    ctx = _Context(store, project)
+    out: dict[str, Revision] = {}
+    for cue in _progress(_chosen(project, cues), "draft", progress):
+        out[cue.id] = draft_revision(ctx, cue, briefs.get(cue.id), palette=palette, seed=seed)
+    store.save(project)
+    return out
+
+
+class _Context:
+    """What every cue's draft reads from the film-wide stages (loaded once)."""
+
+    def __init__(self, store: ProjectStore, project: FilmProject) -> None:
+        self.store, self.project = store, project
+        self.sync = load_sync(store)
+        self.plan = load_plan(store)
+        self.themes = theme_scores(store)
+        self.actions = load_actions(store)
+
+
+def draft_revision(ctx: Any, cue: Cue, brief: MusicBrief | None, *, palette: str | None,
+                   seed: int, message: str = "") -> Revision:
+    """Draft one cue and keep it as its next revision (``cue`` is updated in place)."""
+    store = ctx.store
+    sync = ctx.sync.get(cue.id)
+    if sync is None:
+        raise InputError(f"cue {cue.id} has no tempo map; run the sync stage first", field="cue")
+    conductor = resolve_inside(store.root, sync["files"]["conductor_midi"],
+                               field="sync.conductor_midi")
+    row = ctx.plan.get(cue.id, {"cue": cue.id, "themes": []})
+    res = _compose(ctx, cue, brief, row, palette, seed)
+    info = {"palette": res.palette, "key": res.key, "form": res.form, "harmony": res.harmony,
+            "plan": res.plan, "report": res.report}
+    rev, folder = store.new_revision(
+        cue.id, brief=cue.brief, seed=seed,
+        params={"palette": res.palette, "key": res.key, "themes": row.get("themes", []),
+                "plan": row, "tempos_bpm": sync["tempos_bpm"], "meter": sync.get("meter")},
+        message=message or f"draft: {cue.function or 'cue'}, {res.key}, palette {res.palette}")
+    name = f"{safe_filename(cue.id)}.mid"
+    write_cue_midi(conductor, res.score, folder / name)
+    atomic_write_json(folder / "draft.json", info)
+    rev.artefacts = [name, "draft.json"]
+    store.save_revision(rev)
+    if cue.status in ("spotted", "proposed"):
+        cue.status = "drafted"
+    return rev
+
+
+def _compose(ctx: Any, cue: Cue, brief: MusicBrief | None, row: dict[str, Any],
+             palette: str | None, seed: int) -> Any:
+    """Call the drafting engine (:func:`assistant.compose.draft_cue_score`) for one cue."""
+    from assistant.compose import DraftRequest, draft_cue_score
+
+    sync = ctx.sync[cue.id]
+    solution = {"tempo_map": sync["tempo_map"], "meters": sync["meters"]}
+    hits = [{"time_s": h["time_s"], "label": h.get("label", ""),
+             "important": bool(h.get("important")), "landing": h.get("landing", "beat")}
+            for h in sync["hits"]]
+    actions = [a["time_s"] for a in ctx.actions.get(cue.id, [])]
+    req = DraftRequest(
+        cue=cue, solution=solution, fps=ctx.project.rate, brief=brief, mood=cue.mood,
+        function=cue.function, hits=hits, action_times_s=actions, plan_row=row,
+        themes={k: v for k, v in ctx.themes.items() if k in row.get("themes", [])},
+        palette=palette, seed=seed)
+    return draft_cue_score(req)
+
+
+def draft_cue(store: ProjectStore, cue_id: str, *, brief: str | None = None,
+              palette: str | None = None, seed: int = 0) -> Revision:
+    """Draft one cue as a new revision (the earlier ones stay). ``brief`` replaces the
+    cue's brief, or revises it when it reads as a revision ("darker", "no drums")."""
+    project = store.load()
+    cue = project.cue(cue_id)
+    briefs = load_briefs(store)
+    b = briefs.get(cue.id)
+    if brief is not None:
+        b = parse_brief(f"{cue.id}: {brief}", previous=b)
+        b.cue_id = cue.id
+        cue.brief = brief.strip()
+        briefs[cue.id] = b
+        save_revised_brief(store, cue.id, b, cue.brief)
+        store.save(project)
+        stage_sync(store, [cue.id])  # the revised brief may move the tempo range
+    ctx = _Context(store, project)
+    rev = draft_revision(ctx, cue, b, palette=palette, seed=seed,
+                         message=f"redraft{': ' + brief.strip() if brief else ''}")
+    store.save(project)
+    return rev
+
+
+def stage_guard(store: ProjectStore) -> dict[str, Any]:
+    """Every cue's latest revision against the temp tracks and the corpus."""
+    from assistant.guard.report import project_report
+
+    report = project_report(store.root)
+    save_stage(store, "guard_report.json", report)
+    return report

@@ -1,0 +1,123 @@
+"""Running the stages: the whole film (:func:`score_film`) or one stage alone (:func:`run_stage`)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import InputError
+from assistant.pipeline.drafting import stage_draft, stage_guard
+from assistant.pipeline.inputs import new_project
+from assistant.pipeline.render import stage_render
+from assistant.pipeline.stages import stage_briefs, stage_plan, stage_read, stage_sync, stage_themes
+from assistant.project import ProjectStore
+
+log = logging.getLogger(__name__)
+
+#: the stages in order; ``draft`` writes the orchestrated score (the drafting engine
+#: orchestrates as it drafts), so ``orchestrate`` names the same step for the CLI
+STAGES: tuple[str, ...] = ("import", "read", "brief", "sync", "themes", "plan", "draft",
+                           "orchestrate", "guard", "render")
+
+
+def _store(project: str | Path | ProjectStore) -> ProjectStore:
+    store = project if isinstance(project, ProjectStore) else ProjectStore(project)
+    store.load()  # one-line error when there is no project here
+    return store
+
+
+def run_stage(project: str | Path | ProjectStore, stage: str, *, out_dir: str | Path | None = None,
+              cues: list[str] | None = None, palette: str | None = None, seed: int = 0,
+              progress: bool = False, settings: dict[str, Any] | None = None) -> Any:
+    """Re-run one stage on a project from the previous stages' saved artefacts.
+    ``settings`` go to the renderer (``assistant.render.deliver.RenderSettings``)."""
+    store = _store(project)
+    steps: dict[str, Callable[[], Any]] = {
+        "read": lambda: stage_read(store),
+        "brief": lambda: stage_briefs(store),
+        "sync": lambda: stage_sync(store, cues, progress=progress),
+        "themes": lambda: stage_themes(store, seed=2026 + seed, progress=progress),
+        "plan": lambda: stage_plan(store),
+        "draft": lambda: stage_draft(store, cues, palette=palette, seed=seed, progress=progress),
+        "orchestrate": lambda: stage_draft(store, cues, palette=palette, seed=seed,
+                                           progress=progress),
+        "guard": lambda: stage_guard(store),
+        "render": lambda: stage_render(store, out_dir or store.root / "out", cues,
+                                       progress=progress, settings=settings),
+    }
+    if stage not in steps:
+        raise InputError(f"unknown stage {stage!r}; stages are {', '.join(steps)}", field="stage")
+    return steps[stage]()
+
+
+def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
+               cues: list[str] | None = None, palette: str | None = None, seed: int = 0,
+               progress: bool = True, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run every stage (read → brief → sync → themes → plan → draft/orchestrate → guard →
+    render) on ``cues`` (default: all) and return the manifest, also written to
+    ``out_dir/manifest.json``; its ``timings_s`` gives each stage's wall time."""
+    from tqdm import tqdm
+
+    store = _store(project)
+    if cues:
+        film = store.load()
+        cues = [film.cue(c).id for c in cues]  # one-line error for an unknown id
+    timings: dict[str, float] = {}
+    todo = ["read", "brief", "sync", "themes", "plan", "draft", "guard", "render"]
+    bar = tqdm(todo, desc="score", unit="stage", disable=not progress)
+    for stage in bar:
+        bar.set_postfix_str(stage)
+        t0 = time.perf_counter()
+        log.info("stage %s", stage)
+        result = run_stage(store, stage, out_dir=out_dir, cues=cues, palette=palette, seed=seed,
+                           progress=progress, settings=settings)
+        timings[stage] = round(time.perf_counter() - t0, 3)
+    manifest: dict[str, Any] = result
+    manifest["timings_s"] = timings
+    from assistant.project import atomic_write_json
+
+    atomic_write_json(Path(out_dir) / "manifest.json", manifest)
+    return manifest
+
+
+def score_files(script: str | Path, out_dir: str | Path, *, spotting: str | Path | None = None,
+                briefs: str | Path | None = None, temp: tuple[str | Path, ...] | list = (),
+                fps: str | None = None, cues: list[str] | None = None,
+                palette: str | None = None, seed: int = 0, progress: bool = True,
+                settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``score --script``: a project in ``out_dir/project`` made from the files, then scored.
+
+    Run again with the same files, the project there is reused (its revisions are kept
+    and each run adds new ones); a project made from other files is refused, never replaced.
+    """
+    root = Path(out_dir) / "project"
+    store = ProjectStore(root)
+    if store.exists():
+        if not _same_inputs(store, script, spotting, briefs, temp):
+            raise InputError("this folder already holds a project made from other files; "
+                             "choose a new --out, or score that project with `score PROJECT`",
+                             path=root)
+    else:
+        new_project(root, script, spotting=spotting, briefs=briefs, temp=temp, fps=fps)
+    return score_film(store, out_dir, cues=cues, palette=palette, seed=seed, progress=progress,
+                      settings=settings)
+
+
+def _same_inputs(store: ProjectStore, script: str | Path, spotting: str | Path | None,
+                 briefs: str | Path | None, temp: tuple[str | Path, ...] | list) -> bool:
+    from assistant.paths import safe_filename
+    from assistant.pipeline.inputs import BRIEFS_FILE, INPUTS, TEMP_DIR
+
+    pairs = [(Path(script), store.root / INPUTS / safe_filename(Path(script).name))]
+    if spotting:
+        pairs.append((Path(spotting), store.root / INPUTS / safe_filename(Path(spotting).name)))
+    if briefs:
+        pairs.append((Path(briefs), store.root / INPUTS / BRIEFS_FILE))
+    pairs += [(Path(t), store.root / TEMP_DIR / safe_filename(Path(t).name)) for t in temp]
+    try:
+        return all(b.is_file() and a.read_bytes() == b.read_bytes() for a, b in pairs)
+    except OSError as exc:
+        raise InputError(f"cannot read input: {exc.strerror}", path=exc.filename) from None

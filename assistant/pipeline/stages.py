@@ -1,0 +1,445 @@
+"""The film-wide stages: read, brief, sync, themes and plan.
+
+Each stage is a function of a :class:`ProjectStore`. It reads ``project.json`` and the
+artefacts of the stages before it (from ``<project>/stages/``), writes its own there, and
+saves the project. So any stage re-runs alone, and a later stage never needs the earlier
+ones in memory:
+
+=========  ===========================================  ====================================
+stage      reads                                        writes
+=========  ===========================================  ====================================
+read       inputs/ screenplay, the project's cues       stages/analysis.json, analysis.txt;
+                                                        cue functions and moods (proposed
+                                                        cues when there is no spotting list)
+brief      inputs/briefs.txt, temp/<cue>-*.mid          stages/briefs.json; cue briefs
+sync       briefs.json, analysis.json (theme meters)    stages/sync.json, stages/sync/<cue>/
+themes     analysis.json, briefs.json, temp/            stages/themes.json, themes/*.mid
+plan       themes.json, analysis.json                   stages/plan.json
+=========  ===========================================  ====================================
+
+Nothing here knows any particular film.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from assistant.analysis.brief import MusicBrief, brief_from_mood, parse_brief
+from assistant.analysis.script import MotifCandidate, ScriptAnalysis, analyze_script, report_text
+from assistant.errors import InputError
+from assistant.importers import SpottingList, attach_dialogue
+from assistant.paths import safe_filename
+from assistant.pipeline.inputs import briefs_path, load_screenplay_of, read_briefs, temp_dir
+from assistant.project import (
+    Cue,
+    FilmProject,
+    Mood,
+    ProjectStore,
+    atomic_write_json,
+    atomic_write_text,
+)
+
+log = logging.getLogger(__name__)
+
+STAGES_DIR = "stages"
+
+
+# ----------------------------------------------------------------------------- artefacts
+def stage_path(store: ProjectStore, name: str) -> Path:
+    return store.root / STAGES_DIR / name
+
+
+def load_stage(store: ProjectStore, name: str, *, needs: str) -> Any:
+    """A stage's saved JSON; a missing one names the stage to run first."""
+    p = stage_path(store, name)
+    if not p.is_file():
+        raise InputError(f"{name} is missing; run the {needs} stage first", path=p)
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"unreadable stage file ({exc})", path=p) from None
+
+
+def save_stage(store: ProjectStore, name: str, obj: Any) -> Path:
+    p = stage_path(store, name)
+    atomic_write_json(p, obj)
+    return p
+
+
+# ----------------------------------------------------------------------------- read
+def stage_read(store: ProjectStore) -> ScriptAnalysis:
+    """Analyse the film and write each cue's proposed function and mood into the project.
+
+    A FUNCTION given in the spotting list stays; otherwise the classifier's best reading
+    is taken and the cue is marked ``proposed`` (the user confirms it). A project without
+    a spotting list gets the analysis's proposed cues (no hits; the user spots them).
+    """
+    project = store.load()
+    script = load_screenplay_of(store, project)
+    spotting = None
+    if project.cues:
+        # a function this stage proposed earlier is not the user's: read it afresh
+        given = [replace(c, function=None) if c.function_from == "proposed" else c
+                 for c in project.cues]
+        spotting = SpottingList(title=project.title, rate=project.rate, start_tc=project.start_tc,
+                                cues=given, path=project.spotting_path)
+    analysis = analyze_script(script, spotting)
+    if not project.cues:
+        project.cues = [_proposed_cue(ca, script.dialogue) for ca in analysis.cues]
+    by_id = {c.id: c for c in analysis.cues}
+    for cue in project.cues:
+        ca = by_id.get(cue.id)
+        if ca is None:
+            continue
+        cue.function_scores = {k: round(float(p), 4) for k, p in ca.functions}
+        if cue.function is None or cue.function_from == "proposed":
+            cue.function = ca.function or None
+            cue.function_from = "proposed"
+            if cue.status == "spotted":
+                cue.status = "proposed"
+        elif not cue.function_from:
+            cue.function_from = "spotting list"
+        m = ca.mood
+        if m:
+            cue.mood = Mood(valence=m["valence"], arousal=m["arousal"], tension=m["tension"],
+                            tags=list(m.get("tags", [])))
+    save_stage(store, "analysis.json", analysis.to_dict())
+    save_stage(store, "actions.json", {c.id: on_screen_actions(c, script) for c in project.cues})
+    text = report_text(analysis)
+    atomic_write_text(stage_path(store, "analysis.txt"), text if text.endswith("\n") else text + "\n")
+    store.save(project)
+    return analysis
+
+
+def on_screen_actions(cue: Cue, script: Any, merge_s: float = 1.0) -> list[dict[str, Any]]:
+    """On-screen actions inside ``cue`` (cue-relative seconds): the spotting list's hits,
+    and each sentence of the screenplay's action lines, spread over the paragraph's
+    estimated screen time. An action line within ``merge_s`` of a hit is that hit."""
+    out = [{"time_s": round(h.time_s - cue.start_s, 3), "text": h.label, "from": "hit"}
+           for h in cue.hits]
+    hit_times = [a["time_s"] for a in out]
+    for e in getattr(script, "elements", []):
+        if e.kind != "action" or not (cue.start_s <= e.start_s < cue.end_s):
+            continue
+        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", e.text) if s.strip()]
+        for k, sentence in enumerate(sentences):
+            t = e.start_s + e.dur_s * k / max(1, len(sentences)) - cue.start_s
+            if t < cue.duration_s and all(abs(t - h) > merge_s for h in hit_times):
+                out.append({"time_s": round(t, 3), "text": sentence[:120], "from": "script"})
+    return sorted(out, key=lambda a: a["time_s"])
+
+
+def load_actions(store: ProjectStore) -> dict[str, list[dict[str, Any]]]:
+    p = stage_path(store, "actions.json")
+    return load_stage(store, "actions.json", needs="read") if p.is_file() else {}
+
+
+def _proposed_cue(ca: Any, spans: list[Any]) -> Cue:
+    cue = Cue(id=ca.id, start_s=ca.start_s, end_s=ca.end_s, title=ca.title, start_tc=ca.start_tc,
+              end_tc=ca.end_tc, function=ca.function or None, function_from="proposed",
+              status="proposed", source=bool(ca.source), notes=ca.reason)
+    cue.dialogue = attach_dialogue(cue, spans)
+    return cue
+
+
+def load_analysis(store: ProjectStore) -> dict[str, Any]:
+    return load_stage(store, "analysis.json", needs="read")
+
+
+# ----------------------------------------------------------------------------- brief
+def stage_briefs(store: ProjectStore) -> dict[str, MusicBrief]:
+    """Each cue's brief as musical parameters, lent the temp track's feel, in
+    ``stages/briefs.json``.
+
+    The cue's ``brief`` in ``project.json`` is the text (``new`` seeds it from the briefs
+    file; a cue the briefs file names but the project left empty is seeded here). A brief
+    revised by ``draft --brief`` ("darker than the last version") was applied to the
+    brief before it; it is kept as long as the cue's text is unchanged.
+    """
+    project = store.load()
+    path = briefs_path(store)
+    if path is not None:
+        for cue_id, text in read_briefs(path, project):
+            cue = project.cue(cue_id)
+            if not cue.brief:
+                cue.brief = text
+    old = _old_briefs(store)
+    briefs: dict[str, MusicBrief] = {}
+    kept: dict[str, dict[str, Any]] = {}
+    for cue in project.cues:
+        if not cue.brief:
+            continue
+        prev = old.get(cue.id)
+        if prev is not None and prev.get("revised") and prev.get("cue_brief") == cue.brief:
+            briefs[cue.id] = MusicBrief.from_dict(prev)
+            kept[cue.id] = prev
+            continue
+        try:
+            b = parse_brief(f"{cue.id}: {cue.brief}")
+        except InputError as exc:
+            raise exc.located(path=store.path, field=f"cues[{cue.id}].brief") from None
+        b.cue_id = cue.id
+        briefs[cue.id] = b
+    fresh = {k: b for k, b in briefs.items() if k not in kept}
+    feels = temp_feel(project, fresh, temp_dir(store), skip=set(kept))
+    briefs.update(fresh)
+    data = {}
+    for k, b in briefs.items():
+        if k in kept:
+            data[k] = kept[k]
+            continue
+        cue_brief = project.cue(k).brief
+        data[k] = b.to_dict() | {"cue_brief": cue_brief} | (
+            {"temp_feel": feels[k]} if k in feels else {})
+    save_stage(store, "briefs.json", data)
+    store.save(project)
+    return briefs
+
+
+def _old_briefs(store: ProjectStore) -> dict[str, dict[str, Any]]:
+    p = stage_path(store, "briefs.json")
+    if not p.is_file():
+        return {}
+    return load_stage(store, "briefs.json", needs="brief")
+
+
+def save_revised_brief(store: ProjectStore, cue_id: str, brief: MusicBrief, text: str) -> None:
+    """Store a brief revised for one cue (``draft --brief``) in ``stages/briefs.json``."""
+    data = _old_briefs(store)
+    data[cue_id] = brief.to_dict() | {"cue_brief": text, "revised": True}
+    save_stage(store, "briefs.json", data)
+
+
+def load_briefs(store: ProjectStore) -> dict[str, MusicBrief]:
+    data = load_stage(store, "briefs.json", needs="brief")
+    return {k: MusicBrief.from_dict(v) for k, v in data.items()}
+
+
+def temp_feel(project: FilmProject, briefs: dict[str, MusicBrief], temp: Path,
+              skip: set[str] | frozenset[str] = frozenset()) -> dict[str, dict[str, Any]]:
+    """"Like the temp in feel, not in notes": a temp track named ``<cue>-*.mid`` lends its
+    cue's brief the attributes the director did not state (tempo, register, density, mode).
+    The notes never travel: the guard checks every draft against the same file."""
+    from assistant.guard.feel import feel_from_file
+
+    density_of = {"low": 0.25, "mid": 0.5, "high": 0.75}
+    feels: dict[str, dict[str, Any]] = {}
+    ids = {c.id.lower(): c.id for c in project.cues}
+    for f in sorted(temp.glob("*.mid")) if temp.is_dir() else []:
+        cue_id = ids.get(f.stem.split("-")[0].lower())
+        if cue_id is None or cue_id in skip:
+            continue
+        feel = feel_from_file(f)
+        b = briefs.setdefault(cue_id, MusicBrief(text="", cue_id=cue_id))
+        taken = []
+        if "tempo_bpm" not in b.explicit and feel.get("tempo_bpm"):
+            b.tempo_bpm = tuple(feel["tempo_bpm"])
+            taken.append("tempo_bpm")
+        if "register" not in b.explicit and feel.get("register"):
+            b.register = feel["register"]
+            taken.append("register")
+        if "density" not in b.explicit and feel.get("density") in density_of:
+            b.density = density_of[feel["density"]]
+            taken.append("density")
+        if "mode" not in b.explicit and feel.get("mode") in ("major", "minor"):
+            b.mode = feel["mode"]
+            taken.append("mode")
+        b.evidence.append({"field": "temp_feel", "value": taken, "words": f.name})
+        feels[cue_id] = feel | {"taken": taken}
+    return feels
+
+
+# ----------------------------------------------------------------------------- sync
+def tempo_targets(project: FilmProject, briefs: dict[str, MusicBrief]
+                  ) -> dict[str, tuple[float, float, float]]:
+    """(target, min, max) BPM per cue: the brief's range, else the mood's default range.
+
+    The target is the middle of the range; sync may move 20 % beyond it so that every hit
+    can still land exactly on a beat.
+    """
+    out: dict[str, tuple[float, float, float]] = {}
+    for cue in project.cues:
+        b = briefs.get(cue.id)
+        rng = b.tempo_bpm if b is not None and b.tempo_bpm else None
+        if rng is None and cue.mood is not None:
+            rng = brief_from_mood(cue.mood.valence, cue.mood.arousal, cue.mood.tension,
+                                  cue.mood.tags).tempo_bpm
+        if rng is None:
+            continue
+        lo, hi = rng
+        out[cue.id] = ((lo + hi) / 2, max(30.0, lo * 0.8), min(240.0, hi * 1.2))
+    return out
+
+
+def theme_subjects(store: ProjectStore, project: FilmProject) -> tuple[list[Any], dict[str, Any]]:
+    """The subjects that get a theme and which one each cue states (from the analysis)."""
+    from assistant.themes import assign_themes, choose_subjects
+
+    analysis = load_analysis(store)
+    fields = set(MotifCandidate.__dataclass_fields__)
+    candidates = [MotifCandidate(**{k: v for k, v in m.items() if k in fields})
+                  for m in analysis.get("leitmotif_candidates", [])]
+    subjects = choose_subjects(candidates)
+    scenes = {c["id"]: c.get("scenes", []) for c in analysis.get("cues", [])}
+    return subjects, assign_themes(subjects, project.cues, scenes)
+
+
+def stage_sync(store: ProjectStore, cues: list[str] | None = None, *, progress: bool = False
+               ) -> dict[str, Any]:
+    """Fit a tempo map per cue that lands its hits; write its conductor MIDI, click and
+    streamers under ``stages/sync/<cue>/`` and a summary in ``stages/sync.json``.
+
+    The tempo range comes from the cue's brief, else its mood; the meter from the theme
+    the cue states (a waltz is in 3/4). Source cues are synced too: the band on screen
+    still has to stop on the kick. ``cues`` limits the work to those ids (the others keep
+    their earlier entries).
+    """
+    from assistant.sync import sync_cue
+
+    project = store.load()
+    briefs = load_briefs(store)
+    targets = tempo_targets(project, briefs)
+    _, assignment = theme_subjects(store, project)
+    p = stage_path(store, "sync.json")
+    report: dict[str, Any] = load_stage(store, "sync.json", needs="sync") if p.is_file() else {}
+    for cue in _progress(_chosen(project, cues), "sync", progress):
+        target, lo, hi = targets.get(cue.id, (None, None, None))
+        subj = assignment.get(cue.id)
+        meter = subj.meter if subj is not None else (4, 4)
+        folder = stage_path(store, "sync") / safe_filename(cue.id)
+        res = sync_cue(cue, project.rate, folder, film_start_tc=project.start_tc,
+                       target_bpm=target, min_bpm=lo, max_bpm=hi, meter=meter)
+        best = res["solution"].to_json()
+        report[cue.id] = {
+            "mode": res["mode"],
+            "fallback": res["fallback"],
+            "meter": list(meter),
+            "max_error_frames": best["max_error_frames"],
+            "tempos_bpm": sorted({round(t["bpm"], 2) for t in best["tempo_map"]}),
+            "tempo_changes": len(best["tempo_map"]) - 1,
+            "cue_end_beats": float(best["cue_end"]["position_beats"]),
+            "hits": best["hits"],
+            "tempo_map": best["tempo_map"],
+            "meters": best["meters"],
+            "files": {k: _rel(store, v) for k, v in res["paths"].items()},
+        }
+    save_stage(store, "sync.json", report)
+    return report
+
+
+def load_sync(store: ProjectStore) -> dict[str, Any]:
+    return load_stage(store, "sync.json", needs="sync")
+
+
+# ----------------------------------------------------------------------------- themes
+def stage_themes(store: ProjectStore, *, seed: int = 2026, progress: bool = False
+                 ) -> dict[str, Any]:
+    """Write each subject's theme with the music model, guarded against the temp tracks
+    and the corpus, under the controls of the first cue that states it.
+
+    Saves ``themes/<subject>.mid``, the project's theme list and ``stages/themes.json``.
+    """
+    from assistant.guard.index import default_index
+    from assistant.guard.report import load_temp_melodies
+    from assistant.project import Theme
+    from assistant.themes import controls_for, lead_instrument, part_for, write_theme
+
+    project = store.load()
+    briefs = load_briefs(store)
+    subjects, assignment = theme_subjects(store, project)
+    index = default_index()
+    refs = load_temp_melodies(store.root)
+    report: dict[str, Any] = {"themes": [], "cues": {c: s.name for c, s in assignment.items()}}
+    project.themes = []
+    for k, subj in enumerate(_progress(subjects, "themes", progress)):
+        if not subj.cues:
+            continue
+        first = project.cue(subj.cues[0])
+        ins = lead_instrument(briefs.get(first.id), first.mood)
+        controls = controls_for(first.mood, briefs.get(first.id), subj.meter, ins, seed + 1000 * k)
+        theme, res = write_theme(subj, controls, refs, index)
+        theme = part_for(theme, ins)
+        rel = f"themes/{safe_filename(subj.slug)}.mid"
+        theme.to_midi(store.root / rel)
+        project.themes.append(Theme(id=subj.slug, name=subj.name, subject=subj.kind, midi_path=rel,
+                                    notes=f"{subj.why}; stated in {', '.join(subj.cues)}"))
+        report["themes"].append({"name": subj.name, "id": subj.slug, "kind": subj.kind,
+                                 "meter": list(subj.meter), "instrument": ins, "midi": rel,
+                                 "cues": subj.cues, "guard": res.to_record()})
+    save_stage(store, "themes.json", report)
+    store.save(project)
+    return report
+
+
+def load_themes(store: ProjectStore) -> dict[str, Any]:
+    return load_stage(store, "themes.json", needs="themes")
+
+
+# ----------------------------------------------------------------------------- plan
+def stage_plan(store: ProjectStore) -> dict[str, Any]:
+    """The development plan: per cue, which themes it states, in what transformation, how
+    intense and how heavily scored. #13's ``plan_development`` when present; otherwise the
+    theme each cue states, transformed more as the film goes on (``variation_strength``)."""
+    from assistant import themes as th
+
+    project = store.load()
+    themes = load_themes(store)
+    rows: list[dict[str, Any]]
+    if hasattr(th, "plan_development"):
+        from assistant.music.score import Score
+
+        by_subject = {t["name"]: Score.from_midi(store.root / t["midi"]) for t in themes["themes"]}
+        rows = list(th.plan_development(project, by_subject).to_dict()["rows"])
+    else:
+        film_s = max((c.end_s for c in project.cues), default=1.0)
+        rows = []
+        for cue in sorted(project.cues, key=lambda c: c.start_s):
+            subject = themes["cues"].get(cue.id)
+            strength = th.variation_strength(cue.start_s / film_s, cue.function)
+            arousal = cue.mood.arousal if cue.mood is not None else 0.0
+            intensity = round(max(0.0, min(1.0, 0.5 + 0.5 * arousal)), 2)
+            rows.append({"cue": cue.id, "themes": [subject] if subject else [],
+                         "transformation": f"varied {strength:.0%}" if subject else "none",
+                         "strength": strength, "intensity": intensity,
+                         "weight": _weight(intensity)})
+    plan = {"rows": rows}
+    save_stage(store, "plan.json", plan)
+    return plan
+
+
+def _weight(intensity: float) -> str:
+    return "solo" if intensity < 0.25 else "chamber" if intensity < 0.5 else (
+        "section" if intensity < 0.75 else "tutti")
+
+
+def load_plan(store: ProjectStore) -> dict[str, dict[str, Any]]:
+    return {r["cue"]: r for r in load_stage(store, "plan.json", needs="plan")["rows"]}
+
+
+# ----------------------------------------------------------------------------- helpers
+def _chosen(project: FilmProject, cues: list[str] | None) -> list[Cue]:
+    if not cues:
+        return sorted(project.cues, key=lambda c: c.start_s)
+    return [project.cue(c) for c in cues]
+
+
+def _rel(store: ProjectStore, value: Any) -> Any:
+    if isinstance(value, list):
+        return [_rel(store, v) for v in value]
+    try:
+        return Path(value).resolve().relative_to(store.root.resolve()).as_posix()
+    except ValueError:
+        return str(value)
+
+
+def _progress(items: Any, desc: str, on: bool) -> Any:
+    from tqdm import tqdm
+
+    items = list(items)
+    return tqdm(items, desc=desc, unit="cue" if desc != "themes" else "theme", disable=not on,
+                leave=False)
