@@ -294,12 +294,21 @@ def train(cfg: dict, resume: bool = False) -> dict:
             break
     bar.close()
     fh.close()
+    ranks: dict = {}
+    if ddp:  # every rank must hold the same weights after the all-reduced steps
+        import torch.distributed as dist
+
+        flat = torch.cat([p.detach().float().reshape(-1) for p in raw.parameters()]).to(device)
+        got = [torch.zeros_like(flat) for _ in range(world)]
+        dist.all_gather(got, flat)
+        diff = max(float((g - got[0]).abs().max()) for g in got)
+        ranks = {"ranks_max_abs_weight_diff": diff, "ranks_agree": diff <= 1e-5}
     summary = {
         "params": raw.num_params(), "steps": state["step"], "tokens_seen": state["step"] * tokens_per_step,
         "train_tokens": train_s.n_tokens, "epochs_done": state["step"] * tokens_per_step / train_s.n_tokens,
         "final_train_loss_ema": ema, "best_val_loss": state["best_val"], "wall_s": round(time.time() - t0, 1),
         "stop_reason": stop_reason, "device": str(device), "world_size": world, "config": cfg,
-        "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "torch": torch.__version__, "threads": torch.get_num_threads(), **ranks,
     }
     if master:
         (out / "summary.json").write_text(json.dumps(summary, indent=1))
