@@ -441,18 +441,20 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
         level.add(0.0, float(level_hi))
     rr = RangeReport()
     parts_notes: dict[str, list[Note]] = {}
-    roles: dict[str, str] = {}
+    role_beats: dict[str, dict[str, float]] = {}
 
     def give(iid: str, notes: list[Note], role: str, whole_line: bool) -> None:
         if not notes or iid not in ens.sounding:
             return
         fitted = fit_line(notes, iid, rr, whole_line=whole_line)
         parts_notes.setdefault(iid, []).extend(fitted)
-        roles.setdefault(iid, role)
+        rb = role_beats.setdefault(iid, {})
+        rb[role] = rb.get(role, 0.0) + sum(n.dur_beats for n in fitted)
 
+    has_tune = bool(melody)
     for s in sections:
         lv = level.at(s.start_beat + 0.01)
-        taken: set[str] = set()
+        taken: set[str] = {lead} if has_tune and len(ens.pitched) > 2 else set()
         mel = _clip(melody, s.start_beat, s.end_beat)
         if mel:
             n_mel = 1 + (lv >= 3.6) + (lv >= 4.5)
@@ -515,7 +517,7 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
         notes = _cut_ranges(notes, silence_beats)
         notes = remove_overlaps(limit_voices(notes, MAX_VOICES.get(iid, 4)))
         if notes:
-            parts.append(make_part(iid, notes, roles.get(iid, "harmony")))
+            parts.append(make_part(iid, notes, _main_role(role_beats.get(iid, {}))))
 
     # --- dialogue pass ----------------------------------------------------------------
     protected = {round(h.beat, 4) for h in hits if h.important and h.event != "none"}
@@ -593,6 +595,18 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     }
     return DraftResult(score, form, harmony, report, palette.name, key.name,
                        {"lead": lead, "category": category, "ensemble": ens.sounding})
+
+
+_ROLE_WEIGHT = {"melody": 6.0, "counter_melody": 2.0, "bass": 1.5, "harmony": 1.0, "percussion": 1.0,
+                "stab": 0.1, "riser": 0.3, "light_accent": 0.1}
+
+
+def _main_role(beats: dict[str, float]) -> str:
+    """A part's role: the one it plays most, the tune and the bass weighing more."""
+    if not beats:
+        return "harmony"
+    role = max(beats, key=lambda r: beats[r] * _ROLE_WEIGHT.get(r, 1.0))
+    return "harmony" if role in ("stab", "light_accent", "riser") else role
 
 
 # ----------------------------------------------------------------------------- events

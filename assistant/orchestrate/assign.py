@@ -192,7 +192,7 @@ def choose(layer: str, available: list[str], taken: set[str], count: int,
     order += [i for i in IDIOM.get(layer, ()) if i not in order]
     free = [i for i in order if i in available and i not in taken]
     busy = [i for i in order if i in available and i in taken]
-    return (free + busy)[:count]
+    return free[:count] if free else busy[:min(1, count)]
 
 
 def spread_chord(notes: list[Note], instruments: list[str]) -> dict[str, list[Note]]:
