@@ -426,6 +426,17 @@ def render_notation(midi: Path, out_dir: Path, title: str, cue_id: str | None = 
     return xml, [tk.renderToSVG(i + 1) for i in range(tk.getPageCount())]
 
 
+# ----------------------------------------------------------------------------- lesson
+def lesson_page(store: ProjectStore, subject: str | None, out_dir: Path) -> Path | None:
+    """#13's lesson HTML for a theme of the project, when the library has it."""
+    make = _optional("assistant.themes.lesson", "write_lesson")
+    if make is None:
+        return None
+    res = make(store.root, theme=subject, out=out_dir)
+    path = Path(res["html"] if isinstance(res, dict) else res)
+    return path if path.is_file() else None
+
+
 # ----------------------------------------------------------------------------- guard
 def compare_to_temp(midi: Path, temp: Path) -> dict[str, Any]:
     """How close a draft is to a temp track: score, verdict and the matching passages."""

@@ -124,7 +124,10 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
     def do_draft(state, cue_id, brief, palette, seed_value,
                  progress=gr.Progress(track_tqdm=True)):
         try:
-            state, view = studio.draft(state, cue_id, brief, palette,
+            from ui.themes_handlers import palette_spec
+
+            state, view = studio.draft(state, cue_id, brief,
+                                       palette_spec(studio, state, palette),
                                        None if seed_value in (None, "") else int(seed_value),
                                        progress)
         except Exception as exc:  # noqa: BLE001
@@ -235,8 +238,8 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
             with gr.Row():
                 draft_brief = gr.Textbox(label="Brief (empty: the cue's own)", lines=2,
                                          elem_id="draft-brief", scale=4)
-                palette = gr.Textbox(label="Palette", placeholder="default", elem_id="palette",
-                                     scale=1)
+                palette = gr.Dropdown(label="Palette", choices=_palettes(), value=None,
+                                      allow_custom_value=True, elem_id="palette", scale=1)
                 seed_box = gr.Number(label="Seed", value=None, precision=0, elem_id="seed",
                                      scale=1)
             with gr.Row():
@@ -323,17 +326,25 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
                                    api_name="export", **model)
         b_cancel.click(None, None, None, cancels=[ev_draft, ev_render, ev_revise, ev_ab,
                                                   ev_export], api_name="cancel")
-        _extra_tabs(demo, studio, state, cue, model)
+        _extra_tabs(demo, studio, state, palette, model)
     demo.queue(max_size=QUEUE_MAX, default_concurrency_limit=4)
     return demo
 
 
-def _extra_tabs(demo: gr.Blocks, studio: Studio, state: gr.State, cue: gr.Dropdown,
+def _extra_tabs(demo: gr.Blocks, studio: Studio, state: gr.State, palette: gr.Dropdown,
                 model: dict[str, Any]) -> None:
     """Themes, palette and lesson tabs (ui.themes_tab); kept apart to keep this file short."""
     from ui import themes_tab
 
-    themes_tab.build(demo, studio, state, cue, model, _fail)
+    themes_tab.build(demo, studio, state, palette, model, _fail)
+
+
+def _palettes() -> list[str]:
+    try:
+        from assistant.orchestrate.palettes import palette_names
+    except ImportError:
+        return []
+    return palette_names()
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
