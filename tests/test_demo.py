@@ -33,7 +33,9 @@ def test_demo_writes_project_and_cue_sheet(demo_out: Path) -> None:
     project = ProjectStore(demo_out / "project").load()
     assert len(project.cues) >= 8
     rows = list(csv.DictReader((demo_out / "cue_sheet.csv").open()))
-    assert [r["cue"] for r in rows] == [c.id for c in sorted(project.cues, key=lambda c: c.start_s)]
+    composers = [r for r in rows if r["role"] == "composer"]  # one row per cue and party
+    assert [r["cue_number"] for r in composers] == [c.id for c in sorted(project.cues,
+                                                                         key=lambda c: c.start_s)]
     assert {r["usage"] for r in rows} >= {"MT", "VI", "BI"}
     listing = (demo_out / "cue_list.txt").read_text()
     for c in project.cues:

@@ -144,13 +144,10 @@ def _symusic_score(score: Score, parts: Iterable[Part]):  # -> symusic.Score
 
 
 def _controls(part: Part) -> list[tuple[int, float, int]]:
-    """Optional controller curves ``Part.controls = [(beat, cc_number, value), ...]``."""
-    raw = getattr(part, "controls", None) or []
-    out = []
-    for item in raw:
-        beat, number, value = item
-        out.append((int(number), float(beat), int(max(0, min(127, value)))))
-    return out
+    """Controller curves of ``Part.cc`` (``{controller: [(beat, value)]}``) as events."""
+    cc = getattr(part, "cc", None) or {}
+    return [(int(num), float(beat), int(max(0, min(127, value))))
+            for num, pts in sorted(cc.items()) for beat, value in pts]
 
 
 def fit_length(audio: np.ndarray, n: int) -> np.ndarray:

@@ -35,7 +35,6 @@ import subprocess
 import tempfile
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 from assistant.errors import InputError
 from assistant.music.score import Part, Score
@@ -46,7 +45,8 @@ log = logging.getLogger(__name__)
 GRID = Fraction(1, 12)  # quarter-note quantum: sixteenths and eighth triplets
 XML_ID_SEED = 1
 DYNAMIC_STEPS = ((40, "pp"), (56, "p"), (72, "mp"), (88, "mf"), (104, "f"), (128, "ff"))
-ARTICULATIONS = ("staccato", "accent", "tenuto", "marcato", "staccatissimo")
+ARTICULATIONS = ("staccato", "accent", "tenuto", "marcato", "staccatissimo", "sforzando",
+                 "tremolo", "pizzicato", "roll")
 # GM drum notes -> display step on a 5-line percussion staff (kick low, cymbals high).
 DRUM_DISPLAY = {35: "F4", 36: "F4", 38: "C5", 40: "C5", 37: "C5", 41: "A4", 43: "A4",
                 45: "D5", 47: "D5", 48: "E5", 50: "E5", 42: "G5", 44: "D4", 46: "G5",
@@ -98,6 +98,22 @@ def _instrument(part: Part):
     return ins, c
 
 
+def _articulate(obj, art: str) -> None:
+    """Add the marking ``art`` (a Note.articulation) to a music21 note or chord."""
+    from music21 import articulations, expressions
+
+    cls = {"staccato": articulations.Staccato, "accent": articulations.Accent,
+           "tenuto": articulations.Tenuto, "marcato": articulations.StrongAccent,
+           "staccatissimo": articulations.Staccatissimo, "pizzicato": articulations.Pizzicato,
+           "sforzando": articulations.Accent}.get(art)
+    if cls is not None:
+        obj.articulations.append(cls())
+    elif art in ("tremolo", "roll"):
+        trem = expressions.Tremolo()
+        trem.numberOfMarks = 3
+        obj.expressions.append(trem)
+
+
 def _slices(part: Part) -> list[tuple[Fraction, Fraction, list[tuple[int, int, bool, bool, str]]]]:
     """``(start, end, [(pitch, velocity, tie_in, tie_out, articulation)])`` per time slice."""
     notes = []
@@ -120,8 +136,8 @@ def _slices(part: Part) -> list[tuple[Fraction, Fraction, list[tuple[int, int, b
 
 
 def _build_part(part: Part, score: Score, *, top: bool, title_text: str | None):
-    from music21 import articulations, dynamics, expressions, key, meter, note, stream, tempo
     from music21 import chord as m21chord
+    from music21 import dynamics, expressions, key, meter, note, stream, tempo
     from music21 import tie as m21tie
 
     ins, clef_obj = _instrument(part)
@@ -141,7 +157,7 @@ def _build_part(part: Part, score: Score, *, top: bool, title_text: str | None):
         dur = float(b - a)
         if part.is_drum:
             items = []
-            for p, _v, tin, tout, art in group:
+            for p, *_ in group:
                 u = note.Unpitched(displayName=DRUM_DISPLAY.get(p, "C5"))
                 items.append(u)
             obj = items[0] if len(items) == 1 else m21chord.Chord(items)
@@ -156,17 +172,20 @@ def _build_part(part: Part, score: Score, *, top: bool, title_text: str | None):
             obj.tie = m21tie.Tie("continue" if tin and tout else "stop" if tin else "start")
         arts = {g[4] for g in group if g[4]}
         for art in sorted(arts):
-            cls = {"staccato": articulations.Staccato, "accent": articulations.Accent,
-                   "tenuto": articulations.Tenuto, "marcato": articulations.StrongAccent,
-                   "staccatissimo": articulations.Staccatissimo}.get(art)
-            if cls:
-                obj.articulations.append(cls())
-        if not tin:
+            _articulate(obj, art)
+        if not tin and not part.dynamics:
             dyn = dynamic_of(max(g[1] for g in group))
             if dyn != last_dyn:
                 flat.insert(float(a), dynamics.Dynamic(dyn))
                 last_dyn = dyn
         flat.insert(float(a), obj)
+    for beat, mark in part.dynamics:  # the orchestrator's markings win over velocities
+        if mark in ("cresc", "dim"):
+            te = expressions.TextExpression(f"{mark}.")
+            te.placement = "below"
+            flat.insert(float(_q(beat)), te)
+        else:
+            flat.insert(float(_q(beat)), dynamics.Dynamic(mark))
     total = max(_q(score.duration_beats), GRID)
     if top:
         for beat, bpm in sorted(score.tempos):

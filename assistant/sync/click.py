@@ -10,16 +10,16 @@
   clicks never move the cue off tick 0: with ``count_in_bars`` they go to a separate
   file ``<stem>.warning.mid`` whose tick 0 is the first warning click and whose
   ``smpte_offset`` is that click's timecode.
-* :func:`write_click_wav` synthesises the click with numpy as 48 kHz 16-bit mono WAV
-  (stdlib :mod:`wave`): 1.6 kHz at 0 dBFS-ish peaks (-1 dB) on downbeats, 1 kHz at
-  -8 dB on other beats, 25 ms decaying sine bursts. The WAV starts with the warning
-  bars, so the cue start lies ``count_in_s`` seconds into it (returned).
+* :func:`write_click_wav` synthesises the click with numpy as a 48 kHz 16-bit mono
+  Broadcast Wave file: 1.6 kHz at -1 dB peaks on downbeats, 1 kHz at -8 dB on other
+  beats, 25 ms decaying sine bursts. The WAV starts with the warning bars, labelled by
+  a ``COUNT-IN`` marker; its BWF time reference is the cue start minus the count-in,
+  and a ``CUE START`` marker sits on the cue's first click, ``count_in_s`` in.
 """
 
 from __future__ import annotations
 
 import logging
-import wave
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -164,21 +164,41 @@ def render_click(times: list[tuple[float, bool]], total_s: float, offset_s: floa
 
 
 def write_click_wav(solution: Any, path: str | Path, *, count_in_bars: int = 0,
-                    sample_rate: int = 48_000) -> dict[str, Any]:
-    """Write the click as 16-bit mono WAV; returns ``{path, count_in_s, duration_s, clicks}``."""
+                    sample_rate: int = 48_000, start_tc: str | None = None,
+                    fps: FrameRate | None = None, cue_id: str = "") -> dict[str, Any]:
+    """Write the click as a 16-bit mono Broadcast Wave file (see module docstring).
+
+    The count-in comes first; the file's BWF time reference is the cue's start
+    timecode minus the count-in, so a DAW that spots the file to its timestamp puts
+    the cue's first click exactly on the cue start. Markers label the points:
+    ``COUNT-IN n bar(s)`` at sample 0, ``CUE START <id> <tc>`` and ``CUE END``.
+    Returns ``{path, count_in_s, duration_s, clicks, time_reference, cue_start_sample}``.
+    """
+    from assistant.render.wav import time_reference_samples, write_wav
+
     tm: TempoMap = solution.tempo_map
+    rate = fps or solution.fps
+    if isinstance(rate, str):
+        rate = FrameRate.parse(rate)
     times = click_times(tm, solution.duration_s, count_in_bars)
     count_in_s = -min((s for s, _ in times), default=0.0) if count_in_bars else 0.0
-    total = float(solution.duration_s) + count_in_s
-    samples = render_click(times, total, count_in_s, sample_rate)
-    pcm = (samples * 32767).round().astype("<i2")
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(out), "wb") as wf:
-        wf.setnchannels(1)
-        wf.setsampwidth(2)
-        wf.setframerate(sample_rate)
-        wf.writeframes(pcm.tobytes())
+    lead = int(round(count_in_s * sample_rate))
+    total = float(solution.duration_s) + lead / sample_rate
+    samples = render_click(times, total, lead / sample_rate, sample_rate)
+    tref = None
+    if start_tc:
+        cue_ref = time_reference_samples(start_tc, rate, sample_rate)
+        if cue_ref < lead:
+            log.warning("count-in would start before midnight; time reference set to 0")
+        tref = max(0, cue_ref - lead)
+    markers = [(lead, f"CUE START {cue_id} {start_tc or ''}".replace("  ", " ").strip()),
+               (len(samples) - 1, f"CUE END {cue_id}".strip())]
+    if lead:
+        markers.insert(0, (0, f"COUNT-IN {count_in_bars} bar(s), {count_in_s:.3f} s"))
+    desc = (f"click {cue_id}: {count_in_bars} bar(s) count-in ({count_in_s:.3f} s) before the "
+            f"cue start {start_tc or '(no timecode)'}; time reference = count-in start")
+    out = write_wav(Path(path), samples, sample_rate, time_reference_samples=tref,
+                    description=desc, markers=markers, bits=16)
     log.info("wrote click WAV %s (%d clicks, count-in %.3f s)", out, len(times), count_in_s)
-    return {"path": str(out), "count_in_s": count_in_s, "duration_s": total,
-            "clicks": len(times)}
+    return {"path": str(out), "count_in_s": lead / sample_rate, "duration_s": total,
+            "clicks": len(times), "time_reference": tref, "cue_start_sample": lead}

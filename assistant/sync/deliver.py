@@ -69,7 +69,8 @@ def sync_cue(cue: Any, rate: FrameRate | str, out_dir: str | Path, *,
         best, out / f"{stem}.click.mid", count_in_bars=count_in_bars, start_tc=start_tc, fps=r,
         cue_id=cue.id)]
     paths["click_wav"] = write_click_wav(best, out / f"{stem}.click.wav",
-                                         count_in_bars=count_in_bars)["path"]
+                                         count_in_bars=count_in_bars, start_tc=start_tc, fps=r,
+                                         cue_id=cue.id)["path"]
     paths["streamers_csv"] = str(write_streamers_csv(
         best, out / f"{stem}.streamers.csv", rate=r, cue_start_s=cue.start_s,
         film_start_tc=film_start_tc, cue_id=cue.id, streamer_s=streamer_s, all_hits=False))
