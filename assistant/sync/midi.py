@@ -30,6 +30,7 @@ from typing import Any
 import mido
 
 from assistant.errors import InputError
+from assistant.storage import atomic_path
 from assistant.sync.tempo import TempoMap
 from assistant.timecode import FrameRate, frames_to_tc, seconds_to_frames, tc_to_frames
 
@@ -137,8 +138,8 @@ def write_conductor_midi(solution: Any, path: str | Path, *, start_tc: str | Non
     mid = mido.MidiFile(type=1, ticks_per_beat=ppq)
     mid.tracks.append(track)
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    mid.save(str(out))
+    with atomic_path(out) as tmp:  # temp file + rename: never half a MIDI file
+        mid.save(str(tmp))
     log.info("wrote conductor MIDI %s", out)
     return out
 
