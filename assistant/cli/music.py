@@ -20,7 +20,7 @@ def eval_model(
     quick: bool = typer.Option(False, "--quick", help="Reduced evaluation (fewer melodies and samples)."),
     model_dir: str = typer.Option("", "--model-dir", help="Model folder (default: models/music)."),
     out: str = typer.Option("", "--out", help="Also write the JSON object to this file."),
-    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Sampling seed."),
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -32,8 +32,9 @@ def eval_model(
         raise InputError("no config.json in the model folder", path=model_dir)
     res = evaluate(Path(model_dir) if model_dir else None, quick=quick, seed=seed)
     if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(json.dumps(res, indent=1))
+        from assistant.storage import atomic_write_text
+
+        atomic_write_text(out, json.dumps(res, indent=1))
     if json_out:
         emit_json(res)
     else:
@@ -57,9 +58,9 @@ def generate_cmd(
     instrument: str = typer.Option("", "--instrument", help="Instrument id (flute, violin, ...)."),
     scale: bool = typer.Option(False, "--scale", help="Keep every pitch in the key's scale."),
     n: int = typer.Option(1, "--n", min=1, max=16, help="Number of candidates."),
-    seed: int = typer.Option(0, "--seed"),
-    temperature: float = typer.Option(1.0, "--temperature"),
-    top_p: float = typer.Option(0.95, "--top-p"),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1),
+    temperature: float = typer.Option(1.0, "--temperature", help="0.01-10 (1 = the model's own)."),
+    top_p: float = typer.Option(0.95, "--top-p", help="Nucleus mass, above 0 and at most 1."),
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -69,6 +70,13 @@ def generate_cmd(
     from assistant.music.sample import generate
     from assistant.music.tokens import Controls
 
+    import math
+
+    if not (math.isfinite(temperature) and 0.01 <= temperature <= 10.0):
+        raise InputError(f"must be a number from 0.01 to 10, got {temperature}",
+                         field="--temperature")
+    if not (math.isfinite(top_p) and 0.0 < top_p <= 1.0):
+        raise InputError(f"must be above 0 and at most 1, got {top_p}", field="--top-p")
     try:
         num, den = (int(x) for x in meter.split("/"))
     except ValueError:

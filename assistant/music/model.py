@@ -249,11 +249,39 @@ class MusicGPT(nn.Module):
 
     @classmethod
     def load(cls, out_dir: str | Path, device: str | torch.device = "cpu") -> MusicGPT:
+        """Load a model folder; a missing, damaged or mismatched file is an InputError."""
         from safetensors.torch import load_file
 
+        from assistant.errors import InputError
+        from assistant.storage import load_json_file
+
         out = Path(out_dir)
-        model = cls(MusicGPTConfig.load(out / "config.json"))
-        model.load_state_dict(load_file(str(out / "model.safetensors"), device=str(device)))
+        cfg_path, weights = out / "config.json", out / "model.safetensors"
+        data = load_json_file(cfg_path, what="model config", max_bytes=1 << 20)
+        limits = {"vocab_size": 1 << 20, "block_size": 1 << 16, "n_layer": 256, "n_head": 256,
+                  "n_embd": 1 << 14}
+        if not isinstance(data, dict):
+            raise InputError("expected a JSON object", path=cfg_path)
+        for k, hi in limits.items():
+            v = data.get(k)
+            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or not 0 < v <= hi):
+                raise InputError(f"must be a whole number 1-{hi}, got {v!r}", path=cfg_path, field=k)
+        try:
+            model = cls(MusicGPTConfig(**{k: v for k, v in data.items()
+                                          if k in MusicGPTConfig.__dataclass_fields__}))
+        except (AssertionError, TypeError, ValueError) as exc:
+            raise InputError(f"invalid model config: {exc}", path=cfg_path) from None
+        if not weights.is_file():
+            raise InputError("model.safetensors not found", path=weights)
+        try:
+            model.load_state_dict(load_file(str(weights), device=str(device)))
+        except (RuntimeError, OSError, ValueError) as exc:  # SafetensorError is a RuntimeError
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"damaged or mismatched weights: {first[:200]}", path=weights) from None
+        except Exception as exc:  # safetensors_rust.SafetensorError on some versions
+            if type(exc).__name__ != "SafetensorError":
+                raise
+            raise InputError(f"damaged weights: {exc}", path=weights) from None
         return model.to(device).eval()
 
 

@@ -197,8 +197,10 @@ class Score:
             tr.append(mido.MetaMessage("end_of_track", time=0))
             mid.tracks.append(tr)
         p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        mid.save(p)
+        from assistant.storage import atomic_path
+
+        with atomic_path(p) as tmp:  # temp file + rename: never half a MIDI file
+            mid.save(tmp)
         return p
 
     @classmethod
