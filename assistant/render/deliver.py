@@ -74,6 +74,7 @@ class RenderSettings:
     pdf: bool = True  # needs MuseScore 3; skipped with a note when it is missing
     video: str = ""  # a picture file starting at the film's start timecode
     reel: bool = True
+    contributors: str = ""  # contributors.json, or the project folder holding it
 
     def __post_init__(self) -> None:
         target(self.loudness_target)
@@ -297,10 +298,12 @@ def render_film(project: FilmProject, cue_results: list[dict[str, Any]] | dict[s
     paths are relative to their ``base_dir`` when they carry one, else to
     ``relative_to`` (default ``out_dir``). ``contributors`` defaults to the project
     folder's contributors.json when ``project_dir`` is given. ``contributors`` is a :class:`~assistant.render.contributors.Contributors`
-    or a path to the settings file; without it the defaults (marked "FILL IN") are used.
+    or a path (the file or the project folder); without it, ``settings.contributors``;
+    without that, the defaults (every field "FILL IN"), and a ``contributors.template.json``
+    to fill in and copy into the project folder is written beside the cue sheet.
     """
     from assistant.render import cuesheet
-    from assistant.render.contributors import Contributors, load_contributors
+    from assistant.render.contributors import Contributors, load_contributors, write_template
 
     cfg = RenderSettings.from_any(settings)
     out = Path(out_dir)
@@ -309,13 +312,16 @@ def render_film(project: FilmProject, cue_results: list[dict[str, Any]] | dict[s
     if isinstance(cue_results, dict):
         cue_results = list(cue_results.values())
     contrib = contributors if isinstance(contributors, Contributors) else load_contributors(
-        contributors)
+        contributors or cfg.contributors or None)
     files: dict[str, str] = {}
     report: dict[str, Any] = {}
     voiced = {r.get("cue") or r.get("id"): bool(r.get("report", {}).get("vocal"))
               for r in cue_results}
     sheet = cuesheet.CueSheet.build(project, contrib, vocal=voiced)
     report["cue_sheet_problems"] = sheet.problems()
+    if not contrib.source:  # defaults: leave a template beside the sheet to fill in
+        files["contributors_template"] = _rel(write_template(
+            out / "contributors.template.json", project.title), base)
     atomic_write_text(out / "cue_sheet.csv", sheet.to_csv())
     atomic_write_text(out / "cue_sheet.html", sheet.to_html())
     files["cue_sheet_csv"] = _rel(out / "cue_sheet.csv", base)

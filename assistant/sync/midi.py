@@ -22,6 +22,7 @@ tick 0: they are written to a separate file by :mod:`assistant.sync.click`; here
 
 from __future__ import annotations
 
+import io
 import logging
 from fractions import Fraction
 from pathlib import Path
@@ -148,3 +149,54 @@ def cue_start_tc(film_start_tc: str, cue_start_s: float, rate: FrameRate) -> str
     """SMPTE label of a cue starting ``cue_start_s`` film seconds after ``film_start_tc``."""
     return frames_to_tc(tc_to_frames(film_start_tc, rate) + seconds_to_frames(cue_start_s, rate),
                         rate)
+
+
+def stamp_midi(path: str | Path, start_tc: str, rate: FrameRate | str, *,
+               out: str | Path | None = None) -> Path:
+    """Give an existing MIDI file the SMPTE offset of where it belongs (a theme at the cue
+    that states it, a sketch at its cue), keeping its tempo map and meters.
+
+    Track 0 gets one ``smpte_offset`` at tick 0 (an older one is replaced); a file
+    without a tempo or a time signature at tick 0 gets the MIDI defaults written out
+    (120 BPM, 4/4) so every DAW reads the same map. Written atomically to ``out``
+    (default: in place); returns the path.
+    """
+    from assistant.project import atomic_write_bytes
+
+    r = rate if isinstance(rate, FrameRate) else FrameRate.parse(rate)
+    src = Path(path)
+    try:
+        mid = mido.MidiFile(str(src))
+    except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
+        raise InputError(f"not a readable MIDI file ({exc})", path=src) from None
+    if mid.type == 2:
+        raise InputError("type-2 MIDI files have no common timeline", path=src)
+    if not mid.tracks:
+        mid.tracks.append(mido.MidiTrack())
+    t0 = mid.tracks[0]
+    absolute, tick = [], 0
+    for msg in t0:
+        tick += msg.time
+        if msg.type != "smpte_offset":
+            absolute.append((tick, msg))
+    head = [mido.MetaMessage("smpte_offset", **smpte_fields(start_tc, r), time=0)]
+    at_zero = {m.type for t, m in absolute if t == 0}
+    if "set_tempo" not in at_zero:
+        head.append(mido.MetaMessage("set_tempo", tempo=500_000, time=0))
+    if "time_signature" not in at_zero:
+        head.append(mido.MetaMessage("time_signature", numerator=4, denominator=4, time=0))
+    names = [m for t, m in absolute if t == 0 and m.type == "track_name"]
+    rest = [(t, m) for t, m in absolute if not (t == 0 and m.type == "track_name")]
+    track = mido.MidiTrack()
+    track.extend(m.copy(time=0) for m in names)
+    track.extend(head)
+    now = 0
+    for t, m in rest:
+        track.append(m.copy(time=t - now))
+        now = t
+    mid.tracks[0] = track
+    buf = io.BytesIO()
+    mid.save(file=buf)
+    dst = Path(out) if out else src
+    atomic_write_bytes(dst, buf.getvalue())
+    return dst
