@@ -39,6 +39,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "assistant.cli.sync",
     "assistant.cli.music",
     "assistant.cli.analysis",
+    "assistant.cli.themes",
     "assistant.cli.ui",
 )
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from assistant.themes.theory import PARENT_QUALITY, scale_pcs
+from assistant.themes.theory import CHARACTERISTIC, MODES, PARENT_QUALITY, scale_pcs
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,13 @@ def key_ok(line: Line, tonic: int | None, mode: str | None) -> tuple[bool, str]:
     in_scale = sum(d for p, _, d in line if p % 12 in scale_pcs(tonic, mode or "major")) / max(
         1e-9, sum(d for _, _, d in line))
     ok = at == tonic and am == want_q and in_scale >= 0.9
-    return ok, f"music21 hears {at}/{am}, {in_scale:.0%} of the time in the scale"
+    colour = ""
+    if mode in CHARACTERISTIC:  # a church mode is only heard when its characteristic degree sounds
+        pc = (tonic + MODES[mode][CHARACTERISTIC[mode]]) % 12
+        has = any(p % 12 == pc for p, _, _ in line)
+        ok = ok and has
+        colour = f", its {mode} degree {'sounds' if has else 'never sounds'}"
+    return ok, f"music21 hears {at}/{am}, {in_scale:.0%} of the time in the scale{colour}"
 
 
 # ----------------------------------------------------------------------------- checks

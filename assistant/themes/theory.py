@@ -33,6 +33,8 @@ MODES: dict[str, tuple[int, ...]] = {
 PARENT_QUALITY = {"major": "major", "lydian": "major", "mixolydian": "major",
                   "minor": "minor", "dorian": "minor", "phrygian": "minor", "aeolian": "minor",
                   "harmonic_minor": "minor"}
+#: the degree (0-based) that tells a church mode from its parent major/minor
+CHARACTERISTIC = {"dorian": 5, "phrygian": 1, "lydian": 3, "mixolydian": 6}
 NAMES_SHARP = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
 NAMES_FLAT = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"]
 _LETTER = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}

@@ -52,6 +52,7 @@ from assistant.themes.checks import (
 )
 from assistant.themes.harmony import Chord, accompaniment, harmonise
 from assistant.themes.theory import (
+    CHARACTERISTIC,
     PARENT_QUALITY,
     check_mode,
     degree_of,
@@ -204,6 +205,25 @@ def _bi_ok(notes: list[Note], bar: float, unit: int) -> bool:
     return sum(1 for n in notes if n.start_beats >= (unit - 1) * bar) >= 1 or unit == 1
 
 
+def breathing(bi: list[Note], meter: tuple[int, int], unit: int) -> list[Note] | None:
+    """The basic idea ending on a long note: the last note that starts on a strong beat of its
+    last bar is held to the end of the idea (the notes after it dropped); None when that
+    changes nothing or leaves fewer than 4 notes."""
+    from assistant.themes.checks import strong_beats
+
+    bar = bar_length_beats(meter)
+    end = unit * bar
+    last_bar = (unit - 1) * bar
+    strong = [last_bar + x for x in strong_beats(meter)]
+    idx = [i for i, n in enumerate(bi) if any(abs(n.start_beats - x) < 1e-6 for x in strong)]
+    if not idx:
+        return None
+    i = idx[-1] if len(bi) - idx[-1] > 1 else (idx[-2] if len(idx) > 1 else idx[-1])
+    if i < 3 or (i == len(bi) - 1 and bi[i].end_beats >= end - 1e-6):
+        return None
+    return bi[:i] + [replace(bi[i], dur_beats=end - bi[i].start_beats)]
+
+
 def idea_quality(bi: list[Note], bar: float, tonic: int, mode: str) -> float:
     """How promising a basic idea is, beyond the model's likelihood: it starts on a tonic-chord
     degree, has a rhythm of its own (more than one note value, not a motor of equal notes),
@@ -219,6 +239,9 @@ def idea_quality(bi: list[Note], bar: float, tonic: int, mode: str) -> float:
     if len(pats) > 1 and all(p == pats[0] for p in pats[1:]):
         q -= 0.6
     q += 0.3 * contour_score([(x.pitch, x.start_beats, x.dur_beats) for x in bi])[0]
+    if mode in CHARACTERISTIC:  # the mode's colour is in the idea itself
+        pc = pitch_of(CHARACTERISTIC[mode], tonic, mode) % 12
+        q += 0.6 * any(n.pitch % 12 == pc for n in bi)
     return q
 
 
@@ -285,7 +308,8 @@ def build_frame(bi: list[Note], form: str, bars: int, tonic: int, mode: str, met
         last = bi[-1].pitch
         hc_deg = 4 if variant % 2 == 0 else 1
         hc = _nearest(pitch_of(hc_deg, tonic, mode) % 12, last, window)
-        notes.append(Note(hc, hc_bar * bar, bar * 0.75, 84))
+        compound = meter[1] == 8 and meter[0] % 3 == 0
+        notes.append(Note(hc, hc_bar * bar, bar if compound else bar - 4.0 / meter[1], 84))
         cadences[hc_bar] = "HC"
         notes += _shift(bi, 2 * unit * bar)
         free.append((3 * unit, bars - 1))
@@ -468,8 +492,11 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
     n_pool = pool or max(12, 3 * n)
     rng = random.Random(seed)
 
-    # 1. basic ideas from the model, moved into the mode by scale degree
-    raw = generate(controls, bars=unit, meter=meter, n_candidates=n_pool, sampler=s, oversample=1)
+    # 1. basic ideas from the model (half at low density: themes sing in longer values), moved
+    #    into the mode by scale degree; each also in a "breathing" version ending on a long note
+    raw = generate(replace(controls, density="low"), bars=unit, meter=meter, n_candidates=(n_pool + 1) // 2,
+                   sampler=s, oversample=1)
+    raw += generate(controls, bars=unit, meter=meter, n_candidates=n_pool // 2, sampler=s, oversample=1)
     ideas: list[list[Note]] = []
     for sc in raw:
         if mode != parent:
@@ -477,8 +504,9 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
 
             sc = change_mode(replace(sc, key=key_label(tonic, parent)), mode, tonic=tonic, from_mode=parent)[0]
         bi = _bi_line(sc, bar, unit)
-        if _bi_ok(bi, bar, unit):
-            ideas.append(bi)
+        for version in (bi, breathing(bi, meter, unit)):
+            if version is not None and _bi_ok(version, bar, unit):
+                ideas.append(version)
     if len(ideas) < 2:  # a second, hotter draw before giving up
         more = generate(replace(controls, seed=seed + 7, temperature=1.05), bars=unit, meter=meter,
                         n_candidates=n_pool, sampler=s, oversample=1)
@@ -538,7 +566,15 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
     for (sc, fr), b in zip(candidates, bits, strict=True):
         sco, chk, notes, motif = score_theme(sc, fr, b, ins.comfortable)
         prelim.append((sco["total"], sc, fr, b))
-    prelim.sort(key=lambda x: -x[0])
+    prelim.sort(key=lambda x: -x[0])  # (the total already pays 0.1 per failed check)
+    seen: set[tuple] = set()
+    unique = []
+    for x in prelim:  # the same idea in the same frame can come out twice: keep one
+        sig = tuple((n.pitch, round(n.start_beats, 3)) for n in x[1].melody())
+        if sig not in seen:
+            seen.add(sig)
+            unique.append(x)
+    prelim = unique
     index = _guard_index(corpus_index)
     refs = references or []
     ranked: list[RankedTheme] = []
@@ -552,7 +588,8 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
             head_motif=mel[:motif.length], scores=sco, why=_why(sco, chk, fr, notes),
             harmony=[c.symbol for c in chords], roman=[c.roman for c in chords], checks=chk,
             rhythm_cell=motif.rhythm_beats, meter=meter, instrument=instrument, seed=seed))
-    ranked.sort(key=lambda r: -r.total)
+    # structurally sound and distinct from temp and corpus first, then by the total
+    ranked.sort(key=lambda r: (-(sum(r.checks.values()) + (r.scores.get("guard", 1.0) > 0)), -r.total))
     ranked = ranked[:n]
     for i, r in enumerate(ranked, 1):
         r.rank = i
