@@ -50,6 +50,9 @@ from assistant.timecode import FrameRate
 log = logging.getLogger(__name__)
 
 MODES: tuple[str, ...] = ("exact", "constant")
+#: the longest cue we fit (and render a click for): an hour, several reels; a longer
+#: "cue" is a typo (1000000 s once asked for a 179 GiB click track)
+MAX_CUE_S = 3600.0
 LANDINGS: tuple[str, ...] = ("downbeat", "beat", "free")
 DEFAULT_MIN_BPM = 60.0
 DEFAULT_MAX_BPM = 160.0
@@ -153,7 +156,7 @@ class SyncRequest:
     def __post_init__(self) -> None:
         if not isinstance(self.fps, FrameRate):
             self.fps = FrameRate.parse(self.fps)
-        self.duration_s = _number(self.duration_s, "duration", 0, lo_open=True)
+        self.duration_s = _number(self.duration_s, "duration", 0, MAX_CUE_S, lo_open=True)
         self.meter = parse_meter(self.meter)
         if self.mode not in MODES:
             raise InputError(f"mode {self.mode!r} must be one of {', '.join(MODES)}", field="mode")

@@ -27,7 +27,9 @@ from assistant.errors import InputError
 from assistant.sync.tempo import Number, frac
 from assistant.timecode import FrameRate
 
-_CLICK_RE = re.compile(r"^\s*(\d+)\s*(?:[-+ ]\s*([0-7]))?\s*$")
+_CLICK_RE = re.compile(r"^\s*(\d{1,7})\s*(?:[-+ ]\s*([0-7]))?\s*$")
+#: tempos a click can name (a 20-digit click once printed "0.00 BPM")
+MIN_CLICK_BPM, MAX_CLICK_BPM = 1, 1000
 
 
 def fps_times_60(rate: FrameRate) -> Fraction:
@@ -44,7 +46,11 @@ def frame_click_to_bpm(click: str, rate: FrameRate) -> Fraction:
     frames = Fraction(int(m.group(1))) + Fraction(int(m.group(2) or 0), 8)
     if frames <= 0:
         raise InputError(f"frame click {click!r} has no length", field="click")
-    return fps_times_60(rate) / frames
+    bpm = fps_times_60(rate) / frames
+    if not MIN_CLICK_BPM <= bpm <= MAX_CLICK_BPM:
+        raise InputError(f"frame click {click!r} is {float(bpm):.4g} BPM at {rate.name} fps; "
+                         f"clicks run {MIN_CLICK_BPM}-{MAX_CLICK_BPM} BPM", field="click")
+    return bpm
 
 
 def canonical_frame_click(click: str) -> str:
