@@ -65,7 +65,7 @@ def match_chord(weights: np.ndarray, bass_pc: int | None = None) -> tuple[int, s
         score += 0.05 * np.array([r == bass_pc for r, _q in _LABELS])
     # a seventh chord only when its seventh sounds: otherwise its triad
     for i, (r, q) in enumerate(_LABELS):
-        if q == "dom7" and w[(r + 10) % 12] < 0.12:
+        if q == "dom7" and w[(r + 10) % 12] < 0.08:
             score[i] = -np.inf
     return _LABELS[int(np.argmax(score))]
 

@@ -41,6 +41,7 @@ from assistant.music.tokens import (
     normalise_meter,
     score_to_symusic,
 )
+from assistant.music.voices import split_voices
 
 log = logging.getLogger(__name__)
 
@@ -512,7 +513,9 @@ def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, 
 
     When mode, density or register are requested, ``oversample`` × as many candidates are
     sampled in one batch and the ones whose *measured* attributes match best are returned
-    (default 4; ``oversample=1`` gives the model's raw samples). With ``avoid_copies`` (default)
+    (default 4; ``oversample=1`` gives the model's raw samples). Chorale, keyboard and ensemble
+    requests come back as separate parts (SATB voices, two piano staves, up to four string
+    parts; :func:`assistant.music.voices.split_voices`), each in its range. With ``avoid_copies`` (default)
     a candidate whose melody shares a run of 12 or more notes (intervals and durations) with
     a training melody is re-drawn, up to :data:`COPY_RETRIES` times (see
     :class:`assistant.music.copies.CopyFilter`); ``stats`` (if given) counts
@@ -573,6 +576,8 @@ def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, 
 
         order = sorted(range(len(scores)), key=lambda i: -matches(scores[i]))  # stable: sample order on ties
         scores = [scores[i] for i in order[:n_candidates]]
+    if controls.ensemble in ("chorale", "keyboard", "ensemble"):  # one part per voice / staff, in range
+        scores = [split_voices(sc, controls.ensemble)[0] for sc in scores]
     return scores
 
 

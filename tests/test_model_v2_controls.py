@@ -1,0 +1,149 @@
+"""v2 controls: chord labels and symbols, a chord plan that the decoder follows bar by bar, exact
+bar counts, and ensembles that come back as separate parts in range."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from assistant.music.harmony import (
+    bar_chords,
+    chord_plan,
+    chord_tone_rate,
+    match_chord,
+    parse_chord,
+    pitch_class,
+    roman,
+    strong_beats_q,
+)
+from assistant.music.model import MusicGPT, MusicGPTConfig
+from assistant.music.sample import MusicSampler, generate
+from assistant.music.score import Note, Part, Score
+from assistant.music.tokens import Controls, Vocab, load_tokenizer
+from assistant.music.voices import SATB, split_voices
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.mark.parametrize("pcs,want", [((0, 4, 7), (0, "maj")), ((2, 5, 9), (2, "min")), ((11, 2, 5), (11, "dim")),
+                                      ((7, 11, 2, 5), (7, "dom7")), ((0, 4, 8), (0, "aug"))])
+def test_template_matcher_names_plain_chords(pcs: tuple[int, ...], want: tuple[int, str]) -> None:
+    w = np.zeros(12)
+    w[list(pcs)] = 1.0
+    assert match_chord(w, pcs[0]) == want
+    # any transposition moves only the root
+    for t in (1, 5, 9):
+        assert match_chord(np.roll(w, t), (pcs[0] + t) % 12) == ((want[0] + t) % 12, want[1])
+
+
+def test_bar_chords_from_a_texture_and_empty_bars() -> None:
+    # bar 1: C major arpeggio over a held C; bar 2 empty; bar 3: G7 with passing notes
+    notes = [(48, 0, 4), (60, 0, 1), (64, 1, 1), (67, 2, 1), (72, 3, 1),
+             (43, 8, 4), (59, 8, 1), (62, 9, 0.5), (64, 9.5, 0.5), (65, 10, 1), (67, 11, 1)]
+    assert bar_chords(notes, [0.0, 4.0, 8.0], 12.0) == [(0, "maj"), None, (7, "dom7")]
+
+
+@pytest.mark.parametrize("sym,tonic,mode", [("I", 0, "major"), ("V7", 2, "minor"), ("iv", 9, "minor"),
+                                            ("bVI", 0, "major"), ("vii°", 4, "minor"), ("ii", 7, "major")])
+def test_roman_numerals_round_trip(sym: str, tonic: int, mode: str) -> None:
+    ch = parse_chord(sym, tonic, mode)
+    assert ch is not None and parse_chord(roman(ch, tonic, mode), tonic, mode) == ch
+
+
+def test_chord_plans_and_bad_symbols() -> None:
+    assert parse_chord("Dm", 0, "major") == (2, "min") and parse_chord("Bb7", 0, "major") == (10, "dom7")
+    assert chord_plan(["I", "V"], 4, 0, "major") == [(0, "maj"), (7, "maj"), (0, "maj"), (7, "maj")]
+    assert chord_plan(["*", "N.C."], 2, 0, "major") == ["free", None]
+    assert pitch_class("Eb") == 3 and pitch_class("F#") == 6
+    with pytest.raises(ValueError, match="needs a key"):
+        chord_plan(["V7"], 2, None, None)
+    with pytest.raises(ValueError, match="unknown chord"):
+        parse_chord("Xyz", 0, "major")
+    with pytest.raises(ValueError, match="3 chords for 2 bars"):
+        chord_plan(["I", "IV", "V"], 2, 0, "major")
+
+
+def test_chord_tone_rate_on_strong_beats() -> None:
+    assert strong_beats_q(4, 4) == [0.0, 2.0] and strong_beats_q(3, 4) == [0.0] and strong_beats_q(6, 8) == [0.0, 1.5]
+    notes = [(60, 0, 2), (65, 2, 2), (67, 4, 2), (71, 6, 2)]  # C F | G B over C | G
+    assert chord_tone_rate(notes, [(0, "maj"), (7, "maj")], [0.0, 4.0], (4, 4)) == (3, 4)
+
+
+@pytest.fixture(scope="module")
+def v2_sampler() -> MusicSampler:
+    """A small random-weight model with the v2 vocabulary (chord tokens)."""
+    vocab = Vocab(load_tokenizer())
+    torch.manual_seed(0)
+    model = MusicGPT(MusicGPTConfig(vocab_size=vocab.size, block_size=128, n_layer=1, n_head=2, n_embd=32))
+    return MusicSampler(model, vocab)
+
+
+def test_decoder_follows_the_chord_plan_bar_by_bar(v2_sampler: MusicSampler) -> None:
+    s, v = v2_sampler, v2_sampler.vocab
+    assert s.has_chords
+    plan = chord_plan(["i", "iv", "V7", "i", "VI", "ii°"], 6, 2, "minor")
+    ids = [v.chord_id(c) for c in plan]
+    prefix = s.fill_prefix(Controls(key_tonic=2, mode="minor", seed=1), (3, 4))
+    outs = s.decode(prefix, 6, Controls(seed=1), n=3, meter=(3, 4), forced=[v.bar], chord_plan=ids,
+                    first_ts=v.timesig_id(3, 4))
+    for o in outs:
+        bars = [i for i, t in enumerate(o) if t == v.bar]
+        assert len(bars) == 6
+        assert [o[b + 1] for b in bars] == ids
+        assert o[bars[0] + 2] == v.timesig_id(3, 4)
+
+
+def test_generate_with_key_and_chords_gives_exact_bars(v2_sampler: MusicSampler) -> None:
+    for sc in generate(bars=5, meter=(4, 4), n_candidates=2, sampler=v2_sampler, key=("Bb", "major"),
+                       chords=["I", "IV", "V7", "vi", "I"], avoid_copies=False, oversample=1):
+        assert sc.key == "Bb major" and sc.markers == [(20.0, "end")]
+        assert all(n.end_beats <= 20.0 + 1e-6 for n in sc.notes)
+    with pytest.raises(ValueError, match="unknown key tonic"):
+        generate(bars=2, sampler=v2_sampler, key=("H", "major"))
+
+
+def test_a_v1_model_without_chord_tokens_still_generates() -> None:
+    vocab = Vocab(load_tokenizer())
+    model = MusicGPT(MusicGPTConfig(vocab_size=vocab.chord0, block_size=128, n_layer=1, n_head=2, n_embd=32))
+    s = MusicSampler(model, vocab)
+    assert not s.has_chords
+    sc = generate(Controls(key_tonic=0, mode="major", seed=2), bars=3, sampler=s, chords=["I", "V", "I"],
+                  avoid_copies=False)[0]
+    assert sc.markers == [(12.0, "end")]
+
+
+def _chorale() -> tuple[list[list[tuple[int, float, float]]], Score]:
+    music21 = pytest.importorskip("music21")
+    from assistant.guard.melody import music21_part_notes
+
+    sc = music21.corpus.parse("bach/bwv66.6")
+    voices = [music21_part_notes(p) for p in sc.parts]
+    merged = [Note(int(p), float(s0), float(d)) for v in voices for p, s0, d in v]
+    return voices, Score(parts=[Part(name="all", instrument="choir", program=52, notes=merged)])
+
+
+def test_split_voices_recovers_a_bach_chorale_satb() -> None:
+    voices, merged = _chorale()
+    out, _moved = split_voices(merged, "chorale")
+    assert [p.name for p in out.parts] == ["Soprano", "Alto", "Tenor", "Bass"]
+    right = sum(len({(int(p), round(s0, 3)) for p, s0, _d in v} & {(n.pitch, round(n.start_beats, 3)) for n in part.notes})
+                for v, part in zip(voices, out.parts, strict=True))
+    assert right >= 0.95 * sum(len(v) for v in voices)
+    for part, (_name, _ins, lo, hi) in zip(out.parts, SATB, strict=True):
+        assert all(lo <= n.pitch <= hi for n in part.notes)
+        # one note at a time per voice
+        ns = sorted(part.notes, key=lambda n: n.start_beats)
+        assert all(a.end_beats <= b.start_beats + 1e-6 for a, b in zip(ns, ns[1:], strict=False))
+
+
+def test_keyboard_split_and_generated_ensembles_are_separate_parts() -> None:
+    _voices, merged = _chorale()
+    kb, _ = split_voices(merged, "keyboard")
+    assert [p.name for p in kb.parts] == ["Piano RH", "Piano LH"]
+    assert sum(len(p.notes) for p in kb.parts) == len(merged.notes)
+    sc = generate(Controls(ensemble="chorale", seed=4), bars=2)[0]  # the shipped model
+    assert len(sc.parts) >= 2 and all(p.instrument == "choir" for p in sc.parts)
+    for part in sc.parts:
+        lo, hi = next((lo, hi) for name, _i, lo, hi in SATB if name == part.name)
+        assert all(lo <= n.pitch <= hi for n in part.notes)
