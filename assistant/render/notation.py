@@ -61,6 +61,48 @@ def dynamic_of(velocity: int) -> str:
     return "ff"
 
 
+_SPELL = {"plain": ("C", "C#", "D", "E-", "E", "F", "F#", "G", "G#", "A", "B-", "B"),
+          "flats": ("C", "D-", "D", "E-", "E", "F", "G-", "G", "A-", "A", "B-", "B"),
+          "sharps": ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")}
+_FLAT_KEYS = {"F", "Bb", "Eb", "Ab", "Db", "Gb", "Cb", "D minor", "G minor", "C minor",
+              "F minor", "Bb minor", "Eb minor"}
+_SHARP_KEYS = {"D", "A", "E", "B", "F#", "C#", "E minor", "B minor", "F# minor", "C# minor",
+               "G# minor", "D# minor"}
+
+
+def spelling(key: str | None) -> str:
+    """Which spelling of black keys suits ``key`` ("D minor" -> flats, "E" -> sharps)."""
+    k = (key or "").strip()
+    k = k[:-6] if k.endswith(" major") else k
+    if k in _FLAT_KEYS:
+        return "flats"
+    if k in _SHARP_KEYS:
+        return "sharps"
+    return "plain"
+
+
+_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+
+def _minor_sharps(key: str | None) -> set[int]:
+    """Pitch classes a minor key spells sharp whatever its signature: the leading tone
+    and the major third (D minor: C#, F#; G minor: F#, B natural is white)."""
+    k = (key or "").strip()
+    if not k.endswith(" minor") or k[:1] not in _PC:
+        return set()
+    tonic = (_PC[k[0]] + (1 if k[1:2] == "#" else -1 if k[1:2] == "b" else 0)) % 12
+    return {(tonic - 1) % 12, (tonic + 4) % 12}
+
+
+def pitch_name(midi: int, how: str = "plain", sharps: set[int] | frozenset[int] = frozenset()
+               ) -> str:
+    """music21 pitch name of a MIDI number, spelled per :func:`spelling` (60 -> "C4");
+    pitch classes in ``sharps`` are spelled sharp."""
+    pc = midi % 12
+    name = _SPELL["sharps" if pc in sharps else how][pc]
+    return f"{name}{midi // 12 - 1}"
+
+
 def _q(x: float) -> Fraction:
     return Fraction(round(Fraction(x) / GRID)) * GRID
 
@@ -153,6 +195,7 @@ def _build_part(part: Part, score: Score, *, top: bool, title_text: str | None):
         except Exception:  # noqa: BLE001 - an unreadable key name only loses the signature
             log.warning("key %r not understood; no key signature", score.key)
     last_dyn = None
+    how, sharps = spelling(score.key), _minor_sharps(score.key)
     for a, b, group in _slices(part):
         dur = float(b - a)
         if part.is_drum:
@@ -162,9 +205,9 @@ def _build_part(part: Part, score: Score, *, top: bool, title_text: str | None):
                 items.append(u)
             obj = items[0] if len(items) == 1 else m21chord.Chord(items)
         elif len(group) == 1:
-            obj = note.Note(group[0][0])
+            obj = note.Note(pitch_name(group[0][0], how, sharps))
         else:
-            obj = m21chord.Chord([p for p, *_ in group])
+            obj = m21chord.Chord([pitch_name(p, how, sharps) for p, *_ in group])
         obj.quarterLength = dur
         tin = any(g[2] for g in group)
         tout = any(g[3] for g in group)
@@ -216,6 +259,17 @@ def _build_part(part: Part, score: Score, *, top: bool, title_text: str | None):
     return flat, meters
 
 
+def _bar_end(score: Score) -> Fraction:
+    """The bar line at or after the score's last note (where every part ends)."""
+    starts = score.bar_starts()
+    if not starts:
+        return Fraction(4)
+    last = starts[-1]
+    meter = [m for m in sorted(score.meters) if m[0] <= last + 1e-9] or [(0.0, 4, 4)]
+    _, num, den = meter[-1]
+    return _q(last) + Fraction(4 * num, den)
+
+
 def build_music21(score: Score, *, title: str, cue_id: str | None = None,
                   start_tc: str | None = None, parts: list[Part] | None = None,
                   all_marks: bool = False):  # -> music21.stream.Score
@@ -233,24 +287,73 @@ def build_music21(score: Score, *, title: str, cue_id: str | None = None,
     s.metadata = md
     label = " @ ".join(x for x in (cue_id or "", start_tc or "") if x) or None
     chosen = parts if parts is not None else score.parts
-    end = max(_q(score.duration_beats), GRID)
+    end = _bar_end(score)
     for i, part in enumerate(chosen):
         flat, meters = _build_part(part, score, top=(i == 0 or all_marks), title_text=label
                                    if i == 0 or all_marks else None)
+        tail = end - Fraction(flat.highestTime).limit_denominator(48)
+        if tail > 0:  # every part runs to the final bar line
+            from music21 import note
+
+            flat.insert(float(end - tail), note.Rest(quarterLength=float(tail)))
         measured = flat.makeMeasures(meterStream=meters)
         measured.makeTies(inPlace=True)
-        last = measured.getElementsByClass("Measure").last()
-        if last is not None:
-            pad = float(end) - (last.offset + last.highestTime)
-            if pad > 0:
-                from music21 import note
-
-                last.append(note.Rest(quarterLength=pad))
         measured.makeRests(fillGaps=True, inPlace=True, timeRangeFromBarDuration=True)
+        _tidy_rests(measured)
         measured.makeBeams(inPlace=True)
         measured.atSoundingPitch = True
         s.insert(0, measured)
     return s
+
+
+def _rest_pieces(offset: Fraction, length: Fraction, beat: Fraction, bar: Fraction
+                 ) -> list[Fraction]:
+    """Split a rest the way engravers do: up to the next beat, then whole beats (a half
+    bar when it starts on the bar or half-bar of an even meter, a whole bar when whole).
+
+    >>> [str(x) for x in _rest_pieces(Fraction(1, 2), Fraction(7, 2), Fraction(1), Fraction(4))]
+    ['1/2', '1', '2']
+    """
+    pieces: list[Fraction] = []
+    pos, end = offset, offset + length
+    while pos < end:
+        if pos == 0 and end - pos == bar:
+            step = bar
+        elif pos % beat:
+            step = min(end, (pos // beat + 1) * beat) - pos
+        else:
+            half = bar / 2
+            even = (bar / beat) % 2 == 0
+            if even and pos % half == 0 and end - pos >= half:
+                step = half
+            elif end - pos >= beat:
+                step = beat
+            else:
+                step = end - pos
+        pieces.append(step)
+        pos += step
+    return pieces
+
+
+def _tidy_rests(measured) -> None:
+    """Replace every rest in ``measured`` (a music21 Part of Measures) by its pieces."""
+    from music21 import note
+
+    for m in measured.getElementsByClass("Measure"):
+        ts = m.getContextByClass("TimeSignature")
+        beat = Fraction(ts.beatDuration.quarterLength).limit_denominator(48) if ts else Fraction(1)
+        bar = Fraction(ts.barDuration.quarterLength).limit_denominator(48) if ts else Fraction(4)
+        for r in list(m.getElementsByClass("Rest")):
+            off = Fraction(r.offset).limit_denominator(48)
+            ql = Fraction(r.quarterLength).limit_denominator(48)
+            pieces = _rest_pieces(off, ql, beat, bar)
+            if len(pieces) <= 1:
+                continue
+            m.remove(r)
+            pos = off
+            for piece in pieces:
+                m.insert(float(pos), note.Rest(quarterLength=float(piece)))
+                pos += piece
 
 
 def _xml_text(m21score) -> str:
