@@ -37,7 +37,9 @@ def cue_midi_file(conductor: str | Path, score: Score) -> mido.MidiFile:
         body = mido.MidiFile(named.to_midi(Path(tmp) / "parts.mid"))
     track0 = cond.tracks[0].copy()
     if score.key:
-        track0.insert(0, mido.MetaMessage("text", text=f"key: {score.key}", time=0))
+        # after the track name, at tick 0: the key the draft is written in
+        at = 1 if track0 and track0[0].type == "track_name" and track0[0].time == 0 else 0
+        track0.insert(at, mido.MetaMessage("text", text=f"key: {score.key}", time=0))
     mid = mido.MidiFile(type=1, ticks_per_beat=cond.ticks_per_beat)
     mid.tracks.append(track0)
     mid.tracks.extend(body.tracks[1:])

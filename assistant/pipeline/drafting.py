@@ -34,10 +34,12 @@ from assistant.pipeline.stages import (
     load_actions,
     load_briefs,
     load_plan,
+    load_stage,
     load_sync,
     load_themes,
     save_revised_brief,
     save_stage,
+    stage_path,
     stage_sync,
 )
 from assistant.project import Cue, FilmProject, ProjectStore, Revision, atomic_write_json
@@ -148,10 +150,53 @@ def draft_cue(store: ProjectStore, cue_id: str, *, brief: str | None = None,
     return rev
 
 
-def stage_guard(store: ProjectStore) -> dict[str, Any]:
-    """Every cue's latest revision against the temp tracks and the corpus."""
-    from assistant.guard.report import project_report
+def stage_guard(store: ProjectStore, cues: list[str] | None = None) -> dict[str, Any]:
+    """Every chosen cue's latest revision against the temp tracks and the training corpus
+    (:func:`assistant.guard.loop.check` on each melodic line); the other cues keep their
+    earlier entries. A draft too sparse to hold a melodic line (a three-second sting) has
+    nothing to copy and is reported as such."""
+    from assistant.guard.index import default_index
+    from assistant.guard.loop import check
+    from assistant.guard.melody import load_melodies
+    from assistant.guard.report import load_temp_melodies, temp_tracks
+    from assistant.guard.similarity import verdict_for
 
-    report = project_report(store.root)
+    project = store.load()
+    refs = load_temp_melodies(store.root)
+    index = default_index()
+    p = stage_path(store, "guard_report.json")
+    old = {c["cue"]: c for c in (load_stage(store, "guard_report.json", needs="guard")["cues"]
+                                 if p.is_file() else [])}
+    chosen = {c.id for c in _chosen(project, cues)}
+    rows = []
+    for cue in project.cues:
+        if cue.id not in chosen and cue.id in old:
+            rows.append(old[cue.id])
+            continue
+        revs = store.revisions(cue.id)
+        mids = [i for i, a in enumerate(revs[-1].artefacts) if a.lower().endswith(".mid")] \
+            if revs else []
+        if not mids:
+            rows.append({"cue": cue.id, "revision": revs[-1].number if revs else None,
+                         "status": "no draft yet", "verdict": None})
+            continue
+        path = store.artefact_path(revs[-1], mids[0])
+        row = {"cue": cue.id, "revision": revs[-1].number,
+               "midi": path.relative_to(store.root.resolve()).as_posix()}
+        try:
+            lines = load_melodies(path)
+        except InputError as exc:
+            if "no melodic line" not in exc.message:
+                raise
+            rows.append(row | {"status": "no melodic line to compare", "score": 0.0,
+                               "verdict": "distinct", "temp": None, "corpus": None})
+            continue
+        c = check(lines, refs, index)
+        rows.append(row | {"score": round(c.score, 4), "verdict": verdict_for(c.score),
+                           "temp": c.temp.to_dict() if c.temp else None,
+                           "corpus": c.corpus.to_dict() if c.corpus else None})
+    report = {"project": project.title,
+              "temp_tracks": [t.relative_to(store.root).as_posix() for t in temp_tracks(store.root)],
+              "corpus_pieces": len(index), "cues": rows}
     save_stage(store, "guard_report.json", report)
     return report

@@ -31,6 +31,7 @@ from assistant.errors import InputError
 from assistant.music.score import Score
 from assistant.paths import resolve_inside, safe_filename
 from assistant.pipeline import measure
+from assistant.pipeline.manifest import manifest_problems
 from assistant.pipeline.stages import STAGES_DIR, _progress, load_sync, stage_path
 from assistant.project import FilmProject, ProjectStore, atomic_write_json, atomic_write_text
 from assistant.sync.tempo import TempoMap
@@ -186,7 +187,10 @@ def stage_render(store: ProjectStore, out_dir: str | Path, cues: list[str] | Non
         "cues": entries,
         "files": film_files,
     }
+    manifest = json.loads(json.dumps(manifest))  # what the file holds: lists, not tuples
     atomic_write_json(out / "manifest.json", manifest)
+    for problem in manifest_problems(out, manifest):
+        log.warning("manifest: %s", problem)
     return manifest
 
 

@@ -337,12 +337,15 @@ def load_sync(store: ProjectStore) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- themes
-def stage_themes(store: ProjectStore, *, seed: int = 2026, progress: bool = False
-                 ) -> dict[str, Any]:
+def stage_themes(store: ProjectStore, cues: list[str] | None = None, *, seed: int = 2026,
+                 progress: bool = False) -> dict[str, Any]:
     """Write each subject's theme with the music model, guarded against the temp tracks
     and the corpus, under the controls of the first cue that states it.
 
-    Saves ``themes/<subject>.mid``, the project's theme list and ``stages/themes.json``.
+    A theme the project already has (its MIDI is there) is kept: themes are the film's
+    material and do not change under the cues drafted on them. With ``cues``, only the
+    themes those cues state are written. Saves ``themes/<subject>.mid``, the project's
+    theme list and ``stages/themes.json``.
     """
     from assistant.guard.index import default_index
     from assistant.guard.report import load_temp_melodies
@@ -352,25 +355,37 @@ def stage_themes(store: ProjectStore, *, seed: int = 2026, progress: bool = Fals
     project = store.load()
     briefs = load_briefs(store)
     subjects, assignment = theme_subjects(store, project)
-    index = default_index()
-    refs = load_temp_melodies(store.root)
+    old = {t["name"]: t for t in (load_themes(store)["themes"]
+                                  if stage_path(store, "themes.json").is_file() else [])}
+    wanted = {assignment[c].name for c in (cues or assignment) if c in assignment}
     report: dict[str, Any] = {"themes": [], "cues": {c: s.name for c, s in assignment.items()}}
-    project.themes = []
+    kept = {t.name: t for t in project.themes}
+    todo = [s for s in subjects if s.cues and s.name in wanted]
+    index = refs = None
     for k, subj in enumerate(_progress(subjects, "themes", progress)):
         if not subj.cues:
             continue
+        rel = f"themes/{safe_filename(subj.slug)}.mid"
+        prev = old.get(subj.name)
+        if prev is not None and (store.root / prev["midi"]).is_file():
+            report["themes"].append(prev | {"cues": subj.cues})
+            continue
+        if subj not in todo:
+            continue
+        if index is None:
+            index, refs = default_index(), load_temp_melodies(store.root)
         first = project.cue(subj.cues[0])
         ins = lead_instrument(briefs.get(first.id), first.mood)
         controls = controls_for(first.mood, briefs.get(first.id), subj.meter, ins, seed + 1000 * k)
         theme, res = write_theme(subj, controls, refs, index)
-        theme = part_for(theme, ins)
-        rel = f"themes/{safe_filename(subj.slug)}.mid"
-        theme.to_midi(store.root / rel)
-        project.themes.append(Theme(id=subj.slug, name=subj.name, subject=subj.kind, midi_path=rel,
-                                    notes=f"{subj.why}; stated in {', '.join(subj.cues)}"))
+        part_for(theme, ins).to_midi(store.root / rel)
         report["themes"].append({"name": subj.name, "id": subj.slug, "kind": subj.kind,
                                  "meter": list(subj.meter), "instrument": ins, "midi": rel,
                                  "cues": subj.cues, "guard": res.to_record()})
+    for t in report["themes"]:
+        kept[t["name"]] = Theme(id=t["id"], name=t["name"], subject=t["kind"], midi_path=t["midi"],
+                                notes=f"stated in {', '.join(t['cues'])}")
+    project.themes = list(kept.values())
     save_stage(store, "themes.json", report)
     store.save(project)
     return report
