@@ -223,7 +223,9 @@ def load_melodies(path: str | Path, min_notes: int = MIN_NOTES) -> list[Melody]:
 def _load_music21(p: Path, min_notes: int) -> list[Melody]:
     from music21 import converter
 
-    raw = p.read_bytes()
+    from assistant.limits import check_score_file
+
+    raw = check_score_file(p)  # regular file, size and .mxl expansion limits
     if not raw.strip():
         raise InputError("file is empty", path=p)
     try:

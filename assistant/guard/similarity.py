@@ -481,6 +481,31 @@ def _passages(al: _Align, min_match: float, max_passages: int,
     return out
 
 
+#: alignment cells (notes of A x notes of B) held at once: ~115 bytes each, so ~115 MB
+MAX_WINDOW_CELLS = 1_000_000
+#: alignment cells of one comparison in all: beyond this a pair is refused, not ground
+#: through for minutes (a 20 MB MIDI file once took 3.2 GB here)
+MAX_TOTAL_CELLS = 16_000_000
+
+
+def _align_windows(n: int, m: int, name_x: str = "", name_y: str = "") -> list[tuple[int, int]]:
+    """Column windows [j0, j1) of the longer melody so that one alignment holds at most
+    ``MAX_WINDOW_CELLS`` cells. Windows overlap by half, so every passage up to half a
+    window (at least 128 notes: longer than any quote) lies whole in one of them."""
+    from assistant.errors import InputError
+
+    if n * m > MAX_TOTAL_CELLS:
+        raise InputError(f"too long to compare note by note ({n} x {m} notes; the limit is "
+                         f"{MAX_TOTAL_CELLS:,} note pairs); split the music at its cues",
+                         field=f"{name_x or 'A'} / {name_y or 'B'}")
+    if n * m <= MAX_WINDOW_CELLS:
+        return [(0, m)]
+    width = max(256, MAX_WINDOW_CELLS // max(n, 1))
+    step = width // 2
+    starts = range(0, max(m - width, 0) + step, step)
+    return [(j0, min(m, j0 + width)) for j0 in starts if j0 < m]
+
+
 def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
             model: dict[str, Any] | None = None, max_passages: int = 5,
             min_passage_match: float = 4.0,
@@ -502,16 +527,17 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
         cands = _seed_transforms(x, y, params.n_transpositions)
     else:
         cands = [(-t, -lr) for t, lr in transforms] if swap else list(transforms)
+    windows = _align_windows(len(x), len(y), x.name, y.name)
     for t, logr in cands:
-        al = local_align(x.pitches, x.iois_beats, y.pitches - t, y.iois_beats / (2.0 ** logr),
-                         params)
-        for s, si, ei, sj, ej, npairs in _passages(al, min_passage_match, max_passages):
-            found.append((s, si, ei, sj, ej, npairs, t, logr))
-        views["match"] = max(views["match"], float(al.H.max()))
-        # the strict pass: near-exact stretches only (a quote keeps pitches and rhythm)
-        st = local_align(x.pitches, x.iois_beats, y.pitches - t, y.iois_beats / (2.0 ** logr),
-                         strict)
-        views["strict"] = max(views.get("strict", 0.0), float(st.H.max()))
+        yp, yi = y.pitches - t, y.iois_beats / (2.0 ** logr)
+        for j0, j1 in windows:
+            al = local_align(x.pitches, x.iois_beats, yp[j0:j1], yi[j0:j1], params)
+            for s, si, ei, sj, ej, npairs in _passages(al, min_passage_match, max_passages):
+                found.append((s, si, ei, sj + j0, ej + j0, npairs, t, logr))
+            views["match"] = max(views["match"], float(al.H.max()))
+            # the strict pass: near-exact stretches only (a quote keeps pitches and rhythm)
+            st = local_align(x.pitches, x.iois_beats, yp[j0:j1], yi[j0:j1], strict)
+            views["strict"] = max(views.get("strict", 0.0), float(st.H.max()))
     floor = float(model.get("coverage_floor_notes", 16))
     shorter = min(weighted_length(a, params), weighted_length(b, params))
     views["coverage"] = min(1.0, views["match"] / max(floor, shorter))

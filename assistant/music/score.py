@@ -206,12 +206,9 @@ class Score:
     @classmethod
     def from_midi(cls, path: str | Path) -> Score:
         """Read a MIDI file (type 0 or 1) into a Score. Raises InputError on bad files."""
-        try:
-            mid = mido.MidiFile(path, clip=True)
-        except FileNotFoundError:
-            raise InputError("MIDI file not found", path=path) from None
-        except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
-            raise InputError(f"not a readable MIDI file ({exc})", path=path) from None
+        from assistant.limits import read_midi
+
+        mid = read_midi(path)  # regular file, size, division and note-count limits
         ppq = mid.ticks_per_beat
         tempos: list[tuple[float, float]] = []
         meters: list[tuple[float, int, int]] = []
