@@ -17,6 +17,10 @@ import typer
 from assistant.cli.common import JsonOpt, QuietOpt, emit_json, say, setup
 from assistant.errors import InputError, read_text
 
+#: a film has a few hundred cues at most; each brief takes ~10 ms to read
+MAX_BRIEFS = 1000
+MAX_BRIEF_FILE_BYTES = 1024 * 1024
+
 
 def register(app: typer.Typer) -> None:
     app.command("brief")(brief)
@@ -60,9 +64,12 @@ def brief(
                          field="delta")
     items: list[tuple[int | None, str]]
     if file is not None:
-        lines = read_text(file, what="brief file").split("\n")
+        lines = read_text(file, what="brief file", max_bytes=MAX_BRIEF_FILE_BYTES).split("\n")
         items = [(i + 1, ln.strip()) for i, ln in enumerate(lines)
                  if ln.strip() and not ln.lstrip().startswith("#")]
+        if len(items) > MAX_BRIEFS:  # 10,000 lines took two minutes
+            raise InputError(f"{len(items)} briefs; the limit is {MAX_BRIEFS} (one per cue)",
+                             path=file, line=items[MAX_BRIEFS][0], field="brief")
         if not items:
             raise InputError("brief file has no briefs (only comments or blank lines)",
                              path=file)
