@@ -195,9 +195,9 @@ def test_ab_compares_two_revisions(studio: Studio, drafted: dict) -> None:
 
 def test_temp_love_reports_closeness(studio: Studio, drafted: dict) -> None:
     _, rows, details = studio.temp_love(drafted["state"], None)
-    assert rows and all(0.0 <= r[3] <= 1.0 for r in rows)
-    assert all(r[4] in ("copy", "similar", "distinct") for r in rows)
-    assert details[0]["temp"] == "1M4-temp.mid"
+    assert rows and all(r[3] is None or 0.0 <= r[3] <= 1.0 for r in rows)
+    assert all(r[4] in ("copy", "similar", "distinct", "no melody") for r in rows)
+    assert [r[0] for r in rows] == [SHORT_CUE] and all(r[2] == "1M4-temp.mid" for r in rows)
 
 
 def test_export_zip_holds_the_deliverables(studio: Studio, drafted: dict) -> None:
@@ -210,18 +210,26 @@ def test_export_zip_holds_the_deliverables(studio: Studio, drafted: dict) -> Non
     assert [c["id"] for c in manifest["cues"]] == [SHORT_CUE]
 
 
-def test_export_refuses_a_copy(studio: Studio, drafted: dict) -> None:
-    ws, _ = studio.workspace(drafted["state"])
+def test_export_refuses_a_copy_of_the_temp(studio: Studio, tmp_path: Path) -> None:
+    """A cue whose music IS the temp track: the guard calls it a copy; export refuses."""
+    import shutil
+
+    state, _ = studio.open_example(None)
+    ws, _ = studio.workspace(state)
     store = ProjectStore(ws.project_dir)
-    rev = store.revisions(SHORT_CUE)[-1]
-    rev.guard = {"passed": False, "verdict": "copy"}
+    rev, folder = store.new_revision("1M4", brief="the temp, note for note")
+    shutil.copyfile(EXAMPLE / "temp" / "1M4-temp.mid", folder / "cue.mid")
+    rev.artefacts = ["cue.mid"]
     store.save_revision(rev)
-    try:
-        with pytest.raises(InputError, match=f"{SHORT_CUE}.*copy"):
-            studio.export(drafted["state"])
-    finally:
-        rev.guard = {}
-        store.save_revision(rev)
+    _, v = studio.render(state, "1M4")
+    assert v["guard"] == "copy" and v["guard_check"]["temp"]["verdict"] == "copy"
+    with pytest.raises(InputError, match="1M4.*copy"):
+        studio.export(state)
+    _, rows, details = studio.temp_love(state, None)
+    assert rows[0][:5] == ["1M4", rev.number, "1M4-temp.mid", rows[0][3], "copy"]
+    assert rows[0][3] > 0.9 and "≈ temp notes" in rows[0][5]
+    p = details[0]["passages"][0]
+    assert p["a_excerpt"] and p["b_excerpt"]  # the matching passages, side by side
 
 
 def test_two_sessions_do_not_see_each_others_files(studio: Studio, drafted: dict) -> None:

@@ -408,7 +408,17 @@ def render_notation(midi: Path, out_dir: Path, title: str, cue_id: str | None = 
     xml = out_dir / "score.musicxml"
     score = Score.from_midi(midi)
     if write_musicxml is not None:
-        write_musicxml(score, xml, title=title, cue_id=cue_id, start_tc=start_tc)
+        try:
+            write_musicxml(score, xml, title=title, cue_id=cue_id, start_tc=start_tc)
+        except (TypeError, ValueError, AttributeError) as exc:
+            # the notation writer cannot set one of the parts (seen with percussion);
+            # show the pitched parts rather than no score at all
+            from dataclasses import replace
+
+            log.warning("notation of %s without its drum parts: %s", midi.name, exc)
+            pitched = replace(score, parts=[p for p in score.parts if not p.is_drum])
+            write_musicxml(pitched, xml, title=f"{title} (percussion not shown)", cue_id=cue_id,
+                           start_tc=start_tc)
     else:
         import music21
 
@@ -449,6 +459,31 @@ def compare_to_temp(midi: Path, temp: Path) -> dict[str, Any]:
     d["verdict"] = verdict_for(d["score"])
     d["draft_line"], d["temp_line"] = ia, ib
     return d
+
+
+def guard_check(store: ProjectStore, midi: Path) -> dict[str, Any]:
+    """The guard on a revision's music: its closest temp-track line and corpus piece.
+
+    ``verdict`` is "copy", "similar" or "distinct"; music without a melodic line of four
+    notes (a sting, a pad) has nothing to copy and is "distinct" with a note saying so.
+    """
+    from assistant.guard.index import default_index
+    from assistant.guard.loop import check
+    from assistant.guard.melody import load_melodies
+    from assistant.guard.report import load_temp_melodies
+    from assistant.guard.similarity import verdict_for
+
+    try:
+        lines = load_melodies(midi)
+    except InputError as exc:
+        if "no melodic line" not in exc.message:
+            raise
+        return {"verdict": "distinct", "score": 0.0, "temp": None, "corpus": None,
+                "note": "no melodic line of four notes to compare"}
+    c = check(lines, load_temp_melodies(store.root), default_index())
+    return {"verdict": verdict_for(c.score), "score": round(c.score, 4),
+            "temp": c.temp.to_dict() if c.temp else None,
+            "corpus": c.corpus.to_dict() if c.corpus else None, "note": ""}
 
 
 def guard_verdict(rev: Revision) -> str:

@@ -56,7 +56,14 @@ def _svg_html(paths: list[str]) -> str:
 
 
 def _cue_md(v: dict[str, Any]) -> str:
-    g = v.get("guard") or "not recorded"
+    gc = v.get("guard_check") or {}
+    g = v.get("guard") or "not checked"
+    for side in ("temp", "corpus"):
+        m = gc.get(side)
+        if m:
+            g += f"; closest {side}: {m.get('title') or m.get('reference')} ({m['score']:.2f})"
+    if gc.get("note"):
+        g += f" ({gc['note']})"
     return (f"**{html.escape(v['cue'])} {html.escape(v.get('title') or '')}**, revision "
             f"{v['revision']} ({v['created']}): {html.escape(v.get('message') or '')}\n\n"
             f"Brief: {html.escape(v.get('brief') or '(none)')}\n\nGuard: {g}")
@@ -191,7 +198,8 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
         state = gr.State(None)
         gr.Markdown("# Scoring Assistant studio\nOpen the example film or create a project, "
                     "read it, brief a cue, draft, revise and export.")
-        cue = gr.Dropdown(label="Cue", choices=[], interactive=True, elem_id="cue")
+        cue = gr.Dropdown(label="Cue", choices=[], interactive=True, allow_custom_value=True,
+                          elem_id="cue")
 
         with gr.Tab("Project", id="project"):
             with gr.Row():

@@ -296,12 +296,15 @@ class Studio:
         score = Score.from_midi(midi)
         sync = sync_report(film, cue, score, rev)
         report = adapter.cue_report(store, cue.id, score, rev)
+        guard = adapter.guard_check(store, midi)
+        if adapter.guard_verdict(rev) == "copy":  # the drafting guard's own record wins
+            guard = guard | {"verdict": "copy", "note": "the drafting guard called it a copy"}
         roll = save_png(piano_roll(score, [h["beat_position"] for h in sync],
                                    f"{cue.id} revision {rev.number}"), out / "piano-roll.png")
         view = {
             "cue": cue.id, "title": cue.title, "revision": rev.number, "brief": rev.brief,
             "message": rev.message, "created": rev.created, "params": rev.params,
-            "guard": adapter.guard_verdict(rev), "guard_record": rev.guard,
+            "guard": guard["verdict"], "guard_check": guard, "guard_record": rev.guard,
             "midi": str(out / "cue.mid"), "wav": str(wav), "musicxml": str(xml),
             "svg": svg_paths, "piano_roll": str(roll), "sync": sync,
             "dialogue": dialogue_report(cue, score, rev, report),
@@ -350,7 +353,14 @@ class Studio:
                 continue
             midi = adapter.revision_midi(store, revs[-1])
             for t in temps:
-                r = adapter.compare_to_temp(midi, t)
+                try:
+                    r = adapter.compare_to_temp(midi, t)
+                except InputError as exc:
+                    if "no melodic line" not in exc.message:
+                        raise
+                    rows.append([cue.id, revs[-1].number, t.name, None, "no melody",
+                                 "the draft has no melodic line of four notes to compare"])
+                    continue
                 best = (r.get("passages") or [None])[0]
                 rows.append([cue.id, revs[-1].number, t.name, round(r["score"], 3), r["verdict"],
                              _passage_text(best)])
@@ -376,8 +386,15 @@ class Studio:
         drafted = [(c, revs[-1]) for c, revs in drafted if revs]
         if not drafted:
             raise InputError("nothing to export yet: draft at least one cue", field="export")
-        copies = [f"{c.id} (revision {r.number})" for c, r in drafted
-                  if adapter.guard_verdict(r) == "copy"]
+        copies = []
+        for i, (c, r) in enumerate(drafted):
+            _tick(progress, 0.5 * i / len(drafted), f"guard: {c.id}")
+            g = self.view(ws, c.id, r.number)["guard_check"]
+            if g["verdict"] == "copy":
+                m = g.get("temp") if (g.get("temp") or {}).get("verdict") == "copy" \
+                    else g.get("corpus") or {}
+                copies.append(f"{c.id} (revision {r.number}: {m.get('title') or m.get('reference', '')} "
+                              f"{float(m.get('score', g['score'])):.2f})")
         if copies:
             raise InputError("the guard calls " + ", ".join(copies) + " a copy of the temp "
                              "track or a known piece; revise it before exporting",
@@ -389,7 +406,7 @@ class Studio:
                                              "start_tc": film.start_tc}, "cues": []}
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
             for i, (cue, rev) in enumerate(drafted):
-                _tick(progress, i / len(drafted), f"rendering {cue.id}")
+                _tick(progress, 0.5 + 0.5 * i / len(drafted), f"packing {cue.id}")
                 v = self.view(ws, cue.id, rev.number)
                 stem = adapter.safe_filename(cue.id)
                 files = {}

@@ -1,0 +1,97 @@
+"""The studio's wiring, driven through its named endpoints with gradio_client against a
+launched app: open the example, draft a cue, revise it, restore the first revision, export."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+gradio_client = pytest.importorskip("gradio_client")
+
+from assistant.errors import InputError  # noqa: E402
+from ui.app import build_app, launch, parse_auth  # noqa: E402
+
+SHORT_CUE = "1M7"
+# gradio's own queue code trips pandas 3 deprecations; not ours to fix
+pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword)")
+CONTRACT = ("new_project", "open_example", "spot", "brief", "themes", "draft", "revise",
+            "restore", "render", "export")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory, studio_cache: Path) -> Iterator[str]:
+    demo = build_app(tmp_path_factory.mktemp("studio-wiring"), cache_dir=studio_cache)
+    demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, share=False)
+    try:
+        yield demo.local_url
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(app_url: str) -> gradio_client.Client:
+    return gradio_client.Client(app_url, verbose=False)
+
+
+def test_every_contract_endpoint_is_named(client: gradio_client.Client) -> None:
+    named = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {f"/{n}" for n in CONTRACT} <= named
+
+
+def test_open_draft_revise_restore_export(client: gradio_client.Client) -> None:
+    summary, cue = client.predict(api_name="/open_example")
+    assert summary["title"] == "The Keeper's Light" and SHORT_CUE in summary["cues"]
+    out = client.predict(SHORT_CUE, "", "", None, api_name="/draft")
+    wav, notation, roll, sync, dialogue, info, number = out
+    assert number == 1 and Path(wav).stat().st_size > 1000 and "<svg" in notation
+    assert len(sync["data"]) == 2
+    out = client.predict(SHORT_CUE, "darker, less busy, no piano", api_name="/revise")
+    assert out[-1] == 2 and Path(out[0]).read_bytes() != Path(wav).read_bytes()
+    out = client.predict(SHORT_CUE, 1, api_name="/restore")
+    assert out[-1] == 3 and "restored revision 1" in out[-2]
+    history = client.predict(SHORT_CUE, api_name="/history")
+    assert [r[0] for r in history["data"]] == [1, 2, 3]
+    zpath, msg = client.predict(api_name="/export")
+    with zipfile.ZipFile(zpath) as z:
+        assert "manifest.json" in z.namelist()
+
+
+def test_errors_come_back_as_messages_not_tracebacks(client: gradio_client.Client) -> None:
+    other = gradio_client.Client(client.src, verbose=False)  # a fresh session, no project
+    with pytest.raises(Exception) as err:
+        other.predict(SHORT_CUE, "", "", None, api_name="/draft")
+    text = str(err.value)
+    assert "open the example" in text and "Traceback" not in text
+
+
+def test_a_session_sees_only_its_own_revisions(client: gradio_client.Client) -> None:
+    other = gradio_client.Client(client.src, verbose=False)
+    other.predict(api_name="/open_example")
+    with pytest.raises(Exception, match="no revision yet"):
+        other.predict(SHORT_CUE, api_name="/history") and other.predict(
+            SHORT_CUE, None, api_name="/render")
+
+
+def test_non_local_bind_needs_auth(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("SCORING_ASSISTANT_AUTH", raising=False)
+    with pytest.raises(InputError, match="--auth"):
+        launch(host="0.0.0.0", root=tmp_path)
+    with pytest.raises(InputError, match="USER:PASS"):
+        parse_auth("nopassword")
+    assert parse_auth("ann:s3cret:x") == ("ann", "s3cret:x")
+
+
+def test_cli_refuses_open_bind_without_auth(monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli.main import run
+
+    monkeypatch.delenv("SCORING_ASSISTANT_AUTH", raising=False)
+    assert run(["ui", "--host", "0.0.0.0", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--auth" in err[0]
