@@ -147,3 +147,20 @@ def test_keyboard_split_and_generated_ensembles_are_separate_parts() -> None:
     for part in sc.parts:
         lo, hi = next((lo, hi) for name, _i, lo, hi in SATB if name == part.name)
         assert all(lo <= n.pitch <= hi for n in part.notes)
+
+
+def test_instruments_are_conditioned_on_what_the_model_has_seen() -> None:
+    from assistant.music.instruments import SEEN_PROGRAMS, conditioning
+
+    horn, flute, violin = conditioning(60), conditioning(73), conditioning(40)
+    assert horn.model_program == flute.model_program == 52 and violin.model_program == 40
+    assert all(c.model_program in SEEN_PROGRAMS for c in (horn, flute, violin, conditioning(8), conditioning(46)))
+    assert horn.pitch_range == (31, 77) and horn.max_leap == 12 and violin.max_leap is None
+    outs = {}
+    for prog in (60, 73):  # same seed, same conditioning: the model is not told horn from flute
+        sc = generate(Controls(program=prog, key_tonic=5, mode="major", seed=2, pitch_range=(60, 77)), bars=3)[0]
+        assert [(p.name, p.program) for p in sc.parts] == [({60: "horn", 73: "flute"}[prog], prog)]
+        mel = [n.pitch for n in sc.melody()]
+        assert all(abs(a - b) <= 12 for a, b in zip(mel, mel[1:], strict=False))
+        outs[prog] = [(n.pitch, n.start_beats) for n in sc.notes]
+    assert outs[60] == outs[73]

@@ -57,6 +57,8 @@ def generate_cmd(
     ensemble: str = typer.Option("solo", "--ensemble", help="solo, chorale, ensemble or keyboard."),
     instrument: str = typer.Option("", "--instrument", help="Instrument id (flute, violin, ...)."),
     scale: bool = typer.Option(False, "--scale", help="Keep every pitch in the key's scale."),
+    chords: str = typer.Option("", "--chords", help="Chord per bar, e.g. 'i iv V7 i' (Roman numerals need "
+                               "--key/--mode) or 'Dm Gm A7 Dm'; '*' lets the model choose; cycled to --bars."),
     n: int = typer.Option(1, "--n", min=1, max=16, help="Number of candidates."),
     seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1),
     temperature: float = typer.Option(1.0, "--temperature", help="0.01-10 (1 = the model's own)."),
@@ -66,11 +68,11 @@ def generate_cmd(
 ) -> None:
     """Write N candidate passages of exactly BARS bars under the given controls (MIDI files)."""
     setup(quiet)
+    import math
+
     from assistant.analysis.instruments import INSTRUMENTS
     from assistant.music.sample import generate
     from assistant.music.tokens import Controls
-
-    import math
 
     if not (math.isfinite(temperature) and 0.01 <= temperature <= 10.0):
         raise InputError(f"must be a number from 0.01 to 10, got {temperature}",
@@ -104,12 +106,21 @@ def generate_cmd(
         raise InputError(str(exc)) from None
     if scale and tonic is None:
         raise InputError("--scale needs --key", field="--scale")
-    scores = generate(controls, bars=bars, meter=(num, den), n_candidates=n)
+    plan = chords.replace(",", " ").split() if chords else None
+    if plan:
+        from assistant.music.harmony import chord_plan
+
+        try:
+            chord_plan(plan, bars, tonic, mode or None)
+        except ValueError as exc:
+            raise InputError(str(exc), field="--chords") from None
+    scores = generate(controls, bars=bars, meter=(num, den), n_candidates=n, chords=plan)
     folder = Path(out)
     files = []
     for i, sc in enumerate(scores):
         path = sc.to_midi(folder / f"candidate_{i + 1:02d}.mid")
         files.append({"path": str(path), "notes": len(sc.notes), "bars": bars,
+                      "parts": [p.name for p in sc.parts],
                       "pitch_range": [min((x.pitch for x in sc.notes), default=None),
                                       max((x.pitch for x in sc.notes), default=None)]})
     if json_out:

@@ -24,6 +24,7 @@ import torch
 from assistant.music.copies import CopyFilter
 from assistant.music.corpus import DENSITY_NAMES, ENSEMBLES, REGISTER_NAMES
 from assistant.music.harmony import chord_plan, chord_tone_rate, pitch_class
+from assistant.music.instruments import conditioning
 from assistant.music.model import MusicGPT, NumpyDecoder, pick_device
 from assistant.music.score import Note, Part, Score
 from assistant.music.tokens import (
@@ -77,6 +78,8 @@ class _Row:
     time_left: float = 0.0  # beats of the denominator left until the end of the last bar
     ids: list[int] = field(default_factory=list)
     force_ts: int | None = None  # the meter's TimeSig id, due right after the first bar's chord
+    last_pitch: int | None = None  # the previous note's pitch (idiom rules: largest leap)
+    prog_needed: bool = False  # the first note must state the program (as every training piece does)
 
 
 def recent_bars(vocab: Vocab, ids: list[int], keep: int, meter: tuple[int, int]) -> list[int]:
@@ -200,7 +203,8 @@ class MusicSampler:
 
     # --------------------------------------------------------------------- masks
     def _mask(self, r: _Row, target_bars: int, pitch_ok: torch.Tensor, prog_ok: torch.Tensor,
-              steps_left: int, chord_plan: list[int | None] | None = None) -> torch.Tensor:
+              steps_left: int, chord_plan: list[int | None] | None = None,
+              max_leap: int | None = None) -> torch.Tensor:
         """Allowed next ids for one candidate (grammar, time order, scale, range, bar budget,
         the planned chord of each bar)."""
         is_k = self.is_k
@@ -226,6 +230,10 @@ class MusicSampler:
             bar_len = r.num * 12
             m &= ~(is_k[_K_POS] & ((self.pos_val <= r.pos) | (self.pos_val >= bar_len)))
         m &= ~is_k[_K_PITCH] | pitch_ok
+        if r.prog_needed and r.last in ("pos", "tempo"):
+            m &= ~is_k[_K_PITCH]  # the program token first
+        if max_leap is not None and r.last_pitch is not None:  # idiom: no leap past max_leap
+            m &= ~is_k[_K_PITCH] | ((self.pitch_val - r.last_pitch).abs() <= max_leap)
         m &= ~is_k[_K_PROG] | prog_ok
         if r.last == "pitch":
             left = r.time_left - max(r.pos, 0) / 12.0
@@ -267,8 +275,10 @@ class MusicSampler:
             r.last = "tempo"
         elif k == _K_PROG:
             r.last = "prog"
+            r.prog_needed = False
         elif k == _K_PITCH:
             r.last = "pitch"
+            r.last_pitch = int(v.value[tok])
         elif k == _K_DUR:
             r.last = "dur"
 
@@ -303,16 +313,18 @@ class MusicSampler:
         v = self.vocab
         block = self.model.cfg.block_size
         rng = np.random.default_rng(controls.seed if controls.seed is not None else random.randrange(2**31))
-        lo, hi = controls.pitch_range or (PROGRAM_RANGE.get(controls.program, (PITCH_LO, PITCH_HI))
-                                          if controls.program is not None else (PITCH_LO, PITCH_HI))
+        cond = conditioning(controls.program) if controls.program is not None else None
+        lo, hi = controls.pitch_range or (cond.pitch_range or PROGRAM_RANGE.get(controls.program, (PITCH_LO, PITCH_HI))
+                                          if cond is not None else (PITCH_LO, PITCH_HI))
+        max_leap = cond.max_leap if cond is not None else None
         pitch_ok = (self.pitch_val >= lo) & (self.pitch_val <= hi)
         if controls.scale and controls.key_tonic is not None:
             pcs = scale_pitch_classes(controls.key_tonic, controls.mode or "major")
             pitch_ok &= torch.tensor([(int(p) % 12) in pcs for p in self.pitch_val.tolist()])
         prog_ok = torch.ones(v.size, dtype=torch.bool)
-        if controls.program is not None:
+        if cond is not None:  # the model writes with a program it has seen (assistant.music.instruments)
             prog_ok = torch.zeros(v.size, dtype=torch.bool)
-            prog_ok[v.vocab[f"Program_{controls.program}"]] = True
+            prog_ok[v.vocab[f"Program_{cond.model_program}"]] = True
         forced = list(forced or [])
         # token budget for the whole passage (a generous cap: 48 per bar + 16 per beat); past
         # the context the window slides (see _slide), except for infilling prompts
@@ -320,7 +332,9 @@ class MusicSampler:
         can_slide = v.fim_mid not in prompt and len(prompt) >= PREFIX_LEN
         if not can_slide:
             budget = max(1, min(budget, block - len(prompt) - len(forced) - 1))
-        rows = [_Row(num=meter[0], den=meter[1], force_ts=first_ts if self.has_chords else None) for _ in range(n)]
+        need_prog = cond is not None and not any(v.kind[t] == _K_PROG for t in prompt)
+        rows = [_Row(num=meter[0], den=meter[1], force_ts=first_ts if self.has_chords else None,
+                     prog_needed=need_prog) for _ in range(n)]
         for r in rows:
             for t in forced:
                 self._advance(r, t, bars)
@@ -331,10 +345,12 @@ class MusicSampler:
             tight = r.bars_done < bars and steps_left <= (3 if self.has_chords else 2) * (bars - r.bars_done) + 1
             key = (r.last, r.pos if r.last in ("bar", "timesig", "dur", "pitch", "chord") else None, r.num,
                    r.bars_done >= bars, tight, round(r.time_left, 4) if r.last == "pitch" else None,
-                   r.bars_done if r.last == "bar" else None, r.force_ts)
+                   r.bars_done if r.last == "bar" else None, r.force_ts,
+                   r.last_pitch if max_leap is not None else None, r.prog_needed)
             m = cache_m.get(key)
             if m is None:
-                m = cache_m[key] = (~self._mask(r, bars, pitch_ok, prog_ok, steps_left, chord_plan)).numpy()
+                m = cache_m[key] = (~self._mask(r, bars, pitch_ok, prog_ok, steps_left, chord_plan,
+                                                max_leap)).numpy()
             return m
 
         def run(group: list[_Row], first: np.ndarray, step_i: int) -> None:
@@ -456,9 +472,12 @@ def _to_score(s: MusicSampler, ids: list[int], controls: Controls, meter: tuple[
     sc.markers = [(float(dec.end_q), "end")]
     if tempo_bpm is not None:
         sc = replace(sc, tempos=[(0.0, float(tempo_bpm))])
-    if controls.program is not None:
+    if controls.program is not None:  # the requested instrument (the model wrote with a seen program)
+        ins = conditioning(controls.program).instrument
         for p in sc.parts:
             p.program = controls.program
+            if ins:
+                p.name = p.instrument = ins
     return sc
 
 
