@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml constraints.txt
 	bash scripts/install-system-deps.sh
 	touch $(STAMP)
 
+# `score` on the bundled example (the same as `scoring-assistant demo --out out/demo`)
+EXAMPLE := examples/the-keepers-light
 demo: venv
-	$(VENV)/bin/scoring-assistant demo --out out/demo
+	$(VENV)/bin/scoring-assistant score --script $(EXAMPLE)/screenplay.fountain \
+	  --spotting $(EXAMPLE)/spotting.txt --briefs $(EXAMPLE)/brief.txt \
+	  $(foreach t,$(wildcard $(EXAMPLE)/temp/*.mid),--temp $(t)) --out out/demo
 
 test: venv
 	$(PY) -m pytest -q

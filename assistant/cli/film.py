@@ -68,8 +68,10 @@ def score(
     temp: list[str] = typer.Option([], "--temp", help="Temp track (with --script); repeatable."),
     fps: str | None = typer.Option(None, "--fps", help="Frame rate (with --script)."),
     cues: str | None = typer.Option(None, "--cues", help="Only these cues, e.g. 1M1,1M4."),
-    palette: str | None = typer.Option(None, "--palette", help="Orchestral palette for every "
-                                       "cue (default: each cue's brief and mood decide)."),
+    palette: str | None = typer.Option(None, "--palette", help="Palette for every cue: "
+                                       "full_orchestra (default), strings, chamber, piano, "
+                                       "hybrid, or a palette file (.json/.toml); each cue's "
+                                       "brief then picks the instruments inside it."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed (same seed, same draft)."),
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -127,7 +129,8 @@ def draft(
     cue: str = typer.Option(..., "--cue", help="The cue to draft, e.g. 1M4."),
     brief: str | None = typer.Option(None, "--brief", help="A new brief, or a revision of the "
                                      "last one ('darker, no drums')."),
-    palette: str | None = typer.Option(None, "--palette", help="Orchestral palette."),
+    palette: str | None = typer.Option(None, "--palette", help="Palette: full_orchestra, "
+                                       "strings, chamber, piano, hybrid, or a palette file."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
