@@ -43,6 +43,7 @@ from assistant.compose.form import (
 from assistant.compose.harmony import ChordSlot, chord_at, plan_harmony, plan_keys
 from assistant.compose.law import BriefLaw, read_law
 from assistant.compose.melody import counter_melody, fit_chords_to_melody, plan_melody, theme_key
+from assistant.compose.phrase import style_for
 from assistant.compose.texture import Layer, SectionTexture, realise, textures_for
 from assistant.compose.theory import Key, nearest_pitch, parse_pc
 from assistant.errors import InputError
@@ -157,7 +158,9 @@ def _hits(req: DraftRequest, tm: TempoMap, duration_s: float) -> list[HitPlan]:
     out: list[HitPlan] = []
     if req.hits is None and hasattr(req.solution, "hits"):
         for h in req.solution.hits:
-            beat = float(h.grid_beat)
+            # the event sits on the beat the hit landed on; when that beat is more than a
+            # frame away (constant mode), on the hit itself
+            beat = float(h.grid_beat) if h.error_frames <= 1.0 else float(h.position_beats)
             out.append(HitPlan(h.index, float(h.time_s), h.label, bool(h.important), h.landing,
                                beat, h.bar, float(h.beat), float(h.error_frames)))
         return out
@@ -175,7 +178,7 @@ def _hits(req: DraftRequest, tm: TempoMap, duration_s: float) -> list[HitPlan]:
         err = abs(float(tm.beat_to_seconds(grid)) - t) * fps
         bar, beat = tm.bar_beat(grid)
         out.append(HitPlan(i, t, str(_get(h, "label", "") or ""), bool(_get(h, "important", False)),
-                           landing, float(grid), bar, float(beat), err))
+                           landing, float(grid if err <= 1.0 else pos), bar, float(beat), err))
     return out
 
 
@@ -245,6 +248,8 @@ def _melody_jobs(function: str, sections: list[Section], no_melody: bool, has_th
     }.get(function, {"build": "theme", "peak": "theme", "release": "fragment"})
     for s in sections:
         job = "none" if no_melody else table.get(s.name, "none")
+        if job == "theme" and s.part % 2 == 1 and function != "source":
+            job = "connective"  # A B A': the theme returns after an episode
         if job == "theme" and not has_theme:
             job = "connective"
         s.melody = job
@@ -302,6 +307,17 @@ def _cut_ranges(notes: list[Note], ranges: list[tuple[float, float]]) -> list[No
             elif n.start_beats < s and s - n.start_beats > 0.02:
                 nxt.append(replace(n, dur_beats=s - n.start_beats))
         out = nxt
+    return out
+
+
+def _ring_into(notes: list[Note], cuts: list[float]) -> list[Note]:
+    """Notes ending within a beat before a cut-off are held to it (music stops on the cut)."""
+    out = []
+    for n in notes:
+        for c in cuts:
+            if c - 1.0 - 1e-6 <= n.end_beats < c - 1e-6 and n.start_beats < c:
+                n = replace(n, dur_beats=c - n.start_beats)
+        out.append(n)
     return out
 
 
@@ -391,7 +407,8 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
         category, 0.55)
     melody, mel_report = plan_melody(sections, bars, slots, key, theme, transformation, centre,
                                      (lead_lo, lead_hi), rng, use_model=req.use_model,
-                                     model_bars=req.model_bars, seed=req.seed)
+                                     model_bars=req.model_bars, seed=req.seed,
+                                     style=style_for(category, function))
     # the theme is fixed material: its harmony follows it (fragments and connective bars
     # were written on the chords already)
     stated = [n for n in melody if any(s.melody == "theme" and s.start_beat <= n.start_beats < s.end_beat
@@ -446,7 +463,9 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     def give(iid: str, notes: list[Note], role: str, whole_line: bool) -> None:
         if not notes or iid not in ens.sounding:
             return
-        fitted = fit_line(notes, iid, rr, whole_line=whole_line)
+        # a layer moves as a whole by octaves (no leaps from folding single notes);
+        # ``whole_line=False`` layers were written for this instrument already
+        fitted = fit_line(notes, iid, rr, whole_line=whole_line or role != "stab")
         parts_notes.setdefault(iid, []).extend(fitted)
         rb = role_beats.setdefault(iid, {})
         rb[role] = rb.get(role, 0.0) + sum(n.dur_beats for n in fitted)
@@ -515,6 +534,8 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     for iid in [i for i in INSTRUMENTS if i in parts_notes]:
         notes = _clip(parts_notes[iid], 0.0, end_beat)
         notes = _cut_ranges(notes, silence_beats)
+        if function == "source":  # the record plays on until the cut: ring into it
+            notes = _ring_into(notes, [h.beat for h in hits if h.event == "cut-off"])
         notes = remove_overlaps(limit_voices(notes, MAX_VOICES.get(iid, 4)))
         if notes:
             parts.append(make_part(iid, notes, _main_role(role_beats.get(iid, {}))))
@@ -525,6 +546,8 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     stats = {"moved": 0, "dropped": 0, "thinned": 0, "entries_removed": 0, "accents_removed": 0}
     if req.dialogue_pass and lines:
         stats = dialogue_pass(parts, lines, protected)
+        for p in parts:
+            p.notes = remove_overlaps(limit_voices(p.notes, MAX_VOICES.get(p.instrument, 4)))
         cap = float(max(law.softest, min(2, level_hi)))
         level = level.capped([(ln.start_beat, ln.end_beat) for ln in lines], cap)
     after = voice_band_notes(parts, lines)
@@ -693,23 +716,43 @@ def _give_event(name: str, notes: list[Note], role: str, ens: Ensemble, give: An
 
 def _accent_times(parts: list[Part], hits: list[HitPlan], tm: TempoMap) -> list[float]:
     """Seconds of deliberate accents: hit events and sforzando/marcato notes."""
-    times = {float(tm.beat_to_seconds(Fraction(repr(h.beat)))) for h in hits
-             if h.event in ("accent", "stinger", "cut-off")}
+    b2s = beat_seconds(tm)
+    times = {b2s(h.beat) for h in hits if h.event in ("accent", "stinger", "cut-off")}
     for p in parts:
         for n in p.notes:
             if n.articulation in ("sforzando", "marcato"):
-                times.add(float(tm.beat_to_seconds(Fraction(repr(n.start_beats)))))
+                times.add(b2s(n.start_beats))
     return sorted(times)
+
+
+RING_S = 0.4  # a short note (pizzicato, staccato, harp) is heard ringing this long after it
+
+
+def beat_seconds(tm: TempoMap) -> Any:
+    """A fast float version of ``tm.beat_to_seconds`` (for measuring many notes)."""
+    import bisect
+
+    starts = [float(b) for b, _ in tm.segments]
+    secs = [float(tm.beat_to_seconds(b)) for b, _ in tm.segments]
+    bpms = [float(t) for _, t in tm.segments]
+
+    def f(beat: float) -> float:
+        i = max(0, bisect.bisect_right(starts, beat) - 1)
+        return secs[i] + (beat - starts[i]) * 60.0 / bpms[i]
+    return f
 
 
 def sounding_fraction(score: Score, tm: TempoMap, duration_s: float,
                       exclude_s: list[tuple[float, float]] | None = None) -> float:
-    """Share of the cue (minus ``exclude_s`` spans) during which at least one note sounds."""
+    """Share of the cue (minus ``exclude_s`` spans) during which music is heard: a note
+    sounds from its onset to its end, or :data:`RING_S` seconds when it is shorter (the
+    ring of a pizzicato or a staccato chord), never past the cue end."""
+    b2s = beat_seconds(tm)
     spans = []
     for p in score.parts:
         for n in p.notes:
-            s = float(tm.beat_to_seconds(Fraction(repr(n.start_beats))))
-            e = float(tm.beat_to_seconds(Fraction(repr(n.end_beats))))
+            s = b2s(n.start_beats)
+            e = max(b2s(n.end_beats), s + RING_S)
             spans.append((max(0.0, s), min(duration_s, e)))
     spans.sort()
     covered = 0.0

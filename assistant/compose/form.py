@@ -167,13 +167,14 @@ class Section:
     texture: str = ""
     melody: str = "none"  # theme, fragment, connective, none
     notes: list[str] = field(default_factory=list)
+    part: int = 0  # index among the phrases of a long section split in several
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "start_beat": round(self.start_beat, 4),
                 "end_beat": round(self.end_beat, 4), "first_bar": self.first_bar,
                 "last_bar": self.last_bar, "intensity": round(self.intensity, 3),
                 "key": self.key.name if self.key else None, "texture": self.texture,
-                "melody": self.melody, "notes": list(self.notes)}
+                "melody": self.melody, "notes": list(self.notes), "part": self.part}
 
 
 def _shape(function: str, x: float) -> float:
@@ -280,15 +281,32 @@ def plan_sections(bars: list[Bar], curve: list[float], function: str,
     out: list[Section] = []
     for name, a, b in names:
         length = b - a + 1
-        if name in ("build", "release") and length >= 16:
+        if name in ("build", "release", "peak") and length >= 16:
             k = math.ceil(length / 12)
-            step = length / k
-            for j in range(k):
-                s, e = a + round(j * step), a + round((j + 1) * step) - 1
-                out.append(sec(name, s, e))
+            cuts = _phrase_cuts(a, b, k, bars, hits)
+            for j, (s, e) in enumerate(cuts):
+                x = sec(name, s, e)
+                x.part = j
+                out.append(x)
         else:
             out.append(sec(name, a, b))
     return out
+
+
+def _phrase_cuts(a: int, b: int, k: int, bars: list[Bar], hits: list[tuple[float, bool]]
+                 ) -> list[tuple[int, int]]:
+    """Split bars a..b into k phrases, in multiples of 4 bars where possible, a cut moved
+    onto a bar holding an important hit when one is within two bars."""
+    length = b - a + 1
+    step = max(4, round(length / k / 4) * 4)
+    starts = [a + j * step for j in range(k) if a + j * step <= b - 3]
+    hit_bars = sorted({_bar_index(bars, beat) for beat, imp in hits if imp})
+    moved = [starts[0]]
+    for st in starts[1:]:
+        near = [h for h in hit_bars if abs(h - st) <= 2 and h > moved[-1] + 3]
+        moved.append(near[0] if near else st)
+    ends = [x - 1 for x in moved[1:]] + [b]
+    return list(zip(moved, ends, strict=True))
 
 
 def _bar_index(bars: list[Bar], beat: float) -> int:

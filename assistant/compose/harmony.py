@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.compose.form import Bar, Section
-from assistant.compose.theory import Chord, Key, chord_from_roman
+from assistant.compose.theory import Chord, Key, chord_from_roman, pc_name
 
 # phrases of four chords and cadences, per key family and mood category
 _MAJOR: dict[str, dict[str, list[list[str]]]] = {
@@ -92,10 +92,9 @@ class ChordSlot:
         return self.pedal if self.pedal is not None else self.chord.bass
 
     def to_json(self) -> dict[str, Any]:
-        sym = self.chord.symbol
+        sym = self.chord.spelled(self.key)
         if self.pedal is not None and self.pedal != self.chord.root:
-            from assistant.compose.theory import pc_name
-            sym = sym.split("/")[0] + "/" + pc_name(self.pedal) + " (pedal)"
+            sym = sym.split("/")[0] + "/" + pc_name(self.pedal, self.key) + " (pedal)"
         return {"bar": self.bar, "start_beat": round(self.start_beat, 4),
                 "dur_beats": round(self.end_beat - self.start_beat, 4), "symbol": sym,
                 "roman": self.chord.roman, "key": self.key.name, "cadence": self.cadence,
@@ -123,7 +122,9 @@ def plan_keys(sections: list[Section], home: Key, category: str, function: str) 
         length = s.last_bar - s.first_bar + 1
         if length < 4 or s.name in ("intro", "tail"):
             continue
-        if s.name == "peak" and category in ("tension", "fear") and function != "build_tension":
+        last_peak = not any(x.name == "peak" for x in sections[i + 1:])
+        if s.name == "peak" and category in ("tension", "fear") and function != "build_tension" \
+                and last_peak and (s.part > 0 or length <= 16):
             s.key = home.transposed(1)
             notes.append(f"peak lifted a semitone to {s.key.name}")
         elif s.name == "release" and i < n - 1:

@@ -292,7 +292,8 @@ def counter_melody(melody: list[Note], slots: list[ChordSlot], start: float, end
 def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot], key: Key,
                 theme: Score | None, transformation: str | None, centre: float,
                 lead_range: tuple[int, int], rng: random.Random, *, use_model: bool,
-                model_bars: int, seed: int) -> tuple[list[Note], dict[str, Any]]:
+                model_bars: int, seed: int, style: str = "lyrical"
+                ) -> tuple[list[Note], dict[str, Any]]:
     """The cue's melody line and a report of what was placed where."""
     report: dict[str, Any] = {"statements": [], "fragments": [], "connective": [],
                               "transformation": None, "model_bars": 0}
@@ -335,8 +336,8 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
             if theme_pos >= n_theme_bars:
                 theme_pos = 0
             if rest_first <= sec.last_bar:  # the section outlasts the theme: connective bars
-                out += _connective(out, sec, bars, slots, rest_first, key, motif, centre, lead_range,
-                                   rng, model_left, seed + si, report)
+                out += _connective(out, sec, bars, slots, rest_first, key, centre, lead_range,
+                                   rng, model_left, seed + si, report, style)
                 model_left = max(0, model_left - report["model_bars"])
         elif sec.melody in ("fragment", "theme"):
             every = bars[first].full_beats * (2 if bars[first].full_beats < 3 else 1)
@@ -347,8 +348,8 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
                                                                 bars[sec.last_bar].number]})
             theme_pos = 0
         elif sec.melody == "connective":
-            out += _connective(out, sec, bars, slots, first, key, motif, centre, lead_range, rng,
-                               model_left, seed + si, report)
+            out += _connective(out, sec, bars, slots, first, key, centre, lead_range, rng,
+                               model_left, seed + si, report, style)
             model_left = max(0, model_bars - report["model_bars"]) if use_model else 0
             theme_pos = 0
         else:
@@ -366,31 +367,38 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
 
 
 def _connective(so_far: list[Note], sec: Section, bars: list[Bar], slots: list[ChordSlot],
-                first: int, key: Key, motif: list[Note], centre: float,
-                lead_range: tuple[int, int], rng: random.Random, model_left: int, seed: int,
-                report: dict[str, Any]) -> list[Note]:
+                first: int, key: Key, centre: float, lead_range: tuple[int, int],
+                rng: random.Random, model_left: int, seed: int, report: dict[str, Any],
+                style: str) -> list[Note]:
+    """Bars ``first..sec.last_bar``: the music model continues the line so far (up to
+    ``model_left`` bars); the rest, or all of it without the model, is written by
+    :func:`assistant.compose.phrase.phrase_line` on the chords."""
+    from assistant.compose.phrase import phrase_line
+
     start = bars[first].start_beat
     end = sec.end_beat
     n_bars = sec.last_bar - first + 1
     bar = bars[first]
-    got: list[Note] | None = None
+    lo, hi = lead_range
+    got: list[Note] = []
+    k = 0
     if model_left > 0 and so_far and n_bars >= 1:
         k = min(n_bars, model_left)
         prompt_start = start - 2 * bar.full_beats
         prompt = [replace(n, start_beats=n.start_beats - prompt_start) for n in so_far
                   if prompt_start - 1e-6 <= n.start_beats < start - 1e-6]
-        if prompt:
-            got = model_continuation(prompt, bar.full_beats, bar.meter, k, key, lead_range, seed)
-        if got:
-            got = [replace(n, start_beats=n.start_beats + start) for n in got
-                   if n.start_beats + start < min(end, start + k * bar.full_beats) - 1e-6]
+        new = model_continuation(prompt, bar.full_beats, bar.meter, k, key, lead_range, seed) \
+            if prompt else None
+        if new:
+            got = [replace(n, start_beats=n.start_beats + start) for n in new
+                   if n.start_beats + start < min(end, bars[first + k - 1].end_beat) - 1e-6]
             report["model_bars"] += k
             report["connective"].append({"bars": [bars[first].number, bars[first + k - 1].number],
                                          "by": "music model"})
-            rest = start + k * bar.full_beats
-            if rest < end - 1e-6:
-                got += sequence_motif(motif, slots, rest, end, bar.full_beats * 2, centre, key, rng)
-            return got
-    report["connective"].append({"bars": [bars[first].number, bars[sec.last_bar].number],
-                                 "by": "motif sequence"})
-    return sequence_motif(motif, slots, start, end, bar.full_beats * 2, centre, key, rng)
+        else:
+            k = 0
+    if first + k <= sec.last_bar:
+        got += phrase_line(slots, bars, first + k, sec.last_bar, key, centre, lo, hi, rng, style)
+        report["connective"].append({"bars": [bars[first + k].number, bars[sec.last_bar].number],
+                                     "by": "phrase rules"})
+    return got

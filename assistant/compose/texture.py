@@ -113,6 +113,10 @@ def textures_for(function: str, category: str, section: Section, meter: tuple[in
         bass_style = "sustain" if bass in ("march", "walking") else bass
     else:  # tail
         layers, bass_style = ["pad"], "sustain" if bass != "pedal" else "pedal"
+    if section.part % 2 == 1 and len(layers) > 1:  # the B phrase of a long section: a new colour
+        layers = [x for x in layers if x not in ("high", "chorale")] or layers[:1]
+        if "pad" not in layers and name == "peak":
+            layers = layers + ["pad"]
     if name == "peak" and allow_percussion:
         p = perc
     elif name == "build" and allow_percussion and perc in ("pulse", "drive"):
@@ -219,7 +223,7 @@ def _layer_notes(name: str, slot: ChordSlot, bar: Bar, bpm: float,
             Note(figure[k % len(figure)], t, max(0.05, d * 0.8),
                  articulation="accent" if k % 4 == 0 else "staccato")])
     if name == "arpeggio":
-        step = _sub(bar, bpm, 0.16) if bpm < 100 else 0.5
+        step = _sub(bar, bpm, 0.25) if bpm < 100 else 0.5
         base = voice_chord(ch, prev.get(name), 3, lo, min(hi, lo + 19))
         prev[name] = base
         up = base + [base[0] + 12]
@@ -227,7 +231,7 @@ def _layer_notes(name: str, slot: ChordSlot, bar: Bar, bpm: float,
 
         def arp(k: int, t: float, d: float) -> list[Note]:
             p = pattern[k % len(pattern)]
-            return [Note(min(p, hi), t, max(0.05, min(d * 2, e - t)))]
+            return [Note(min(p, hi), t, max(0.05, d))]
         return _span_notes(s, e, step, arp)
     if name == "pizzicato":
         pulse = bar.pulse_beats

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from assistant.errors import InputError
 
 PITCH_NAMES: tuple[str, ...] = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_MAJOR_TONICS = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_MINOR_TONICS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")
 _LETTER = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
 #: scale steps (semitones above the tonic) of each mode the drafts use
@@ -56,8 +58,32 @@ _ROMAN_RE = re.compile(r"^(?P<acc>[b#]*)(?P<num>vii|iii|ii|iv|vi|v|i)(?P<suf>°|
                        r"sus4|sus2|5|cl|add9)?(?:/(?P<bass>[b#]?[1-7]))?$", re.IGNORECASE)
 
 
-def pc_name(pc: int) -> str:
-    return PITCH_NAMES[pc % 12]
+FLAT_NAMES: tuple[str, ...] = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+SHARP_NAMES: tuple[str, ...] = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_SHARP_MAJOR_TONICS = {7, 2, 9, 4, 11, 6}  # G D A E B F# major: sharp key signatures
+
+
+def pc_name(pc: int, key: Key | None = None) -> str:
+    """Note name of pitch class ``pc``, spelled for ``key`` (flats in flat keys).
+
+    >>> pc_name(6, Key(10, "major")), pc_name(6, Key(2, "major")), pc_name(8)
+    ('Gb', 'F#', 'Ab')
+    """
+    if key is None:
+        return PITCH_NAMES[pc % 12]
+    major_tonic = key.tonic if not key.is_minor else (key.tonic + 3) % 12
+    if key.mode == "dorian":
+        major_tonic = (key.tonic - 2) % 12
+    elif key.mode == "phrygian":
+        major_tonic = (key.tonic - 4) % 12
+    elif key.mode == "lydian":
+        major_tonic = (key.tonic + 7) % 12
+    elif key.mode == "mixolydian":
+        major_tonic = (key.tonic + 5) % 12
+    sharp = major_tonic in _SHARP_MAJOR_TONICS
+    if sharp and not key.is_minor and (pc - key.tonic) % 12 in (1, 3, 8, 10):
+        return FLAT_NAMES[pc % 12]  # borrowed bII, bIII, bVI, bVII keep their flats
+    return (SHARP_NAMES if sharp else FLAT_NAMES)[pc % 12]
 
 
 def parse_pc(name: str) -> int:
@@ -116,7 +142,8 @@ class Key:
 
     @property
     def name(self) -> str:
-        return f"{pc_name(self.tonic)} {self.mode.replace('_', ' ')}"
+        names = _MINOR_TONICS if self.is_minor else _MAJOR_TONICS
+        return f"{names[self.tonic]} {self.mode.replace('_', ' ')}"
 
     @property
     def scale_pcs(self) -> tuple[int, ...]:
@@ -174,9 +201,13 @@ class Chord:
 
     @property
     def symbol(self) -> str:
-        s = pc_name(self.root) + _SUFFIX[self.quality]
+        return self.spelled()
+
+    def spelled(self, key: Key | None = None) -> str:
+        """Chord symbol with note names spelled for ``key``."""
+        s = pc_name(self.root, key) + _SUFFIX[self.quality]
         if self.bass_pc is not None and self.bass_pc != self.root:
-            s += "/" + pc_name(self.bass_pc)
+            s += "/" + pc_name(self.bass_pc, key)
         return s
 
     @property

@@ -29,6 +29,7 @@ from assistant.analysis.instruments import INSTRUMENTS
 from assistant.music.score import Note, Part
 
 BAND_SEMITONES = 9
+FIGURE_MARGIN_BEATS = 2.0
 VOICE_CENTRE = {"male": 47, "female": 55, "unknown": 49}
 _THIN_ROLES = ("counter_melody", "percussion")
 _ACCENTS = ("accent", "marcato", "sforzando")
@@ -96,6 +97,35 @@ def _move_out(pitch: int, band: tuple[int, int], rng: tuple[int, int], prefer_up
     return None
 
 
+def _shift_figures(part: Part, lines: list[Line], rng: tuple[int, int]) -> int:
+    """Move each figure sounding under a line by the one octave shift that clears the
+    speaker's band best, so an arpeggio or a phrase keeps its shape. Returns notes moved."""
+    moved = 0
+    for ln in lines:
+        # the figure around the line moves together (two beats either side of it)
+        wide = Line(ln.start_beat - FIGURE_MARGIN_BEATS, ln.end_beat + FIGURE_MARGIN_BEATS,
+                    ln.character, ln.centre)
+        idx = [i for i, n in enumerate(part.notes) if _sounds_under(n, wide)]
+        lo, hi = ln.band
+        if not idx or not any(lo <= part.notes[i].pitch <= hi for i in idx):
+            continue
+
+        def cost(shift: int, idx: list[int] = idx, lo: int = lo, hi: int = hi) -> float:
+            c = 0.0
+            for i in idx:
+                q = part.notes[i].pitch + shift
+                c += 10 * (lo <= q <= hi) + 100 * (not rng[0] <= q <= rng[1])
+            return c + abs(shift) / 12
+        best = min((0, 12, -12, 24, -24), key=cost)
+        if best:
+            for i in idx:
+                q = part.notes[i].pitch + best
+                if rng[0] <= q <= rng[1]:  # never out of the instrument's range
+                    part.notes[i] = replace(part.notes[i], pitch=q)
+                    moved += 1
+    return moved
+
+
 def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | None = None
                   ) -> dict[str, int]:
     """Apply the pass in place (see module docstring); ``protected`` are onsets (beats)
@@ -107,6 +137,8 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
     for part in parts:
         ins = INSTRUMENTS.get(part.instrument)
         rng = ins.professional if ins else (0, 127)
+        if not part.is_drum:
+            stats["moved"] += _shift_figures(part, lines, rng)
         kept: list[Note] = []
         prev_end = -1e9
         for n in sorted(part.notes, key=lambda n: n.start_beats):
@@ -134,13 +166,13 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
                             n = None  # type: ignore[assignment]
                             break
                         n = replace(n, pitch=q)
+                        stats["moved"] += 1
                 if n is None:
                     stats["dropped"] += 1
                     continue
                 if any(ln.band[0] <= n.pitch <= ln.band[1] for ln in under):
                     stats["dropped"] += 1  # moved out of one band into another speaker's
                     continue
-                stats["moved"] += 1 if any(_sounds_under(n, ln) for ln in under) else 0
             kept.append(n)
             prev_end = max(prev_end, n.end_beats)
         part.notes = sorted(kept, key=lambda n: (n.start_beats, -n.pitch))
