@@ -117,6 +117,17 @@ def read_bytes(path: str | Path, *, what: str = "file", max_bytes: int = MAX_FIL
         os.close(fd)
 
 
+def check_exists(path: str | Path, *, what: str = "file") -> Path:
+    """The path, or an InputError if it does not exist or is a directory (checked before a
+    reader looks at the suffix, so a folder is not reported as an unknown file type)."""
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{what} is a directory, expected a file", path=p)
+    if not p.exists() and not p.is_symlink():
+        raise InputError(f"{what} not found", path=p)
+    return p
+
+
 def read_text(path: str | Path, *, what: str = "file", max_bytes: int = MAX_TEXT_BYTES) -> str:
     """Read a UTF-8 text file (BOM tolerated) or raise a located InputError.
 
@@ -129,6 +140,8 @@ def read_text(path: str | Path, *, what: str = "file", max_bytes: int = MAX_TEXT
     raw = read_bytes(p, what=what, max_bytes=max_bytes)
     if not raw.strip():
         raise InputError(f"{what} is empty", path=p)
+    if raw[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(f"{what} is UTF-16/32 text; save the file as UTF-8", path=p, line=1)
     if b"\x00" in raw[:4096]:
         raise InputError(f"{what} is binary, not text", path=p)
     try:

@@ -22,6 +22,7 @@ problem is an :class:`InputError` naming the file and, where known, the line.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -79,8 +80,28 @@ def _fsync_dir(folder: Path) -> None:
         os.close(dfd)
 
 
-def _mkstemp(p: Path, keep_suffix: bool) -> tuple[int, str]:
+def _prepare(p: Path) -> None:
+    """Make the folder of ``p``; name the real culprit when that cannot work (a file where
+    a folder should be, a folder where the file should be) instead of mkdir's "File exists"."""
+    if p.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", str(p))
+    for parent in (p.parent, *p.parent.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(parent))
+            break
     p.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _replace(tmp: str, p: Path) -> None:
+    try:
+        os.replace(tmp, p)
+    except OSError as exc:  # report the target, not our temporary name
+        raise type(exc)(exc.errno, exc.strerror, str(p)) from None
+
+
+def _mkstemp(p: Path, keep_suffix: bool) -> tuple[int, str]:
+    _prepare(p)
     suffix = TMP_TAG + (p.suffix if keep_suffix else "")
     return tempfile.mkstemp(prefix=f".{p.name}.{os.getpid()}.", suffix=suffix, dir=p.parent)
 
@@ -96,7 +117,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, p)
+        _replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -127,7 +148,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         with open(tmp, "rb+") as fh:
             os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
-        os.replace(tmp, p)
+        _replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -69,7 +69,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import InputError, read_text
+from assistant.errors import InputError, check_exists, read_text
 from assistant.project import Character, DialogueSpan, Scene
 
 log = logging.getLogger(__name__)
@@ -852,7 +852,7 @@ def _looks_like_fdx(text: str) -> bool:
 
 def load_screenplay(path: str | Path) -> Screenplay:
     """Read a screenplay: ``.fountain``/``.spmd``/``.txt`` as Fountain, ``.fdx`` as Final Draft."""
-    p = Path(path)
+    p = check_exists(path, what="screenplay")
     suffix = p.suffix.lower()
     if suffix in (".fountain", ".spmd", ".txt"):
         text = read_text(p, what="screenplay")

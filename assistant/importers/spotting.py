@@ -100,7 +100,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from assistant.errors import InputError, read_text
+from assistant.errors import InputError, check_exists, read_text
 from assistant.project import CUE_FUNCTIONS, HIT_LANDINGS, Cue, Hit
 from assistant.timecode import FrameRate, frames_to_tc, tc_to_frames
 
@@ -811,7 +811,7 @@ def load_spotting(path: str | Path, rate: FrameRate | None = None,
     list; EDLs carry no rate: 24 unless an ``FCM: DROP FRAME`` says 29.97, drop-frame or
     not as the first FCM says; events after a switching FCM are read at their own labels).
     """
-    p = Path(path)
+    p = check_exists(path, what="spotting list")
     parser = _PARSERS.get(p.suffix.lower())
     if parser is None:
         raise InputError(f"unknown spotting-list type {p.suffix or '(none)'!r}; use .csv, .txt, "
