@@ -28,6 +28,7 @@ SUITES: tuple[str, ...] = (
     "assistant.analysis.bench",
     "assistant.music.bench",
     "assistant.guard.bench",
+    "assistant.compose.bench",
 )
 
 

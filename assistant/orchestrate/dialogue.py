@@ -141,6 +141,7 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
             stats["moved"] += _shift_figures(part, lines, rng)
         kept: list[Note] = []
         prev_end = -1e9
+        entry_hold = -1e9  # melody notes before this beat belong to an entry moved to the gap
         for n in sorted(part.notes, key=lambda n: n.start_beats):
             under = [ln for ln in lines if _sounds_under(n, ln)]
             starts_under = [ln for ln in lines
@@ -149,10 +150,15 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
             if starts_under and not is_event and (part.is_drum or part.role in _THIN_ROLES):
                 stats["thinned"] += 1
                 continue
-            if (starts_under and not is_event and part.role == "melody"
-                    and n.start_beats - prev_end >= 1.0):
-                stats["entries_removed"] += 1
-                continue
+            if part.role == "melody" and not is_event:
+                # a phrase entering under a line waits for the gap after the line
+                phrase_start = n.start_beats - prev_end >= 1.0
+                if n.start_beats < entry_hold - 1e-9 or (phrase_start and starts_under):
+                    if phrase_start and starts_under:
+                        entry_hold = max(entry_hold, max(ln.end_beat for ln in starts_under))
+                    stats["entries_removed"] += 1
+                    prev_end = max(prev_end, n.end_beats)
+                    continue
             if starts_under and not is_event and n.articulation in _ACCENTS:
                 n = replace(n, articulation="")
                 stats["accents_removed"] += 1
