@@ -118,13 +118,12 @@ def read_bytes(path: str | Path, *, what: str = "file", max_bytes: int = MAX_FIL
 
 
 def check_exists(path: str | Path, *, what: str = "file") -> Path:
-    """The path, or an InputError if it does not exist or is a directory (checked before a
-    reader looks at the suffix, so a folder is not reported as an unknown file type)."""
+    """The path, or an InputError if it is a directory (checked before a reader looks at
+    the suffix, so a folder is not reported as an unknown file type). A missing file is
+    reported by the reader itself (after an unknown suffix, which says more)."""
     p = Path(path)
     if p.is_dir():
         raise InputError(f"{what} is a directory, expected a file", path=p)
-    if not p.exists() and not p.is_symlink():
-        raise InputError(f"{what} not found", path=p)
     return p
 
 
@@ -141,7 +140,7 @@ def read_text(path: str | Path, *, what: str = "file", max_bytes: int = MAX_TEXT
     if not raw.strip():
         raise InputError(f"{what} is empty", path=p)
     if raw[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise InputError(f"{what} is UTF-16/32 text; save the file as UTF-8", path=p, line=1)
+        raise InputError(f"{what} is UTF-16/32 text, not UTF-8; save the file as UTF-8", path=p)
     if b"\x00" in raw[:4096]:
         raise InputError(f"{what} is binary, not text", path=p)
     try:

@@ -105,7 +105,7 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path: Path, monkeypatch) ->
     ("content", "match"),
     [(b"", "empty"), (b"   \n\n", "empty"), (b"\x00\x01\x02garbage", "binary"),
      ("Caf\u00e9 scene".encode("latin-1"), "not UTF-8"),
-     ("INT. HOUSE".encode("utf-16"), "binary|not UTF-8"),
+     ("INT. HOUSE".encode("utf-16"), "UTF-16|not UTF-8"),
      (b"ok\n\x07bell", "control characters")],
 )
 def test_read_text_rejects_bad_files(tmp_path: Path, content: bytes, match: str) -> None:

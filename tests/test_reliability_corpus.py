@@ -54,7 +54,7 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("script-blank", _analyze(f"{{C}}/{S}/blank.fountain"), ["blank.fountain", "empty"]),
     ("script-binary", _analyze(f"{{C}}/{S}/binary.fountain"), ["binary.fountain", "binary"]),
     ("script-latin1", _analyze(f"{{C}}/{S}/latin1.fountain"), ["latin1.fountain:1", "UTF-8"]),
-    ("script-utf16", _analyze(f"{{C}}/{S}/utf16.fountain"), ["utf16.fountain", "UTF-8"]),
+    ("script-utf16", _analyze(f"{{C}}/{S}/utf16.fountain"), ["utf16.fountain", "UTF-16"]),
     ("script-control", _analyze(f"{{C}}/{S}/control.fountain"), ["control.fountain:3", "control"]),
     ("script-docx", _analyze(f"{{C}}/{S}/script.docx"), ["script.docx", "path", ".docx"]),
     ("script-no-suffix", _analyze(f"{{C}}/{S}/noext"), ["noext", "path"]),

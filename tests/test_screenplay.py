@@ -318,7 +318,7 @@ def test_heading_parts(heading: str, want: tuple[str, str, str]) -> None:
 @pytest.mark.parametrize(
     ("name", "line", "words"),
     [("garbage.txt", None, "binary"), ("blank.fountain", None, "empty"),
-     ("utf16.txt", None, "binary"), ("latin1.fountain", 1, "UTF-8"),
+     ("utf16.txt", None, "UTF-16"), ("latin1.fountain", 1, "UTF-8"),
      ("broken.fdx", 6, "malformed XML")])
 def test_bad_screenplay_files(name: str, line: int | None, words: str) -> None:
     with pytest.raises(InputError) as err:

@@ -279,7 +279,7 @@ def test_edl_overlapping_events_warn(tmp_path: Path) -> None:
     [
         ("garbage.txt", "binary"),
         ("empty.csv", "empty"),
-        ("utf16.txt", "binary"),  # UTF-16 text is full of NUL bytes
+        ("utf16.txt", "UTF-16"),  # named, not called binary
     ],
 )
 def test_bad_files(name: str, words: str) -> None:
