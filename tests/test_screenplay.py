@@ -23,8 +23,9 @@ from assistant.importers.screenplay import (
     split_character_cue,
 )
 
+from conftest import shared_screenplay  # noqa: E402 - skips when ../shared is absent
+
 FIX = Path(__file__).resolve().parent / "fixtures" / "importers"
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "screenplays"
 
 
 def test_doctests() -> None:
@@ -33,7 +34,7 @@ def test_doctests() -> None:
 
 @pytest.fixture(scope="module")
 def big_fish() -> Screenplay:
-    return load_screenplay(DATA / "Big-Fish.fountain")
+    return load_screenplay(shared_screenplay("Big-Fish.fountain"))
 
 
 # ----------------------------------------------------------------------------- real scripts
@@ -56,7 +57,7 @@ def test_big_fish_has_190_scenes(big_fish: Screenplay) -> None:
 
 def test_real_fountain_lines_point_at_the_source(big_fish: Screenplay) -> None:
     """Every heading, cue and transition names the line it was read from."""
-    src = (DATA / "Big-Fish.fountain").read_text(encoding="utf-8").split("\n")
+    src = (shared_screenplay("Big-Fish.fountain")).read_text(encoding="utf-8").split("\n")
     checked = 0
     for e in big_fish.elements:
         if e.kind in ("scene_heading", "character", "transition"):
@@ -66,7 +67,7 @@ def test_real_fountain_lines_point_at_the_source(big_fish: Screenplay) -> None:
 
 
 def test_brick_and_steel_counts_forced_headings() -> None:
-    s = load_screenplay(DATA / "Brick-and-Steel.fountain")
+    s = load_screenplay(shared_screenplay("Brick-and-Steel.fountain"))
     assert [sc.heading for sc in s.scenes] == [
         "EXT. BRICK'S PATIO - DAY", "INT. TRAILER HOME - DAY", "EXT. BRICK'S POOL - DAY",
         "SNIPER SCOPE POV", "OPENING TITLES", "EXT. WOODEN SHACK - DAY", "INT. GARAGE - DAY",
@@ -91,7 +92,7 @@ def test_real_fdx(name: str) -> None:
     The files hold two ``Scene Heading`` paragraphs each (Number="1" and "2"); the
     issue's "3" counts the string ``Scene Heading`` once more, in ``ElementSettings``.
     """
-    s = load_screenplay(DATA / name)
+    s = load_screenplay(shared_screenplay(name))
     assert [sc.heading for sc in s.scenes] == ["INT. RADIO STUDIO", "EXT. OUTSIDE THE FOOD STORE"]
     assert [c.name for c in s.characters] == ["DAVE", "DJ", "JIM", "KAY"]
     jim = next(e for e in s.elements if e.kind == "character" and e.character == "JIM")
@@ -106,7 +107,7 @@ def test_real_fdx(name: str) -> None:
 
 
 def test_last_birthday_card_reads_sensibly() -> None:
-    s = load_screenplay(DATA / "The-Last-Birthday-Card.fountain")
+    s = load_screenplay(shared_screenplay("The-Last-Birthday-Card.fountain"))
     assert len(s.scenes) == 48  # 25 INT/EXT headings + 23 forced '.' headings
     assert s.title == "THE LAST BIRTHDAY CARD"
     assert [c.name for c in s.characters[:3]] == ["SCOTT", "BAXTER", "NAK"]
@@ -250,7 +251,7 @@ def _check_timeline(s: Screenplay) -> None:
 @pytest.mark.parametrize("name", ["Big-Fish.fountain", "Brick-and-Steel.fountain",
                                   "The-Last-Birthday-Card.fountain", "TestFDX-FD.fdx"])
 def test_timeline_monotonic(name: str) -> None:
-    _check_timeline(load_screenplay(DATA / name))
+    _check_timeline(load_screenplay(shared_screenplay(name)))
 
 
 def test_big_fish_runs_about_two_hours(big_fish: Screenplay) -> None:
