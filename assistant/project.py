@@ -204,9 +204,15 @@ class Cue:
     source: bool = False  # diegetic music
     dialogue: list[DialogueSpan] = field(default_factory=list)
     brief: str = ""
+    # the user's correction of the script-to-cut alignment: the scenes (0-based indices)
+    # this cue plays over; empty = aligned automatically (assistant.analysis.alignment)
+    scenes: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         _check(isinstance(self.id, str) and bool(self.id.strip()), "cue id is empty", "id")
+        _check(isinstance(self.scenes, list) and all(
+            isinstance(k, int) and not isinstance(k, bool) and k >= 0 for k in self.scenes),
+            "scenes must be a list of scene indices (0, 1, ...)", "scenes")
         self.start_s = _num(self.start_s, "start_s", 0)
         self.end_s = _num(self.end_s, "end_s", 0)
         _check(self.end_s > self.start_s, "end is not after start", "end")

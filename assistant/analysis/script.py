@@ -214,6 +214,7 @@ class ScriptAnalysis:
     scored_fraction: float
     warnings: list[str] = field(default_factory=list)
     model: str = ""
+    alignment: dict[str, Any] = field(default_factory=dict)  # script-to-cut (given cues)
 
     @property
     def main_characters(self) -> list[str]:
@@ -235,6 +236,7 @@ class ScriptAnalysis:
             "scored_fraction": round(self.scored_fraction, 3),
             "warnings": list(self.warnings),
             "model": self.model,
+            "alignment": self.alignment,
         }
 
 
@@ -638,21 +640,24 @@ def _note_scene(sp: Any, line: int) -> int | None:
     return best
 
 
-def _music_notes(sp: Any, spotting: Any | None) -> list[tuple[str, list[int], str]]:
-    """(text, scenes, source label) for screenplay notes and spotting-list cue descriptions."""
+def _music_notes(sp: Any, spotting: Any | None, placed: list[Scene] | None = None
+                 ) -> list[tuple[str, list[int], str]]:
+    """(text, scenes, source label) for screenplay notes and spotting-list cue descriptions.
+    ``placed``: the scenes on the picture's timeline (the alignment), where the cues are."""
+    on_cut = placed if placed is not None else sp.scenes
     out: list[tuple[str, list[int], str]] = []
     for n in getattr(sp, "notes", None) or []:
         sc = _note_scene(sp, int(getattr(n, "line", 0) or 0))
         out.append((n.text, [sc] if sc is not None else [], "note"))
     if spotting is not None:
         for c in getattr(spotting, "cues", []) or []:
-            sc = _scenes_overlapping(sp.scenes, c.start_s, c.end_s)
+            sc = _scenes_overlapping(on_cut, c.start_s, c.end_s)
             text = ". ".join(t for t in [c.title, c.notes, c.brief] if t)
             # a source cue's title is usually the song's ("Down by the Harbour Wall")
             out.append((text, sc, f"{'source cue' if c.source else 'cue'} {c.id}"))
             for h in c.hits:
                 if h.label:
-                    hs = _scenes_overlapping(sp.scenes, h.time_s, h.time_s + 1e-3)
+                    hs = _scenes_overlapping(on_cut, h.time_s, h.time_s + 1e-3)
                     out.append((h.label, hs, f"hit in cue {c.id}"))
     return out
 
@@ -687,8 +692,8 @@ def _act_of(t: float, duration_s: float) -> int:
 
 
 def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float,
-            curve: list[CurvePoint] | None = None, spotting: Any | None = None
-            ) -> list[MotifCandidate]:
+            curve: list[CurvePoint] | None = None, spotting: Any | None = None,
+            placed: list[Scene] | None = None) -> list[MotifCandidate]:
     """Leitmotif candidates: characters, objects, places and ideas, best first.
 
     Objects and ideas are noun phrases (head noun + up to two modifiers) found without a
@@ -959,7 +964,7 @@ def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float,
             lemma_of.setdefault(g.key, key)
         for c in g.compounds:
             lemma_of.setdefault(c, key)
-    notes = _music_notes(sp, spotting)
+    notes = _music_notes(sp, spotting, placed)
     note_tokens = 0
     for text, note_scenes, label in notes:
         # the notes describe the film too: a thing they mention is seen in their scenes; a
@@ -1473,9 +1478,16 @@ def _cue_title(scene: Scene) -> str:
 
 
 # ============================================================================ entry points
-def analyze_script(screenplay: Any, spotting: Any | None = None) -> ScriptAnalysis:
+def analyze_script(screenplay: Any, spotting: Any | None = None, *,
+                   scene_cuts: dict[int, float] | None = None,
+                   corrections: dict[str, list[int]] | None = None) -> ScriptAnalysis:
     """Analyse a parsed screenplay (``assistant.importers.Screenplay``), optionally with a
-    spotting list (``SpottingList``). All classifier work is one batched call."""
+    spotting list (``SpottingList``). All classifier work is one batched call.
+
+    With a spotting list the script is first aligned to the cut
+    (:mod:`assistant.analysis.alignment`): ``scene_cuts`` (scene index -> film seconds)
+    are fixed anchors, and ``corrections`` (cue id -> scene indices) or a cue's own
+    ``scenes`` pin a cue to the scenes the user chose."""
     sp = screenplay
     warnings: list[str] = []
     if not sp.scenes:
@@ -1487,27 +1499,51 @@ def analyze_script(screenplay: Any, spotting: Any | None = None) -> ScriptAnalys
     scene_texts, dfrac = _scene_texts(sp)
 
     given: list[Cue] = list(spotting.cues) if spotting is not None else []
-    cue_scenes = [_scenes_overlapping(sp.scenes, c.start_s, c.end_s) for c in given]
+    alignment = None
+    if given:
+        from dataclasses import replace as _replace
+
+        from assistant.analysis.alignment import align
+
+        fixes = {k.lower(): v for k, v in (corrections or {}).items()}
+        bad = [(k, i) for k, v in fixes.items() for i in v if not 0 <= i < len(sp.scenes)]
+        if bad:
+            raise InputError(f"cue {bad[0][0]}: scene {bad[0][1]} is not in the script (scenes "
+                             f"0-{len(sp.scenes) - 1})", field="scene")
+        unknown = set(fixes) - {c.id.lower() for c in given}
+        if unknown:
+            raise InputError(f"no cue {sorted(unknown)[0]!r} in the spotting list to correct",
+                             field="scene")
+        given = [_replace(c, scenes=list(fixes[c.id.lower()])) if c.id.lower() in fixes
+                 else c for c in given]
+        alignment = align(sp, given, scene_cuts=scene_cuts)
+        cue_scenes = [ca.scenes for ca in alignment.cues]
+    else:
+        cue_scenes = []
     cue_texts = [_given_cue_text(c, sp, sc) for c, sc in zip(given, cue_scenes, strict=True)]
     readings, model = _read(scene_texts + cue_texts, warnings,
                             explain=len(cue_texts) > 0 and len(scene_texts) + len(cue_texts) <= 120)
     scene_r, cue_r = readings[: len(scene_texts)], readings[len(scene_texts):]
     curve = _curve(sp, scene_r, dfrac)
-    motifs = _motifs(sp, chars, duration_s, curve, spotting)
+    motifs = _motifs(sp, chars, duration_s, curve, spotting,
+                     placed=alignment.scenes if alignment is not None else None)
 
     rate = getattr(spotting, "rate", None) if spotting is not None else FrameRate.parse("24")
     start_tc = getattr(spotting, "start_tc", "01:00:00:00") if spotting is not None \
         else "01:00:00:00"
     if spotting is not None:
+        from assistant.analysis.alignment import action_lines, warp_spans
+
         cues = []
-        for c, r, sc in zip(given, cue_r, cue_scenes, strict=True):
+        film_spans = warp_spans(sp.dialogue, alignment) if alignment is not None else []
+        for k, (c, r, sc) in enumerate(zip(given, cue_r, cue_scenes, strict=True)):
             funcs = list(r.functions)
             func, src = funcs[0][0], "classifier"
             if c.function:
                 func, src = c.function, "spotting list"
             elif c.source:
                 func, src = "source", "spotting list (source cue)"
-            spans = c.dialogue or _clip_dialogue(c.start_s, c.end_s, sp.dialogue)
+            spans = c.dialogue or _clip_dialogue(c.start_s, c.end_s, film_spans)
             reason = (f"FUNCTION {c.function} given in the spotting list" if c.function else
                       f"reads as {funcs[0][0]} ({funcs[0][1]:.2f})")
             cues.append(CueAnalysis(
@@ -1519,17 +1555,32 @@ def analyze_script(screenplay: Any, spotting: Any | None = None) -> ScriptAnalys
                 confident=bool(c.function) or r.confident,
                 question="" if c.function else r.question, evidence=r.evidence,
                 source=c.source or func == "source", hits=list(c.hits), notes=c.notes,
-                brief=c.brief, given_function=c.function))
+                brief=c.brief, given_function=c.function,
+                alignment=alignment.cues[k].to_dict() if alignment is not None else {},
+                action=action_lines(sp, alignment, c.start_s, c.end_s)
+                if alignment is not None else []))
         silences: list[Silence] = []
     else:
         cues, silences = _propose(sp, curve, scene_r, duration_s, rate, start_tc)
     scored = sum(c.end_s - c.start_s for c in cues)
     return ScriptAnalysis(
+        alignment=_alignment_dict(alignment),
         title=getattr(sp, "title", "") or "", duration_s=duration_s, scenes=list(sp.scenes),
         characters=chars, leitmotif_candidates=motifs, emotional_curve=curve, cues=cues,
         silences=silences, proposed=spotting is None,
         scored_fraction=scored / duration_s if duration_s > 0 else 0.0, warnings=warnings,
         model=model)
+
+
+def _alignment_dict(al: Any) -> dict[str, Any]:
+    """The script-to-cut alignment for ``analyze --json``: the warp and each scene's place
+    on the picture's timeline (film seconds)."""
+    if al is None:
+        return {}
+    d = al.to_dict()
+    d["scenes"] = [{"index": s.index, "film_start_s": round(s.start_s, 3),
+                    "film_duration_s": round(s.duration_s, 3)} for s in al.scenes]
+    return d
 
 
 @dataclass
@@ -1561,13 +1612,22 @@ def _one_scene(sp: Any) -> _OneSceneScript:
     return _OneSceneScript(getattr(sp, "title", ""), [scene], chars, spans, elements, total)
 
 
-def analyze_files(script: str | Path, spotting: str | Path | None = None) -> ScriptAnalysis:
-    """Load a screenplay (and a spotting list) from files and analyse them."""
+def analyze_files(script: str | Path, spotting: str | Path | None = None, *,
+                  scene_cuts: str | Path | None = None,
+                  corrections: dict[str, list[int]] | None = None) -> ScriptAnalysis:
+    """Load a screenplay (a spotting list, scene cuts) from files and analyse them."""
     from assistant.importers import load_screenplay, load_spotting
+    from assistant.importers.scenecuts import load_scene_cuts, match_scenes
 
     sp = load_screenplay(script)
     spot = load_spotting(spotting) if spotting is not None else None
-    return analyze_script(sp, spot)
+    cuts = None
+    if scene_cuts is not None:
+        if spot is None:
+            raise InputError("scene cuts place the script on the cut; give a spotting list "
+                             "too (--spotting)", field="scene_cuts")
+        cuts = match_scenes(load_scene_cuts(scene_cuts, spot.rate, spot.start_tc), sp.scenes)
+    return analyze_script(sp, spot, scene_cuts=cuts, corrections=corrections)
 
 
 def report_text(a: ScriptAnalysis) -> str:
@@ -1596,7 +1656,14 @@ def report_text(a: ScriptAnalysis) -> str:
                      f" [{top}]  {', '.join(c.mood.get('tags', []))}")
         if c.reason:
             lines.append(f"         {c.reason}")
-        if c.dialogue:
+        if c.alignment:
+            al = c.alignment
+            chars = sorted({d.character for d in c.dialogue})
+            lines.append(f"         scenes {', '.join(map(str, al['scenes'])) or '-'} "
+                         f"({al['method']}, confidence {al['confidence']:.2f}); "
+                         f"{len(c.dialogue)} speech(es){' by ' + ', '.join(chars) if chars else ''}"
+                         f", {len(c.action)} action line(s)")
+        elif c.dialogue:
             lines.append(f"         {len(c.dialogue)} dialogue span(s) inside")
         if c.question:
             lines.append(f"         ? {c.question}")

@@ -120,15 +120,55 @@ def analyze(
     script: Path = typer.Argument(..., help="Screenplay (.fountain or .fdx)."),
     spotting: Path | None = typer.Option(None, "--spotting", help="Spotting list (.csv, .txt "
                                          "or .edl); without it cues are proposed."),
+    scene_cuts: Path | None = typer.Option(None, "--scene-cuts", help="Scene start timecodes "
+                                           "from the cut (.edl of scene cuts, or .csv with "
+                                           "columns scene,start); needs --spotting."),
+    scene: list[str] = typer.Option([], "--scene", help="Correct the alignment: CUE=SCENES, "
+                                    "e.g. 1M3=2 or 1M9=7-12 (scene numbers as in the "
+                                    "report, 0-based). Repeat for several cues."),
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Read a screenplay like a music supervisor: characters, themes, emotional curve, cues."""
+    """Read a screenplay like a music supervisor: characters, themes, emotional curve, cues.
+
+    With a spotting list, the script is aligned to the cut first (cue notes and hits matched
+    to scenes by meaning and names), so cues get their scenes, speeches and action lines on
+    the picture's timeline, each with a confidence."""
     setup(quiet)
     from assistant.analysis.script import analyze_files, report_text
 
-    result = analyze_files(script, spotting)
+    if scene and spotting is None:
+        raise InputError("--scene corrects a spotting list's cues; give --spotting too",
+                         field="scene")
+    result = analyze_files(script, spotting, scene_cuts=scene_cuts,
+                           corrections=parse_scene_corrections(scene))
     if json_out:
         emit_json(result.to_dict())
     else:
         say(report_text(result))
+
+
+def parse_scene_corrections(items: list[str]) -> dict[str, list[int]]:
+    """``["1M3=2", "1M9=7-12", "1M5=4,5"]`` -> ``{"1M3": [2], "1M9": [7, ..., 12], ...}``."""
+    import re
+
+    out: dict[str, list[int]] = {}
+    for item in items:
+        m = re.fullmatch(r"\s*([^=\s]+)\s*=\s*([\d\s,\-]+)", item)
+        if not m:
+            raise InputError(f"cannot read {item!r}; expected CUE=SCENES such as 1M3=2 or "
+                             "1M9=7-12", field="scene")
+        scenes: list[int] = []
+        for part in m.group(2).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            a, _, b = part.partition("-")
+            lo, hi = int(a), int(b or a)
+            if hi < lo:
+                raise InputError(f"scene range {part!r} runs backwards", field="scene")
+            scenes.extend(range(lo, hi + 1))
+        if not scenes:
+            raise InputError(f"no scenes in {item!r}", field="scene")
+        out[m.group(1)] = sorted(set(scenes))
+    return out
