@@ -13,7 +13,8 @@ from assistant.project import CUE_FUNCTIONS
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "screenplays"
 BIG_FISH = DATA / "Big-Fish.fountain"
-BRICK = DATA / "Brick-and-Steel.fountain"
+
+from conftest import shared_screenplay  # noqa: E402 - skips when ../shared is absent
 
 importers = pytest.importorskip("assistant.importers", reason="screenplay importer not "
                                 "committed yet")
@@ -134,7 +135,7 @@ def test_big_fish_uses_the_classifier(big_fish):
     ("TestFDX-FI.fdx", set()),
 ])
 def test_other_screenplays(name, expect):
-    sp = importers.load_screenplay(DATA / name)
+    sp = importers.load_screenplay(shared_screenplay(name))
     a = analyze_script(sp)
     assert len(a.scenes) == len(sp.scenes) and len(a.emotional_curve) == len(sp.scenes)
     assert expect <= set(a.main_characters)
@@ -147,7 +148,7 @@ def test_characters_without_the_classifier():
     """Character ranking is pure counting (no model): The Last Birthday Card."""
     from assistant.analysis.script import _characters
 
-    sp = importers.load_screenplay(DATA / "The-Last-Birthday-Card.fountain")
+    sp = importers.load_screenplay(shared_screenplay("The-Last-Birthday-Card.fountain"))
     chars = _characters(sp)
     assert chars[0].name == "SCOTT" and chars[0].main
     assert [c.score for c in chars] == sorted((c.score for c in chars), reverse=True)
@@ -172,7 +173,7 @@ HIT 01:01:40:00 the money hits the floor [free, tol 3]
 def test_given_spotting_list(tmp_path):
     spot = tmp_path / "brick.txt"
     spot.write_text(SPOTTING, encoding="utf-8")
-    a = analyze_files(BRICK, spot)
+    a = analyze_files(shared_screenplay("Brick-and-Steel.fountain"), spot)
     assert not a.proposed and a.silences == []
     assert [c.id for c in a.cues] == ["1M1", "1M2"]
     c1, c2 = a.cues
@@ -190,7 +191,7 @@ def test_given_spotting_list(tmp_path):
 def test_cli_analyze_json_contract(tmp_path, capsys):
     spot = tmp_path / "brick.txt"
     spot.write_text(SPOTTING, encoding="utf-8")
-    assert run(["analyze", str(BRICK), "--json", "-q"]) == 0
+    assert run(["analyze", str(shared_screenplay("Brick-and-Steel.fountain")), "--json", "-q"]) == 0
     out = capsys.readouterr().out
     assert out.count("\n") == 1
     d = json.loads(out)
@@ -205,7 +206,7 @@ def test_cli_analyze_json_contract(tmp_path, capsys):
         assert len(c["functions"]) == 12 and c["functions"][0]["label"] == c["function"]
     for p in d["emotional_curve"]:
         assert {"scene_index", "start_s", "valence", "arousal", "tension"} <= set(p)
-    assert run(["analyze", str(BRICK), "--spotting", str(spot), "--json", "-q"]) == 0
+    assert run(["analyze", str(shared_screenplay("Brick-and-Steel.fountain")), "--spotting", str(spot), "--json", "-q"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert [c["id"] for c in d["cues"]] == ["1M1", "1M2"]
     assert d["cues"][0]["start_tc"] == "01:00:00:00"
@@ -223,7 +224,7 @@ def test_cli_analyze_json_contract(tmp_path, capsys):
 
 
 def test_cli_analyze_readable_and_errors(tmp_path, capsys):
-    assert run(["analyze", str(BRICK), "-q"]) == 0
+    assert run(["analyze", str(shared_screenplay("Brick-and-Steel.fountain")), "-q"]) == 0
     out = capsys.readouterr().out
     assert "Main characters" in out and "BRICK" in out
     assert run(["analyze", str(tmp_path / "missing.fountain"), "--json"]) == 2
