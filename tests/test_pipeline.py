@@ -184,3 +184,18 @@ def _digest(store: ProjectStore, cue: str, n: int) -> str:
     for f in sorted(folder.iterdir()):
         h.update(f.name.encode() + f.read_bytes())
     return h.hexdigest()
+
+
+def test_briefs_and_the_temp_track_shape_the_cue(scored: tuple[ProjectStore, Path, dict]) -> None:
+    store, out, manifest = scored
+    briefs = json.loads((out / "briefs.json").read_text())
+    b = briefs["1M4"]
+    assert "drums" in b["exclude_instruments"]
+    # "like the temp in feel": what the director left unsaid comes from the temp track
+    assert "tempo_bpm" not in b["temp_feel"]["taken"] and "mode" not in b["temp_feel"]["taken"]
+    assert b["register"] == b["temp_feel"]["register"]
+    lo, hi = b["tempo_bpm"]
+    sync = json.loads((store.root / "stages" / "sync.json").read_text())
+    assert all(lo * 0.8 <= t <= hi * 1.2 for t in sync["1M4"]["tempos_bpm"])
+    guard = next(c for c in manifest["cues"] if c["id"] == "1M4")["report"]["guard"]
+    assert guard["temp"] is not None and guard["verdict"] == "distinct"

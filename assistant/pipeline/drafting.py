@@ -20,6 +20,7 @@ corpus (:func:`assistant.guard.report.project_report`) and saves the report.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -92,7 +93,8 @@ def draft_revision(ctx: Any, cue: Cue, brief: MusicBrief | None, *, palette: str
     row = ctx.plan.get(cue.id, {"cue": cue.id, "themes": []})
     res = _compose(ctx, cue, brief, row, palette, seed)
     info = {"palette": res.palette, "key": res.key, "form": res.form, "harmony": res.harmony,
-            "plan": res.plan, "report": res.report}
+            "plan": res.plan, "report": res.report,
+            "roles": {p.instrument: p.role for p in res.score.parts if getattr(p, "role", "")}}
     rev, folder = store.new_revision(
         cue.id, brief=cue.brief, seed=seed,
         params={"palette": res.palette, "key": res.key, "themes": row.get("themes", []),
@@ -152,9 +154,12 @@ def draft_cue(store: ProjectStore, cue_id: str, *, brief: str | None = None,
 
 def stage_guard(store: ProjectStore, cues: list[str] | None = None) -> dict[str, Any]:
     """Every chosen cue's latest revision against the temp tracks and the training corpus
-    (:func:`assistant.guard.loop.check` on each melodic line); the other cues keep their
-    earlier entries. A draft too sparse to hold a melodic line (a three-second sting) has
-    nothing to copy and is reported as such."""
+    (:func:`assistant.guard.loop.check`); the other cues keep their earlier entries.
+
+    The lines checked are those of the parts that carry a tune (``TUNE_ROLES``, from the
+    draft's ``draft.json``); a draft without one (no melody, a three-second sting) has no
+    tune to copy and is reported as such. Revisions without roles are checked whole.
+    """
     from assistant.guard.index import default_index
     from assistant.guard.loop import check
     from assistant.guard.melody import load_melodies
@@ -188,6 +193,12 @@ def stage_guard(store: ProjectStore, cues: list[str] | None = None) -> dict[str,
         except InputError as exc:
             if "no melodic line" not in exc.message:
                 raise
+            lines = []
+        tunes = _tune_parts(store, revs[-1])
+        if tunes is not None:
+            lines = [m for m in lines if _line_part(m.name) in tunes]
+            row["checked_parts"] = sorted(tunes)
+        if not lines:
             rows.append(row | {"status": "no melodic line to compare", "score": 0.0,
                                "verdict": "distinct", "temp": None, "corpus": None})
             continue
@@ -200,3 +211,25 @@ def stage_guard(store: ProjectStore, cues: list[str] | None = None) -> dict[str,
               "corpus_pieces": len(index), "cues": rows}
     save_stage(store, "guard_report.json", report)
     return report
+
+
+#: the roles that carry tunes; accompaniment figures (arpeggios, pedals, ostinati, bass
+#: lines) are the common stock of music and are not what the guard protects against
+TUNE_ROLES = ("melody", "counter_melody")
+
+
+def _tune_parts(store: ProjectStore, rev: Revision) -> set[str] | None:
+    """Instrument ids of the revision's tune-carrying parts (None: roles unknown, check all)."""
+    if "draft.json" not in rev.artefacts:
+        return None
+    idx = rev.artefacts.index("draft.json")
+    roles = json.loads(store.artefact_path(rev, idx).read_text(encoding="utf-8")).get("roles")
+    if not roles:
+        return None
+    return {iid for iid, role in roles.items() if role in TUNE_ROLES}
+
+
+def _line_part(name: str) -> str:
+    """The part of a guard line named ``file:part`` or ``file:part (skyline)``."""
+    part = name.split(":", 1)[-1]
+    return part.removesuffix(" (skyline)").strip()
