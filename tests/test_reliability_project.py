@@ -183,9 +183,8 @@ def test_stale_lock_is_recovered(tmp_path: Path) -> None:
         stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert holder.stdout.readline().strip() == b"held"
     store.LOCK_TIMEOUT_S = 0.2
-    with pytest.raises(InputError, match="lock"):
-        with store.edit():
-            pass
+    with pytest.raises(InputError, match="lock"), store.edit():
+        pass
     holder.send_signal(signal.SIGKILL)
     holder.wait()
     store.LOCK_TIMEOUT_S = 10.0

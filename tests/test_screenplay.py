@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import shared_screenplay  # noqa: E402 - skips when ../shared is absent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,8 +23,6 @@ from assistant.importers.screenplay import (
     parse_heading,
     split_character_cue,
 )
-
-from conftest import shared_screenplay  # noqa: E402 - skips when ../shared is absent
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "importers"
 
