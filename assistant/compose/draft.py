@@ -60,6 +60,7 @@ from assistant.orchestrate.assign import (
     make_part,
     remove_overlaps,
     spread_chord,
+    sweet_spot,
 )
 from assistant.orchestrate.dialogue import Line, centre_for, dialogue_pass, voice_band_notes
 from assistant.orchestrate.dynamics import LevelCurve, apply_dynamics
@@ -465,13 +466,16 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
             return
         # a layer moves as a whole by octaves (no leaps from folding single notes);
         # ``whole_line=False`` layers were written for this instrument already
-        fitted = fit_line(notes, iid, rr, whole_line=whole_line or role != "stab")
+        centre = sweet_spot(iid) if role in ("melody", "counter_melody") and iid != lead else None
+        fitted = fit_line(notes, iid, rr, whole_line=whole_line or role != "stab", centre=centre)
         parts_notes.setdefault(iid, []).extend(fitted)
         rb = role_beats.setdefault(iid, {})
         rb[role] = rb.get(role, 0.0) + sum(n.dur_beats for n in fitted)
 
     has_tune = bool(melody)
     for s in sections:
+        # one job per instrument in a section: the tune, then the bass, the counter-line,
+        # then the accompaniment layers in order; louder sections add doublings
         lv = level.at(s.start_beat + 0.01)
         taken: set[str] = {lead} if has_tune and len(ens.pitched) > 2 else set()
         mel = _clip(melody, s.start_beat, s.end_beat)
@@ -484,48 +488,55 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
                             if i != lead][: n_mel - 1]
             for i in ins:
                 give(i, mel, "melody", True)
-                taken.add(i)
-        cm = _clip(counter, s.start_beat, s.end_beat)
-        if cm:
-            for i in choose("counter_melody", ens.pitched, taken, 1):
-                give(i, cm, "counter_melody", True)
-                taken.add(i)
+            taken.update(ins)
         for lay in layers:
+            if lay.name != "bass":
+                continue
             notes = _clip(lay.notes, s.start_beat, s.end_beat)
             if not notes:
                 continue
+            n_b = 1 + (lv >= 1.5) + (lv >= 3.6) + (lv >= 4.5)
+            pref = ["cello", "double_bass"] if function != "comedy" else ["bassoon", "cello"]
+            ins = choose("bass", ens.pitched, taken, n_b, pref)
+            for i in ins[:1] if ens.palette.solo else ins:
+                give(i, notes, "bass", True)
+            taken.update(ins)
+        cm = _clip(counter, s.start_beat, s.end_beat)
+        if cm:
+            ins = [i for i in choose("counter_melody", ens.pitched, taken, 1) if i not in taken]
+            for i in ins:
+                give(i, cm, "counter_melody", True)
+            taken.update(ins)
+        harmony_given = False
+        for lay in layers:
+            notes = _clip(lay.notes, s.start_beat, s.end_beat)
+            if not notes or lay.name == "bass":
+                continue
             if lay.drum:
                 for i in choose("drums", ens.sounding, set(), 1):
-                    give(i, notes, "percussion", False)
+                    # orchestral percussion: bass drum and snare, no kit hi-hat
+                    give(i, notes if i == "drums" else [n for n in notes if n.pitch != 42],
+                         "percussion", False)
                 continue
             if lay.name == "timpani":
                 for i in choose("timpani", ens.pitched, set(), 1):
                     give(i, notes, "percussion", False)
-                continue
-            if lay.name == "bass":
-                n_b = 1 + (lv >= 1.5) + (lv >= 3.6) + (lv >= 4.5)
-                pref = ["cello", "double_bass"] if function != "comedy" else ["bassoon", "cello"]
-                ins = choose("bass", ens.pitched, taken - {"cello"}, n_b, pref)
-                if ens.palette.solo:
-                    ins = ins[:1]
-                for i in ins:
-                    give(i, notes, "bass", False)
                 continue
             n_ins = 1 if lv < 2 else (2 if lv < 3.6 else 3)
             if lay.name in ("high", "arpeggio", "waltz", "pizzicato"):
                 n_ins = min(n_ins, 2)
             ins = choose(lay.name, ens.pitched, taken, n_ins, list(LOUD_DOUBLINGS.get(lay.name, ())
                                                                    if lv >= 3.6 else ()))
-            if not ins:
-                continue
+            if not ins or (harmony_given and all(i in taken for i in ins)):
+                continue  # no instrument free for this layer: leave it out, never stack it
             if lay.name in ("pad", "chorale", "pulse", "waltz") and len(ins) > 1:
                 for i, ns in spread_chord(notes, ins).items():
-                    give(i, ns, "harmony", False)
+                    give(i, ns, "harmony", True)
             else:
-                give(ins[0], notes, "harmony", False)
-                for i in ins[1:]:
-                    give(i, notes, "harmony", False)
-            taken.update(ins[:1])
+                for i in ins:
+                    give(i, notes, "harmony", True)
+            taken.update(ins)
+            harmony_given = True
     for name, notes, role in event_layers:
         _give_event(name, notes, role, ens, give, level, sections)
 

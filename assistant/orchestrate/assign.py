@@ -38,8 +38,8 @@ IDIOM: dict[str, tuple[str, ...]] = {
              "harp"),
     "pulse": ("viola", "violin", "cello", "clarinet", "piano", "synth_pad", "guitar", "bassoon",
               "harp"),
-    "ostinato": ("cello", "viola", "bassoon", "piano", "synth_bass", "trombone", "bass_clarinet",
-                 "double_bass", "guitar", "harp"),
+    "ostinato": ("cello", "viola", "bassoon", "horn", "piano", "synth_bass", "clarinet", "trombone",
+                 "bass_clarinet", "double_bass", "guitar"),
     "arpeggio": ("harp", "piano", "clarinet", "celesta", "guitar", "synth_lead", "violin", "viola",
                  "flute", "glockenspiel"),
     "pizzicato": ("violin", "viola", "cello", "harp", "bassoon", "piano", "guitar", "clarinet"),
@@ -77,14 +77,19 @@ def professional(iid: str) -> tuple[int, int]:
     return INSTRUMENTS[iid].professional
 
 
-def line_octave_shift(pitches: Iterable[int], lo: int, hi: int) -> int:
-    """Octaves (in semitones) to move a whole line so most of it sits in [lo, hi]."""
+def line_octave_shift(pitches: Iterable[int], lo: int, hi: int, centre: float | None = None) -> int:
+    """Octaves (in semitones) to move a whole line so most of it sits in [lo, hi]; with
+    ``centre``, among equally good octaves the one whose mean is nearest it (a doubling
+    an octave up sits where that instrument sings, not at the lead's pitch)."""
     ps = list(pitches)
     if not ps:
         return 0
+    mean = sum(ps) / len(ps)
     best, best_cost = 0, None
     for k in range(-4, 5):
         cost = sum(max(0, lo - (p + 12 * k)) + max(0, p + 12 * k - hi) for p in ps) + abs(k) * 0.01
+        if centre is not None:
+            cost += abs(mean + 12 * k - centre) / 24
         if best_cost is None or cost < best_cost:
             best, best_cost = 12 * k, cost
     return best
@@ -121,16 +126,23 @@ class RangeReport:
         return out
 
 
-def fit_line(notes: list[Note], iid: str, report: RangeReport, whole_line: bool = True
-             ) -> list[Note]:
+def sweet_spot(iid: str) -> float:
+    """Where a line sings best on ``iid``: 60 % up its comfortable range."""
+    lo, hi = comfortable(iid)
+    return lo + 0.6 * (hi - lo)
+
+
+def fit_line(notes: list[Note], iid: str, report: RangeReport, whole_line: bool = True,
+             centre: float | None = None) -> list[Note]:
     """Fit notes to instrument ``iid``: the line moved as a whole into the comfortable
-    range (``whole_line``), then every note folded into the professional range."""
+    range (``whole_line``; nearest ``centre`` among good octaves), then every note
+    folded into the professional range."""
     ins = INSTRUMENTS[iid]
     if ins.is_drum:
         return list(notes)
     clo, chi = ins.comfortable
     plo, phi = ins.professional
-    shift = line_octave_shift((n.pitch for n in notes), clo, chi) if whole_line else 0
+    shift = line_octave_shift((n.pitch for n in notes), clo, chi, centre) if whole_line else 0
     out = []
     for n in notes:
         p = n.pitch + shift

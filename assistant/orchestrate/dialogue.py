@@ -168,8 +168,9 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
                     if lo <= n.pitch <= hi:
                         q = _move_out(n.pitch, ln.band, rng, prefer_up=n.pitch >= ln.centre
                                       and part.role != "bass")
-                        if q is None:
-                            n = None  # type: ignore[assignment]
+                        near = kept[-1].pitch if kept else None
+                        if q is None or (near is not None and abs(q - near) > 12):
+                            n = None  # type: ignore[assignment]  # no leap: thin instead
                             break
                         n = replace(n, pitch=q)
                         stats["moved"] += 1
