@@ -29,6 +29,7 @@ SUITES: tuple[str, ...] = (
     "assistant.music.bench",
     "assistant.guard.bench",
     "assistant.compose.bench",
+    "assistant.pipeline.bench",
 )
 
 
