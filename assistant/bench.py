@@ -30,6 +30,7 @@ SUITES: tuple[str, ...] = (
     "assistant.guard.bench",
     "assistant.compose.bench",
     "assistant.pipeline.bench",
+    "assistant.render.bench",
 )
 
 
