@@ -150,7 +150,8 @@ def mix_cue(score: Score, cue: Cue, project: FilmProject, settings: RenderSettin
                               reverb=settings.reverb, reverb_wet_db=settings.reverb_wet_db)
     spans = [(d.start_s - cue.start_s, d.end_s - cue.start_s) for d in cue.dialogue]
     duck = duck_envelope(n, sr, spans, settings.duck_db, settings.duck_ramp_s)
-    stems = {k: apply_gain(v, duck) for k, v in stems.items()}
+    if spans:
+        stems = {k: apply_gain(v, duck) for k, v in stems.items()}
     env, loud = normalise(sum_stems(stems), sr, settings.loudness_target)
     stems = {k: apply_gain(v, env) for k, v in stems.items()}
     mix = sum_stems(stems)
