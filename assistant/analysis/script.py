@@ -52,10 +52,8 @@ MIN_CUE_S = 20.0
 MIN_GAP_S = 15.0
 #: a turn only splits a run into two cues when both parts are at least this long
 MIN_TURN_CUE_S = 45.0
-SCENE_TEXT_WORDS = 80
 #: a spotting note shorter than this is read together with the script text under the cue
 CUE_NOTE_MIN_WORDS = 12
-SMOOTHING = (0.2, 0.6, 0.2)
 
 def _wordset(text: str) -> frozenset[str]:
     """A word list written as running text."""
@@ -149,6 +147,9 @@ class CurvePoint:
     tags: list[str]
     raw: tuple[float, float, float]
     dialogue_fraction: float
+    events: list[str] = field(default_factory=list)  # what happened (death, reunion, ...)
+    evidence: list[str] = field(default_factory=list)  # the lines that drove the value
+    event_share: float = 0.0  # how much the events weighed against the text reading
 
 
 @dataclass
@@ -275,7 +276,8 @@ def _curve_dict(p: CurvePoint) -> dict[str, Any]:
             "duration_s": round(p.duration_s, 3), "valence": round(p.valence, 3),
             "arousal": round(p.arousal, 3), "tension": round(p.tension, 3), "tags": p.tags,
             "raw": [round(x, 3) for x in p.raw],
-            "dialogue_fraction": round(p.dialogue_fraction, 3)}
+            "dialogue_fraction": round(p.dialogue_fraction, 3), "events": p.events,
+            "evidence": p.evidence, "event_share": round(p.event_share, 3)}
 
 
 # ============================================================================ classifier adapter
@@ -1204,49 +1206,51 @@ def _surnames(sp: Any, names: set[str]) -> set[str]:
 
 
 # ============================================================================ scene texts and curve
-def _scene_texts(sp: Any) -> tuple[list[str], list[float]]:
-    """A mood-bearing text per scene (action first, then dialogue) and its dialogue share."""
+def _scene_texts(sp: Any) -> tuple[list[str], list[float], list[Any]]:
+    """A mood-bearing text per scene (event lines first, see :mod:`curve`), its dialogue
+    share, and what happened in it (:class:`~assistant.analysis.curve.SceneEvents`)."""
+    from assistant.analysis.curve import scene_events, scene_text
+
     blocks = _scene_blocks(sp)
     texts: list[str] = []
     dfrac: list[float] = []
+    events: list[Any] = []
     for s in sp.scenes:
         els = blocks.get(s.index, [])
-        action = [e.text for e in els if e.kind == "action"]
-        speech = [e.text for e in els if e.kind == "dialogue"]
-        words: list[str] = []
-        for part in action + speech:
-            words.extend(part.split())
-            if len(words) >= SCENE_TEXT_WORDS:
-                break
-        loc = s.location.lower() if s.location else ""
-        body = " ".join(words[:SCENE_TEXT_WORDS])
-        texts.append(f"{loc}. {body}".strip(". ") if body else (loc or s.heading))
+        texts.append(scene_text(els, s.location, s.heading))
+        events.append(scene_events(els))
         dur = sum(e.dur_s for e in els) or 1.0
         ddur = sum(e.dur_s for e in els if e.kind in ("dialogue", "character", "parenthetical"))
         dfrac.append(min(1.0, ddur / dur))
-    return texts, dfrac
+    return texts, dfrac, events
 
 
-def _smooth(vals: list[float]) -> list[float]:
-    if len(vals) < 3:
-        return list(vals)
-    a, b, c = SMOOTHING
+def _curve(sp: Any, readings: list[_Reading], dfrac: list[float],
+           events: list[Any] | None = None) -> list[CurvePoint]:
+    """Per-scene points: the classifier's reading blended with the scene's events, then
+    lightly smoothed (raw values kept)."""
+    from assistant.analysis.curve import blend, smooth
+
+    raw: list[tuple[float, float, float, float]] = []
+    for i, r in enumerate(readings):
+        ev = events[i] if events else None
+        m = (r.mood.valence, r.mood.arousal, r.mood.tension)
+        raw.append(blend(m, ev) if ev is not None else (*m, 0.0))
+    vs = smooth([x[0] for x in raw])
+    as_ = smooth([x[1] for x in raw])
+    ts = smooth([x[2] for x in raw])
     out = []
-    for i, v in enumerate(vals):
-        lft = vals[i - 1] if i > 0 else v
-        rgt = vals[i + 1] if i + 1 < len(vals) else v
-        out.append(a * lft + b * v + c * rgt)
+    for i, s in enumerate(sp.scenes):
+        ev = events[i] if events else None
+        tags = list(readings[i].mood.tags)
+        if ev is not None and ev.tags and raw[i][3] >= 0.5:
+            tags = list(dict.fromkeys(ev.tags + tags))[:2]
+        out.append(CurvePoint(s.index, s.start_s, s.duration_s, vs[i], as_[i], ts[i], tags,
+                              raw[i][:3], dfrac[i],
+                              events=list(ev.events) if ev else [],
+                              evidence=list(ev.evidence) if ev else [],
+                              event_share=raw[i][3]))
     return out
-
-
-def _curve(sp: Any, readings: list[_Reading], dfrac: list[float]) -> list[CurvePoint]:
-    v = [r.mood.valence for r in readings]
-    a = [r.mood.arousal for r in readings]
-    t = [r.mood.tension for r in readings]
-    vs, as_, ts = _smooth(v), _smooth(a), _smooth(t)
-    return [CurvePoint(s.index, s.start_s, s.duration_s, vs[i], as_[i], ts[i],
-                       list(readings[i].mood.tags), (v[i], a[i], t[i]), dfrac[i])
-            for i, s in enumerate(sp.scenes)]
 
 
 # ============================================================================ cues
@@ -1496,7 +1500,7 @@ def analyze_script(screenplay: Any, spotting: Any | None = None, *,
     duration_s = float(sp.duration_s()) if callable(getattr(sp, "duration_s", None)) else float(
         sum(s.duration_s for s in sp.scenes))
     chars = _characters(sp)
-    scene_texts, dfrac = _scene_texts(sp)
+    scene_texts, dfrac, scene_ev = _scene_texts(sp)
 
     given: list[Cue] = list(spotting.cues) if spotting is not None else []
     alignment = None
@@ -1524,7 +1528,7 @@ def analyze_script(screenplay: Any, spotting: Any | None = None, *,
     readings, model = _read(scene_texts + cue_texts, warnings,
                             explain=len(cue_texts) > 0 and len(scene_texts) + len(cue_texts) <= 120)
     scene_r, cue_r = readings[: len(scene_texts)], readings[len(scene_texts):]
-    curve = _curve(sp, scene_r, dfrac)
+    curve = _curve(sp, scene_r, dfrac, scene_ev)
     motifs = _motifs(sp, chars, duration_s, curve, spotting,
                      placed=alignment.scenes if alignment is not None else None)
 
