@@ -404,8 +404,9 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
 
     # --- melody -----------------------------------------------------------------------
     lead_lo, lead_hi = comfortable(lead)
-    centre = lead_lo + (lead_hi - lead_lo) * {"sadness": 0.45, "joy": 0.65, "triumph": 0.6}.get(
-        category, 0.55)
+    place = {"sadness": 0.45, "joy": 0.65, "triumph": 0.6}.get(category, 0.55)
+    place = {"low": 0.35, "high": 0.72}.get(law.register or "", place)  # the brief's register
+    centre = lead_lo + (lead_hi - lead_lo) * place
     melody, mel_report = plan_melody(sections, bars, slots, key, theme, transformation, centre,
                                      (lead_lo, lead_hi), rng, use_model=req.use_model,
                                      model_bars=req.model_bars, seed=req.seed,
@@ -430,6 +431,11 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     for s in sections:
         tex = textures_for(function, category, s, bars[s.first_bar].meter if not bars[s.first_bar].is_pickup
                            else main_meter, allow_perc)
+        if law.density is not None and law.density < 0.35 and len(tex.layers) > 1:
+            tex = SectionTexture(tex.layers[:1], tex.bass, tex.percussion)  # a sparse brief
+        elif law.density is not None and law.density > 0.75 and s.name in ("build", "release") \
+                and "pad" not in tex.layers:
+            tex = SectionTexture(tex.layers + ["pad"], tex.bass, tex.percussion)  # a dense one
         if ens.palette.solo or len(ens.pitched) == 1:
             tex = SectionTexture(tex.layers[:1] if tex.layers[:1] != ["high"] else ["pad"],
                                  tex.bass if tex.bass != "ostinato" else "sustain", "none")
