@@ -27,6 +27,7 @@ from typing import Any
 import mido
 import numpy as np
 
+from assistant.storage import atomic_path
 from assistant.sync.midi import DEFAULT_PPQ, beat_to_tick, conductor_track, smpte_fields
 from assistant.sync.tempo import MeterChange, TempoMap, frac
 from assistant.timecode import FrameRate, frames_to_tc, tc_to_frames
@@ -80,8 +81,8 @@ def write_click_midi(solution: Any, path: str | Path, *, count_in_bars: int = 0,
     mid.tracks.append(track0)
     mid.tracks.append(_click_track([(beat_to_tick(b, ppq), d) for b, d in beats], ppq))
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    mid.save(str(out))
+    with atomic_path(out) as tmp:  # temp file + rename: never half a MIDI file
+        mid.save(str(tmp))
     paths = [out]
     if count_in_bars:
         pre = click_beats(tm, solution.duration_s, count_in_bars)[: _n_pre(tm, count_in_bars)]
@@ -113,7 +114,8 @@ def write_click_midi(solution: Any, path: str | Path, *, count_in_bars: int = 0,
         warn.tracks.append(t0)
         warn.tracks.append(_click_track(ticks, ppq))
         wpath = out.with_name(out.stem + ".warning.mid")
-        warn.save(str(wpath))
+        with atomic_path(wpath) as tmp:
+            warn.save(str(tmp))
         paths.append(wpath)
     log.info("wrote click MIDI %s", ", ".join(map(str, paths)))
     return paths
