@@ -129,6 +129,9 @@ def test_brief_law_and_dialogue_pass_hold_in_the_written_music(
     assert len(sounding) >= 3  # melody, harmony, bass at least
     d = m4["report"]["dialogue"]
     assert d["voice_band_notes"] < d["voice_band_notes_without_pass"]
+    for c in manifest["cues"]:
+        assert c["report"]["ranges"]["outside_professional"] == {}, c["id"]
+        assert c["report"]["excluded_sounding"] == [], c["id"]
 
 
 def test_every_important_hit_has_an_event_within_a_frame(

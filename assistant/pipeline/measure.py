@@ -117,3 +117,22 @@ def voice_band_notes(score: Score, tm: TempoMap, dialogue_s: list[tuple[float, f
             if any(a < d1 and b > d0 for d0, d1 in dialogue_s):
                 n_in += 1
     return n_in
+
+
+def range_report(score: Score) -> dict[str, Any]:
+    """Notes outside each instrument's professional range (never allowed) and outside its
+    comfortable range (a warning), by instrument id (REFERENCE.md ranges)."""
+    from assistant.analysis.instruments import INSTRUMENTS
+
+    outside: dict[str, int] = {}
+    uncomfortable: dict[str, int] = {}
+    for p in score.parts:
+        ins = INSTRUMENTS.get(p.instrument)
+        if ins is None or ins.is_drum:
+            continue
+        for n in p.notes:
+            if not ins.professional[0] <= n.pitch <= ins.professional[1]:
+                outside[p.instrument] = outside.get(p.instrument, 0) + 1
+            elif not ins.comfortable[0] <= n.pitch <= ins.comfortable[1]:
+                uncomfortable[p.instrument] = uncomfortable.get(p.instrument, 0) + 1
+    return {"outside_professional": outside, "outside_comfortable": uncomfortable}

@@ -76,7 +76,8 @@ def latest_draft(store: ProjectStore, cue_id: str) -> tuple[Any, Path, dict[str,
 
 
 def cue_report(project: FilmProject, cue: Any, score: Score, sync: dict[str, Any],
-               draft: dict[str, Any], guard: dict[str, Any] | None) -> dict[str, Any]:
+               draft: dict[str, Any], guard: dict[str, Any] | None,
+               excluded: list[str] | None = None) -> dict[str, Any]:
     """The manifest report of one drafted cue: the drafter's own report (planned events,
     dialogue pass, mickey-mousing index, form and harmony) checked against the figures
     measured on the written MIDI (see :mod:`assistant.pipeline.measure`)."""
@@ -106,6 +107,8 @@ def cue_report(project: FilmProject, cue: Any, score: Score, sync: dict[str, Any
         "silences_s": cov["silences_s"],
         "planned_silences": planned.get("silences", []),
         "parts": measure.sounding_parts(score),
+        "excluded_sounding": sorted(set(measure.sounding_parts(score)) & set(excluded or [])),
+        "ranges": measure.range_report(score),
         "sync": {"mode": sync["mode"], "max_error_frames": sync["max_error_frames"],
                  "tempos_bpm": sync["tempos_bpm"], "meter": sync.get("meter")},
         "key": draft.get("key"),
@@ -128,6 +131,8 @@ def stage_render(store: ProjectStore, out_dir: str | Path, cues: list[str] | Non
     sync = load_sync(store)
     guard = _guard_by_cue(store)
     plan = _plan_rows(store)
+    bp = stage_path(store, "briefs.json")
+    briefs = json.loads(bp.read_text(encoding="utf-8")) if bp.is_file() else {}
     deliver = renderer()
     chosen = [project.cue(c) for c in cues] if cues else sorted(project.cues,
                                                                  key=lambda c: c.start_s)
@@ -151,7 +156,8 @@ def stage_render(store: ProjectStore, out_dir: str | Path, cues: list[str] | Non
                             folder / Path(s).name, out) for s in srcs]
             files[key] = copied if isinstance(src, list) and len(copied) > 1 else copied[0]
         score = Score.from_midi(midi)
-        report = cue_report(project, cue, score, sync[cue.id], info, guard.get(cue.id))
+        excluded = briefs.get(cue.id, {}).get("exclude_instruments", [])
+        report = cue_report(project, cue, score, sync[cue.id], info, guard.get(cue.id), excluded)
         if deliver is not None:
             res = deliver.render_cue(score, cue, project, folder, settings=settings,
                                      relative_to=out) or {}
