@@ -244,3 +244,25 @@ def test_picture_mux(tmp_path):
     assert "Video: h264" in probe.stderr and "Audio: aac" in probe.stderr
     m = re.search(r"Duration: (\d+):(\d+):([\d.]+)", probe.stderr)
     assert m and float(m.group(3)) == pytest.approx(res["report"]["wav_duration_s"], abs=0.15)
+
+
+def test_index_plays_the_audio_in_a_browser(delivered):
+    import shutil
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        pytest.skip("chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    out, _, _, film = delivered
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=[
+            "--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
+        page = browser.new_page()
+        page.goto((out / film["files"]["index_html"]).resolve().as_uri())
+        got = page.evaluate("""async () => {
+            const a = document.querySelector('audio'); a.preload = 'auto'; a.load();
+            await new Promise(r => { a.onloadedmetadata = r; a.onerror = r; setTimeout(r, 10000); });
+            await a.play(); await new Promise(r => setTimeout(r, 300));
+            return {duration: a.duration, error: a.error && a.error.code, time: a.currentTime}; }""")
+        browser.close()
+    assert got["error"] is None and got["duration"] > 5 and got["time"] > 0
