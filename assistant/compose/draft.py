@@ -204,7 +204,15 @@ def _dialogue_lines(req: DraftRequest, tm: TempoMap, duration_s: float) -> list[
     return out
 
 
-def _home_key(req: DraftRequest, law: BriefLaw, category: str, theme: Score | None) -> Key:
+#: functions that state the theme as the film knows it: they stay in the theme's own key
+THEME_KEY_FUNCTIONS = ("bookend", "theme_statement", "triumph", "romance")
+
+
+def _home_key(req: DraftRequest, law: BriefLaw, category: str, theme: Score | None,
+              function: str) -> Key:
+    """The cue's key: the brief's, else the caller's hint, else the theme's own key for
+    the statements of the theme (titles, statements, the payoff), else the mood's
+    default tonic (so the film moves between keys from cue to cue)."""
     mode = law.mode or req.mode
     tonic = law.key_tonic
     if tonic is None and req.key:
@@ -216,7 +224,7 @@ def _home_key(req: DraftRequest, law: BriefLaw, category: str, theme: Score | No
         except InputError:
             log.info("key hint %r not understood", req.key)
     tk = theme_key(theme) if theme is not None and theme.notes else None
-    if tonic is None and tk is not None:
+    if tonic is None and tk is not None and function in THEME_KEY_FUNCTIONS and not law.no_melody:
         tonic = tk.tonic
         if mode is None and category not in ("triumph", "fear", "tension", "anger"):
             mode = "minor" if tk.is_minor else "major"
@@ -368,7 +376,7 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
             warnings.append(f"the tempo map ({min(tempos):.1f}-{max(tempos):.1f} BPM) lies outside "
                             f"the brief's {lo:g}-{hi:g} BPM by more than sync's 20 % margin")
 
-    key = _home_key(req, law, category, theme)
+    key = _home_key(req, law, category, theme, function)
     palette = get_palette(req.palette, DEFAULT_PALETTE)
     ens = ensemble_for(palette, law.include, law.exclude, law.lead)
     lead = _lead(ens, law, palette, category, function)
