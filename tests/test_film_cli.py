@@ -24,10 +24,11 @@ BIRTHDAY_BRIEFS = REPO / "tests" / "data" / "last-birthday-card" / "briefs.txt"
 
 
 def _json_run(argv: list[str]) -> dict:
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
+    buf, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(err):
         rc = run(argv + ["--json", "--quiet"])
-    assert rc == 0, (argv, buf.getvalue())
+    assert rc == 0, (argv, buf.getvalue(), err.getvalue())
+    assert "%|" not in err.getvalue(), err.getvalue()  # --quiet: no progress bars
     lines = buf.getvalue().strip().splitlines()
     assert len(lines) == 1
     return json.loads(lines[0])

@@ -60,6 +60,7 @@ def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
     render) on ``cues`` (default: all) and return the manifest, also written to
     ``out_dir/manifest.json``; its ``timings_s`` gives each stage's wall time."""
     from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
 
     store = _store(project)
     if cues:
@@ -68,13 +69,14 @@ def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
     timings: dict[str, float] = {}
     todo = ["read", "brief", "sync", "themes", "plan", "draft", "guard", "render"]
     bar = tqdm(todo, desc="score", unit="stage", disable=not progress)
-    for stage in bar:
-        bar.set_postfix_str(stage)
-        t0 = time.perf_counter()
-        log.info("stage %s", stage)
-        result = run_stage(store, stage, out_dir=out_dir, cues=cues, palette=palette, seed=seed,
-                           progress=progress, settings=settings)
-        timings[stage] = round(time.perf_counter() - t0, 3)
+    with logging_redirect_tqdm():  # log lines print above the bars, not through them
+        for stage in bar:
+            bar.set_postfix_str(stage)
+            t0 = time.perf_counter()
+            log.info("stage %s", stage)
+            result = run_stage(store, stage, out_dir=out_dir, cues=cues, palette=palette,
+                               seed=seed, progress=progress, settings=settings)
+            timings[stage] = round(time.perf_counter() - t0, 3)
     manifest: dict[str, Any] = result
     manifest["timings_s"] = timings
     from assistant.project import atomic_write_json
