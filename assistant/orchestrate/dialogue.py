@@ -116,7 +116,10 @@ def _shift_figures(part: Part, lines: list[Line], rng: tuple[int, int]) -> int:
                 q = part.notes[i].pitch + shift
                 c += 10 * (lo <= q <= hi) + 100 * (not rng[0] <= q <= rng[1])
             return c + abs(shift) / 12
-        best = min((0, 12, -12, 24, -24), key=cost)
+        # one octave at most, and a bass line only goes down (a bass never jumps up
+        # into the tune's register to dodge a voice; what cannot clear is thinned)
+        options = (0, -12) if part.role == "bass" else (0, 12, -12)
+        best = min(options, key=cost)
         if best:
             for i in idx:
                 q = part.notes[i].pitch + best
@@ -168,6 +171,8 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
                     if lo <= n.pitch <= hi:
                         q = _move_out(n.pitch, ln.band, rng, prefer_up=n.pitch >= ln.centre
                                       and part.role != "bass")
+                        if q is not None and part.role == "bass" and q > n.pitch:
+                            q = None
                         near = kept[-1].pitch if kept else None
                         if q is None or (near is not None and abs(q - near) > 12):
                             n = None  # type: ignore[assignment]  # no leap: thin instead
