@@ -56,7 +56,7 @@ def test_chromatic_inversion_twice_is_the_original_and_mirrors_intervals(s: Scor
     assert line(twice) == line(s)
     a = [n.pitch for n in s.melody()]
     b = [n.pitch for n in once.melody()]
-    assert [y - x for x, y in zip(a, a[1:])] == [x - y for x, y in zip(b, b[1:])]
+    assert [y - x for x, y in zip(a, a[1:], strict=False)] == [x - y for x, y in zip(b, b[1:], strict=False)]
 
 
 @settings(max_examples=60, deadline=None)
@@ -90,7 +90,7 @@ def test_mode_change_keeps_contour_and_rhythm(s: Score, mode: str) -> None:
     a, b = s.melody(), out.melody()
     assert [(n.start_beats, n.dur_beats) for n in a] == [(n.start_beats, n.dur_beats) for n in b]
     sign = lambda x: (x > 0) - (x < 0)  # noqa: E731
-    assert [sign(y.pitch - x.pitch) for x, y in zip(a, a[1:])] == [sign(y.pitch - x.pitch) for x, y in zip(b, b[1:])]
+    assert [sign(y.pitch - x.pitch) for x, y in zip(a, a[1:], strict=False)] == [sign(y.pitch - x.pitch) for x, y in zip(b, b[1:], strict=False)]
     assert all(n.pitch % 12 in scale_pcs(tonic, mode) for n in b)
     assert [degree_of(n.pitch, tonic, mode)[0] for n in b] == [degree_of(n.pitch, tonic, ops.key_of(s)[1])[0] for n in a]
 
@@ -108,13 +108,13 @@ def test_sequence_is_a_transposition_of_the_motif(s: Score, steps: int) -> None:
     tonic, mode = ops.key_of(s)
     # diatonic: every note moved by the same number of scale degrees, the rhythm kept
     assert [degree_of(b.pitch, tonic, mode)[0] - degree_of(a.pitch, tonic, mode)[0]
-            for a, b in zip(first, second)] == [steps] * k
+            for a, b in zip(first, second, strict=False)] == [steps] * k
     offset = second[0].start_beats - first[0].start_beats
-    assert [b.start_beats - a.start_beats for a, b in zip(first, second)] == pytest.approx([offset] * k)
+    assert [b.start_beats - a.start_beats for a, b in zip(first, second, strict=False)] == pytest.approx([offset] * k)
     # chromatic: an exact transposition
     exact, _ = ops.sequence(motif, 2 * steps, diatonic=False)
     m2 = exact.melody()
-    assert [b.pitch - a.pitch for a, b in zip(m2[:k], m2[k:])] == [2 * steps] * k
+    assert [b.pitch - a.pitch for a, b in zip(m2[:k], m2[k:], strict=False)] == [2 * steps] * k
 
 
 def test_fragment_keeps_the_head_motif() -> None:
@@ -173,3 +173,37 @@ def test_apply_composes_named_transforms_and_refuses_unknown_names() -> None:
     for name in ops.TRANSFORMS:
         sc, lab = ops.apply(s, name)
         assert sc.melody() and lab
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(10, 24))
+def test_recognisability_falls_as_the_change_grows(seed: int, n: int) -> None:
+    """The same theme with 0, 1/3 and 2/3 of its notes moved (nested changes): recognisability
+    falls from identity, and a larger change never scores clearly higher than a smaller one
+    (the floor of an unrelated line with the same rhythm is ~0.2-0.45, so 0.15 of slack there)."""
+    import random
+
+    rng = random.Random(seed)
+    degs = [rng.randint(35, 45) for _ in range(n)]
+    durs = [rng.choice(DURS) for _ in range(n)]
+
+    def mk(ds: list[int]) -> Score:
+        t, notes = 0.0, []
+        for d, du in zip(ds, durs, strict=True):
+            notes.append(Note(pitch_of(d, 0, "major"), t, du))
+            t += du
+        return Score(parts=[Part("t", notes=notes)], key="C major")
+
+    order = list(range(n))
+    rng.shuffle(order)
+    shifts = [rng.choice([-3, -2, 2, 3]) for _ in range(n)]
+    recs = []
+    for frac in (0.0, 1 / 3, 2 / 3):
+        ds = list(degs)
+        for i in order[: round(frac * n)]:
+            ds[i] = degs[i] + shifts[i]
+        recs.append(ops.recognisability(mk(degs), mk(ds)))
+    assert recs[0] >= 0.9
+    assert recs[1] < recs[0] - 0.1
+    assert recs[2] < recs[0] - 0.1
+    assert recs[2] <= recs[1] + 0.15

@@ -14,6 +14,7 @@ pipeline import them) and adds:
 
 from __future__ import annotations
 
+from assistant.themes.plan import DevelopmentPlan, plan_development
 from assistant.themes.subjects import (
     THEME_BARS,
     ThemeSubject,
@@ -27,7 +28,6 @@ from assistant.themes.subjects import (
     variation_strength,
     write_theme,
 )
-from assistant.themes.plan import DevelopmentPlan, plan_development
 from assistant.themes.write import RankedTheme, write_themes
 
 __all__ = [

@@ -6,12 +6,15 @@ held-out real melodies of the benchmark (``assistant.themes.bench``).
 
 Structural checks (each True/False, see :func:`structural_checks`):
 
-* ``key``: music21's key analysis finds the requested tonic and mode (for church modes the
-  tonic and the major/minor quality they are heard against); for a real melody with no
-  requested key, the analysed tonic must be the final note (the tonic by convention);
+* ``key``: music21's key analysis finds the requested tonic and mode; a church mode (which
+  music21 cannot name) must be heard as its tonic with the parent major/minor quality among
+  the two best readings, end on the tonic, and sound its characteristic degree; for a real
+  melody with no requested key, the analysed tonic must be the final note (the tonic by
+  convention);
 * ``cadence``: the last note is the tonic, starts on a strong beat and lasts >= 1 beat;
-* ``motif_return``: the head motif (:func:`extract_motif`) comes back later, exactly or as a
-  sequence (same rhythm and contour, intervals within a semitone);
+* ``motif_return``: the head motif (:func:`extract_motif`, at least its first 3 notes) comes
+  back later at the same place in the bar, exactly or as a sequence (same rhythm and contour,
+  intervals within a semitone; :func:`head_returns`);
 * ``range``: a 5th to a 12th (7-19 semitones), inside the instrument's comfortable range when given;
 * ``repeated_notes``: no more than 3 equal pitches in a row.
 
@@ -161,6 +164,23 @@ def _first_break(line: Line, meter: tuple[int, int]) -> int:
     return min(4, len(line))
 
 
+def head_returns(line: Line, meter: tuple[int, int], k: int = 3, origin: float = 0.0) -> list[tuple[int, str]]:
+    """Where the opening ``k`` notes come back at the same place in the bar, exactly or as a
+    sequence (same rhythm and contour, intervals within a semitone): the motif-return check."""
+    if len(line) < 2 * k:
+        return []
+    bar = bar_length_beats(meter)
+    pos0 = (line[0][1] - origin) % bar
+    out = []
+    for j in range(k, len(line) - k + 1):
+        if abs(((line[j][1] - origin) % bar) - pos0) > 1e-6:
+            continue
+        m = _match(line, 0, j, k)
+        if m in ("exact", "sequence"):
+            out.append((j, m))
+    return out
+
+
 # ----------------------------------------------------------------------------- key analysis
 @lru_cache(maxsize=1)
 def _m21() -> Any:
@@ -181,10 +201,25 @@ def analyse_key(line: Line) -> tuple[int, str, float]:
     return k.tonic.pitchClass, k.mode, float(getattr(k, "correlationCoefficient", 0.0) or 0.0)
 
 
+def analyse_keys(line: Line, top: int = 3) -> list[tuple[int, str]]:
+    """music21's best ``top`` key interpretations of a line, best first: [(tonic pc, mode)]."""
+    m21 = _m21()
+    s = m21.stream.Stream()
+    for p, start, dur in line:
+        n = m21.note.Note(int(p))
+        n.quarterLength = max(float(dur), 1 / 12)
+        s.insert(float(start), n)
+    k = s.analyze("key")
+    alts = [k] + list(getattr(k, "alternateInterpretations", []) or [])[: top - 1]
+    return [(a.tonic.pitchClass, a.mode) for a in alts]
+
+
 def key_ok(line: Line, tonic: int | None, mode: str | None) -> tuple[bool, str]:
     """The key check (see the module docstring) and what was found, for the reasons."""
     if not line:
         return False, "no notes"
+    if mode in CHARACTERISTIC:
+        return _modal_key_ok(line, tonic, mode)  # type: ignore[arg-type]
     at, am, _ = analyse_key(line)
     if tonic is None:
         want_t = line[-1][0] % 12
@@ -193,13 +228,25 @@ def key_ok(line: Line, tonic: int | None, mode: str | None) -> tuple[bool, str]:
     in_scale = sum(d for p, _, d in line if p % 12 in scale_pcs(tonic, mode or "major")) / max(
         1e-9, sum(d for _, _, d in line))
     ok = at == tonic and am == want_q and in_scale >= 0.9
-    colour = ""
-    if mode in CHARACTERISTIC:  # a church mode is only heard when its characteristic degree sounds
-        pc = (tonic + MODES[mode][CHARACTERISTIC[mode]]) % 12
-        has = any(p % 12 == pc for p, _, _ in line)
-        ok = ok and has
-        colour = f", its {mode} degree {'sounds' if has else 'never sounds'}"
-    return ok, f"music21 hears {at}/{am}, {in_scale:.0%} of the time in the scale{colour}"
+    return ok, f"music21 hears {at}/{am}, {in_scale:.0%} of the time in the scale"
+
+
+def _modal_key_ok(line: Line, tonic: int, mode: str) -> tuple[bool, str]:
+    """A church mode: music21 (major/minor only) hears the tonic with the mode's parent quality
+    among its two best readings (lydian is easily heard in its dominant, mixolydian in its
+    subdominant), the line ends on the tonic, stays in the mode's scale, and its characteristic
+    degree (dorian 6, phrygian b2, lydian #4, mixolydian b7) sounds."""
+    want_q = PARENT_QUALITY[mode]
+    keys = analyse_keys(line, 2)
+    heard = (tonic, want_q) in keys
+    total = max(1e-9, sum(d for _, _, d in line))
+    in_scale = sum(d for p, _, d in line if p % 12 in scale_pcs(tonic, mode)) / total
+    pc = (tonic + MODES[mode][CHARACTERISTIC[mode]]) % 12
+    has = any(p % 12 == pc for p, _, _ in line)
+    ends = line[-1][0] % 12 == tonic
+    ok = heard and in_scale >= 0.9 and has and ends
+    return ok, (f"music21 hears {' or '.join(f'{t}/{m}' for t, m in keys)}, {in_scale:.0%} of the time in the "
+                f"scale, its {mode} degree {'sounds' if has else 'never sounds'}")
 
 
 # ----------------------------------------------------------------------------- checks
@@ -222,7 +269,7 @@ def structural_checks(line: Line, meter: tuple[int, int], tonic: int | None = No
     return {
         "key": key_ok(line, tonic, mode)[0],
         "cadence": bool(cadence),
-        "motif_return": any(k in ("exact", "sequence") for _, k in motif.returns),
+        "motif_return": bool(head_returns(line, meter, max(3, motif.length), origin_beats)),
         "range": bool(rng),
         "repeated_notes": max_repeat_run(line) <= MAX_REPEATS,
     }
@@ -263,7 +310,7 @@ def rhythm_score(line: Line, meter: tuple[int, int], motif: Motif) -> tuple[floa
     cell = min(1.0, len(motif.returns) / 2)
     bar = bar_length_beats(meter)
     bars: dict[int, tuple[float, ...]] = {}
-    for p, s, d in line:
+    for _p, s, _d in line:
         b = int((s - line[0][1]) // bar + 1e-9)
         bars[b] = bars.get(b, ()) + (round((s - line[0][1]) % bar, 3),)
     pats = list(bars.values())

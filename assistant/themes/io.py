@@ -18,7 +18,14 @@ from assistant.music.score import Part, Score
 from assistant.project import atomic_path
 from assistant.themes.checks import analyse_key, bar_length_beats, extract_motif
 from assistant.themes.theory import check_mode, key_label, parse_tonic
-from assistant.themes.write import Frame, RankedTheme, _why, harmonise_theme, model_bits, score_theme
+from assistant.themes.write import (
+    Frame,
+    RankedTheme,
+    _why,
+    harmonise_theme,
+    model_bits,
+    score_theme,
+)
 
 log = logging.getLogger(__name__)
 

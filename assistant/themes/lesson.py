@@ -143,13 +143,23 @@ def build_items(theme: Score, entries: list[tuple[str, str, dict[str, Any] | Non
 
 # ----------------------------------------------------------------------------- media
 def notation_svg(score: Score, title: str) -> str:
-    """The first page of the score's notation as SVG (MusicXML by the render module, verovio)."""
-    from assistant.render.notation import svg_pages, write_musicxml
+    """The score's notation as one SVG as tall as its systems (MusicXML by the render module;
+    verovio with the render module's fixed ``xmlIdSeed``, the page height fitted to the music
+    instead of a printed page)."""
+    import verovio
+
+    from assistant.render.notation import XML_ID_SEED, write_musicxml
 
     with tempfile.TemporaryDirectory(prefix="lesson-") as tmp:
         p = write_musicxml(score, Path(tmp) / "x.musicxml", title=title)
-        pages = svg_pages(p)
-    return pages[0] if pages else ""
+        text = p.read_text(encoding="utf-8")
+    verovio.enableLog(verovio.LOG_OFF)
+    tk = verovio.toolkit()
+    tk.setOptions({"xmlIdSeed": XML_ID_SEED, "pageWidth": 2100, "pageHeight": 6000, "scale": 40,
+                   "adjustPageHeight": True, "breaks": "auto", "footer": "none", "header": "none"})
+    if not tk.loadData(text):
+        raise RuntimeError("verovio could not read the lesson's MusicXML")
+    return tk.renderToSVG(1)
 
 
 def audio_data_uri(score: Score) -> str:
@@ -203,8 +213,11 @@ def _section(item: LessonItem, svg: str, audio: str) -> str:
     if item.recognisability is not None:
         from assistant.themes.ops import recognisable
 
-        rec = (f"<p class='meta'>Recognisability against the theme: {item.recognisability:.2f} "
-               f"({'recognisable, not identical' if recognisable(item.recognisability) else 'out of the band'}).</p>")
+        r = item.recognisability
+        verdict = ("the tune itself is unchanged: the change is in harmony, time or colour" if r >= 0.97 else
+                   "recognisable, not identical" if recognisable(r) else
+                   "below the recognisable band: heard as a development, not a statement")
+        rec = f"<p class='meta'>Recognisability against the theme: {r:.2f} ({verdict}).</p>"
     return (f"<section><h2>{html.escape(item.title)}</h2><p class='label'>{html.escape(item.label)}</p>"
             f"<img class='notation' alt='notation: {html.escape(item.label)}' src='{svg_uri}'>"
             f"<audio controls preload='none' src='{audio}'></audio>"

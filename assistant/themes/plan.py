@@ -189,7 +189,7 @@ def _subject(name: str, value: Any, project: Any) -> Subject:
         words = words or tuple({name.lower(), *(a.lower() for a in char.aliases)})
     words = words or (name.lower(),)
     mode = getattr(value, "mode", None)
-    if mode is None and getattr(value, "key", None) and isinstance(getattr(value, "key"), str):
+    if mode is None and getattr(value, "key", None) and isinstance(value.key, str):
         parts = value.key.split()
         mode = parts[1] if len(parts) > 1 else None
     if mode is None and hasattr(value, "score"):

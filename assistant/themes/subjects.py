@@ -91,8 +91,9 @@ def choose_subjects(candidates: list[Any], k: int | None = None,
     mains = {m.lower() for m in main_characters} if main_characters is not None else None
     chars = [c for c in candidates if c.kind == "character" and (
         c.name.lower() in mains if mains is not None else str(getattr(c, "why", "")).startswith("main character"))]
+    # the broadest-named first, so a narrower alias finds its host whatever the scores say
     marked = sorted((c for c in candidates if c.kind != "character" and marked_thematic(c)),
-                    key=lambda c: -c.score)
+                    key=lambda c: (-len(_evidence_cues(c)), -c.score))
     aliases: dict[str, list[Any]] = {}
     kept: list[Any] = []
     for c in marked:
@@ -102,7 +103,7 @@ def choose_subjects(candidates: list[Any], k: int | None = None,
             aliases.setdefault(host.name, []).append(c)
         else:
             kept.append(c)
-    chosen = chars + kept
+    chosen = chars + sorted(kept, key=lambda c: -c.score)
     if k is not None:
         chosen = chosen[:k]
     out = []

@@ -43,6 +43,7 @@ from assistant.themes.checks import (
     bits_to_score,
     contour_score,
     extract_motif,
+    head_returns,
     key_ok,
     max_repeat_run,
     on_strong_beat,
@@ -68,6 +69,7 @@ FORMS = ("sentence", "period")
 #: weights of the ranking criteria in the total (they sum to 1)
 WEIGHTS = {"likelihood": 0.16, "range": 0.1, "contour": 0.14, "motif": 0.14, "rhythm": 0.12,
            "cadence": 0.1, "repeats": 0.08, "key": 0.08, "guard": 0.08}
+MAX_IDEA_ROUNDS = 3  # pools of basic ideas drawn at most, while too few frames are in the key
 SUPPORTED_METERS = ((2, 4), (3, 4), (4, 4), (6, 8), (9, 8), (12, 8))
 
 
@@ -224,6 +226,27 @@ def breathing(bi: list[Note], meter: tuple[int, int], unit: int) -> list[Note] |
     return bi[:i] + [replace(bi[i], dur_beats=end - bi[i].start_beats)]
 
 
+def _draw_ideas(s: Any, controls: Any, n_pool: int, unit: int, meter: tuple[int, int], bar: float,
+                tonic: int, mode: str, parent: str) -> list[list[Note]]:
+    """Basic ideas from the model (half at low density: themes sing in longer values), moved
+    into the mode by scale degree; each also in a "breathing" version ending on a long note."""
+    from assistant.music.sample import generate
+    from assistant.themes.ops import change_mode
+
+    raw = generate(replace(controls, density="low"), bars=unit, meter=meter, n_candidates=(n_pool + 1) // 2,
+                   sampler=s, oversample=1)
+    raw += generate(controls, bars=unit, meter=meter, n_candidates=n_pool // 2, sampler=s, oversample=1)
+    ideas: list[list[Note]] = []
+    for sc in raw:
+        if mode != parent:
+            sc = change_mode(replace(sc, key=key_label(tonic, parent)), mode, tonic=tonic, from_mode=parent)[0]
+        bi = _bi_line(sc, bar, unit)
+        for version in (bi, breathing(bi, meter, unit)):
+            if version is not None and _bi_ok(version, bar, unit):
+                ideas.append(version)
+    return ideas
+
+
 def idea_quality(bi: list[Note], bar: float, tonic: int, mode: str) -> float:
     """How promising a basic idea is, beyond the model's likelihood: it starts on a tonic-chord
     degree, has a rhythm of its own (more than one note value, not a motor of equal notes),
@@ -337,6 +360,13 @@ def infill_many(sampler: Any, score: Score, a: int, b: int, controls: Any, n: in
     v = s.vocab
     prefix = s.fill_prefix(controls, meter)
     pre, suf = ids[:bar_pos[a]], ids[bar_pos[b]:]
+    # leave room for the new bars in the context (as assistant.music.sample.infill does)
+    room = s.model.cfg.block_size - len(prefix) - 3 - (48 * (b - a) + 16 * (b - a) * meter[0])
+    while len(pre) + len(suf) > room and (pre or suf):
+        if len(pre) >= len(suf):
+            pre = pre[len(pre) // 4 + 1:]
+        else:
+            suf = suf[: 3 * len(suf) // 4]
     prompt = prefix + [v.fim_pre] + pre + [v.fim_suf] + suf + [v.fim_mid]
     outs = s.decode(prompt, b - a, controls, n=n, meter=meter, forced=[v.bar])
     starts = score.bar_starts(n_bars + 1)
@@ -406,8 +436,9 @@ def score_theme(sc: Score, frame: Frame, bits: float, comfortable: tuple[int, in
     r_s, r_what = range_score(line, comfortable)
     c_s, c_what = contour_score(line)
     rh_s, rh_what = rhythm_score(line, frame.meter, motif)
-    exact = sum(1 for _, k in motif.returns if k == "exact")
-    seq = sum(1 for _, k in motif.returns if k == "sequence")
+    rets = head_returns(line, frame.meter, max(3, motif.length))
+    exact = sum(1 for _, k in rets if k == "exact")
+    seq = sum(1 for _, k in rets if k == "sequence")
     m_s = min(1.0, 0.5 * exact + 0.35 * seq + (0.2 if motif.length >= 3 else 0.0))
     last = mel[-1]
     cad = 0.0
@@ -461,7 +492,7 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
     class; ``mode`` one of :data:`assistant.themes.theory.MODES`; ``form`` None for both forms.
     ``references`` are temp-track melodies for the guard; ``corpus_index`` the guard's corpus
     index ("default": the shipped one when present, None: no corpus check)."""
-    from assistant.music.sample import generate, get_sampler
+    from assistant.music.sample import get_sampler
     from assistant.music.tokens import Controls
 
     tonic = key if isinstance(key, int) else parse_tonic(str(key))
@@ -492,51 +523,39 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
     n_pool = pool or max(12, 3 * n)
     rng = random.Random(seed)
 
-    # 1. basic ideas from the model (half at low density: themes sing in longer values), moved
-    #    into the mode by scale degree; each also in a "breathing" version ending on a long note
-    raw = generate(replace(controls, density="low"), bars=unit, meter=meter, n_candidates=(n_pool + 1) // 2,
-                   sampler=s, oversample=1)
-    raw += generate(controls, bars=unit, meter=meter, n_candidates=n_pool // 2, sampler=s, oversample=1)
-    ideas: list[list[Note]] = []
-    for sc in raw:
-        if mode != parent:
-            from assistant.themes.ops import change_mode
-
-            sc = change_mode(replace(sc, key=key_label(tonic, parent)), mode, tonic=tonic, from_mode=parent)[0]
-        bi = _bi_line(sc, bar, unit)
-        for version in (bi, breathing(bi, meter, unit)):
-            if version is not None and _bi_ok(version, bar, unit):
-                ideas.append(version)
-    if len(ideas) < 2:  # a second, hotter draw before giving up
-        more = generate(replace(controls, seed=seed + 7, temperature=1.05), bars=unit, meter=meter,
-                        n_candidates=n_pool, sampler=s, oversample=1)
-        for sc in more:
-            if mode != parent:
-                from assistant.themes.ops import change_mode
-
-                sc = change_mode(replace(sc, key=key_label(tonic, parent)), mode, tonic=tonic, from_mode=parent)[0]
-            bi = _bi_line(sc, bar, unit)
-            if len(bi) >= 3 and bi[0].start_beats < 1e-6:
-                ideas.append(bi)
-    if not ideas:
-        raise RuntimeError("the music model wrote no usable basic idea")
-
-    # 2. frames: each idea in the requested form(s) and variants; pre-rank the ideas by likelihood
-    idea_scores = [Score(parts=[Part("bi", instrument, ins.gm_program, False, bi)],
-                         meters=[(0.0, meter[0], meter[1])]) for bi in ideas]
-    idea_bits = model_bits(s, idea_scores)
-    idea_q = [bits_to_score(b) + idea_quality(bi, bar, tonic, mode) for b, bi in zip(idea_bits, ideas, strict=True)]
-    order = sorted(range(len(ideas)), key=lambda i: -idea_q[i])
+    # 1-2. basic ideas from the model and the frames around them, drawn in rounds until enough
+    #      frames are heard in the requested key (the skeleton already decides most of the key)
     n_frames = max(n + 2, int(1.5 * n))
-    frames: list[Frame] = []
-    k = 0
-    while len(frames) < n_frames and k < 4 * len(order):
-        i = order[k % len(order)]
-        f = forms[k % len(forms)] if len(forms) > 1 else forms[0]
-        variant = rng.randrange(3)
-        contrast = ideas[order[(k + 1) % len(order)]] if f == "period" and unit > 1 else None
-        frames.append(build_frame(ideas[i], f, bars, tonic, mode, meter, window, variant, contrast))
-        k += 1
+    ideas: list[list[Note]] = []
+    idea_q: list[float] = []
+    drafts: list[tuple[tuple[int, float], Frame]] = []
+    for round_ in range(MAX_IDEA_ROUNDS):
+        c = replace(controls, seed=seed + 101 * round_)
+        new = _draw_ideas(s, c, n_pool, unit, meter, bar, tonic, mode, parent)
+        if not new:
+            continue
+        bits_new = model_bits(s, [Score(parts=[Part("bi", instrument, ins.gm_program, False, bi)],
+                                        meters=[(0.0, meter[0], meter[1])]) for bi in new])
+        q_new = [bits_to_score(b) + idea_quality(bi, bar, tonic, mode) for b, bi in zip(bits_new, new, strict=True)]
+        first = len(ideas)
+        ideas += new
+        idea_q += q_new
+        order = sorted(range(first, len(ideas)), key=lambda i: -idea_q[i])
+        for k in range(min(3 * n_frames, 3 * len(order))):
+            i = order[k % len(order)]
+            f = forms[k % len(forms)]
+            contrast = ideas[order[(k + 1) % len(order)]] if f == "period" and unit > 1 else None
+            fr = build_frame(ideas[i], f, bars, tonic, mode, meter, window, rng.randrange(3), contrast)
+            skel = [(x.pitch, x.start_beats, x.dur_beats) for x in fr.notes]
+            drafts.append(((int(key_ok(skel, tonic, mode)[0]), idea_q[i]), fr))
+        if sum(d[0][0] for d in drafts) >= n_frames:
+            break
+        log.info("round %d: %d of %d frames in %s; drawing more ideas", round_ + 1,
+                 sum(d[0][0] for d in drafts), len(drafts), key_label(tonic, mode))
+    if not drafts:
+        raise RuntimeError("the music model wrote no usable basic idea")
+    drafts.sort(key=lambda d: (-d[0][0], -d[0][1]))
+    frames = [fr for _, fr in drafts[:n_frames]]
 
     # 3. the model fills each frame's free bars (3 rows per call), best local fit kept
     model_controls = controls
@@ -565,8 +584,8 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
     prelim = []
     for (sc, fr), b in zip(candidates, bits, strict=True):
         sco, chk, notes, motif = score_theme(sc, fr, b, ins.comfortable)
-        prelim.append((sco["total"], sc, fr, b))
-    prelim.sort(key=lambda x: -x[0])  # (the total already pays 0.1 per failed check)
+        prelim.append((sco["total"], sc, fr, b, sum(chk.values())))
+    prelim.sort(key=lambda x: (-x[4], -x[0]))  # passing more structural checks first
     seen: set[tuple] = set()
     unique = []
     for x in prelim:  # the same idea in the same frame can come out twice: keep one
@@ -578,7 +597,7 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
     index = _guard_index(corpus_index)
     refs = references or []
     ranked: list[RankedTheme] = []
-    for _, sc, fr, b in prelim[: max(n, min(len(prelim), n + 2))]:
+    for _, sc, fr, b, _ in prelim[: max(n, min(len(prelim), n + 2))]:
         g = _guard(sc, refs, index)
         sco, chk, notes, motif = score_theme(sc, fr, b, ins.comfortable, g)
         chords = harmonise_theme(sc, tonic, mode, fr.form, meter)

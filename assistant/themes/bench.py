@@ -1,0 +1,152 @@
+"""The structural benchmark of written themes against held-out real melodies.
+
+``python -m assistant.themes.bench [--n 100] [--out out/bench/themes.json]`` writes ``n``
+themes (two per request) over a fixed grid of keys, modes, meters, lead instruments and
+lengths, and runs the five structural checks of :mod:`assistant.themes.checks` (key, cadence,
+motif return, range, repeated notes) on each. Beside it, the same checks run on the held-out
+real melodies of ``datasets/music/eval_melodies.json`` (Bach chorale sopranos and Essen folk
+songs, the music model's test split) as the ceiling. For a real melody there is no requested
+key, so its key check is that music21's analysed tonic is its final note, and its range check
+has no instrument; a generated theme must match the requested tonic and mode and stay in the
+instrument's comfortable range. The target: themes pass every check at >= 90 % of the real
+melodies' rate.
+
+It is also a suite of ``make bench`` (``run_bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from assistant.analysis.instruments import INSTRUMENTS
+from assistant.themes.checks import CHECKS, structural_checks
+from assistant.themes.theory import parse_tonic
+
+log = logging.getLogger(__name__)
+
+KEYS = ("C", "D", "Eb", "E", "F", "G", "A", "Bb", "B", "F#", "Ab", "Db")
+MODES_GRID = ("major", "minor", "dorian", "mixolydian", "major", "minor", "lydian", "phrygian")
+METERS = ((4, 4), (3, 4), (6, 8), (2, 4), (4, 4))
+INSTRUMENTS_GRID = ("violin", "flute", "trumpet", "horn", "cello", "clarinet", "oboe", "viola")
+TARGET_RATIO = 0.9
+
+
+def requests(n_themes: int, per_request: int = 2) -> list[dict[str, Any]]:
+    """The fixed grid: request i takes the i-th key, mode, meter and instrument of coprime cycles."""
+    out = []
+    for i in range((n_themes + per_request - 1) // per_request):
+        out.append({"key": KEYS[i % len(KEYS)], "mode": MODES_GRID[i % len(MODES_GRID)],
+                    "meter": METERS[i % len(METERS)], "instrument": INSTRUMENTS_GRID[(i * 3) % len(INSTRUMENTS_GRID)],
+                    "bars": 16 if i % 10 == 9 else 8, "seed": 1000 + i})
+    return out
+
+
+def real_rates(max_per_set: int | None = None) -> dict[str, Any]:
+    """The checks on the held-out real melodies, per set and together."""
+    from assistant.music.evaluate import load_eval_melodies
+
+    sets = load_eval_melodies()
+    res: dict[str, Any] = {}
+    allrows = []
+    for name, mels in sets.items():
+        rows = []
+        for mel in mels[:max_per_set]:
+            line = [(int(p), float(s), float(d)) for p, s, d in mel["notes"]]
+            m = mel["meters"][0]
+            rows.append(structural_checks(line, (int(m[1]), int(m[2]))))
+        res[name] = _summary(rows)
+        allrows += rows
+    res["all"] = _summary(allrows)
+    return res
+
+
+def _summary(rows: list[dict[str, bool]]) -> dict[str, Any]:
+    n = max(1, len(rows))
+    return {"n": len(rows), "all_checks": round(sum(all(r.values()) for r in rows) / n, 4),
+            **{k: round(sum(r[k] for r in rows) / n, 4) for k in CHECKS}}
+
+
+def theme_rates(n_themes: int = 100, per_request: int = 2, progress: bool = False) -> dict[str, Any]:
+    """Write ``n_themes`` themes over the grid and run the checks; returns the summary, the
+    per-mode breakdown and one row per theme."""
+    from assistant.guard.index import default_index
+    from assistant.themes.write import write_themes
+
+    index = default_index()
+    rows: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
+    for req in requests(n_themes, per_request):
+        k = min(per_request, n_themes - len(rows))
+        themes = write_themes(key=req["key"], mode=req["mode"], meter=req["meter"], bars=req["bars"],
+                              instrument=req["instrument"], n=k, seed=req["seed"], corpus_index=index)
+        comf = INSTRUMENTS[req["instrument"]].comfortable
+        for t in themes:
+            line = [(n.pitch, n.start_beats, n.dur_beats) for n in t.score.melody()]
+            chk = structural_checks(line, t.meter, parse_tonic(t.key), t.mode, comf)
+            rows.append({**{k2: (f"{v[0]}/{v[1]}" if k2 == "meter" else v) for k2, v in req.items()},
+                         "rank": t.rank, "form": t.form, "checks": chk, "total": t.total,
+                         "guard": t.scores.get("guard")})
+        if progress:
+            log.info("%d/%d themes (%.0f s)", len(rows), n_themes, time.perf_counter() - t0)
+    by_mode: dict[str, list[dict[str, bool]]] = {}
+    for r in rows:
+        by_mode.setdefault(r["mode"], []).append(r["checks"])
+    return {"summary": _summary([r["checks"] for r in rows]),
+            "by_mode": {m: _summary(v) for m, v in by_mode.items()},
+            "seconds": round(time.perf_counter() - t0, 1), "rows": rows}
+
+
+def run(n_themes: int = 100, progress: bool = False) -> dict[str, Any]:
+    real = real_rates()
+    themes = theme_rates(n_themes, progress=progress)
+    ratio = themes["summary"]["all_checks"] / max(1e-9, real["all"]["all_checks"])
+    return {"themes": themes, "real": real, "ratio": round(ratio, 4), "target_ratio": TARGET_RATIO,
+            "ok": ratio >= TARGET_RATIO}
+
+
+def run_bench() -> list[dict[str, Any]]:
+    """Rows for ``make bench``."""
+    res = run(100)
+    t, r = res["themes"]["summary"], res["real"]["all"]
+    rows = [
+        {"name": f"themes passing all structural checks ({t['n']})", "value": t["all_checks"], "unit": "share",
+         "target": f">= {TARGET_RATIO} x real", "ok": res["ok"],
+         **{k: t[k] for k in CHECKS}, "seconds": res["themes"]["seconds"]},
+        {"name": f"real melodies passing them ({r['n']}, chorale+Essen test)", "value": r["all_checks"],
+         "unit": "share", "target": "ceiling", **{k: r[k] for k in CHECKS}},
+        {"name": "themes / real pass rate", "value": res["ratio"], "unit": "ratio",
+         "target": f">= {TARGET_RATIO}", "ok": res["ok"]},
+    ]
+    return rows
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=100, help="number of themes (default 100)")
+    ap.add_argument("--out", default="out/bench/themes.json", help="JSON report path")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    res = run(args.n, progress=True)
+    from assistant.project import atomic_write_json
+
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(args.out, res)
+    t, real = res["themes"]["summary"], res["real"]
+    print(f"{'set':<22} {'n':>4} {'all':>6} " + " ".join(f"{k:>14}" for k in CHECKS))
+    for name, s in [("themes", t)] + [(f"real: {k}", v) for k, v in real.items()]:
+        print(f"{name:<22} {s['n']:>4} {s['all_checks']:>6.1%} " + " ".join(f"{s[k]:>14.1%}" for k in CHECKS))
+    for m, s in res["themes"]["by_mode"].items():
+        print(f"  themes, {m:<13} {s['n']:>4} {s['all_checks']:>6.1%}")
+    print(f"themes / real = {res['ratio']:.3f} (target >= {TARGET_RATIO}): {'met' if res['ok'] else 'NOT met'}; "
+          f"{res['themes']['seconds']:.0f} s; report {args.out}")
+    print(json.dumps({"ratio": res["ratio"], "themes_all": t["all_checks"], "real_all": real["all"]["all_checks"]}))
+    return res
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
