@@ -31,7 +31,8 @@ def small_score() -> Score:
         parts=[Part("Clarinet", "clarinet", 71, notes=mel),
                Part("Horn", "horn", 60, notes=[Note(50 + i % 5, i * 2.0, 2.0, 70) for i in range(8)]),
                Part("Violin", "violin", 40, notes=[Note(74, 0, 12, 80), Note(76, 12, 4, 96)]),
-               Part("Drums", "drums", 0, True, notes=[Note(36, i, 0.5, 100) for i in range(16)])],
+               Part("Drums", "drums", 0, True, notes=[Note(36, i, 0.5, 100) for i in range(16)]
+                    + [Note(42, i, 0.5, 80) for i in range(0, 16, 2)])],  # kick + hat chords
         tempos=[(0.0, 117.55), (8.0, 96.0)], meters=[(0.0, 4, 4), (8.0, 3, 4), (11.0, 4, 4)],
         markers=[(0.0, "A"), (4.0, "HIT door")], key="D minor")
 

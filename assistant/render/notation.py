@@ -181,6 +181,7 @@ def _build_part(part: Part, score: Score, *, top: bool, title_text: str | None):
     from music21 import chord as m21chord
     from music21 import dynamics, expressions, key, meter, note, stream, tempo
     from music21 import tie as m21tie
+    from music21.percussion import PercussionChord
 
     ins, clef_obj = _instrument(part)
     flat = stream.Part()
@@ -203,7 +204,7 @@ def _build_part(part: Part, score: Score, *, top: bool, title_text: str | None):
             for p, *_ in group:
                 u = note.Unpitched(displayName=DRUM_DISPLAY.get(p, "C5"))
                 items.append(u)
-            obj = items[0] if len(items) == 1 else m21chord.Chord(items)
+            obj = items[0] if len(items) == 1 else PercussionChord(items)
         elif len(group) == 1:
             obj = note.Note(pitch_name(group[0][0], how, sharps))
         else:
