@@ -125,3 +125,24 @@ def test_sync_deliverables_stay_in_out(cue_id: str, tmp_path: Path) -> None:
         for v in value if isinstance(value, list) else [value]:
             assert Path(v).resolve().is_relative_to(out.resolve())
     assert not Path("/tmp/abs_cue_escape_test.sync.json").exists()
+
+
+@pytest.mark.slow
+def test_score_with_traversal_cue_id_writes_only_inside_out(tmp_path: Path) -> None:
+    """Issue 16 defect 1 end to end: the demo's pipeline (`score`) on a spotting list whose
+    cue id is ``../../esc`` writes every file under --out."""
+    from assistant.cli.main import run
+
+    corpus = Path(__file__).resolve().parent / "badinput" / "ok"
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    spot = tmp_path / "spot.txt"
+    spot.write_text("TITLE: Escape\nFPS: 24\n\n../../esc 01:00:05:00 - 01:00:25:00 Tea\n"
+                    "Quiet strings.\nHIT 01:00:10:00 kettle\n", encoding="utf-8")
+    before = set(tmp_path.rglob("*"))
+    out = work / "out"
+    assert run(["score", "--script", str(corpus / "script.fountain"), "--spotting", str(spot),
+                "--out", str(out), "--quiet"]) == 0
+    written = set(tmp_path.rglob("*")) - before
+    assert written and all(p == out or p.is_relative_to(out) for p in written), sorted(
+        str(p) for p in written if not p.is_relative_to(out))[:5]
