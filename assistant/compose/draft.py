@@ -70,6 +70,8 @@ from assistant.timecode import FrameRate
 
 log = logging.getLogger(__name__)
 
+#: instruments whose notes die away: colour, not a theme's voice (unless the brief asks)
+_DECAYING = ("harp", "celesta", "glockenspiel", "guitar", "piano", "timpani")
 #: default palette per cue function when the caller names none
 DEFAULT_PALETTE = "full_orchestra"
 _DEFAULT_TONIC = {"fear": "C#", "tension": "D", "sadness": "D", "tenderness": "F", "joy": "G",
@@ -276,10 +278,11 @@ def _lead(ens: Ensemble, law: BriefLaw, palette: Palette, category: str, functio
             return i
     if function == "comedy" and "bassoon" in pitched:
         return "bassoon"
+    sustaining = [i for i in melodic if i not in _DECAYING or palette.solo or i in law.include]
     for i in PROFILES[category].colours:
-        if i in melodic:
+        if i in sustaining:
             return i
-    return melodic[0] if melodic else pitched[0]
+    return (sustaining or melodic or pitched)[0]
 
 
 def _level_range(law: BriefLaw, category: str) -> tuple[int, int]:

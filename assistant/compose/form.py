@@ -263,6 +263,9 @@ def plan_sections(bars: list[Bar], curve: list[float], function: str,
         if abs(hb - lo_peak) <= 2 and hb > intro_end:
             lo_peak = hb
     hi_peak = max(hi_peak, lo_peak)
+    if tail_start < n:  # the last bar(s) are a tail, however high the curve runs to the end
+        hi_peak = min(hi_peak, tail_start - 1)
+        lo_peak = min(lo_peak, hi_peak)
     tail_start = max(tail_start, hi_peak + 1)
     names: list[tuple[str, int, int]] = []
     if intro_end >= 0 and intro_end < lo_peak:

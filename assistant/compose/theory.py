@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from assistant.errors import InputError
 
 PITCH_NAMES: tuple[str, ...] = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-_MAJOR_TONICS = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_MAJOR_TONICS = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 _MINOR_TONICS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")
 _LETTER = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
@@ -60,7 +60,7 @@ _ROMAN_RE = re.compile(r"^(?P<acc>[b#]*)(?P<num>vii|iii|ii|iv|vi|v|i)(?P<suf>°|
 
 FLAT_NAMES: tuple[str, ...] = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 SHARP_NAMES: tuple[str, ...] = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-_SHARP_MAJOR_TONICS = {7, 2, 9, 4, 11, 6}  # G D A E B F# major: sharp key signatures
+_SHARP_MAJOR_TONICS = {7, 2, 9, 4, 11}  # G D A E B major: sharp key signatures (F#/Gb: flats)
 
 
 def pc_name(pc: int, key: Key | None = None) -> str:
@@ -205,7 +205,13 @@ class Chord:
 
     def spelled(self, key: Key | None = None) -> str:
         """Chord symbol with note names spelled for ``key``."""
-        s = pc_name(self.root, key) + _SUFFIX[self.quality]
+        if self.roman.startswith("#"):  # a raised degree is spelled with a sharp
+            root = SHARP_NAMES[self.root % 12]
+        elif self.roman.startswith("b"):
+            root = FLAT_NAMES[self.root % 12]
+        else:
+            root = pc_name(self.root, key)
+        s = root + _SUFFIX[self.quality]
         if self.bass_pc is not None and self.bass_pc != self.root:
             s += "/" + pc_name(self.bass_pc, key)
         return s
