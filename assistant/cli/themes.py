@@ -71,7 +71,7 @@ def themes_cmd(
     bars: int = typer.Option(8, "--bars", help="8 or 16."),
     instrument: str = typer.Option("", "--instrument", help="Lead instrument id (violin, horn, ...)."),
     n: int = typer.Option(8, "--n", min=1, max=32, help="Number of ranked themes."),
-    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Sampling seed."),
     form: str = typer.Option("", "--form", help="sentence or period (default: both, ranked together)."),
     out: str = typer.Option(..., "--out", help="Folder for theme_<rank>.mid and .musicxml."),
     json_out: JsonOpt = False,
