@@ -238,6 +238,24 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("new-bad-briefs", _new("--script", OK_SCRIPT, "--spotting", OK_SPOT, "--briefs",
                             f"{{C}}/{X}/binary.txt"), ["binary.txt", "binary"]),
     ("new-bad-fps", _new("--script", OK_SCRIPT, "--fps", "23"), ["fps"]),
+    # ------------------------------------------------------------ score, draft, themes, lesson
+    ("score-conflicting-fps", ["score", "--script", OK_SCRIPT, "--spotting",
+                               f"{{C}}/{SP}/conflicting_fps.txt", "--out", "{T}/o", "--quiet"],
+     ["conflicting_fps.txt:2", "fps"]),
+    ("score-bad-project", ["score", f"{{C}}/{P}/bad_json", "--out", "{T}/o", "--quiet"],
+     ["bad_json/project.json:1", "invalid JSON"]),
+    ("score-fdx-bomb", ["score", "--script", f"{{C}}/{S}/bomb.fdx", "--out", "{T}/o",
+                        "--quiet"], ["bomb.fdx", "xml"]),
+    ("draft-damaged-project", ["draft", f"{{C}}/{P}/infinity", "--cue", "1M1", "--quiet"],
+     ["infinity/project.json", "Infinity"]),
+    ("draft-unknown-cue", ["draft", f"{{C}}/{P}/missing_artefact", "--cue", "9M9", "--quiet"],
+     ["cue", "9M9"]),
+    ("themes-negative-seed", ["themes", "--key", "D", "--mode", "minor", "--seed=-1", "--out",
+                              "{T}/t", "--quiet"], ["--seed"]),
+    ("themes-key-without-mode", ["themes", "--key", "D", "--out", "{T}/t", "--quiet"],
+     ["mode"]),
+    ("lesson-midi-division-0", ["lesson", f"{{C}}/{M}/div0.mid", "--out", "{T}/l", "--quiet"],
+     ["div0.mid", "division"]),
 ]
 
 
