@@ -313,3 +313,31 @@ def test_invariants_over_random_cues(duration, n_hits, seed, function, mood, pal
     for row in res.report["hits"]:
         if row["important"] and sol.mode == "exact":
             assert row["event"] != "none" and row["error_frames"] <= 1.0
+
+
+# ----------------------------------------------------------------------------- harmony
+def test_harmonic_plan_follows_the_mood() -> None:
+    tense, _ = draft(make_cue(40.0, [(25.0, False, "beat")], "build_tension", "tension"))
+    early = [h for h in tense.harmony if h["start_beat"] < tense.form[-1]["start_beat"]]
+    assert early and all("(pedal)" in h["symbol"] or h["roman"].lower().startswith("i")
+                         for h in early)  # a pedal point under the build
+    assert tense.harmony[-1]["roman"] not in ("i", "I")  # unresolved: it does not end home
+
+    triumph, _ = draft(make_cue(40.0, [(30.0, True, "downbeat")], "triumph", "triumph"),
+                       bpm=(96, 112))
+    assert triumph.key.endswith("major")
+    assert triumph.harmony[-1]["roman"] in ("I", "i")  # arrives home
+    romans = {h["roman"] for h in triumph.harmony}
+    assert romans & {"bVI", "bVII", "IV", "V"}
+
+    mystery, _ = draft(make_cue(40.0, [], "establish_setting", "mystery"))
+    assert mystery.report["category"] == "mystery"
+    assert mystery.harmony[-1]["roman"].lower() not in ("i", "i/5")
+
+
+def test_transition_bridges_two_keys_through_a_dominant() -> None:
+    res, _ = draft(make_cue(60.0, [(30.0, False, "beat")], "transition", "tender"))
+    keys = [s["key"] for s in res.form]
+    assert len(set(keys)) == 2 and keys[0] != keys[-1]
+    change = next(i for i, h in enumerate(res.harmony) if h["key"] != res.harmony[0]["key"])
+    assert res.harmony[change - 1]["roman"].startswith("V7/")

@@ -424,8 +424,8 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
                                      style=style_for(category, function))
     # the theme is fixed material: its harmony follows it (fragments and connective bars
     # were written on the chords already)
-    stated = [n for n in melody if any(s.melody == "theme" and s.start_beat <= n.start_beats < s.end_beat
-                                       for s in sections)]
+    spans = [st["beats"] for st in mel_report["statements"]]
+    stated = [n for n in melody if any(a - 1e-6 <= n.start_beats < b - 1e-6 for a, b in spans)]
     refitted = fit_chords_to_melody(slots, stated)
     counter: list[Note] = []
     for s in sections:

@@ -234,7 +234,24 @@ def plan_harmony(bars: list[Bar], sections: list[Section], category: str, functi
             chord = chord_from_roman(roman, key)
             slots.append(ChordSlot(s, e, chord, key, bar_no, pedal,
                                    cadence=j >= n - 2 and sec.name != "intro", on_hit=on_hit))
+    _pivots(slots, category)
     return slots
+
+
+def _pivots(slots: list[ChordSlot], category: str) -> None:
+    """Lead into every new key through its dominant: the last chord before the change
+    becomes V7 of the new key (a tension lift of a semitone stays abrupt on purpose)."""
+    for i in range(1, len(slots)):
+        a, b = slots[i - 1], slots[i]
+        if a.key == b.key or a.on_hit:
+            continue
+        lift = (b.key.tonic - a.key.tonic) % 12 == 1 and category in ("tension", "fear")
+        if lift:
+            continue
+        dom = Chord((b.key.tonic + 7) % 12, "7", None, "V7/" + b.key.name.split()[0])
+        a.chord = dom
+        a.pedal = None
+        a.cadence = True
 
 
 def _bar_number(bars: list[Bar], beat: float) -> int:

@@ -330,7 +330,9 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
             used = min(n_theme_bars - theme_pos, sec.last_bar - first + 1)
             out += placed
             report["statements"].append({"section": si, "bars": [bars[first].number,
-                                                                  bars[first + used - 1].number]})
+                                                                  bars[first + used - 1].number],
+                                         "beats": [bars[first].start_beat,
+                                                   bars[first + used - 1].end_beat]})
             theme_pos += used
             rest_first = first + used
             if theme_pos >= n_theme_bars:
