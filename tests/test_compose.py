@@ -275,10 +275,18 @@ def test_model_writes_connective_material() -> None:
     cue = make_cue(50.0, [(30.0, True, "downbeat")], "theme_statement", "tender")
     short = Score(parts=[Part("t", notes=theme().parts[0].notes[:7])], meters=[(0.0, 4, 4)],
                   key="D minor")
-    res, _ = draft(cue, themes={"t": short}, plan_row={"themes": ["t"]}, use_model=True,
-                   model_bars=4)
+    sol = solve(cue)
+    res, _ = draft(cue, solution=sol, themes={"t": short}, plan_row={"themes": ["t"]},
+                   use_model=True, model_bars=4, dialogue_pass=False)
     assert res.report["melody"]["model_bars"] > 0
-    assert any(c["by"] == "music model" for c in res.report["melody"]["connective"])
+    model = [c for c in res.report["melody"]["connective"] if c["by"] == "music model"]
+    assert model
+    tm = sol.tempo_map
+    lead = res.report["lead"]
+    mel = next(p for p in res.score.parts if p.instrument == lead)
+    for c in model:  # the model's bars hold the tune (placed after the prompt, not over it)
+        a, b = float(tm.bar_start(c["bars"][0])), float(tm.bar_start(c["bars"][1] + 1))
+        assert any(a - 1e-6 <= n.start_beats < b for n in mel.notes)
     assert_in_range(res)
 
 

@@ -18,6 +18,7 @@ and a counter-melody at the peaks.
 from __future__ import annotations
 
 import logging
+import math
 import random
 from dataclasses import replace
 from typing import Any
@@ -183,15 +184,20 @@ def sequence_motif(motif: list[Note], slots: list[ChordSlot], start: float, end:
 
 
 def model_continuation(prompt: list[Note], bar_beats: float, meter: tuple[int, int], n_bars: int,
-                       key: Key, pitch_range: tuple[int, int], seed: int) -> list[Note] | None:
+                       key: Key, pitch_range: tuple[int, int], seed: int,
+                       chords: list[str | None] | None = None) -> list[Note] | None:
     """``n_bars`` of new melody after ``prompt`` (notes from beat 0) by the music model,
-    from beat ``len(prompt bars) * bar_beats`` on; None when the model is unavailable."""
+    from the bar after the prompt on; None when the model is unavailable.
+
+    A model with chord tokens (v2) writes the bars on the cue's chord plan (``chords``,
+    one symbol per bar, None = free); a v1 model continues the prompt (the chords then
+    only come from the re-fit of the harmony around the theme)."""
     try:
-        from assistant.music.sample import Controls, continue_
+        from assistant.music.sample import Controls, continue_, generate, get_sampler
         from assistant.music.score import Part
         from assistant.music.tokens import PITCH_HI, PITCH_LO
     except ImportError as exc:  # torch or the model missing
-        log.info("music model unavailable (%s); connective material from the motif", exc)
+        log.info("music model unavailable (%s); connective material from the phrase rules", exc)
         return None
     if not prompt:
         return None
@@ -199,20 +205,42 @@ def model_continuation(prompt: list[Note], bar_beats: float, meter: tuple[int, i
     lo, hi = max(pitch_range[0], PITCH_LO), min(pitch_range[1], PITCH_HI)
     if hi - lo < 12:
         return None
-    sc = Score(parts=[Part("melody", notes=[Note(max(lo, min(hi, n.pitch)), n.start_beats,
-                                                 n.dur_beats, 80) for n in prompt])],
-               meters=[(0.0, meter[0], meter[1])], key=f"{key.name.split()[0]} {mode}")
-    n_prompt = max(1, round(max(n.end_beats for n in prompt) / bar_beats))
+    controls = Controls(key_tonic=key.tonic, mode=mode, meter=meter, scale=True,
+                        pitch_range=(lo, hi), seed=seed, temperature=0.95, top_p=0.92,
+                        ensemble="solo")
     try:
-        out = continue_(sc, n_bars, Controls(key_tonic=key.tonic, mode=mode, meter=meter,
-                                             scale=True, pitch_range=(lo, hi), seed=seed,
-                                             temperature=0.95, top_p=0.92, ensemble="solo"))
+        if chords and any(chords) and get_sampler().has_chords:
+            out = generate(controls, bars=n_bars, meter=meter, chords=chords)[0]
+            return [replace(n, velocity=80) for n in Score(parts=[out.parts[0]]).melody()]
+        sc = Score(parts=[Part("melody", notes=[Note(max(lo, min(hi, n.pitch)), n.start_beats,
+                                                     n.dur_beats, 80) for n in prompt])],
+                   meters=[(0.0, meter[0], meter[1])], key=f"{key.name.split()[0]} {mode}")
+        out = continue_(sc, n_bars, controls)
     except Exception as exc:  # noqa: BLE001 - the model is optional; the draft must not fail
-        log.warning("music model continuation failed (%s); using the motif", exc)
+        log.warning("music model continuation failed (%s); using the phrase rules", exc)
         return None
+    # continue_ appends after the prompt's last bar (Score.bar_starts: bars up to its end)
+    n_prompt = max(1, math.ceil(max(n.end_beats for n in prompt) / bar_beats - 1e-9))
     t0 = n_prompt * bar_beats
     new = [n for n in Score(parts=[out.parts[0]]).melody() if n.start_beats >= t0 - 1e-6]
     return [replace(n, start_beats=n.start_beats - t0, velocity=80) for n in new]
+
+
+_MODEL_QUALITY = {"maj": "", "min": "m", "dim": "dim", "aug": "+", "7": "7"}
+
+
+def model_chord_symbols(slots: list[ChordSlot], bars: list[Bar], first: int, n: int
+                        ) -> list[str | None]:
+    """The chord plan as the music model reads it: one absolute symbol per bar (the chord
+    on the downbeat), None where the chord is outside its vocabulary (clusters, sus)."""
+    from assistant.compose.theory import FLAT_NAMES
+
+    out: list[str | None] = []
+    for b in bars[first:first + n]:
+        slot = chord_at(slots, b.start_beat + 1e-6)
+        q = _MODEL_QUALITY.get(slot.chord.quality) if slot else None
+        out.append(None if q is None or slot is None else FLAT_NAMES[slot.chord.root] + q)
+    return out
 
 
 def fit_chords_to_melody(slots: list[ChordSlot], melody: list[Note], keep_on_hits: bool = True
@@ -389,8 +417,8 @@ def _connective(so_far: list[Note], sec: Section, bars: list[Bar], slots: list[C
         prompt_start = start - 2 * bar.full_beats
         prompt = [replace(n, start_beats=n.start_beats - prompt_start) for n in so_far
                   if prompt_start - 1e-6 <= n.start_beats < start - 1e-6]
-        new = model_continuation(prompt, bar.full_beats, bar.meter, k, key, lead_range, seed) \
-            if prompt else None
+        new = model_continuation(prompt, bar.full_beats, bar.meter, k, key, lead_range, seed,
+                                 model_chord_symbols(slots, bars, first, k)) if prompt else None
         if new:
             got = [replace(n, start_beats=n.start_beats + start) for n in new
                    if n.start_beats + start < min(end, bars[first + k - 1].end_beat) - 1e-6]
