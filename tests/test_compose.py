@@ -349,3 +349,15 @@ def test_transition_bridges_two_keys_through_a_dominant() -> None:
     assert len(set(keys)) == 2 and keys[0] != keys[-1]
     change = next(i for i, h in enumerate(res.harmony) if h["key"] != res.harmony[0]["key"])
     assert res.harmony[change - 1]["roman"].startswith("V7/")
+
+
+def test_first_statement_waits_for_the_picture() -> None:
+    cue = make_cue(45.0, [(9.3, False, "free"), (39.5, True, "downbeat")], "bookend", "mystery")
+    res, sol = draft(cue, themes={"t": theme()}, plan_row={"themes": ["t"]}, bpm=(80, 100))
+    tm = sol.tempo_map
+    hit = float(tm.seconds_to_beat(Fraction(repr(9.3))))
+    mel = [n for p in res.score.parts if p.role == "melody" for n in p.notes]
+    assert mel and min(n.start_beats for n in mel) >= hit
+    if "waited_for_hit_at_beat" in res.report["melody"]:
+        first = min(n.start_beats for n in mel)
+        assert tm.bar_beat(Fraction(first).limit_denominator(960))[1] == 1  # on a bar line

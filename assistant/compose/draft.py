@@ -421,7 +421,8 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     melody, mel_report = plan_melody(sections, bars, slots, key, theme, transformation, centre,
                                      (lead_lo, lead_hi), rng, use_model=req.use_model,
                                      model_bars=req.model_bars, seed=req.seed,
-                                     style=style_for(category, function))
+                                     style=style_for(category, function),
+                                     cue_beats=[h.beat for h in hits])
     # the theme is fixed material: its harmony follows it (fragments and connective bars
     # were written on the chords already)
     spans = [st["beats"] for st in mel_report["statements"]]

@@ -320,8 +320,8 @@ def counter_melody(melody: list[Note], slots: list[ChordSlot], start: float, end
 def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot], key: Key,
                 theme: Score | None, transformation: str | None, centre: float,
                 lead_range: tuple[int, int], rng: random.Random, *, use_model: bool,
-                model_bars: int, seed: int, style: str = "lyrical"
-                ) -> tuple[list[Note], dict[str, Any]]:
+                model_bars: int, seed: int, style: str = "lyrical",
+                cue_beats: list[float] | None = None) -> tuple[list[Note], dict[str, Any]]:
     """The cue's melody line and a report of what was placed where."""
     report: dict[str, Any] = {"statements": [], "fragments": [], "connective": [],
                               "transformation": None, "model_bars": 0}
@@ -350,6 +350,17 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
         first = sec.first_bar + (1 if bars[sec.first_bar].is_pickup else 0)
         if first > sec.last_bar and sec.melody != "none":
             continue
+        if sec.melody == "theme" and line and not report["statements"]:
+            # the first statement waits for the picture: a hit early in the section
+            # (the lighthouse emerging) starts it on the next bar line
+            span = sec.end_beat - sec.start_beat
+            cue = [b for b in cue_beats or () if sec.start_beat + 1e-6 < b < sec.start_beat + span / 3]
+            if cue:
+                i = next(k for k in range(first, sec.last_bar + 1) if bars[k].end_beat > cue[0] + 1e-6)
+                first = i if abs(bars[i].start_beat - cue[0]) < 1e-6 else i + 1
+                if first > sec.last_bar:
+                    continue
+                report["waited_for_hit_at_beat"] = round(cue[0], 4)
         if sec.melody == "theme" and line:
             n_theme_bars = int(max(n.start_beats for n in line) // theme_bar) + 1
             shifted = [replace(n, start_beats=n.start_beats - theme_pos * theme_bar) for n in line
