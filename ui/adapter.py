@@ -398,6 +398,15 @@ def render_audio(midi: Path, wav: Path) -> Path:
     return wav
 
 
+def _verovio_resources_for_this_thread() -> None:
+    """verovio keeps its default resource path per thread and sets it only in the thread
+    that imported it; the studio renders in worker threads, so set it here too."""
+    import verovio
+    from importlib.resources import files
+
+    verovio.setDefaultResourcePath(str(files("verovio") / "data"))
+
+
 def render_notation(midi: Path, out_dir: Path, title: str, cue_id: str | None = None,
                     start_tc: str | None = None) -> tuple[Path, list[str]]:
     """MusicXML and the verovio SVG pages of a MIDI file."""
@@ -405,6 +414,7 @@ def render_notation(midi: Path, out_dir: Path, title: str, cue_id: str | None = 
 
     write_musicxml = _optional("assistant.render.notation", "write_musicxml")
     svg_pages = _optional("assistant.render.notation", "svg_pages")
+    _verovio_resources_for_this_thread()
     xml = out_dir / "score.musicxml"
     score = Score.from_midi(midi)
     if write_musicxml is not None:

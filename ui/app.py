@@ -284,7 +284,8 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
                 notation_a = gr.HTML(label="A notation", elem_id="notation-a")
                 notation_b = gr.HTML(label="B notation", elem_id="notation-b")
             ab_table = gr.Dataframe(label="A/B figures", headers=["", "A", "B"],
-                                    interactive=False, elem_id="ab-table")
+                                    interactive=False, wrap=True,
+                                    column_widths=["18%", "41%", "41%"], elem_id="ab-table")
             with gr.Row():
                 restore_n = gr.Number(label="Restore revision", precision=0,
                                       elem_id="restore-n")

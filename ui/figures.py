@@ -30,13 +30,15 @@ def emotional_curve(analysis: dict[str, Any], cues: list[dict[str, Any]] | None 
     xs = [(p["start_s"] + p["duration_s"] / 2) / 60 for p in pts]
     for key, colour in (("valence", "#2e86de"), ("arousal", "#ee5253"), ("tension", "#222f3e")):
         ax.plot(xs, [p[key] for p in pts], marker="o", ms=3, lw=1.6, label=key, color=colour)
-    for c in cues if cues is not None else analysis.get("cues", []):
+    cues = cues if cues is not None else analysis.get("cues", [])
+    for c in cues:
         fn = c.get("function") or ""
         ax.axvspan(c["start_s"] / 60, c["end_s"] / 60, alpha=0.18,
                    color=_FUNCTION_COLOURS.get(fn, "#95a5a6"))
         ax.text((c["start_s"] + c["end_s"]) / 120, 1.02, c["id"], ha="center", va="bottom",
                 fontsize=7, rotation=90)
-    ax.set_xlim(0, max([analysis.get("duration_s", 0) / 60] + [x + 0.2 for x in xs]))
+    ax.set_xlim(0, max([analysis.get("duration_s", 0) / 60] + [x + 0.2 for x in xs]
+                       + [c["end_s"] / 60 + 0.1 for c in cues]))
     ax.set_ylim(-1.05, 1.3)
     ax.axhline(0, color="#999", lw=0.6)
     ax.set_xlabel("film time (minutes)")

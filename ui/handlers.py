@@ -501,11 +501,13 @@ def sync_report(film: FilmProject, cue: Any, score: Any, rev: Revision) -> list[
         got_s = float(tm.beat_to_seconds(beat))
         bar, beat_in_bar = tm.bar_beat(beat)
         off = (got_s - want_s) * fps
+        # a MIDI marker sits on a tick: allow half a tick of rounding
+        tick_frames = 0.5 * 60.0 / (float(tm.tempo_at(beat)) * score.ppq) * fps
         out.append({"hit": i + 1, "label": h.label, "tc": h.tc, "time_s": round(want_s, 3),
                     "bar": int(bar), "beat": round(float(beat_in_bar), 3),
                     "beat_position": round(float(beat), 4),
                     "frames_off": round(off, 2), "tolerance_frames": h.tolerance_frames,
-                    "within_tolerance": abs(off) <= h.tolerance_frames + 1e-6,
+                    "within_tolerance": abs(off) <= h.tolerance_frames + tick_frames + 1e-9,
                     "landing": h.landing, "important": h.important})
     return out
 
