@@ -184,6 +184,8 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("brief-file-fifo", ["brief", "--file", "{G}/pipe.txt", "--quiet"], ["pipe.txt", "FIFO"]),
     ("spot-file-latin1", ["spot", "--file", f"{{C}}/{X}/latin1.txt", "--quiet"],
      ["latin1.txt:1", "UTF-8"]),
+    ("spot-file-too-many", ["spot", "--file", f"{{C}}/{X}/many_briefs.txt", "--quiet"],
+     ["many_briefs.txt:1001", "description", "1000"]),
     ("spot-file-empty", ["spot", "--file", f"{{C}}/{S}/empty.fountain", "--quiet"],
      ["empty.fountain", "empty"]),
     # ------------------------------------------------------------ fit-tempo and outputs

@@ -32,6 +32,10 @@ def register(app: typer.Typer) -> None:
     app.command("spot")(spot)
 
 
+#: a film has a few hundred cues; each description takes ~10 ms to classify
+MAX_DESCRIPTIONS = 1000
+
+
 def collect_inputs(texts: list[str] | None, file: Path | None) -> list[tuple[str, str | None, int | None]]:
     """(text, path, line) for every description, validated; raises InputError."""
     from assistant.analysis.classify import check_text
@@ -43,10 +47,13 @@ def collect_inputs(texts: list[str] | None, file: Path | None) -> list[tuple[str
         except InputError as exc:
             raise exc.located(field=f"--text[{i + 1}]") from None
     if file is not None:
-        content = read_text(file, what="cue description file")
+        content = read_text(file, what="cue description file", max_bytes=1024 * 1024)
         for n, line in enumerate(content.split("\n"), 1):
             if not line.strip():
                 continue
+            if len(items) >= MAX_DESCRIPTIONS:  # 3000 lines took minutes on a busy machine
+                raise InputError(f"more than {MAX_DESCRIPTIONS} descriptions; split the file",
+                                 path=file, line=n, field="description")
             try:
                 items.append((check_text(line), str(file), n))
             except InputError as exc:
