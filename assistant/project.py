@@ -401,7 +401,8 @@ class ProjectStore:
 
         if self._lock is None:
             self.root.mkdir(parents=True, exist_ok=True)
-            self._lock = FileLock(str(self.root / self.LOCK), timeout=self.LOCK_TIMEOUT_S)
+            # one lock object per file in this process: nested stores of one project re-enter
+            self._lock = FileLock(str((self.root / self.LOCK).resolve()), is_singleton=True)
         try:
             self._lock.acquire(timeout=self.LOCK_TIMEOUT_S)
         except Timeout:

@@ -255,3 +255,16 @@ def test_sigkill_during_saves_100_times(tmp_path: Path) -> None:
         assert kept <= numbers  # nothing saved before is lost
         kept = numbers
         assert not _tmp_files(store.root)  # load() removed the dead writer's debris
+
+
+def test_nested_stores_of_one_project_do_not_deadlock(tmp_path: Path) -> None:
+    """The studio and the pipeline may hold two ProjectStore objects of one folder in one
+    thread; the lock is one per file per process, so the inner save re-enters."""
+    a = _store(tmp_path)
+    with a.edit() as outer:
+        b = ProjectStore(Path(os.path.relpath(a.root)))  # the same folder, spelled differently
+        b.LOCK_TIMEOUT_S = 1.0
+        with b.edit() as inner:
+            inner.title = "inner"
+        outer.title = "outer"
+    assert ProjectStore(a.root).load().title == "outer"
