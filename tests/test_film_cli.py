@@ -46,7 +46,7 @@ def birthday(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("birthday") / "out"
     manifest = _json_run(["score", "--script", str(BIRTHDAY), "--spotting", str(BIRTHDAY_SPOTTING),
                           "--briefs", str(BIRTHDAY_BRIEFS), "--out", str(out),
-                          "--cues", "1M3,1M4s", "--seed", "2"])
+                          "--cues", "1M3,1M4s", "--seed", "2", "--render", "quick"])
     return out, manifest
 
 
@@ -94,6 +94,7 @@ def test_score_again_keeps_the_project_and_adds_revisions(birthday: tuple[Path, 
     (["score", "PROJECT", "--script", "x.fountain", "--out", "OUT"], "not both"),
     (["score", "PROJECT", "--out", "OUT", "--cues", "9M9"], "no cue '9M9'"),
     (["score", "PROJECT", "--out", "OUT", "--cues", ","], "--cues"),
+    (["score", "PROJECT", "--out", "OUT", "--render", "dolby"], "--render takes full, quick"),
     (["draft", "PROJECT", "--cue", "1M1"], "run the brief stage first"),
     (["draft", "PROJECT", "--cue", "7M7"], "no cue '7M7'"),
     (["new", "PROJECT", "--script", str(EXAMPLE / "screenplay.fountain")], "already exists"),
@@ -129,7 +130,7 @@ def test_score_a_screenplay_without_a_spotting_list(tmp_path: Path) -> None:
     script = SCREENPLAYS / "Brick-and-Steel.fountain"
     _needs(script)
     manifest = _json_run(["score", "--script", str(script), "--out", str(tmp_path / "out"),
-                          "--cues", "1M1"])
+                          "--cues", "1M1", "--render", "midi"])
     assert manifest_problems(tmp_path / "out", manifest) == []
     film = ProjectStore(tmp_path / "out" / "project").load()
     assert film.cues and all(c.function_from == "proposed" for c in film.cues)

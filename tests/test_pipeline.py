@@ -17,8 +17,6 @@ from assistant.project import ProjectStore
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "the-keepers-light"
 CUES = ["1M4", "1M7"]  # a dialogue cue with "no drums, no brass", and the 3-second scare
-#: the renderer's slow extras are not what these tests are about
-FAST_RENDER = {"notation": False, "pdf": False, "reel": False}
 
 
 def _new(root: Path) -> ProjectStore:
@@ -31,7 +29,8 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> tuple[ProjectStore, Path
     root = tmp_path_factory.mktemp("pipeline")
     store = _new(root / "film")
     out = root / "out"
-    manifest = score_film(store, out, cues=CUES, seed=1, progress=False, settings=FAST_RENDER)
+    # the renderer's slow extras (score, parts, PDF) are not what these tests are about
+    manifest = score_film(store, out, cues=CUES, seed=1, progress=False, render="quick")
     return store, out, manifest
 
 

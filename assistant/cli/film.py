@@ -73,6 +73,9 @@ def score(
                                        "hybrid, or a palette file (.json/.toml); each cue's "
                                        "brief then picks the instruments inside it."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed (same seed, same draft)."),
+    render: str = typer.Option("full", "--render", help="full: audio, stems, score, parts, "
+                               "PDF, reel; quick: the audio mix only; midi: no audio or "
+                               "notation (fastest)."),
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -85,13 +88,19 @@ def score(
     if project is not None and (spotting or briefs or temp or fps):
         raise InputError("--spotting, --briefs, --temp and --fps go with --script; a project "
                          "already has them", field="project")
+    from assistant.pipeline.render import RENDER_MODES
+
+    if render not in RENDER_MODES:
+        raise InputError(f"--render takes {', '.join(RENDER_MODES)}, not {render!r}",
+                         field="render")
     ids = _cue_list(cues)
     if project is not None:
         manifest = score_film(project, out, cues=ids, palette=palette, seed=seed,
-                              progress=not quiet)
+                              progress=not quiet, render=render)
     else:
         manifest = score_files(script, out, spotting=spotting, briefs=briefs, temp=tuple(temp),
-                               fps=fps, cues=ids, palette=palette, seed=seed, progress=not quiet)
+                               fps=fps, cues=ids, palette=palette, seed=seed, progress=not quiet,
+                               render=render)
     if json_out:
         emit_json(manifest)
     else:

@@ -47,6 +47,16 @@ STAGE_FILES = {"analysis": "analysis.json", "analysis_report": "analysis.txt",
                "guard_report": "guard_report.json"}
 
 
+#: ``--render``: ``full`` every deliverable the renderer makes; ``quick`` the audio mix
+#: only (no stems, score, parts, PDF or reel: for fast iteration); ``midi`` no audio or
+#: notation at all (MIDI, click and streamers)
+RENDER_MODES: dict[str, dict[str, Any] | None] = {
+    "full": {},
+    "quick": {"stems": False, "notation": False, "pdf": False, "reel": False},
+    "midi": None,
+}
+
+
 def renderer() -> Any | None:
     """``assistant.render.deliver`` when it is installed and offers render_cue/render_film."""
     try:
@@ -119,10 +129,11 @@ def cue_report(project: FilmProject, cue: Any, score: Score, sync: dict[str, Any
 
 
 def stage_render(store: ProjectStore, out_dir: str | Path, cues: list[str] | None = None, *,
-                 progress: bool = False, settings: dict[str, Any] | None = None
-                 ) -> dict[str, Any]:
+                 progress: bool = False, settings: dict[str, Any] | None = None,
+                 render: str = "full") -> dict[str, Any]:
     """Write the deliverables of ``cues`` (default: every drafted cue) into ``out_dir`` and
-    return the manifest (also written to ``out_dir/manifest.json``)."""
+    return the manifest (also written to ``out_dir/manifest.json``). ``render`` is one of
+    :data:`RENDER_MODES`; ``settings`` go to the renderer on top of it."""
     from assistant.render.cuesheet import cue_list_text, cue_sheet_csv
 
     out = Path(out_dir)
@@ -133,7 +144,12 @@ def stage_render(store: ProjectStore, out_dir: str | Path, cues: list[str] | Non
     plan = _plan_rows(store)
     bp = stage_path(store, "briefs.json")
     briefs = json.loads(bp.read_text(encoding="utf-8")) if bp.is_file() else {}
-    deliver = renderer()
+    if render not in RENDER_MODES:
+        raise InputError(f"unknown render mode {render!r}; use {', '.join(RENDER_MODES)}",
+                         field="render")
+    mode = RENDER_MODES[render]
+    deliver = renderer() if mode is not None else None
+    settings = {**(mode or {}), **(settings or {})} or None
     chosen = [project.cue(c) for c in cues] if cues else sorted(project.cues,
                                                                  key=lambda c: c.start_s)
     entries: list[dict[str, Any]] = []

@@ -31,9 +31,11 @@ def _store(project: str | Path | ProjectStore) -> ProjectStore:
 
 def run_stage(project: str | Path | ProjectStore, stage: str, *, out_dir: str | Path | None = None,
               cues: list[str] | None = None, palette: str | None = None, seed: int = 0,
-              progress: bool = False, settings: dict[str, Any] | None = None) -> Any:
+              progress: bool = False, settings: dict[str, Any] | None = None,
+              render: str = "full") -> Any:
     """Re-run one stage on a project from the previous stages' saved artefacts.
-    ``settings`` go to the renderer (``assistant.render.deliver.RenderSettings``)."""
+    ``render`` (full, quick, midi) and ``settings`` (``RenderSettings`` fields) go to the
+    render stage."""
     store = _store(project)
     steps: dict[str, Callable[[], Any]] = {
         "read": lambda: stage_read(store),
@@ -46,7 +48,7 @@ def run_stage(project: str | Path | ProjectStore, stage: str, *, out_dir: str | 
                                            progress=progress),
         "guard": lambda: stage_guard(store, cues),
         "render": lambda: stage_render(store, out_dir or store.root / "out", cues,
-                                       progress=progress, settings=settings),
+                                       progress=progress, settings=settings, render=render),
     }
     if stage not in steps:
         raise InputError(f"unknown stage {stage!r}; stages are {', '.join(steps)}", field="stage")
@@ -55,7 +57,8 @@ def run_stage(project: str | Path | ProjectStore, stage: str, *, out_dir: str | 
 
 def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
                cues: list[str] | None = None, palette: str | None = None, seed: int = 0,
-               progress: bool = True, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+               progress: bool = True, settings: dict[str, Any] | None = None,
+               render: str = "full") -> dict[str, Any]:
     """Run every stage (read → brief → sync → themes → plan → draft/orchestrate → guard →
     render) on ``cues`` (default: all) and return the manifest, also written to
     ``out_dir/manifest.json``; its ``timings_s`` gives each stage's wall time."""
@@ -75,7 +78,7 @@ def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
             t0 = time.perf_counter()
             log.info("stage %s", stage)
             result = run_stage(store, stage, out_dir=out_dir, cues=cues, palette=palette,
-                               seed=seed, progress=progress, settings=settings)
+                               seed=seed, progress=progress, settings=settings, render=render)
             timings[stage] = round(time.perf_counter() - t0, 3)
     manifest: dict[str, Any] = result
     manifest["timings_s"] = timings
@@ -89,7 +92,7 @@ def score_files(script: str | Path, out_dir: str | Path, *, spotting: str | Path
                 briefs: str | Path | None = None, temp: tuple[str | Path, ...] | list = (),
                 fps: str | None = None, cues: list[str] | None = None,
                 palette: str | None = None, seed: int = 0, progress: bool = True,
-                settings: dict[str, Any] | None = None) -> dict[str, Any]:
+                settings: dict[str, Any] | None = None, render: str = "full") -> dict[str, Any]:
     """``score --script``: a project in ``out_dir/project`` made from the files, then scored.
 
     Run again with the same files, the project there is reused (its revisions are kept
@@ -105,7 +108,7 @@ def score_files(script: str | Path, out_dir: str | Path, *, spotting: str | Path
     else:
         new_project(root, script, spotting=spotting, briefs=briefs, temp=temp, fps=fps)
     return score_film(store, out_dir, cues=cues, palette=palette, seed=seed, progress=progress,
-                      settings=settings)
+                      settings=settings, render=render)
 
 
 def _same_inputs(store: ProjectStore, script: str | Path, spotting: str | Path | None,
