@@ -81,3 +81,37 @@ def check_score_file(path: str | Path) -> bytes:
             raise InputError(f"expands to {total / 2**20:.0f} MiB; the limit is "
                              f"{MAX_MXL_EXPANDED_BYTES // 2**20} MiB", path=p, field="mxl")
     return data
+
+
+#: the longest a reader may work on one file; with the size limits and linear passes a
+#: real file takes well under a second, so hitting this means a hostile or broken input
+READ_TIME_LIMIT_S = 60.0
+
+
+class Deadline:
+    """A reader's time limit, checked cheaply inside its loops.
+
+    >>> d = Deadline("screenplay", "x.fountain", seconds=0.0)
+    >>> try:
+    ...     for _ in range(5000):
+    ...         d.check(line=7)
+    ... except InputError as exc:
+    ...     print(exc)
+    x.fountain:7: reading the screenplay took over 0 s; the file is too large or malformed
+    """
+
+    def __init__(self, what: str, path: str | Path | None, seconds: float | None = None):
+        import time
+
+        self._clock = time.monotonic
+        seconds = READ_TIME_LIMIT_S if seconds is None else seconds
+        self.what, self.path, self.seconds = what, path, seconds
+        self.end = self._clock() + seconds
+        self.n = 0
+
+    def check(self, line: int | None = None, *, now: bool = False) -> None:
+        """Raise once the time is up; the clock is read every 1024th call (or ``now``)."""
+        self.n += 1
+        if (now or self.n & 1023 == 0) and self._clock() > self.end:
+            raise InputError(f"reading the {self.what} took over {self.seconds:g} s; the file "
+                             "is too large or malformed", path=self.path, line=line)

@@ -178,3 +178,19 @@ def test_oversize_text_refused(tmp_path: Path) -> None:
         fh.truncate(9 * 1024 * 1024)
     with pytest.raises(InputError, match="limit"):
         load_spotting(q)
+
+
+def test_readers_have_a_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Size limits and linear passes bound the time; the deadline is the last guard."""
+    import assistant.limits as limits
+
+    monkeypatch.setattr(limits, "READ_TIME_LIMIT_S", 0.0)
+    script = "\n\n".join(f"INT. ROOM {i} - DAY\n\nBOB waits." for i in range(2000))
+    with pytest.raises(InputError, match="took over 0 s") as exc:
+        parse_fountain(script, "long.fountain")
+    assert exc.value.path == "long.fountain" and exc.value.line
+    spot = "FPS: 24\n\n" + "".join(f"{i // 50 + 1}M{i % 50 + 1} 01:{i // 60:02d}:{i % 60:02d}:00 - "
+                                   f"01:{i // 60:02d}:{i % 60:02d}:12 Cue\nnote\n\n"
+                                   for i in range(1200))
+    with pytest.raises(InputError, match="spotting list took over"):
+        parse_spotting_text(spot, "long.txt")

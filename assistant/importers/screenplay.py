@@ -70,6 +70,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError, check_exists, read_text
+from assistant.limits import Deadline
 from assistant.project import Character, DialogueSpan, Scene
 
 log = logging.getLogger(__name__)
@@ -468,8 +469,10 @@ def parse_fountain(text: str, path: str = "<fountain>") -> Screenplay:
     def add(kind: str, txt: str, lineno: int, **kw: Any) -> None:
         elements.append(ScriptElement(kind, strip_emphasis(txt).strip(), lineno, None, **kw))
 
+    deadline = Deadline("screenplay", path)
     while i < n:
         lineno, raw = kept[i]
+        deadline.check(lineno)
         s = raw.strip()
         if speaker is not None:
             if _is_blank(raw) and not (len(raw) >= 2 and raw.strip(" ") == "" and not next_blank(i)):

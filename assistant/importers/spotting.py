@@ -101,6 +101,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from assistant.errors import InputError, check_exists, read_text
+from assistant.limits import Deadline
 from assistant.project import CUE_FUNCTIONS, HIT_LANDINGS, Cue, Hit
 from assistant.timecode import FrameRate, frames_to_tc, tc_to_frames
 
@@ -401,8 +402,10 @@ def parse_spotting_text(text: str, path: str = "<text>", rate: FrameRate | None 
 
     raws: list[_RawCue] = []
     cur: _RawCue | None = None
+    deadline = Deadline("spotting list", path)
     for i in range(idx, len(lines)):
         lineno = i + 1
+        deadline.check(lineno)
         s = lines[i].strip()
         if not s:
             cur = None
@@ -515,9 +518,11 @@ def parse_spotting_csv(text: str, path: str = "<csv>", rate: FrameRate | None = 
 
     raws: list[_RawCue] = []
     prev_end = reader.line_num
+    deadline = Deadline("spotting list", path)
     try:
         for row in reader:
             lineno = skip + prev_end + 1
+            deadline.check(lineno)
             prev_end = reader.line_num
             if not any(c.strip() for c in row):
                 continue
@@ -643,8 +648,10 @@ def parse_spotting_edl(text: str, path: str = "<edl>", rate: FrameRate | None = 
 
     raws: list[_RawCue] = []
     warnings: list[str] = []
+    deadline = Deadline("spotting list", path)
     for ev in events:
         m = ev.match
+        deadline.check(ev.line, now=True)  # an event costs ~1 ms (the adapter)
         clock.read_rate = _event_rate(rate, ev, path)
         src_in = clock.frames(m.group("src_in"), ev.line, "source in")
         clock.frames(m.group("src_out"), ev.line, "source out")
