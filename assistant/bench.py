@@ -82,11 +82,12 @@ def measure(name: str, fn: Callable[[], Any], *, unit: str = "s", target: Any = 
     ``unit``, ``ratio``, ``ok``, ...) then fill the row. ``extra`` keys go into the row.
     """
     reset_peak_rss()
+    base = peak_rss_mib()
     t0 = time.perf_counter()
     result = fn()
     seconds = time.perf_counter() - t0
     row: dict[str, Any] = {"name": name, "value": round(seconds, 4), "unit": unit,
-                           "target": target, "seconds": round(seconds, 4)}
+                           "target": target, "seconds": round(seconds, 4), "base_mib": base}
     if isinstance(result, dict):
         row.update(result)
     row.update(extra)

@@ -133,7 +133,23 @@ def run_bench() -> list[dict[str, Any]]:
     small = (time.perf_counter() - t0) / n
     rows.append({"name": "pairwise similarity, 50 x 50 notes (folk tune)", "value": round(small * 1000, 2),
                  "unit": "ms", "target": "< 50", "ok": small < 0.05})
+    rows.append(long_pair_memory_row())
     return rows
+
+
+def long_pair_memory_row() -> dict[str, Any]:
+    """A long temp track against a cue: the alignment runs in windows of at most
+    ``MAX_WINDOW_CELLS`` cells, so memory stays bounded (a 20 MB MIDI once took 3.2 GB)."""
+    from assistant.bench import measure
+    from assistant.guard.similarity import MAX_WINDOW_CELLS, compare
+
+    a, b = synthetic_melody(5, 400), synthetic_melody(6, 5000)
+    row = measure("similarity 400 x 5000 notes (windowed): memory growth",
+                  lambda: compare(a, b), target="< 250 MiB above the start")
+    grew = (row["peak_mib"] or 0) - (row.get("base_mib") or 0)
+    row.update({"value": round(grew, 1), "unit": "MiB", "ok": grew < 250,
+                "window_cells": MAX_WINDOW_CELLS})
+    return row
 
 
 if __name__ == "__main__":  # pragma: no cover - manual run
