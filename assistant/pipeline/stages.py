@@ -33,7 +33,7 @@ from assistant.analysis.brief import MusicBrief, brief_from_mood, parse_brief
 from assistant.analysis.script import MotifCandidate, ScriptAnalysis, analyze_script, report_text
 from assistant.errors import InputError
 from assistant.importers import SpottingList, attach_dialogue
-from assistant.paths import safe_filename
+from assistant.paths import resolve_inside, safe_filename
 from assistant.pipeline.inputs import briefs_path, load_screenplay_of, read_briefs, temp_dir
 from assistant.project import (
     Cue,
@@ -367,7 +367,8 @@ def stage_themes(store: ProjectStore, cues: list[str] | None = None, *, seed: in
             continue
         rel = f"themes/{safe_filename(subj.slug)}.mid"
         prev = old.get(subj.name)
-        if prev is not None and (store.root / prev["midi"]).is_file():
+        if prev is not None and resolve_inside(store.root, prev["midi"],
+                                               field="themes[].midi").is_file():
             report["themes"].append(prev | {"cues": subj.cues})
             continue
         if subj not in todo:
@@ -408,7 +409,9 @@ def stage_plan(store: ProjectStore) -> dict[str, Any]:
     if hasattr(th, "plan_development"):
         from assistant.music.score import Score
 
-        by_subject = {t["name"]: Score.from_midi(store.root / t["midi"]) for t in themes["themes"]}
+        by_subject = {t["name"]: Score.from_midi(resolve_inside(store.root, t["midi"],
+                                                                  field="themes[].midi"))
+                      for t in themes["themes"]}
         rows = list(th.plan_development(project, by_subject).to_dict()["rows"])
     else:
         film_s = max((c.end_s for c in project.cues), default=1.0)
