@@ -68,7 +68,7 @@ def test_find_links_misses_no_pair_over_the_thresholds() -> None:
             v[int(rng.integers(len(v)))] += 1
         ivs.append(v)
     ivs.append(np.concatenate([base[40], base[41]]))
-    links = {(lk.a, lk.b) for lk in find_links(ivs, edit_min=0.75, cover_min=0.7)}
+    links = {(lk.a, lk.b) for lk in find_links(ivs, edit_min=0.75, cover_min=0.7)}  # looser than the defaults
     grams = [ngram_codes(iv) for iv in ivs]
     for i in range(len(ivs)):  # brute force over every pair
         sims = edit_similarities(ivs[i], ivs[i + 1:])

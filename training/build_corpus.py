@@ -34,7 +34,7 @@ log = logging.getLogger("build_corpus")
 # Collections in build order (the evaluation sets first); the rest follow, largest files first.
 PRIORITY = ("essenFolksong", "bach", "oneills1850", "ryansMammoth", "airdsAirs", "miscFolk")
 LAST = ("palestrina", "trecento")  # many or slow files: after every other collection
-FILE_TIMEOUT_S = 90  # a file that takes longer is dropped with reason "timeout"
+FILE_TIMEOUT_S = 90  # a file that takes longer is dropped with reason "timeout" (--timeout)
 
 
 class _Timeout(BaseException):  # not caught by the per-tune handlers
@@ -59,7 +59,7 @@ def corpus_files() -> tuple[str, list[str]]:
     return root, keep
 
 
-def _work(path: str, root: str) -> tuple[str, int, list[dict]]:
+def _work(path: str, root: str, timeout_s: int = FILE_TIMEOUT_S) -> tuple[str, int, list[dict]]:
     """Worker: extract one file and write its JSON lines; returns (path, n_records, dropped)."""
     import os
 
@@ -70,11 +70,11 @@ def _work(path: str, root: str) -> tuple[str, int, list[dict]]:
 
     rel = Path(path).relative_to(root)
     signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(FILE_TIMEOUT_S)
+    signal.alarm(timeout_s)
     try:
         recs, dropped = extract_file(path, root)
     except _Timeout:
-        recs, dropped = [], [{"id": str(rel), "reason": f"timeout: parse and extraction over {FILE_TIMEOUT_S} s"}]
+        recs, dropped = [], [{"id": str(rel), "reason": f"timeout: parse and extraction over {timeout_s} s"}]
     finally:
         signal.alarm(0)
     out = EXTRACT / rel.parent / (rel.name + ".jsonl")
@@ -87,7 +87,7 @@ def _work(path: str, root: str) -> tuple[str, int, list[dict]]:
     return path, len(recs), dropped
 
 
-def stage_extract(workers: int, limit: int | None) -> None:
+def stage_extract(workers: int, limit: int | None, timeout_s: int = FILE_TIMEOUT_S) -> None:
     """Parse every corpus file in a process pool; skip files already in done.txt."""
     root, files = corpus_files()
     EXTRACT.mkdir(parents=True, exist_ok=True)
@@ -99,7 +99,7 @@ def stage_extract(workers: int, limit: int | None) -> None:
     log.info("extract: %d files to do (%d already done)", len(todo), len(done))
     with ProcessPoolExecutor(max_workers=workers) as ex, done_path.open("a") as dfh, \
             (EXTRACT / "dropped.jsonl").open("a") as xfh:
-        futs = [ex.submit(_work, f, root) for f in todo]
+        futs = [ex.submit(_work, f, root, timeout_s) for f in todo]
         n_rec = 0
         for fut in tqdm(as_completed(futs), total=len(futs), desc="extract", unit="file"):
             try:
@@ -122,12 +122,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--fresh", action="store_true", help="delete the cache and rebuild")
     ap.add_argument("--limit", type=int, default=None, help="only this many files (debugging)")
+    ap.add_argument("--timeout", type=int, default=FILE_TIMEOUT_S,
+                    help="seconds per corpus file before it is dropped (a loaded machine needs more: "
+                         "essenFolksong/han1.abc took over 90 s with 8 jobs on 2 cores)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.fresh and CACHE.exists():
         shutil.rmtree(CACHE)
     if args.stage in ("all", "extract"):
-        stage_extract(args.workers, args.limit)
+        stage_extract(args.workers, args.limit, args.timeout)
     if args.stage in ("all", "split"):
         from assistant.music.data import build_splits
 

@@ -369,14 +369,17 @@ def _program_shift_range(programs: set[int], pmin: int, pmax: int) -> tuple[int,
     return max(-6, lo - pmin), min(6, hi - pmax)
 
 
-def record_bar_chords(vocab: Vocab, tokenizer: Any, rec: dict[str, Any]) -> list[tuple[int, str] | None]:
+def record_bar_chords(vocab: Vocab, tokenizer: Any, rec: dict[str, Any]
+                      ) -> tuple[list[tuple[int, str] | None], list[int]]:
     """A chord per REMI bar of a piece, from all its parts (:func:`assistant.music.harmony.bar_chords`
-    on the notes as the tokenizer sees them, so the bars are the Bar tokens')."""
+    on the notes as the tokenizer sees them, so the bars are the Bar tokens'), and the piece's
+    REMI ids (all parts, no chords)."""
     from assistant.music.harmony import bar_chords
 
     sym = notes_to_symusic([(p["program"], p["notes"]) for p in rec["parts"]], rec["meters"], rec["tempos"])
-    dec = decode_ids(vocab, encode(tokenizer, sym))
-    return bar_chords([(n[1], n[2], n[3]) for n in dec.notes], dec.bar_starts_q, dec.end_q)
+    ids = encode(tokenizer, sym)
+    dec = decode_ids(vocab, ids)
+    return bar_chords([(n[1], n[2], n[3]) for n in dec.notes], dec.bar_starts_q, dec.end_q), ids
 
 
 def insert_chords(vocab: Vocab, ids: list[int], chords: list[tuple[int, str] | None]) -> list[int]:
@@ -393,17 +396,26 @@ def insert_chords(vocab: Vocab, ids: list[int], chords: list[tuple[int, str] | N
 
 
 def piece_segments(vocab: Vocab, tokenizer: Any, rec: dict[str, Any], melody_only: bool = False,
-                   chords: list[tuple[int, str] | None] | None = None) -> list[dict[str, Any]]:
+                   chords: list[tuple[int, str] | None] | None = None,
+                   full_ids: list[int] | None = None, max_segments: int | None = None) -> list[dict[str, Any]]:
     """Tokenize a piece record and return its segments with measured controls; every bar
-    carries its chord (from all parts, also for the melody-only copy) after its Bar token."""
-    parts = rec["parts"][:1] if melody_only else rec["parts"]
-    sym = notes_to_symusic([(p["program"], p["notes"]) for p in parts], rec["meters"], rec["tempos"])
+    carries its chord (from all parts, also for the melody-only copy) after its Bar token.
+    ``chords``/``full_ids``: :func:`record_bar_chords` of the record, when already computed."""
     if chords is None:
-        chords = record_bar_chords(vocab, tokenizer, rec)
-    ids = insert_chords(vocab, encode(tokenizer, sym), chords)
+        chords, full_ids = record_bar_chords(vocab, tokenizer, rec)
+    if melody_only or full_ids is None:
+        parts = rec["parts"][:1] if melody_only else rec["parts"]
+        sym = notes_to_symusic([(p["program"], p["notes"]) for p in parts], rec["meters"], rec["tempos"])
+        raw = encode(tokenizer, sym)
+    else:
+        raw = full_ids
+    ids = insert_chords(vocab, raw, chords)
     ens = "solo" if melody_only else rec["features"]["ensemble"]
     out = []
     spans = segment_ids(vocab, ids)
+    n_spans = len(spans)
+    if max_segments is not None:
+        spans = spans[:max_segments]
     for j, (a, b) in enumerate(spans):
         seg = compact_timesigs(vocab, ids[a:b])
         dec = decode_ids(vocab, seg)
@@ -425,7 +437,7 @@ def piece_segments(vocab: Vocab, tokenizer: Any, rec: dict[str, Any], melody_onl
             "ensemble": ENSEMBLES.index(ens),
             "t_lo": min(t_lo, 0),
             "t_hi": max(t_hi, 0),
-            "last": int(j == len(spans) - 1),
+            "last": int(j == n_spans - 1),
         })
     return out
 
@@ -448,10 +460,9 @@ def _tokenize_file(path: str, where: dict[str, str], keep_train: set[str] | None
             if s is None or (s == "train" and keep_train is not None and rec["id"] not in keep_train):
                 continue
             try:
-                chords = record_bar_chords(vocab, tokenizer, rec)
-                got = piece_segments(vocab, tokenizer, rec, chords=chords)
-                if s == "train" and len(got) > MAX_TRAIN_SEGMENTS_PER_PIECE:
-                    got = got[:MAX_TRAIN_SEGMENTS_PER_PIECE]
+                chords, full_ids = record_bar_chords(vocab, tokenizer, rec)
+                cap = MAX_TRAIN_SEGMENTS_PER_PIECE if s == "train" else None
+                got = piece_segments(vocab, tokenizer, rec, chords=chords, full_ids=full_ids, max_segments=cap)
                 for g in got:
                     g["source"] = rec["collection"]
                 segs[s].extend(got)

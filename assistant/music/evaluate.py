@@ -393,7 +393,10 @@ def _evaluate(model_dir: Path | None, quick: bool, seed: int, extract_dir: Path 
             idx = rng.sample(idx, min(200, ts.n))
         tot_nll, tot_tok, tot_notes = 0.0, 0, 0
         with torch.inference_mode():
-            seqs = [ts.sequence(i)[: model.cfg.block_size] for i in idx]
+            seqs = [ts.sequence(i) for i in idx]
+            if not chords:  # a v1 model has no chord tokens: score the sequences without them
+                seqs = [q[~vocab.is_chord[q]] for q in seqs]
+            seqs = [q[: model.cfg.block_size] for q in seqs]
             seqs.sort(key=len)
             for b0 in range(0, len(seqs), 16):
                 chunk = seqs[b0:b0 + 16]

@@ -13,8 +13,8 @@ n-gram cover comes from a sparse product of n-gram indicator matrices, and edit 
 is computed (exactly, batched in numpy) only for pairs that pass two filters that cannot
 drop a pair over the threshold: the length ratio (``min/max >= s``) and the q-gram lemma
 (Ukkonen 1992) with q = 2 — a pair at edit distance ``k`` shares at least
-``max(|Ia|,|Ib|) - 1 - 2k`` interval bigrams, and the shared count is bounded above by a dense
-product of bigram counts and bigram indicators. :func:`clusters` joins the links into tune
+``max(|Ia|,|Ib|) - 1 - 2k`` interval bigrams (as a multiset), checked first against an upper
+bound (a dense product of bigram counts and bigram indicators), then exactly. :func:`clusters` joins the links into tune
 families (union-find), which the split assigns whole (``assistant.music.data.build_splits``).
 
 A piece's melody is :func:`piece_melody`: its soprano part (by name) or first part, highest
@@ -35,8 +35,9 @@ log = logging.getLogger(__name__)
 SIM_EDIT = 0.8  # the leakage bar (issue #11): edit similarity of interval sequences
 SIM_COVER = 0.8  # and 8-gram cover
 COVER_N = 8
-# the clustering links at slightly looser thresholds, so the split clears the bar with a margin
-LINK_EDIT = 0.75
+# the clustering links: edit similarity at the bar itself (computed exactly: the search below is
+# complete), n-gram cover a little looser (cheap, and it catches more variants)
+LINK_EDIT = 0.8
 LINK_COVER = 0.7
 _BIG = 12  # intervals are clipped to [-12, 12] for the bigram filter only (an upper bound stays one)
 
@@ -139,15 +140,29 @@ class Link:
     cover_ba: float
 
 
+def _all_grams(ivs: Sequence[np.ndarray], n: int, clip: int) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, melody index) of every interval n-gram of every melody in one vectorised pass;
+    intervals clipped to ±``clip`` and coded in base ``2 * clip + 1`` (exact while it fits int64)."""
+    lens = np.array([len(iv) for iv in ivs], dtype=np.int64)
+    if not len(ivs) or lens.sum() < n:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    x = np.clip(np.concatenate([np.asarray(iv, dtype=np.int64) for iv in ivs]), -clip, clip) + clip
+    base = 2 * clip + 1
+    w = np.lib.stride_tricks.sliding_window_view(x, n)
+    codes = (w * base ** np.arange(n - 1, -1, -1, dtype=np.int64)).sum(axis=1)
+    row = np.repeat(np.arange(len(ivs)), lens)[: len(codes)]
+    starts = np.concatenate([[0], np.cumsum(lens)])[:-1]
+    pos = np.arange(len(codes)) - starts[row]
+    keep = pos + n <= lens[row]  # windows inside one melody
+    return codes[keep], row[keep]
+
+
 def _bigram_matrix(ivs: Sequence[np.ndarray]) -> np.ndarray:
     """(melodies, 25*25) bigram counts of clipped intervals."""
     nb = 2 * _BIG + 1
-    out = np.zeros((len(ivs), nb * nb), dtype=np.float32)
-    for r, iv in enumerate(ivs):
-        if len(iv) >= 2:
-            c = np.clip(iv.astype(np.int64), -_BIG, _BIG) + _BIG
-            np.add.at(out[r], c[:-1] * nb + c[1:], 1.0)
-    return out
+    codes, rows = _all_grams(ivs, 2, _BIG)
+    flat = np.bincount(rows * nb * nb + codes, minlength=len(ivs) * nb * nb)
+    return flat.reshape(len(ivs), nb * nb).astype(np.float32)
 
 
 def _ngram_matrices(ivs_a: Sequence[np.ndarray], ivs_b: Sequence[np.ndarray], n: int) -> tuple[Any, Any]:
@@ -155,13 +170,8 @@ def _ngram_matrices(ivs_a: Sequence[np.ndarray], ivs_b: Sequence[np.ndarray], n:
     and ``B`` indicators (rows: ``ivs_b``); ``A @ B.T`` counts a's n-gram positions found in b."""
     from scipy import sparse
 
-    def codes_rows(ivs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        cs = [ngram_codes(iv, n) for iv in ivs]
-        rows = np.repeat(np.arange(len(cs)), [len(c) for c in cs])
-        return (np.concatenate(cs) if cs else np.zeros(0, np.int64)), rows
-
-    ca, ra = codes_rows(ivs_a)
-    cb, rb = codes_rows(ivs_b)
+    ca, ra = _all_grams(ivs_a, n, 63)
+    cb, rb = _all_grams(ivs_b, n, 63)
     vocab, inv = np.unique(np.concatenate([ca, cb]), return_inverse=True)
     cols_a, cols_b = inv[: len(ca)], inv[len(ca):]
     V = max(len(vocab), 1)
@@ -221,9 +231,15 @@ def find_links(ivs_a: Sequence[np.ndarray], ivs_b: Sequence[np.ndarray] | None =
         L = np.maximum(la[a0:a1, None], lb[None, :])
         S = np.minimum(la[a0:a1, None], lb[None, :])
         k_max = np.floor((1.0 - edit_min) * L + 1e-9)
-        ok = (edit_min * L - 1e-9 <= S) & (upper >= L - 1 - 2 * k_max - 1e-6)
+        need = L - 1 - 2 * k_max - 1e-6
+        ok = (edit_min * L - 1e-9 <= S) & (upper >= need)
         if same:
             ok &= np.arange(a0, a1)[:, None] < np.arange(len(B))[None, :]
+        rows, cols = np.nonzero(ok)
+        for s0 in range(0, len(rows), 8192):  # the exact shared-bigram count (multiset), in blocks
+            r, c = rows[s0:s0 + 8192], cols[s0:s0 + 8192]
+            bad = np.minimum(Ca[a0 + r], Cb[c]).sum(axis=1) < need[r, c]
+            ok[r[bad], c[bad]] = False
         for r in range(a1 - a0):
             cand = np.flatnonzero(ok[r])
             if not len(cand):
