@@ -57,7 +57,7 @@ def test_open_draft_revise_restore_export(client: gradio_client.Client) -> None:
     assert out[-1] == 3 and "restored revision 1" in out[-2]
     history = client.predict(SHORT_CUE, api_name="/history")
     assert [r[0] for r in history["data"]] == [1, 2, 3]
-    zpath, msg = client.predict(api_name="/export")
+    zpath, msg = client.predict(False, api_name="/export")
     with zipfile.ZipFile(zpath) as z:
         assert "manifest.json" in z.namelist()
 

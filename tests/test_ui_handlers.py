@@ -200,8 +200,8 @@ def test_temp_love_reports_closeness(studio: Studio, drafted: dict) -> None:
     assert [r[0] for r in rows] == [SHORT_CUE] and all(r[2] == "1M4-temp.mid" for r in rows)
 
 
-def test_export_zip_holds_the_deliverables(studio: Studio, drafted: dict) -> None:
-    _, zpath, msg = studio.export(drafted["state"])
+def test_export_zip_holds_the_studio_renders(studio: Studio, drafted: dict) -> None:
+    _, zpath, msg = studio.export(drafted["state"], full=False)
     with zipfile.ZipFile(zpath) as z:
         names = set(z.namelist())
         manifest = json.loads(z.read("manifest.json"))
@@ -224,7 +224,7 @@ def test_export_refuses_a_copy_of_the_temp(studio: Studio, tmp_path: Path) -> No
     _, v = studio.render(state, "1M4")
     assert v["guard"] == "copy" and v["guard_check"]["temp"]["verdict"] == "copy"
     with pytest.raises(InputError, match="1M4.*copy"):
-        studio.export(state)
+        studio.export(state, full=False)
     _, rows, details = studio.temp_love(state, None)
     assert rows[0][:5] == ["1M4", rev.number, "1M4-temp.mid", rows[0][3], "copy"]
     assert rows[0][3] > 0.9 and "≈ temp notes" in rows[0][5]
@@ -240,3 +240,15 @@ def test_two_sessions_do_not_see_each_others_files(studio: Studio, drafted: dict
     b, _ = studio.workspace(other)
     assert not any(b.folder in Path(p).parents for p in [drafted["v1"]["wav"]])
     assert Path(drafted["v1"]["wav"]).is_relative_to(a.out_dir)
+
+
+@pytest.mark.slow
+def test_full_export_has_the_contract_deliverables(studio: Studio, drafted: dict) -> None:
+    _, zpath, msg = studio.export(drafted["state"])
+    with zipfile.ZipFile(zpath) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        names = set(z.namelist())
+    cue = next(c for c in manifest["cues"] if c["id"] == SHORT_CUE)
+    for kind in ("midi", "musicxml", "wav", "click_wav"):
+        assert cue["files"][kind] in names
+    assert all(p in names for p in cue["files"]["stems"].values())

@@ -401,8 +401,9 @@ def render_audio(midi: Path, wav: Path) -> Path:
 def _verovio_resources_for_this_thread() -> None:
     """verovio keeps its default resource path per thread and sets it only in the thread
     that imported it; the studio renders in worker threads, so set it here too."""
-    import verovio
     from importlib.resources import files
+
+    import verovio
 
     verovio.setDefaultResourcePath(str(files("verovio") / "data"))
 
@@ -444,6 +445,20 @@ def render_notation(midi: Path, out_dir: Path, title: str, cue_id: str | None = 
     if not tk.loadFile(str(xml)):
         raise InputError("verovio could not read the MusicXML", path=xml, field="notation")
     return xml, [tk.renderToSVG(i + 1) for i in range(tk.getPageCount())]
+
+
+# ----------------------------------------------------------------------------- deliver
+def deliverables(store: ProjectStore, cues: list[str], out_dir: Path) -> Path | None:
+    """The pipeline's render stage into a fresh ``out_dir`` (None without the pipeline)."""
+    stage_render = _optional("assistant.pipeline.render", "stage_render")
+    if stage_render is None:
+        return None
+    import shutil
+
+    shutil.rmtree(out_dir, ignore_errors=True)
+    _verovio_resources_for_this_thread()
+    stage_render(store, out_dir, cues)
+    return out_dir
 
 
 # ----------------------------------------------------------------------------- lesson

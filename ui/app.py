@@ -185,9 +185,9 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
         except Exception as exc:  # noqa: BLE001
             raise _fail(exc, "compare with the temp track") from None
 
-    def do_export(state, progress=gr.Progress(track_tqdm=True)):
+    def do_export(state, full, progress=gr.Progress(track_tqdm=True)):
         try:
-            return studio.export(state, progress)
+            return studio.export(state, progress, full=bool(full))
         except Exception as exc:  # noqa: BLE001
             raise _fail(exc, "export") from None
 
@@ -301,6 +301,9 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
             temp_details = gr.JSON(label="Matching passages", elem_id="temp-details")
 
         with gr.Tab("Export", id="export"):
+            full = gr.Checkbox(label="Full deliverables (score and parts, stems, click, "
+                               "streamers, cue sheet, reel; slower)", value=True,
+                               elem_id="export-full")
             b_export = gr.Button("Export deliverables (zip)", variant="primary",
                                  elem_id="export")
             export_file = gr.File(label="Deliverables", interactive=False, elem_id="export-file")
@@ -331,7 +334,7 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
                            api_name="ab", **model)
         b_temp.click(do_temp, [state, temp_up], [state, temp_table, temp_details],
                      api_name="temp_love", **model)
-        ev_export = b_export.click(do_export, [state], [state, export_file, export_msg],
+        ev_export = b_export.click(do_export, [state, full], [state, export_file, export_msg],
                                    api_name="export", **model)
         b_cancel.click(None, None, None, cancels=[ev_draft, ev_render, ev_revise, ev_ab,
                                                   ev_export], api_name="cancel")

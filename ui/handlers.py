@@ -372,8 +372,11 @@ class Studio:
         return state, rows, details
 
     # --- export -------------------------------------------------------------------------
-    def export(self, state: dict | None, progress: Progress = None) -> tuple[dict, str, str]:
-        """A zip of the deliverables of every drafted cue's latest revision.
+    def export(self, state: dict | None, progress: Progress = None, full: bool = True
+               ) -> tuple[dict, str, str]:
+        """A zip of the deliverables of every drafted cue's latest revision: with ``full``
+        the pipeline's render stage (score and parts, WAV and stems, click, streamers, cue
+        sheet, reel, manifest), else the studio's own renders (MIDI, WAV, MusicXML, SVG).
 
         Refuses, naming the cue, when the guard calls a cue's music a copy.
         """
@@ -402,6 +405,18 @@ class Studio:
         zpath = ws.out_dir / "export" / f"{adapter.safe_filename(film.title or 'film')}.zip"
         zpath.parent.mkdir(parents=True, exist_ok=True)
         tmp = zpath.with_suffix(".zip.tmp")
+        if full:
+            _tick(progress, 0.5, "rendering the deliverables")
+            folder = adapter.deliverables(store, [c.id for c, _ in drafted],
+                                          ws.out_dir / "export" / "deliverables")
+            if folder is not None:
+                with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+                    for f in sorted(folder.rglob("*")):
+                        if f.is_file():
+                            z.write(f, f.relative_to(folder).as_posix())
+                tmp.replace(zpath)
+                return state, str(zpath), (f"Exported the deliverables of {len(drafted)} "
+                                           f"cue(s) to {zpath.name}")
         manifest: dict[str, Any] = {"film": {"title": film.title, "fps": film.fps,
                                              "start_tc": film.start_tc}, "cues": []}
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
