@@ -322,6 +322,58 @@ def _cut_ranges(notes: list[Note], ranges: list[tuple[float, float]]) -> list[No
     return out
 
 
+_HOLDERS = ("violin", "viola", "synth_pad", "flute", "clarinet", "horn", "organ", "choir", "oboe",
+            "cello", "piano", "harp", "celesta", "guitar", "double_bass", "bassoon", "trombone")
+
+
+def _hold_under_lines(parts: list[Part], slots: list[ChordSlot], lines: list[Line],
+                      silences: list[tuple[float, float]], ens: Ensemble, tm: TempoMap,
+                      lead: str | None) -> int:
+    """Where thinning under a line left the music silent (over half a second), hold a
+    quiet chord tone above the speaker's band in a sustaining instrument: the cue keeps
+    sounding without competing with the voice. Returns the notes added."""
+    b2s = beat_seconds(tm)
+    ivs = sorted((n.start_beats, max(n.end_beats, n.start_beats)) for p in parts for n in p.notes)
+    holes: list[tuple[float, float]] = []
+    cur = 0.0
+    end = max((ln.end_beat for ln in lines), default=0.0)
+    for a, b in ivs + [(end, end)]:
+        if a > cur and b2s(a) - b2s(cur) > 0.5:
+            holes.append((cur, a))
+        cur = max(cur, b)
+    holder = next((i for i in _HOLDERS if i in ens.pitched and i != lead), None) or \
+        next((i for i in _HOLDERS if i in ens.pitched), None)
+    if holder is None:
+        return 0
+    lo, hi = INSTRUMENTS[holder].comfortable
+    plo, phi = INSTRUMENTS[holder].professional
+    added: list[Note] = []
+    for a, b in holes:
+        under = [ln for ln in lines if ln.start_beat < b and ln.end_beat > a]
+        if not under or any(s <= a and b <= e for s, e in silences):
+            continue
+        band_hi = max(ln.band[1] for ln in under)
+        band_lo = min(ln.band[0] for ln in under)
+        t = a
+        while t < b - 1e-6:
+            slot = chord_at(slots, t + 1e-6)
+            nxt = min(b, slot.end_beat if slot else b)
+            pcs = slot.chord.pcs if slot else (0,)
+            cands = [p for p in range(max(plo, band_hi + 1), phi + 1) if p % 12 in pcs] + \
+                [p for p in range(plo, min(phi, band_lo - 1) + 1) if p % 12 in pcs]
+            if cands and nxt - t > 0.05:
+                p = min(cands, key=lambda q: (not lo <= q <= hi, abs(q - (lo + hi) / 2)))
+                added.append(Note(p, t, nxt - t, 60, "tenuto"))
+            t = nxt
+    if added:
+        part = next((p for p in parts if p.instrument == holder), None)
+        if part is None:
+            part = make_part(holder, [], "harmony")
+            parts.append(part)
+        part.notes = remove_overlaps(part.notes + added)
+    return len(added)
+
+
 def _ring_into(notes: list[Note], cuts: list[float]) -> list[Note]:
     """Notes ending within a beat before a cut-off are held to it (music stops on the cut)."""
     out = []
@@ -579,6 +631,8 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
             p.notes = remove_overlaps(limit_voices(p.notes, MAX_VOICES.get(p.instrument, 4)))
         cap = float(max(law.softest, min(2, level_hi)))
         level = level.capped([(ln.start_beat, ln.end_beat) for ln in lines], cap)
+        stats["held_notes_added"] = _hold_under_lines(parts, slots, lines, silence_beats, ens,
+                                                      tm, lead if has_tune else None)
     after = voice_band_notes(parts, lines)
     parts = [p for p in parts if p.notes]
     apply_dynamics(parts, level, [s.start_beat for s in sections], [b.start_beat for b in bars],
@@ -754,7 +808,9 @@ def _accent_times(parts: list[Part], hits: list[HitPlan], tm: TempoMap) -> list[
     return sorted(times)
 
 
-RING_S = 0.4  # a short note (pizzicato, staccato, harp) is heard ringing this long after it
+#: a rest shorter than this inside the music is articulation (staccato, pizzicato, the
+#: space between the strokes of an oom-pah-pah), not silence
+MIN_SILENCE_S = 0.5
 
 
 def beat_seconds(tm: TempoMap) -> Any:
@@ -773,21 +829,16 @@ def beat_seconds(tm: TempoMap) -> Any:
 
 def sounding_fraction(score: Score, tm: TempoMap, duration_s: float,
                       exclude_s: list[tuple[float, float]] | None = None) -> float:
-    """Share of the cue (minus ``exclude_s`` spans) during which music is heard: a note
-    sounds from its onset to its end, or :data:`RING_S` seconds when it is shorter (the
-    ring of a pizzicato or a staccato chord), never past the cue end."""
+    """Share of the cue (minus ``exclude_s`` spans) during which music is heard: the
+    union of the notes, where a rest shorter than :data:`MIN_SILENCE_S` between them
+    counts as heard (the cue start and end count their rests in full)."""
     b2s = beat_seconds(tm)
-    spans = []
-    for p in score.parts:
-        for n in p.notes:
-            s = b2s(n.start_beats)
-            e = max(b2s(n.end_beats), s + RING_S)
-            spans.append((max(0.0, s), min(duration_s, e)))
-    spans.sort()
+    spans = sorted((max(0.0, b2s(n.start_beats)), min(duration_s, b2s(n.end_beats)))
+                   for p in score.parts for n in p.notes)
     covered = 0.0
     cur_s = cur_e = None
     for s, e in spans:
-        if cur_e is None or s > cur_e:
+        if cur_e is None or s > cur_e + MIN_SILENCE_S:
             if cur_e is not None:
                 covered += cur_e - cur_s
             cur_s, cur_e = s, e

@@ -90,8 +90,8 @@ def textures_for(function: str, category: str, section: Section, meter: tuple[in
     if function == "action":
         intro, build, peak = ["ostinato"], ["ostinato", "pulse"], ["ostinato", "chorale", "high"]
         bass, perc = "ostinato", "drive"
-    elif function == "comedy":
-        intro, build, peak = ["pizzicato"], ["pizzicato"], ["pizzicato", "pad"]
+    elif function == "comedy":  # dry pizzicato over a light held chord (winds or strings)
+        intro, build, peak = ["pizzicato", "pad"], ["pizzicato", "pad"], ["pizzicato", "pad"]
         bass, perc = "pizz", "none"
     elif function == "build_tension":
         intro, build, peak = ["high"], ["pulse", "high"], ["ostinato", "pulse", "high"]
@@ -113,6 +113,8 @@ def textures_for(function: str, category: str, section: Section, meter: tuple[in
         bass_style = "sustain" if bass in ("march", "walking") else bass
     else:  # tail
         layers, bass_style = ["pad"], "sustain" if bass != "pedal" else "pedal"
+    if layers == ["pizzicato"] and name != "intro":  # plucks alone leave holes: a held chord
+        layers = ["pizzicato", "pad"]
     if section.part % 2 == 1 and len(layers) > 1:  # the B phrase of a long section: a new colour
         layers = [x for x in layers if x not in ("high", "chorale")] or layers[:1]
         if "pad" not in layers and name == "peak":
@@ -259,9 +261,9 @@ def _bass_notes(style: str, slot: ChordSlot, bar: Bar, bpm: float, prev: dict[st
     if style in ("sustain", "pedal"):
         step = bar.full_beats if style == "pedal" else e - s
         return _span_notes(s, e, step, lambda k, t, d: [Note(root, t, d)])
-    if style == "march":
+    if style == "march":  # the "oom" holds its beat: the accompaniment never drops out
         return _span_notes(s, e, pulse, lambda k, t, d: [
-            Note(root if k % 2 == 0 else fifth, t, max(0.05, d * 0.7))])
+            Note(root if k % 2 == 0 else fifth, t, max(0.05, d * (0.95 if k % 2 == 0 else 0.7)))])
     if style == "walking":
         pcs = list(slot.chord.pcs)
         walk = [root] + [nearest_pitch(pc, root + 4, lo, hi + 5) for pc in pcs[1:3]]
