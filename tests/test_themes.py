@@ -63,7 +63,7 @@ def test_written_themes_are_in_the_key_with_a_classical_frame(minor_themes) -> N
         assert t.score.duration_beats == pytest.approx(32.0)
         assert all(n.pitch % 12 in scale_pcs(2, "minor") | {1} for n in mel)  # D minor (+ leading note)
         assert mel[-1].pitch % 12 == 2 and mel[-1].start_beats == 28.0  # tonic on the last downbeat
-        assert 52 <= min(n.pitch for n in mel) and max(n.pitch for n in mel) <= 80  # trumpet, comfortable
+        assert min(n.pitch for n in mel) >= 52 and max(n.pitch for n in mel) <= 80  # trumpet, comfortable
         assert 7 <= max(n.pitch for n in mel) - min(n.pitch for n in mel) <= 19
         assert max_repeat_run([(n.pitch, 0, 0) for n in mel]) <= 3
         assert len(t.harmony) == 8 and t.harmony[0] == "Dm" and t.harmony[-1] == "Dm" and t.harmony[-2] == "A"
@@ -124,7 +124,13 @@ def test_themes_cli_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 @needs_model
 def test_import_edit_and_reevaluate_a_theme(tmp_path: Path, minor_themes) -> None:
-    from assistant.themes.io import detect_form, edit_theme, evaluate_theme, load_theme, write_theme_files
+    from assistant.themes.io import (
+        detect_form,
+        edit_theme,
+        evaluate_theme,
+        load_theme,
+        write_theme_files,
+    )
 
     t = minor_themes[0]
     files = write_theme_files(t, tmp_path, "t")

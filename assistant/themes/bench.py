@@ -101,6 +101,33 @@ def theme_rates(n_themes: int = 100, per_request: int = 2, progress: bool = Fals
             "seconds": round(time.perf_counter() - t0, 1), "rows": rows}
 
 
+def calibrate_recognisability(n_themes: int = 16) -> dict[str, Any]:
+    """Recognisability of every named transformation of ``n_themes`` written themes, and of
+    pairs of unrelated themes (different requests): min / median / max per row. This is how
+    :data:`assistant.themes.ops.RECOGNISABLE_BAND` was set."""
+    import statistics
+
+    from assistant.themes.ops import TRANSFORMS, apply, recognisability
+    from assistant.themes.write import write_themes
+
+    themes, origin = [], []
+    for i, req in enumerate(requests(n_themes, 2)):
+        for t in write_themes(key=req["key"], mode=req["mode"], meter=req["meter"], instrument=req["instrument"],
+                              n=2, seed=req["seed"], corpus_index=None):
+            themes.append(t.score)
+            origin.append(i)
+
+    def stats(xs: list[float]) -> dict[str, float]:
+        return {"n": len(xs), "min": round(min(xs), 3), "median": round(statistics.median(xs), 3),
+                "max": round(max(xs), 3)}
+
+    rows = {"unrelated": stats([recognisability(a, b) for i, a in enumerate(themes)
+                                for j, b in enumerate(themes) if origin[i] != origin[j]])}
+    for name in TRANSFORMS:
+        rows[name] = stats([recognisability(t, apply(t, name)[0]) for t in themes])
+    return rows
+
+
 def run(n_themes: int = 100, progress: bool = False) -> dict[str, Any]:
     real = real_rates()
     themes = theme_rates(n_themes, progress=progress)
@@ -129,8 +156,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=100, help="number of themes (default 100)")
     ap.add_argument("--out", default="out/bench/themes.json", help="JSON report path")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="instead: the recognisability of each transformation (sets the documented band)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.calibrate:
+        rows = calibrate_recognisability(min(args.n, 16))
+        for name, r in rows.items():
+            print(f"{name:<20} n={r['n']:<4} min {r['min']:.2f}  median {r['median']:.2f}  max {r['max']:.2f}")
+        return rows
     res = run(args.n, progress=True)
     from assistant.project import atomic_write_json
 

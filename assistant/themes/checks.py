@@ -189,6 +189,37 @@ def _m21() -> Any:
     return music21
 
 
+def quick_key_ok(line: Line, tonic: int, mode: str) -> bool:
+    """A fast stand-in for :func:`key_ok` (for pre-selecting skeletons): music21's default key
+    profiles (Aarden-Essen) correlated with the duration-weighted pitch-class histogram in
+    numpy; for a church mode, its tonic with the parent quality among the two best keys."""
+    import numpy as np
+
+    hist = np.zeros(12)
+    for p, _, d in line:
+        hist[int(p) % 12] += d
+    if not hist.any():
+        return False
+    prof = _profiles()
+    scores = []
+    for q, w in prof.items():
+        for t in range(12):
+            scores.append((float(np.corrcoef(np.roll(w, t), hist)[0, 1]), t, q))
+    scores.sort(reverse=True)
+    want = (tonic, PARENT_QUALITY.get(mode, "major"))
+    top = [(t, q) for _, t, q in scores[: 2 if mode in CHARACTERISTIC else 1]]
+    return want in top
+
+
+@lru_cache(maxsize=1)
+def _profiles() -> dict[str, Any]:
+    import numpy as np
+    from music21.analysis.discrete import AardenEssen
+
+    a = AardenEssen()
+    return {q: np.asarray(a.getWeights(q), dtype=float) for q in ("major", "minor")}
+
+
 def analyse_key(line: Line) -> tuple[int, str, float]:
     """music21's key analysis of a line: (tonic pitch class, 'major'|'minor', correlation)."""
     m21 = _m21()
@@ -218,6 +249,11 @@ def key_ok(line: Line, tonic: int | None, mode: str | None) -> tuple[bool, str]:
     """The key check (see the module docstring) and what was found, for the reasons."""
     if not line:
         return False, "no notes"
+    return _key_ok(tuple((int(p), float(s), float(d)) for p, s, d in line), tonic, mode)
+
+
+@lru_cache(maxsize=4096)
+def _key_ok(line: tuple[tuple[int, float, float], ...], tonic: int | None, mode: str | None) -> tuple[bool, str]:
     if mode in CHARACTERISTIC:
         return _modal_key_ok(line, tonic, mode)  # type: ignore[arg-type]
     at, am, _ = analyse_key(line)

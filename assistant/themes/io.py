@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.analysis.instruments import INSTRUMENTS
 from assistant.errors import InputError
-from assistant.music.score import Part, Score
+from assistant.music.score import Note, Part, Score
 from assistant.project import atomic_path
 from assistant.themes.checks import analyse_key, bar_length_beats, extract_motif
 from assistant.themes.theory import check_mode, key_label, parse_tonic
@@ -43,9 +43,7 @@ def load_theme(path: str | Path) -> Score:
     if suffix in MIDI_SUFFIXES:
         sc = Score.from_midi(p)
     elif suffix in XML_SUFFIXES:
-        from assistant.guard.feel import _score_from_music21  # the one MusicXML -> Score reader
-
-        sc = _score_from_music21(p)
+        sc = _read_musicxml(p)
     else:
         raise InputError(f"unsupported theme file {suffix or '(none)'}; expected .mid or .musicxml", path=p)
     part = next((x for x in sc.parts if not x.is_drum and x.notes), None)
@@ -61,7 +59,7 @@ def load_theme(path: str | Path) -> Score:
     key = sc.key
     if key:
         try:
-            parts = key.replace("-", " ").split()
+            parts = key.split()
             key = key_label(parse_tonic(parts[0]), check_mode(parts[1] if len(parts) > 1 else "major"))
         except InputError:
             key = None
@@ -71,6 +69,40 @@ def load_theme(path: str | Path) -> Score:
     ins = part.instrument if part.instrument in INSTRUMENTS else _instrument_of_program(part.program)
     return Score(parts=[Part(part.name or "theme", ins, part.program, False, mel)],
                  tempos=sc.tempos, meters=[(0.0, sc.meters[0][1], sc.meters[0][2])], key=key)
+
+
+def _read_musicxml(p: Path) -> Score:
+    """A MusicXML file at sounding pitch (transposing parts are written transposed), with its
+    first part's instrument, meter, tempo and key (with the mode the file names)."""
+    from music21 import converter, key, meter, stream, tempo
+
+    from assistant.guard.melody import music21_part_notes
+
+    try:
+        s = converter.parse(str(p), forceSource=True)
+    except Exception as exc:  # noqa: BLE001 - music21 raises many kinds on bad files
+        raise InputError(f"not a readable MusicXML file ({type(exc).__name__})", path=p) from None
+    if isinstance(s, stream.Opus):
+        s = s.scores[0]
+    s = s.toSoundingPitch()
+    parts = list(s.parts) if isinstance(s, stream.Score) and s.parts else [s]
+    out = []
+    for i, part in enumerate(parts):
+        inst = part.getInstrument(returnDefault=False)
+        program = int(inst.midiProgram) if inst is not None and inst.midiProgram is not None else 0
+        notes = [(pi, o, d) for pi, o, d in music21_part_notes(part) if 0 <= pi <= 127]
+        out.append(Part(part.partName or f"part {i + 1}", _instrument_of_program(program), program, False,
+                        [Note(pi, o, d) for pi, o, d in notes]))
+    tempos = [(float(mm.getOffsetInHierarchy(s)), float(mm.getQuarterBPM()))
+              for mm in s.recurse().getElementsByClass(tempo.MetronomeMark) if mm.getQuarterBPM()]
+    meters = [(float(ts.getOffsetInHierarchy(s)), int(ts.numerator), int(ts.denominator))
+              for ts in s.recurse().getElementsByClass(meter.TimeSignature)]
+    ks = next(iter(s.recurse().getElementsByClass(key.KeySignature)), None)
+    name = None
+    if isinstance(ks, key.Key):
+        name = f"{ks.tonic.name} {ks.mode}"
+    return Score(parts=out, tempos=sorted(set(tempos)) or [(0.0, 100.0)],
+                 meters=sorted(set(meters))[:1] or [(0.0, 4, 4)], key=name)
 
 
 def _instrument_of_program(program: int) -> str:

@@ -67,7 +67,7 @@ RECOGNISABILITY_NOTE = (
 def key_of(score: Score) -> tuple[int, str]:
     """(tonic pitch class, mode) of a score: from ``score.key`` or music21's analysis."""
     if score.key:
-        parts = score.key.replace("-", " ").split()
+        parts = score.key.split()
         try:
             tonic = parse_tonic(parts[0])
             mode = check_mode(parts[1]) if len(parts) > 1 else "major"

@@ -47,6 +47,7 @@ from assistant.themes.checks import (
     key_ok,
     max_repeat_run,
     on_strong_beat,
+    quick_key_ok,
     range_score,
     rhythm_score,
     structural_checks,
@@ -228,14 +229,12 @@ def breathing(bi: list[Note], meter: tuple[int, int], unit: int) -> list[Note] |
 
 def _draw_ideas(s: Any, controls: Any, n_pool: int, unit: int, meter: tuple[int, int], bar: float,
                 tonic: int, mode: str, parent: str) -> list[list[Note]]:
-    """Basic ideas from the model (half at low density: themes sing in longer values), moved
-    into the mode by scale degree; each also in a "breathing" version ending on a long note."""
+    """Basic ideas from the model (one batch under ``controls``), moved into the mode by scale
+    degree; each also in a "breathing" version ending on a long note."""
     from assistant.music.sample import generate
     from assistant.themes.ops import change_mode
 
-    raw = generate(replace(controls, density="low"), bars=unit, meter=meter, n_candidates=(n_pool + 1) // 2,
-                   sampler=s, oversample=1)
-    raw += generate(controls, bars=unit, meter=meter, n_candidates=n_pool // 2, sampler=s, oversample=1)
+    raw = generate(controls, bars=unit, meter=meter, n_candidates=n_pool, sampler=s, oversample=1)
     ideas: list[list[Note]] = []
     for sc in raw:
         if mode != parent:
@@ -344,9 +343,11 @@ def build_frame(bi: list[Note], form: str, bars: int, tonic: int, mode: str, met
 
 
 # ----------------------------------------------------------------------------- model infill
-def infill_many(sampler: Any, score: Score, a: int, b: int, controls: Any, n: int) -> list[Score]:
+def infill_many(sampler: Any, score: Score, a: int, b: int, controls: Any, n: int,
+                prefix: list[int] | None = None) -> list[Score]:
     """``n`` infills of bars ``[a, b)`` of ``score`` in one batched decode (the same prompt as
-    :func:`assistant.music.sample.infill`, several rows)."""
+    :func:`assistant.music.sample.infill`, several rows). ``prefix``: the control ids from
+    ``sampler.fill_prefix`` when the caller already has them (they cost a few model steps)."""
     from assistant.music.sample import _merge, _to_score
     from assistant.music.tokens import normalise_meter
 
@@ -358,7 +359,7 @@ def infill_many(sampler: Any, score: Score, a: int, b: int, controls: Any, n: in
     while len(bar_pos) < n_bars + 1:
         bar_pos.append(len(ids))
     v = s.vocab
-    prefix = s.fill_prefix(controls, meter)
+    prefix = prefix if prefix is not None else s.fill_prefix(controls, meter)
     pre, suf = ids[:bar_pos[a]], ids[bar_pos[b]:]
     # leave room for the new bars in the context (as assistant.music.sample.infill does)
     room = s.model.cfg.block_size - len(prefix) - 3 - (48 * (b - a) + 16 * (b - a) * meter[0])
@@ -530,7 +531,9 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
     idea_q: list[float] = []
     drafts: list[tuple[tuple[int, float], Frame]] = []
     for round_ in range(MAX_IDEA_ROUNDS):
-        c = replace(controls, seed=seed + 101 * round_)
+        # the first round at low density (themes sing in longer values), then the mood's
+        c = replace(controls, seed=seed + 101 * round_,
+                    density="low" if round_ % 2 == 0 else controls.density)
         new = _draw_ideas(s, c, n_pool, unit, meter, bar, tonic, mode, parent)
         if not new:
             continue
@@ -547,7 +550,7 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
             contrast = ideas[order[(k + 1) % len(order)]] if f == "period" and unit > 1 else None
             fr = build_frame(ideas[i], f, bars, tonic, mode, meter, window, rng.randrange(3), contrast)
             skel = [(x.pitch, x.start_beats, x.dur_beats) for x in fr.notes]
-            drafts.append(((int(key_ok(skel, tonic, mode)[0]), idea_q[i]), fr))
+            drafts.append(((int(quick_key_ok(skel, tonic, mode)), idea_q[i]), fr))
         if sum(d[0][0] for d in drafts) >= n_frames:
             break
         log.info("round %d: %d of %d frames in %s; drawing more ideas", round_ + 1,
@@ -559,13 +562,14 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
 
     # 3. the model fills each frame's free bars (3 rows per call), best local fit kept
     model_controls = controls
+    prefix = s.fill_prefix(controls, meter)  # the same controls for every infill
     candidates: list[tuple[Score, Frame]] = []
     for fi, fr in enumerate(frames):
         sc = _frame_score(fr, ins.gm_program, instrument)
         if mode != parent:  # the model writes in the parent key; its bars are moved to the mode after
             sc = replace(sc, key=key_label(tonic, parent))
         for a, b in fr.free:
-            outs = infill_many(s, sc, a, b, replace(model_controls, seed=seed + 31 * fi + a), 3)
+            outs = infill_many(s, sc, a, b, replace(model_controls, seed=seed + 31 * fi + a), 3, prefix)
             if mode != parent:
                 from assistant.themes.ops import change_mode
 
