@@ -49,6 +49,9 @@ ARTICULATIONS: tuple[str, ...] = (
     "", "legato", "staccato", "tenuto", "accent", "marcato", "sforzando", "tremolo",
     "pizzicato", "roll",
 )
+#: a note's articulation travels in the MIDI file as a sequencer-specific meta event at its
+#: note-on: manufacturer id 0x7D (non-commercial), "A", the ARTICULATIONS index, the pitch
+_ART_TAG: tuple[int, ...] = (0x7D, 0x41)
 #: MIDI controllers a part may carry as curves: 1 modulation (dynamics in sample
 #: libraries), 11 expression (the swell inside a dynamic), 64 sustain pedal.
 CC_NUMBERS: tuple[int, ...] = (1, 7, 11, 64)
@@ -190,6 +193,9 @@ class Score:
             for n in part.notes:
                 on, off = self._tick(n.start_beats), self._tick(n.end_beats)
                 off = max(off, on + 1)
+                if n.articulation in ARTICULATIONS[1:]:  # invisible to DAWs and notation import
+                    ev.append((on, 2, mido.MetaMessage("sequencer_specific", data=(
+                        *_ART_TAG, ARTICULATIONS.index(n.articulation), n.pitch))))
                 ev.append((on, 2, mido.Message("note_on", channel=ch, note=n.pitch,
                                                velocity=max(1, min(127, n.velocity)))))
                 ev.append((off, 1, mido.Message("note_off", channel=ch, note=n.pitch, velocity=0)))
@@ -220,6 +226,7 @@ class Score:
             name = f"track {ti}"
             programs: dict[int, int] = {}
             dynamics: list[tuple[float, str]] = []
+            arts: dict[tuple[int, int], str] = {}  # (tick, pitch) -> articulation
             ccs: dict[int, dict[int, list[tuple[float, int]]]] = {}
             instrument = ""
             open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
@@ -239,6 +246,10 @@ class Score:
                     instrument = msg.name
                 elif msg.type == "text" and msg.text.startswith("dyn: "):
                     dynamics.append((beat, msg.text[5:]))
+                elif (msg.type == "sequencer_specific" and len(msg.data) == len(_ART_TAG) + 2
+                      and tuple(msg.data[:len(_ART_TAG)]) == _ART_TAG
+                      and msg.data[len(_ART_TAG)] < len(ARTICULATIONS)):
+                    arts[(tick, msg.data[-1])] = ARTICULATIONS[msg.data[len(_ART_TAG)]]
                 elif msg.type == "control_change":
                     ccs.setdefault(msg.channel, {}).setdefault(msg.control, []).append(
                         (beat, msg.value))
@@ -256,7 +267,8 @@ class Score:
                         on, vel = stack.pop(0)
                         if tick > on:
                             by_channel.setdefault(msg.channel, []).append(
-                                Note(msg.note, on / ppq, (tick - on) / ppq, vel))
+                                Note(msg.note, on / ppq, (tick - on) / ppq, vel,
+                                     arts.get((on, msg.note), "")))
             for ch, notes in sorted(by_channel.items()):
                 pname = name if len(by_channel) == 1 else f"{name} ch{ch + 1}"
                 kw = {"instrument": instrument} if instrument else {}
