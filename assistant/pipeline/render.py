@@ -34,6 +34,7 @@ from assistant.pipeline import measure
 from assistant.pipeline.manifest import manifest_problems
 from assistant.pipeline.stages import STAGES_DIR, _progress, load_sync, stage_path
 from assistant.project import FilmProject, ProjectStore, atomic_write_json, atomic_write_text
+from assistant.storage import load_json_file
 from assistant.sync.tempo import TempoMap
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def latest_draft(store: ProjectStore, cue_id: str) -> tuple[Any, Path, dict[str,
         midi = resolve_inside(folder, mids[0], field="artefacts[0]", source=folder / "revision.json")
         info: dict[str, Any] = {}
         if "draft.json" in rev.artefacts:
-            info = json.loads((folder / "draft.json").read_text(encoding="utf-8"))
+            info = load_json_file(folder / "draft.json")
         return rev, midi, info
     return None
 
@@ -143,7 +144,7 @@ def stage_render(store: ProjectStore, out_dir: str | Path, cues: list[str] | Non
     guard = _guard_by_cue(store)
     plan = _plan_rows(store)
     bp = stage_path(store, "briefs.json")
-    briefs = json.loads(bp.read_text(encoding="utf-8")) if bp.is_file() else {}
+    briefs = load_json_file(bp) if bp.is_file() else {}
     if render not in RENDER_MODES:
         raise InputError(f"unknown render mode {render!r}; use {', '.join(RENDER_MODES)}",
                          field="render")
@@ -221,7 +222,7 @@ def film_duration_s(store: ProjectStore, project: FilmProject) -> float:
     p = stage_path(store, "analysis.json")
     est = 0.0
     if p.is_file():
-        est = float(json.loads(p.read_text(encoding="utf-8")).get("duration_s") or 0.0)
+        est = float(load_json_file(p).get("duration_s") or 0.0)
     return max(est, max((c.end_s for c in project.cues), default=0.0))
 
 
@@ -229,14 +230,14 @@ def _guard_by_cue(store: ProjectStore) -> dict[str, dict[str, Any]]:
     p = stage_path(store, "guard_report.json")
     if not p.is_file():
         return {}
-    return {c["cue"]: c for c in json.loads(p.read_text(encoding="utf-8")).get("cues", [])}
+    return {c["cue"]: c for c in load_json_file(p).get("cues", [])}
 
 
 def _plan_rows(store: ProjectStore) -> dict[str, dict[str, Any]]:
     p = stage_path(store, "plan.json")
     if not p.is_file():
         return {}
-    return {r["cue"]: r for r in json.loads(p.read_text(encoding="utf-8")).get("rows", [])}
+    return {r["cue"]: r for r in load_json_file(p).get("rows", [])}
 
 
 def _copy(src: Path, dest: Path, out: Path) -> str:

@@ -22,7 +22,6 @@ Nothing here knows any particular film.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import replace
@@ -59,10 +58,9 @@ def load_stage(store: ProjectStore, name: str, *, needs: str) -> Any:
     p = stage_path(store, name)
     if not p.is_file():
         raise InputError(f"{name} is missing; run the {needs} stage first", path=p)
-    try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"unreadable stage file ({exc})", path=p) from None
+    from assistant.storage import load_json_file
+
+    return load_json_file(p, what="stage file")  # damaged, too deep, NaN: one located line
 
 
 def save_stage(store: ProjectStore, name: str, obj: Any) -> Path:
