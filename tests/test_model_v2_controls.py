@@ -164,3 +164,20 @@ def test_instruments_are_conditioned_on_what_the_model_has_seen() -> None:
         assert all(abs(a - b) <= 12 for a, b in zip(mel, mel[1:], strict=False))
         outs[prog] = [(n.pitch, n.start_beats) for n in sc.notes]
     assert outs[60] == outs[73]
+
+
+def test_v2_prompts_carry_chords_and_continue_infill_work(v2_sampler: MusicSampler) -> None:
+    from assistant.music.sample import continue_, infill
+
+    v = v2_sampler.vocab
+    notes = [Note(60 + d, 2.0 * i, 2.0) for i, d in enumerate((0, 4, 7, 5, 2, 7, 4, 0))]
+    prompt = Score(parts=[Part(name="p", instrument="piano", program=0, notes=notes)])
+    ids = v2_sampler.score_ids(prompt)
+    bars = [i for i, t in enumerate(ids) if t == v.bar]
+    assert len(bars) == 4 and all(v.is_chord[ids[b + 1]] for b in bars)
+    assert v.chord_of(ids[bars[0] + 1]) == (0, "maj")
+    longer = continue_(prompt, 2, Controls(seed=3), sampler=v2_sampler, avoid_copies=False)
+    assert longer.bar_starts(7)[6] == 24.0 and all(n.end_beats <= 24.0 + 1e-6 for n in longer.notes)
+    filled = infill(prompt, (1, 2), Controls(seed=4), sampler=v2_sampler)
+    kept = [(n.pitch, n.start_beats) for n in filled.notes if not 4.0 <= n.start_beats < 8.0]
+    assert kept == [(n.pitch, n.start_beats) for n in notes if not 4.0 <= n.start_beats < 8.0]

@@ -423,11 +423,18 @@ class MusicSampler:
         return ids
 
     def score_ids(self, score: Score) -> list[int]:
-        """Compacted REMI ids of a score (no prefix)."""
-        from assistant.music.data import compact_timesigs
+        """Compacted REMI ids of a score (no prefix); for a v2 model every Bar is followed by the
+        bar's chord as the corpus labeller reads it (the layout the model was trained on)."""
+        from assistant.music.data import compact_timesigs, insert_chords
+        from assistant.music.harmony import bar_chords
 
-        tok = self.vocab.tok
-        return compact_timesigs(self.vocab, encode(tok, score_to_symusic(score)))
+        v = self.vocab
+        ids = compact_timesigs(v, encode(v.tok, score_to_symusic(score)))
+        if self.has_chords:
+            dec = decode_ids(v, ids)
+            chords = bar_chords([(n[1], n[2], n[3]) for n in dec.notes], dec.bar_starts_q, dec.end_q)
+            ids = insert_chords(v, ids, chords)
+        return ids
 
 
 # ------------------------------------------------------------------------- module API
