@@ -69,6 +69,8 @@ def test_ensemble_obeys_the_brief() -> None:
     assert "trumpet" not in ens.sounding and "percussion" not in ens.sounding
     assert {"celesta", "english_horn"} <= set(ens.sounding)
     assert len(ens.pitched) <= 15
+    solo = ensemble_for(BUILTIN["piano"], include=["flute", "violin"])
+    assert solo.sounding == ["piano"] and solo.not_added == ["flute", "violin"]
     with pytest.raises(InputError, match="excludes every instrument"):
         ensemble_for(BUILTIN["piano"], exclude=["piano", "violin", "cello", "flute", "clarinet",
                                                 "harp"])

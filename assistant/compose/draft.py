@@ -374,6 +374,36 @@ def _hold_under_lines(parts: list[Part], slots: list[ChordSlot], lines: list[Lin
     return len(added)
 
 
+def _under_the_tune(notes: list[Note], tune: list[Note], accomp: list[Note], iid: str
+                    ) -> list[Note]:
+    """In a part that plays the tune and its accompaniment (a piano's two hands, a string
+    section divided), the accompaniment sounds under the tune: a note at or above the
+    tune note sounding with it drops by octaves below it, or is left out."""
+    lo = INSTRUMENTS[iid].professional[0]
+    ids = {id(n) for n in accomp}
+    starts = [n.start_beats for n in tune]
+    import bisect
+
+    out = []
+    for n in notes:
+        if id(n) not in ids:
+            out.append(n)
+            continue
+        i = bisect.bisect_right(starts, n.start_beats + 1e-9)
+        near = [m for m in tune[max(0, i - 8): i + 8]
+                if m.start_beats < n.end_beats - 1e-9 and m.end_beats > n.start_beats + 1e-9]
+        if not near:
+            out.append(n)
+            continue
+        ceiling = min(m.pitch for m in near) - 2
+        p = n.pitch
+        while p > ceiling and p - 12 >= lo:
+            p -= 12
+        if p <= ceiling:
+            out.append(replace(n, pitch=p) if p != n.pitch else n)
+    return out
+
+
 def _ring_into(notes: list[Note], cuts: list[float]) -> list[Note]:
     """Notes ending within a beat before a cut-off are held to it (music stops on the cut)."""
     out = []
@@ -435,6 +465,9 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     palette = get_palette(req.palette, DEFAULT_PALETTE)
     ens = ensemble_for(palette, law.include, law.exclude, law.lead)
     lead = _lead(ens, law, palette, category, function)
+    if ens.not_added:
+        warnings.append(f"the brief asks for {', '.join(ens.not_added)}; the solo palette "
+                        f"{palette.name!r} stays solo")
 
     # --- form -----------------------------------------------------------------------
     bars = bars_of(tm, end_beat)
@@ -530,6 +563,8 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     rr = RangeReport()
     parts_notes: dict[str, list[Note]] = {}
     role_beats: dict[str, dict[str, float]] = {}
+    tune_of: dict[str, list[Note]] = {}  # per instrument: the tune it plays, and ...
+    accomp_of: dict[str, list[Note]] = {}  # ... the accompaniment it plays besides
 
     def give(iid: str, notes: list[Note], role: str, whole_line: bool) -> None:
         if not notes or iid not in ens.sounding:
@@ -539,6 +574,10 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
         centre = sweet_spot(iid) if role in ("melody", "counter_melody") and iid != lead else None
         fitted = fit_line(notes, iid, rr, whole_line=whole_line or role != "stab", centre=centre)
         parts_notes.setdefault(iid, []).extend(fitted)
+        if role == "melody":
+            tune_of.setdefault(iid, []).extend(fitted)
+        elif role in ("harmony", "counter_melody"):
+            accomp_of.setdefault(iid, []).extend(fitted)
         rb = role_beats.setdefault(iid, {})
         rb[role] = rb.get(role, 0.0) + sum(n.dur_beats for n in fitted)
 
@@ -613,6 +652,8 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     # --- assemble, silences, end ------------------------------------------------------
     parts: list[Part] = []
     for iid in [i for i in INSTRUMENTS if i in parts_notes]:
+        if tune_of.get(iid) and accomp_of.get(iid):
+            parts_notes[iid] = _under_the_tune(parts_notes[iid], tune_of[iid], accomp_of[iid], iid)
         notes = _clip(parts_notes[iid], 0.0, end_beat)
         notes = _cut_ranges(notes, silence_beats)
         if function == "source":  # the record plays on until the cut: ring into it

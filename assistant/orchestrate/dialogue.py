@@ -88,8 +88,8 @@ def voice_band_notes(parts: list[Part], lines: list[Line]) -> int:
 def _move_out(pitch: int, band: tuple[int, int], rng: tuple[int, int], prefer_up: bool
               ) -> int | None:
     lo, hi = band
-    ups = [pitch + 12 * k for k in range(1, 5)]
-    downs = [pitch - 12 * k for k in range(1, 5)]
+    ups = [pitch + 12]  # one octave: further is a different line, not the same one moved
+    downs = [pitch - 12]
     for cands in ((ups, downs) if prefer_up else (downs, ups)):
         for q in cands:
             if not lo <= q <= hi and rng[0] <= q <= rng[1]:
@@ -101,11 +101,12 @@ def _shift_figures(part: Part, lines: list[Line], rng: tuple[int, int]) -> int:
     """Move each figure sounding under a line by the one octave shift that clears the
     speaker's band best, so an arpeggio or a phrase keeps its shape. Returns notes moved."""
     moved = 0
+    done: set[int] = set()  # a note moves once, whatever the number of lines around it
     for ln in lines:
         # the figure around the line moves together (two beats either side of it)
         wide = Line(ln.start_beat - FIGURE_MARGIN_BEATS, ln.end_beat + FIGURE_MARGIN_BEATS,
                     ln.character, ln.centre)
-        idx = [i for i, n in enumerate(part.notes) if _sounds_under(n, wide)]
+        idx = [i for i, n in enumerate(part.notes) if _sounds_under(n, wide) and i not in done]
         lo, hi = ln.band
         if not idx or not any(lo <= part.notes[i].pitch <= hi for i in idx):
             continue
@@ -125,6 +126,7 @@ def _shift_figures(part: Part, lines: list[Line], rng: tuple[int, int]) -> int:
                 q = part.notes[i].pitch + best
                 if rng[0] <= q <= rng[1]:  # never out of the instrument's range
                     part.notes[i] = replace(part.notes[i], pitch=q)
+                    done.add(i)
                     moved += 1
     return moved
 

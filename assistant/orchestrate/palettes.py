@@ -10,7 +10,8 @@ cue, e.g. an orchestra plus a solo voice) and ``description``::
      "horn", "harp", "timpani"], "lead": "english_horn", "description": "..."}
 
 A palette is filtered by a brief: excluded instruments never sound, and included ones
-that the palette lacks are added (the brief is law).
+that the palette lacks are added (the brief is law), except to a solo palette, which was
+chosen on purpose and stays solo (the draft reports the instruments it left out).
 """
 
 from __future__ import annotations
@@ -156,6 +157,7 @@ class Ensemble:
     sounding: list[str]
     excluded: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
+    not_added: list[str] = field(default_factory=list)  # asked for, but the palette is solo
 
     @property
     def pitched(self) -> list[str]:
@@ -170,10 +172,15 @@ def ensemble_for(palette: Palette, include: list[str] | None = None,
            and i not in excl]
     sounding = [i for i in palette.instruments if i not in excl]
     added = []
+    ignored = []
     for i in inc:
-        if i not in sounding:
-            sounding.append(i)
-            added.append(i)
+        if i in sounding:
+            continue
+        if palette.solo:  # a solo palette was chosen on purpose: it stays solo
+            ignored.append(i)
+            continue
+        sounding.append(i)
+        added.append(i)
     order = list(INSTRUMENTS)
     sounding.sort(key=order.index)
     pitched = [i for i in sounding if not INSTRUMENTS[i].is_drum]
@@ -191,4 +198,4 @@ def ensemble_for(palette: Palette, include: list[str] | None = None,
                              field="exclude_instruments")
         sounding.append(fallback)
         added.append(fallback)
-    return Ensemble(palette, sounding, excl, added)
+    return Ensemble(palette, sounding, excl, added, ignored)
