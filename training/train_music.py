@@ -362,6 +362,14 @@ def write_card(dest: Path, notes: str = "") -> Path:
     lines = [
         "# Music model card: `models/music`",
         "",
+        *([f"> **Status ({ev['model_version']}).** The shipped weights are the session-2 model, trained on the "
+           "session-2 split (`datasets/music/splits_v1.json`), whose test sets leak (53 % of its chorale and 15 % "
+           "of its Essen test melodies have a near copy in its training data). The figures below are measured on "
+           "the clean tune-family split, which this model partly trained on as well; they are an upper bound on "
+           "its honest performance and are reported for comparison. The retrained v2 model (from scratch on the "
+           "clean split, with chord tokens) is training: `training/checkpoints/music_v2/README.md`. The data "
+           "section describes the corpus as it is built now (v2 split and tokens).", ""]
+          if str(ev.get("model_version", "")).startswith("v1") else []),
         "A small decoder-only transformer (GPT-2 style, pre-norm, tied embeddings, learned positions;",
         "`assistant/music/model.py`) over a miditok REMI vocabulary with program, time-signature and tempo",
         "tokens plus our control tokens (key+mode, density, register, ensemble; FIM tokens for bar infilling).",

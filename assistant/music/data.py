@@ -277,7 +277,7 @@ def leakage_report(ids: list[str], links: list[Any], splits: dict[str, list[str]
         bad = sorted(x for x in held if x in leaky)
         out[name] = {"melodies": len(held), "with_a_train_near_copy": len(bad),
                      "share": round(len(bad) / max(len(held), 1), 4),
-                     "examples": [[x, sorted(leaky[x])[:3]] for x in bad[:8]]}
+                     "examples": [[x, sorted(leaky[x])[:3]] for x in bad[:8]], "ids": bad}
     return out
 
 
