@@ -374,12 +374,12 @@ def _hold_under_lines(parts: list[Part], slots: list[ChordSlot], lines: list[Lin
     return len(added)
 
 
-def _under_the_tune(notes: list[Note], tune: list[Note], accomp: list[Note], iid: str
-                    ) -> list[Note]:
+def _under_the_tune(notes: list[Note], tune: list[Note], accomp: list[Note], iid: str,
+                    tune_instruments: tuple[str, ...] = ()) -> list[Note]:
     """In a part that plays the tune and its accompaniment (a piano's two hands, a string
     section divided), the accompaniment sounds under the tune: a note at or above the
     tune note sounding with it drops by octaves below it, or is left out."""
-    lo = INSTRUMENTS[iid].professional[0]
+    lo = INSTRUMENTS[iid].comfortable[0]
     ids = {id(n) for n in accomp}
     starts = [n.start_beats for n in tune]
     import bisect
@@ -401,6 +401,8 @@ def _under_the_tune(notes: list[Note], tune: list[Note], accomp: list[Note], iid
             p -= 12
         if p <= ceiling:
             out.append(replace(n, pitch=p) if p != n.pitch else n)
+        elif iid not in tune_instruments:
+            out.append(n)  # another section cannot go lower: it stays (doubling the colour)
     return out
 
 
@@ -569,10 +571,11 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     def give(iid: str, notes: list[Note], role: str, whole_line: bool) -> None:
         if not notes or iid not in ens.sounding:
             return
-        # a layer moves as a whole by octaves (no leaps from folding single notes);
-        # ``whole_line=False`` layers were written for this instrument already
+        # a line moves as a whole by octaves (no leaps from folding single notes);
+        # ``whole_line=False``: notes already voiced for this instrument (a chord spread
+        # over sections, a stab) only fold where they leave its comfortable range
         centre = sweet_spot(iid) if role in ("melody", "counter_melody") and iid != lead else None
-        fitted = fit_line(notes, iid, rr, whole_line=whole_line or role != "stab", centre=centre)
+        fitted = fit_line(notes, iid, rr, whole_line=whole_line, centre=centre)
         parts_notes.setdefault(iid, []).extend(fitted)
         if role == "melody":
             tune_of.setdefault(iid, []).extend(fitted)
@@ -640,7 +643,7 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
                 continue  # no instrument free for this layer: leave it out, never stack it
             if lay.name in ("pad", "chorale", "pulse", "waltz") and len(ins) > 1:
                 for i, ns in spread_chord(notes, ins).items():
-                    give(i, ns, "harmony", True)
+                    give(i, ns, "harmony", False)
             else:
                 for i in ins:
                     give(i, notes, "harmony", True)
@@ -652,8 +655,12 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     # --- assemble, silences, end ------------------------------------------------------
     parts: list[Part] = []
     for iid in [i for i in INSTRUMENTS if i in parts_notes]:
-        if tune_of.get(iid) and accomp_of.get(iid):
-            parts_notes[iid] = _under_the_tune(parts_notes[iid], tune_of[iid], accomp_of[iid], iid)
+        # chords and counter-lines sound under the tune (a high tremolo may shimmer above)
+        tune = tune_of.get(iid) or tune_of.get(lead)
+        under = [n for n in accomp_of.get(iid, []) if n.articulation != "tremolo"]
+        if tune and under:
+            parts_notes[iid] = _under_the_tune(parts_notes[iid], sorted(
+                tune, key=lambda n: n.start_beats), under, iid, tuple(tune_of))
         notes = _clip(parts_notes[iid], 0.0, end_beat)
         notes = _cut_ranges(notes, silence_beats)
         if function == "source":  # the record plays on until the cut: ring into it
