@@ -44,6 +44,7 @@ SUITES: tuple[str, ...] = (
     "assistant.compose.bench",
     "assistant.pipeline.bench",
     "assistant.render.bench",
+    "ui.bench",
 )
 
 

@@ -47,14 +47,15 @@ def test_every_contract_endpoint_is_named(client: gradio_client.Client) -> None:
 def test_open_draft_revise_restore_export(client: gradio_client.Client) -> None:
     summary, cue = client.predict(api_name="/open_example")
     assert summary["title"] == "The Keeper's Light" and SHORT_CUE in summary["cues"]
-    out = client.predict(SHORT_CUE, "", "", None, api_name="/draft")
-    wav, notation, roll, sync, dialogue, info, number = out
-    assert number == 1 and Path(wav).stat().st_size > 1000 and "<svg" in notation
-    assert len(sync["data"]) == 2
+    wav, info, number = client.predict(SHORT_CUE, "", "", None, api_name="/draft")
+    assert number == 1 and Path(wav).stat().st_size > 1000 and "revision 1" in info
+    out = client.predict(SHORT_CUE, 1, api_name="/render")  # and the notation, reports
+    assert out[-1] == 1 and Path(out[0]).read_bytes() == Path(wav).read_bytes()
+    assert "<svg" in out[1] and len(out[3]["data"]) == 2  # notation; the sync report's hits
     out = client.predict(SHORT_CUE, "darker, less busy, no piano", api_name="/revise")
     assert out[-1] == 2 and Path(out[0]).read_bytes() != Path(wav).read_bytes()
     out = client.predict(SHORT_CUE, 1, api_name="/restore")
-    assert out[-1] == 3 and "restored revision 1" in out[-2]
+    assert out[-1] == 3 and "restored revision 1" in out[1]
     history = client.predict(SHORT_CUE, api_name="/history")
     assert [r[0] for r in history["data"]] == [1, 2, 3]
     zpath, msg = client.predict(False, api_name="/export")

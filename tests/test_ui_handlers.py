@@ -149,8 +149,12 @@ def test_cue_rows_mark_unsure_proposals() -> None:
 # ----------------------------------------------------------------------------- drafting
 @pytest.fixture(scope="module")
 def drafted(studio: Studio, example: dict) -> dict:
-    state, v1 = studio.draft(example["state"], SHORT_CUE)
-    state, v2 = studio.revise(state, SHORT_CUE, "darker, less busy, no piano")
+    state, heard = studio.draft(example["state"], SHORT_CUE)
+    assert set(heard) >= {"wav", "revision", "timings"} and "svg" not in heard  # audio first
+    _, v1 = studio.render(state, SHORT_CUE, heard["revision"])  # then notation and reports
+    assert v1["wav"] == heard["wav"]
+    state, heard = studio.revise(state, SHORT_CUE, "darker, less busy, no piano")
+    _, v2 = studio.render(state, SHORT_CUE, heard["revision"])
     return {"state": state, "v1": v1, "v2": v2}
 
 
@@ -177,6 +181,7 @@ def test_revise_keeps_every_revision(studio: Studio, drafted: dict) -> None:
 
 def test_restore_makes_a_new_revision_equal_to_the_old(studio: Studio, drafted: dict) -> None:
     state, v = studio.restore(drafted["state"], SHORT_CUE, 1)
+    state, v = studio.render(state, SHORT_CUE, v["revision"])
     assert v["revision"] >= 3 and "restored revision 1" in v["message"]
     assert Path(v["midi"]).read_bytes() == Path(drafted["v1"]["midi"]).read_bytes()
     _, rows = studio.history(state, SHORT_CUE)

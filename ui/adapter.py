@@ -276,6 +276,15 @@ def revise(store: ProjectStore, cue_id: str, notes: str, *, palette: str | None 
     return _sketch_revision(store, cue_id, brief=text, seed=seed)
 
 
+def parse_notes(store: ProjectStore, cue_id: str, notes: str) -> Any:
+    """Revision notes read against the cue's current brief (an InputError names nonsense)."""
+    from assistant.analysis.brief import parse_brief
+
+    cue = store.load().cue(cue_id)
+    previous = parse_brief(cue.brief) if cue.brief.strip() else None
+    return parse_brief(notes, previous=previous)
+
+
 def cue_report(store: ProjectStore, cue_id: str, score: Any, rev: Revision) -> dict[str, Any] | None:
     """The pipeline's measured figures of a drafted cue (hits, dialogue, mickey-mousing),
     or None when the pipeline or the cue's sync stage is not there."""
@@ -367,8 +376,16 @@ def revision_midi(store: ProjectStore, rev: Revision) -> Path:
 
 
 # ----------------------------------------------------------------------------- render
-def render_audio(midi: Path, wav: Path) -> Path:
-    """Playable audio of a MIDI file (the SoundFont renderer; a sine sketch before it lands)."""
+#: the studio's listening renders; the exported deliverables use the render stage's 48 kHz
+PREVIEW_SAMPLE_RATE = 24000
+
+
+def render_audio(midi: Path, wav: Path, sample_rate: int = PREVIEW_SAMPLE_RATE) -> Path:
+    """Playable audio of a MIDI file (the SoundFont renderer; a sine sketch before it lands).
+
+    The studio renders at 24 kHz: SoundFont synthesis costs in proportion to the rate, and
+    a director comparing two revisions hears no difference that matters; the exported
+    deliverables are rendered at full rate by the pipeline."""
     import numpy as np
     import soundfile as sf
 
@@ -378,7 +395,7 @@ def render_audio(midi: Path, wav: Path) -> Path:
     write_wav = _optional("assistant.render.wav", "write_wav")
     score = Score.from_midi(midi)
     if render_score is not None:
-        sr = 48000
+        sr = int(sample_rate)
         audio = render_score(score, sample_rate=sr)
         if write_wav is not None:
             write_wav(wav, audio, sr, description=f"studio render of {midi.name}")
@@ -387,7 +404,7 @@ def render_audio(midi: Path, wav: Path) -> Path:
         return wav
     import pretty_midi
 
-    sr = 22050
+    sr = int(sample_rate)
     pm = pretty_midi.PrettyMIDI(str(midi))
     mono = pm.synthesize(fs=sr)
     peak = float(np.max(np.abs(mono))) if mono.size else 0.0

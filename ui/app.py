@@ -57,7 +57,7 @@ def _svg_html(paths: list[str]) -> str:
 
 def _cue_md(v: dict[str, Any]) -> str:
     gc = v.get("guard_check") or {}
-    g = v.get("guard") or "not checked"
+    g = v.get("guard") or "checking against the temp tracks and the corpus…"
     for side in ("temp", "corpus"):
         m = gc.get(side)
         if m:
@@ -125,8 +125,17 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
             raise _fail(exc, "read the brief") from None
 
     def show(view: dict[str, Any]) -> tuple:
-        return (view["wav"], _svg_html(view["svg"]), view["piano_roll"], _sync_rows(view),
-                view["dialogue"], _cue_md(view), view["revision"])
+        """Phase one: the audio (what a director waits for) and what the revision is."""
+        return view["wav"], _cue_md(view), view["revision"]
+
+    def do_details(state, cue_id, number, progress=gr.Progress(track_tqdm=True)):
+        """Phase two: notation, piano roll, sync, dialogue and guard reports."""
+        try:
+            state, v = studio.render(state, cue_id, int(number) if number else None)
+        except Exception as exc:  # noqa: BLE001
+            raise _fail(exc, "render the notation and reports") from None
+        return (state, _svg_html(v["svg"]), v["piano_roll"], _sync_rows(v), v["dialogue"],
+                _cue_md(v))
 
     def do_draft(state, cue_id, brief, palette, seed_value,
                  progress=gr.Progress(track_tqdm=True)):
@@ -153,7 +162,8 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
             state, view = studio.render(state, cue_id, int(number) if number else None)
         except Exception as exc:  # noqa: BLE001
             raise _fail(exc, "render the revision") from None
-        return (state, *show(view))
+        return (state, view["wav"], _svg_html(view["svg"]), view["piano_roll"],
+                _sync_rows(view), view["dialogue"], _cue_md(view), view["revision"])
 
     def do_restore(state, cue_id, number):
         try:
@@ -309,7 +319,10 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
             export_file = gr.File(label="Deliverables", interactive=False, elem_id="export-file")
             export_msg = gr.Markdown(label="Export", elem_id="export-msg")
 
-        cue_outputs = [state, audio, notation, roll, sync_table, dialogue, cue_info, rev_number]
+        cue_outputs = [state, audio, cue_info, rev_number]
+        details_in = [state, cue, rev_number]
+        details_out = [state, notation, roll, sync_table, dialogue, cue_info]
+        quiet = {"api_visibility": "private", **model}
         b_example.click(do_open_example, [state], [state, summary, cue],
                         api_name="open_example")
         b_new.click(do_new_project, [state, script, spotting, briefs, temps, video, fps,
@@ -322,12 +335,15 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
                       api_name="brief")
         ev_draft = b_draft.click(do_draft, [state, cue, draft_brief, palette, seed_box],
                                  cue_outputs, api_name="draft", **model)
-        ev_render = b_render.click(do_render, [state, cue, rev_number], cue_outputs,
-                                   api_name="render", **model)
+        ev_draft_2 = ev_draft.then(do_details, details_in, details_out, **quiet)
+        ev_render = b_render.click(do_render, [state, cue, rev_number],
+                                   [state, audio, notation, roll, sync_table, dialogue, cue_info,
+                                    rev_number], api_name="render", **model)
         ev_revise = b_revise.click(do_revise, [state, cue, notes], cue_outputs,
                                    api_name="revise", **model)
+        ev_revise_2 = ev_revise.then(do_details, details_in, details_out, **quiet)
         b_restore.click(do_restore, [state, cue, restore_n], cue_outputs, api_name="restore",
-                        **model)
+                        **model).then(do_details, details_in, details_out, **quiet)
         b_history.click(do_history, [state, cue], [state, history], api_name="history")
         ev_ab = b_ab.click(do_ab, [state, cue, rev_a, rev_b],
                            [state, audio_a, audio_b, notation_a, notation_b, ab_table],
@@ -336,7 +352,8 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
                      api_name="temp_love", **model)
         ev_export = b_export.click(do_export, [state, full], [state, export_file, export_msg],
                                    api_name="export", **model)
-        b_cancel.click(None, None, None, cancels=[ev_draft, ev_render, ev_revise, ev_ab,
+        b_cancel.click(None, None, None, cancels=[ev_draft, ev_draft_2, ev_render,
+                                                  ev_revise, ev_revise_2, ev_ab,
                                                   ev_export], api_name="cancel")
         _extra_tabs(demo, studio, state, palette, model)
     demo.queue(max_size=QUEUE_MAX, default_concurrency_limit=4)

@@ -59,10 +59,11 @@ def piano_roll(score: Any, hits_beats: list[float] | None = None, title: str = "
         if not part.notes:
             continue
         colour = palette[i % len(palette)]
-        for n in part.notes:
-            ax.broken_barh([(n.start_beats, max(n.dur_beats, 0.05))], (n.pitch - 0.4, 0.8),
-                           color=colour, alpha=0.85)
-            lo, hi = min(lo, n.pitch), max(hi, n.pitch)
+        pitches = [n.pitch for n in part.notes]
+        ax.barh(pitches, [max(n.dur_beats, 0.05) for n in part.notes],
+                left=[n.start_beats for n in part.notes], height=0.8, color=colour, alpha=0.85,
+                linewidth=0)
+        lo, hi = min(lo, *pitches), max(hi, *pitches)
         ax.plot([], [], color=colour, lw=6, label=part.instrument or part.name)
     for b in hits_beats or []:
         ax.axvline(b, color="#c0392b", lw=1, ls="--")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -201,10 +202,12 @@ class Studio:
         _tick(progress, 0.02, "preparing the film (first draft only)")
         adapter.prepare(store, self.cache, progress=progress)
         _tick(progress, 0.6, f"drafting {cue.id}")
+        t0 = time.perf_counter()
         rev = adapter.draft(store, cue.id, brief=text, palette=palette or None,
                             seed=int(seed if seed is not None else self.seed + n_prev))
-        _tick(progress, 0.7, "rendering audio and notation")
-        return state, self.view(ws, cue.id, rev.number)
+        timings = {"draft_orchestrate_s": time.perf_counter() - t0}
+        _tick(progress, 0.8, "rendering the audio")
+        return state, self.listen(ws, cue.id, rev.number, timings=timings)
 
     def revise(self, state: dict | None, cue_id: str, notes: str, progress: Progress = None
                ) -> tuple[dict, dict[str, Any]]:
@@ -218,9 +221,13 @@ class Studio:
         n_prev = len(store.revisions(cue.id))
         adapter.prepare(store, self.cache, progress=progress)
         _tick(progress, 0.6, f"revising {cue.id}")
+        t0 = time.perf_counter()
+        adapter.parse_notes(store, cue.id, notes.strip())  # refuses nonsense before drafting
+        t1 = time.perf_counter()
         rev = adapter.revise(store, cue.id, notes.strip(), seed=self.seed + n_prev + 1)
-        _tick(progress, 0.8, "rendering audio and notation")
-        return state, self.view(ws, cue.id, rev.number)
+        timings = {"parse_s": t1 - t0, "draft_orchestrate_s": time.perf_counter() - t1}
+        _tick(progress, 0.8, "rendering the audio")
+        return state, self.listen(ws, cue.id, rev.number, timings=timings)
 
     def restore(self, state: dict | None, cue_id: str, number: int
                 ) -> tuple[dict, dict[str, Any]]:
@@ -241,7 +248,7 @@ class Studio:
                 shutil.copyfile(p, target)
         rev.artefacts, rev.guard = list(old.artefacts), dict(old.guard)
         store.save_revision(rev)
-        return state, self.view(ws, cue.id, rev.number)
+        return state, self.listen(ws, cue.id, rev.number)
 
     def history(self, state: dict | None, cue_id: str) -> tuple[dict, list[list[Any]]]:
         ws, state = self.workspace(state)
@@ -263,31 +270,62 @@ class Studio:
         raise InputError(f"{cue_id} has no revision {number}; it has "
                          f"{', '.join(str(r.number) for r in revs)}", field="revision")
 
-    def view(self, ws: Workspace, cue_id: str, number: int | None = None) -> dict[str, Any]:
-        """Everything the Cues tab shows for one revision, rendered once and cached.
+    def listen(self, ws: Workspace, cue_id: str, number: int | None = None,
+               timings: dict[str, float] | None = None) -> dict[str, Any]:
+        """A revision's playable audio and what it is: the first thing a director needs.
 
-        Revisions never change, so their renders are cached in the session's own output
-        folder by cue and revision number.
+        Revisions never change, so renders are cached in the session's own output folder
+        by cue and revision number.
         """
+        import json
+
+        store = self.store(ws)
+        cue = store.load().cue(cue_id)
+        rev = self._revision(store, cue.id, number)
+        out = ws.render_dir(cue.id, rev.number)
+        meta_p = out / "listen.json"
+        if meta_p.is_file():
+            return json.loads(meta_p.read_text("utf-8"))
+        midi = adapter.revision_midi(store, rev)
+        out.mkdir(parents=True, exist_ok=True)
+        timings = dict(timings or {})
+        t0 = time.perf_counter()
+        shutil.copyfile(midi, out / "cue.mid")
+        wav = adapter.render_audio(midi, out / "cue.wav")
+        timings["render_audio_s"] = time.perf_counter() - t0
+        info = {
+            "cue": cue.id, "title": cue.title, "revision": rev.number, "brief": rev.brief,
+            "message": rev.message, "created": rev.created, "params": rev.params,
+            "midi": str(out / "cue.mid"), "wav": str(wav),
+            "timings": {k: round(v, 3) for k, v in timings.items()},
+        }
+        atomic_write_json(meta_p, info)
+        return info
+
+    def view(self, ws: Workspace, cue_id: str, number: int | None = None,
+             timings: dict[str, float] | None = None) -> dict[str, Any]:
+        """Everything the Cues tab shows for one revision (audio, notation, piano roll,
+        sync, dialogue and guard reports), rendered once and cached."""
         import json
 
         from assistant.music.score import Score
         from ui.figures import piano_roll, save_png
 
+        info = self.listen(ws, cue_id, number, timings)
         store = self.store(ws)
         film = store.load()
         cue = film.cue(cue_id)
-        rev = self._revision(store, cue.id, number)
-        midi = adapter.revision_midi(store, rev)
+        rev = self._revision(store, cue.id, info["revision"])
         out = ws.render_dir(cue.id, rev.number)
         meta_p = out / "view.json"
         if meta_p.is_file():
             return json.loads(meta_p.read_text("utf-8"))
-        out.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(midi, out / "cue.mid")
-        wav = adapter.render_audio(midi, out / "cue.wav")
+        midi = Path(info["midi"])
+        timings = dict(info["timings"])
+        t1 = time.perf_counter()
         xml, svgs = adapter.render_notation(midi, out, title=f"{cue.id} {cue.title}".strip(),
                                             cue_id=cue.id, start_tc=cue.start_tc)
+        timings["render_notation_s"] = time.perf_counter() - t1
         svg_paths = []
         for i, svg in enumerate(svgs[:8]):
             p = out / f"page-{i + 1}.svg"
@@ -295,21 +333,24 @@ class Studio:
             svg_paths.append(str(p))
         score = Score.from_midi(midi)
         sync = sync_report(film, cue, score, rev)
+        t0 = time.perf_counter()
         report = adapter.cue_report(store, cue.id, score, rev)
+        t1 = time.perf_counter()
         guard = adapter.guard_check(store, midi)
+        timings["guard_s"] = time.perf_counter() - t1
+        timings["reports_s"] = t1 - t0
         if adapter.guard_verdict(rev) == "copy":  # the drafting guard's own record wins
             guard = guard | {"verdict": "copy", "note": "the drafting guard called it a copy"}
+        t0 = time.perf_counter()
         roll = save_png(piano_roll(score, [h["beat_position"] for h in sync],
                                    f"{cue.id} revision {rev.number}"), out / "piano-roll.png")
-        view = {
-            "cue": cue.id, "title": cue.title, "revision": rev.number, "brief": rev.brief,
-            "message": rev.message, "created": rev.created, "params": rev.params,
+        timings["piano_roll_s"] = time.perf_counter() - t0
+        view = info | {
             "guard": guard["verdict"], "guard_check": guard, "guard_record": rev.guard,
-            "midi": str(out / "cue.mid"), "wav": str(wav), "musicxml": str(xml),
-            "svg": svg_paths, "piano_roll": str(roll), "sync": sync,
-            "dialogue": dialogue_report(cue, score, rev, report),
-            "report": report,
+            "musicxml": str(xml), "svg": svg_paths, "piano_roll": str(roll), "sync": sync,
+            "dialogue": dialogue_report(cue, score, rev, report), "report": report,
             "figures": figures_of(score),
+            "timings": {k: round(v, 3) for k, v in timings.items()},
         }
         atomic_write_json(meta_p, view)
         return view
