@@ -35,6 +35,7 @@ import subprocess
 import tempfile
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import InputError
 from assistant.music.score import Part, Score
@@ -157,84 +158,121 @@ def _articulate(obj, art: str) -> None:
 
 
 def _slices(part: Part) -> list[tuple[Fraction, Fraction, list[tuple[int, int, bool, bool, str]]]]:
-    """``(start, end, [(pitch, velocity, tie_in, tie_out, articulation)])`` per time slice."""
+    """``(start, end, [(pitch, velocity, tie_in, tie_out, articulation)])`` per time slice.
+
+    A sweep over onsets and releases on the integer grid (GRID units), so a long cue's
+    part costs O(n log n), not a scan of every note per slice.
+    """
+    unit = GRID.denominator  # grid steps per quarter (GRID = 1/unit)
     notes = []
     for n in part.notes:
-        s, e = _q(n.start_beats), _q(n.end_beats)
-        if e <= s:
-            e = s + GRID
+        s = round(n.start_beats * unit)
+        e = max(round(n.end_beats * unit), s + 1)
         notes.append((s, e, n.pitch, n.velocity, getattr(n, "articulation", None) or ""))
+    if not notes:
+        return []
     cuts = sorted({x for s, e, *_ in notes for x in (s, e)})
+    by_start: dict[int, list[int]] = {}
+    for i, (s, *_rest) in enumerate(notes):
+        by_start.setdefault(s, []).append(i)
+    active: set[int] = set()
     out = []
     for a, b in zip(cuts, cuts[1:], strict=False):
-        sounding = [(p, v, s < a, e > b, art if s == a else "") for s, e, p, v, art in notes
-                    if s <= a and e >= b]
-        if sounding:
-            uniq: dict[int, tuple[int, int, bool, bool, str]] = {}
-            for x in sounding:
-                uniq.setdefault(x[0], x)
-            out.append((a, b, sorted(uniq.values())))
+        active = {i for i in active if notes[i][1] > a}
+        active.update(by_start.get(a, ()))
+        if not active:
+            continue
+        uniq: dict[int, tuple[int, int, bool, bool, str]] = {}
+        for i in sorted(active, key=lambda k: (notes[k][0] != a, k)):  # fresh onsets first
+            s, e, p, v, art = notes[i]
+            uniq.setdefault(p, (p, v, s < a, e > b, art if s == a else ""))
+        out.append((Fraction(a, unit), Fraction(b, unit), sorted(uniq.values())))
     return out
 
 
-def _build_part(part: Part, score: Score, *, top: bool, title_text: str | None):
-    from music21 import chord as m21chord
-    from music21 import dynamics, expressions, key, meter, note, stream, tempo
-    from music21 import tie as m21tie
-    from music21.percussion import PercussionChord
+_EXPRESSIBLE = sorted({Fraction(b) * m for b in (Fraction(4), Fraction(2), Fraction(1),
+                                                  Fraction(1, 2), Fraction(1, 4), Fraction(1, 8))
+                       for m in (Fraction(1), Fraction(3, 2), Fraction(7, 4))}
+                      | {Fraction(b) * Fraction(2, 3) for b in (2, 1, Fraction(1, 2),
+                                                                Fraction(1, 4), Fraction(1, 8))},
+                      reverse=True)
+_ON_GRID = [v for v in _EXPRESSIBLE if v % GRID == 0]
+
+
+def expressible_pieces(length: Fraction) -> list[Fraction]:
+    """``length`` as a sum of single notated values (plain, dotted, double-dotted or
+    triplet), largest first: 5/12 of a quarter is a triplet eighth + a triplet sixteenth.
+
+    >>> [str(x) for x in expressible_pieces(Fraction(5, 12))]
+    ['1/3', '1/12']
+    """
+    out: list[Fraction] = []
+    rest = length
+    while rest > 0:
+        grid = _ON_GRID if rest % GRID == 0 else _EXPRESSIBLE
+        piece = next((v for v in grid if v <= rest), rest)
+        out.append(piece)
+        rest -= piece
+    return out
+
+
+def _bars(score: Score) -> list[tuple[Fraction, Fraction, int, int]]:
+    """``(start, length, numerator, denominator)`` of every bar up to the final bar line."""
+    meters = sorted(score.meters) or [(0.0, 4, 4)]
+    end = _bar_end(score)
+    out: list[tuple[Fraction, Fraction, int, int]] = []
+    pos, mi = Fraction(0), 0
+    while pos < end:
+        while mi + 1 < len(meters) and _q(meters[mi + 1][0]) <= pos:
+            mi += 1
+        _, num, den = meters[mi]
+        length = Fraction(4 * num, den)
+        out.append((pos, length, int(num), int(den)))
+        pos += length
+    return out
+
+
+def _part_events(part: Part, score: Score, *, top: bool, title_text: str | None
+                 ) -> tuple[list[tuple[Fraction, Any]], list[tuple[Fraction, Any]], Any, Any]:
+    """The part's timed material: ``(durational, point events, instrument, clef)``.
+
+    Durational events are ``(offset, (kind, pitches, dur, tie_in, tie_out, arts))`` with
+    kind "note" or "rest"; point events are music21 objects (dynamics, texts, marks).
+    """
+    from music21 import dynamics, expressions, tempo
 
     ins, clef_obj = _instrument(part)
-    flat = stream.Part()
-    flat.partName = ins.partName
-    flat.insert(0, ins)
-    flat.insert(0, clef_obj)
-    if score.key and not part.is_drum:
-        try:
-            tonic, _, mode = score.key.partition(" ")
-            flat.insert(0, key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic,
-                                   mode or "major"))
-        except Exception:  # noqa: BLE001 - an unreadable key name only loses the signature
-            log.warning("key %r not understood; no key signature", score.key)
+    timed: list[tuple[Fraction, Any]] = []
+    points: list[tuple[Fraction, Any]] = []
     last_dyn = None
-    how, sharps = spelling(score.key), _minor_sharps(score.key)
+    cursor = Fraction(0)
     for a, b, group in _slices(part):
-        dur = float(b - a)
-        if part.is_drum:
-            items = []
-            for p, *_ in group:
-                u = note.Unpitched(displayName=DRUM_DISPLAY.get(p, "C5"))
-                items.append(u)
-            obj = items[0] if len(items) == 1 else PercussionChord(items)
-        elif len(group) == 1:
-            obj = note.Note(pitch_name(group[0][0], how, sharps))
-        else:
-            obj = m21chord.Chord([pitch_name(p, how, sharps) for p, *_ in group])
-        obj.quarterLength = dur
+        if a > cursor:
+            timed.append((cursor, ("rest", [], a - cursor, False, False, [])))
+        cursor = b
         tin = any(g[2] for g in group)
         tout = any(g[3] for g in group)
-        if not part.is_drum and (tin or tout):
-            obj.tie = m21tie.Tie("continue" if tin and tout else "stop" if tin else "start")
-        arts = {g[4] for g in group if g[4]}
-        for art in sorted(arts):
-            _articulate(obj, art)
+        arts = sorted({g[4] for g in group if g[4]})
+        timed.append((a, ("note", [g[0] for g in group], b - a, tin, tout, arts)))
         if not tin and not part.dynamics:
             dyn = dynamic_of(max(g[1] for g in group))
             if dyn != last_dyn:
-                flat.insert(float(a), dynamics.Dynamic(dyn))
+                points.append((a, dynamics.Dynamic(dyn)))
                 last_dyn = dyn
-        flat.insert(float(a), obj)
+    end = _bar_end(score)
+    if cursor < end:
+        timed.append((cursor, ("rest", [], end - cursor, False, False, [])))
     for beat, mark in part.dynamics:  # the orchestrator's markings win over velocities
         if mark in ("cresc", "dim"):
             te = expressions.TextExpression(f"{mark}.")
             te.placement = "below"
-            flat.insert(float(_q(beat)), te)
+            points.append((_q(beat), te))
         else:
-            flat.insert(float(_q(beat)), dynamics.Dynamic(mark))
-    total = max(_q(score.duration_beats), GRID)
+            points.append((_q(beat), dynamics.Dynamic(mark)))
     if top:
         for beat, bpm in sorted(score.tempos):
-            mm = tempo.MetronomeMark(number=round(float(bpm), 2), referent=1.0)
-            flat.insert(float(_q(beat)), mm)
+            points.append((_q(beat), tempo.MetronomeMark(number=round(float(bpm), 2),
+                                                         referent=1.0)))
         sections = [(b, t) for b, t in sorted(score.markers)
                     if not t.upper().startswith(("HIT", "CUE"))]
         if not sections:
@@ -242,22 +280,122 @@ def _build_part(part: Part, score: Score, *, top: bool, title_text: str | None):
             sections = [(bars[i], chr(ord("A") + (i // 8 - 1) % 26))
                         for i in range(8, len(bars), 8)]
         for beat, text in sections:
-            flat.insert(float(_q(beat)), expressions.RehearsalMark(text))
+            points.append((_q(beat), expressions.RehearsalMark(text)))
         for beat, text in sorted(score.markers):
             if text.upper().startswith("HIT"):
                 te = expressions.TextExpression(text)
                 te.placement = "above"
-                flat.insert(float(_q(beat)), te)
+                points.append((_q(beat), te))
         if title_text:
             te = expressions.TextExpression(title_text)
             te.placement = "above"
-            flat.insert(0, te)
-    meters = stream.Stream()
-    for beat, num, den in sorted(score.meters):
-        meters.insert(float(_q(beat)), meter.TimeSignature(f"{num}/{den}"))
-    if len(flat.notesAndRests) == 0:
-        flat.insert(0, note.Rest(quarterLength=float(total)))
-    return flat, meters
+            points.append((Fraction(0), te))
+    return timed, points, ins, clef_obj
+
+
+def _make_element(kind: str, pitches: list[int], dur: Fraction, tin: bool, tout: bool,
+                  arts: list[str], part: Part, how: str, sharps: set[int]):
+    from music21 import chord as m21chord
+    from music21 import note
+    from music21 import tie as m21tie
+    from music21.percussion import PercussionChord
+
+    if kind == "rest":
+        return note.Rest(quarterLength=float(dur))
+    if part.is_drum:
+        items = [note.Unpitched(displayName=DRUM_DISPLAY.get(p, "C5")) for p in pitches]
+        obj = items[0] if len(items) == 1 else PercussionChord(items)
+    elif len(pitches) == 1:
+        obj = note.Note(pitch_name(pitches[0], how, sharps))
+    else:
+        obj = m21chord.Chord([pitch_name(p, how, sharps) for p in pitches])
+    obj.quarterLength = float(dur)
+    if not part.is_drum and (tin or tout):
+        obj.tie = m21tie.Tie("continue" if tin and tout else "stop" if tin else "start")
+    for art in arts:
+        _articulate(obj, art)
+    return obj
+
+
+def _measured_part(part: Part, score: Score, bars: list[tuple[Fraction, Fraction, int, int]],
+                   *, top: bool, title_text: str | None):
+    """A music21 Part of Measures built directly: notes split at bar lines and tied,
+    rests split by beat, marks placed in their bar (no makeMeasures/makeTies pass)."""
+    import bisect
+
+    from music21 import key, meter, stream
+
+    timed, points, ins, clef_obj = _part_events(part, score, top=top, title_text=title_text)
+    how, sharps = spelling(score.key), _minor_sharps(score.key)
+    starts = [b[0] for b in bars]
+    measures = []
+    prev = None
+    for i, (_, _, num, den) in enumerate(bars):
+        m = stream.Measure(number=i + 1)
+        if (num, den) != prev:
+            m.timeSignature = meter.TimeSignature(f"{num}/{den}")
+            prev = (num, den)
+        measures.append(m)
+    first = measures[0]
+    first.insert(0, ins)
+    first.insert(0, clef_obj)
+    if score.key and not part.is_drum:
+        try:
+            tonic, _, mode = score.key.partition(" ")
+            first.insert(0, key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic,
+                                    mode or "major"))
+        except Exception:  # noqa: BLE001 - an unreadable key name only loses the signature
+            log.warning("key %r not understood; no key signature", score.key)
+    for off, (kind, pitches, dur, tin, tout, arts) in timed:
+        pos, end = off, off + dur
+        while pos < end:
+            bi = max(0, bisect.bisect_right(starts, pos) - 1)
+            b0, blen, num, den = bars[bi]
+            piece_end = min(end, b0 + blen)
+            m = measures[bi]
+            if kind == "rest":
+                compound = den == 8 and num % 3 == 0 and num > 3
+                beat = Fraction(4, den) * (3 if compound else 1)
+                o = pos - b0
+                for piece in _rest_pieces(o, piece_end - pos, beat, blen):
+                    for bit in expressible_pieces(piece):
+                        m.insert(float(o), _make_element("rest", [], bit, False, False, [],
+                                                         part, how, sharps))
+                        o += bit
+            else:
+                o = pos
+                for piece in expressible_pieces(piece_end - pos):
+                    el = _make_element(kind, pitches, piece, tin if o == off else True,
+                                       tout if o + piece == end else True,
+                                       arts if o == off else [], part, how, sharps)
+                    m.insert(float(o - b0), el)
+                    o += piece
+            pos = piece_end
+    for off, obj in points:
+        bi = min(len(bars) - 1, max(0, bisect.bisect_right(starts, off) - 1))
+        measures[bi].insert(float(off - bars[bi][0]), obj)
+    _beam(measures, bars)
+    p = stream.Part(measures)
+    p.partName = ins.partName
+    return p
+
+
+def _beam(measures: list[Any], bars: list[tuple[Fraction, Fraction, int, int]]) -> None:
+    """Beam each measure by its known meter (music21's makeBeams looks the meter up by
+    context for every measure, which dominates a long cue's engraving time)."""
+    from music21 import beam, meter
+    from music21.stream.makeNotation import setStemDirectionForBeamGroups
+
+    sigs: dict[tuple[int, int], Any] = {}
+    for m, (_, _, num, den) in zip(measures, bars, strict=True):
+        ts = sigs.setdefault((num, den), meter.TimeSignature(f"{num}/{den}"))
+        group = m.notesAndRests.stream()
+        if len(group) <= 1:
+            continue
+        beams = ts.getBeams(group, measureStartOffset=0.0)
+        for n, b in zip(group, beams, strict=True):
+            n.beams = b if b is not None else beam.Beams()
+        setStemDirectionForBeamGroups(m)
 
 
 def _bar_end(score: Score) -> Fraction:
@@ -271,11 +409,26 @@ def _bar_end(score: Score) -> Fraction:
     return _q(last) + Fraction(4 * num, den)
 
 
+def _key_signature(score: Score, part: Part):  # -> music21.key.KeySignature
+    """The part's key signature at sounding pitch (C major when none is known)."""
+    from music21 import key
+
+    if score.key and not part.is_drum:
+        tonic, _, mode = score.key.partition(" ")
+        try:
+            return key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic,
+                           mode or "major")
+        except Exception:  # noqa: BLE001 - unreadable key name: no signature
+            pass
+    return key.KeySignature(0)
+
+
 def build_music21(score: Score, *, title: str, cue_id: str | None = None,
                   start_tc: str | None = None, parts: list[Part] | None = None,
                   all_marks: bool = False):  # -> music21.stream.Score
     """The music21 score at sounding pitch (``all_marks``: tempo etc. in every part)."""
     from music21 import metadata, stream
+    from music21.stream.makeNotation import makeAccidentalsInMeasureStream
 
     if not score.parts:
         raise InputError("the score has no parts to engrave", field="parts")
@@ -288,20 +441,11 @@ def build_music21(score: Score, *, title: str, cue_id: str | None = None,
     s.metadata = md
     label = " @ ".join(x for x in (cue_id or "", start_tc or "") if x) or None
     chosen = parts if parts is not None else score.parts
-    end = _bar_end(score)
+    bars = _bars(score)
     for i, part in enumerate(chosen):
-        flat, meters = _build_part(part, score, top=(i == 0 or all_marks), title_text=label
-                                   if i == 0 or all_marks else None)
-        tail = end - Fraction(flat.highestTime).limit_denominator(48)
-        if tail > 0:  # every part runs to the final bar line
-            from music21 import note
-
-            flat.insert(float(end - tail), note.Rest(quarterLength=float(tail)))
-        measured = flat.makeMeasures(meterStream=meters)
-        measured.makeTies(inPlace=True)
-        measured.makeRests(fillGaps=True, inPlace=True, timeRangeFromBarDuration=True)
-        _tidy_rests(measured)
-        measured.makeBeams(inPlace=True)
+        measured = _measured_part(part, score, bars, top=(i == 0 or all_marks),
+                                  title_text=label if i == 0 or all_marks else None)
+        makeAccidentalsInMeasureStream(measured, useKeySignature=_key_signature(score, part))
         measured.atSoundingPitch = True
         s.insert(0, measured)
     return s
@@ -336,31 +480,12 @@ def _rest_pieces(offset: Fraction, length: Fraction, beat: Fraction, bar: Fracti
     return pieces
 
 
-def _tidy_rests(measured) -> None:
-    """Replace every rest in ``measured`` (a music21 Part of Measures) by its pieces."""
-    from music21 import note
-
-    for m in measured.getElementsByClass("Measure"):
-        ts = m.getContextByClass("TimeSignature")
-        beat = Fraction(ts.beatDuration.quarterLength).limit_denominator(48) if ts else Fraction(1)
-        bar = Fraction(ts.barDuration.quarterLength).limit_denominator(48) if ts else Fraction(4)
-        for r in list(m.getElementsByClass("Rest")):
-            off = Fraction(r.offset).limit_denominator(48)
-            ql = Fraction(r.quarterLength).limit_denominator(48)
-            pieces = _rest_pieces(off, ql, beat, bar)
-            if len(pieces) <= 1:
-                continue
-            m.remove(r)
-            pos = off
-            for piece in pieces:
-                m.insert(float(pos), note.Rest(quarterLength=float(piece)))
-                pos += piece
-
-
 def _xml_text(m21score) -> str:
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
-    data = GeneralObjectExporter(m21score).parse()
+    exporter = GeneralObjectExporter(m21score)
+    exporter.makeNotation = False  # build_music21 made measures, ties, beams, accidentals
+    data = exporter.parse()
     return data.decode("utf-8") if isinstance(data, bytes) else str(data)
 
 
@@ -385,6 +510,8 @@ def write_parts(score: Score, out_dir: str | Path, *, title: str, cue_id: str | 
         s = build_music21(score, title=title, cue_id=cue_id, start_tc=start_tc, parts=[part],
                           all_marks=True)
         written = s.toWrittenPitch(inPlace=False)
+        for p in written.parts:
+            p.makeAccidentals(inPlace=True, overrideStatus=True)
         name = safe_filename(part.name) or "part"
         p = out / f"{stem}{name}.musicxml"
         n = 2
