@@ -52,7 +52,8 @@ def test_open_draft_revise_restore_export(client: gradio_client.Client) -> None:
     out = client.predict(SHORT_CUE, 1, api_name="/render")  # and the notation, reports
     assert out[-1] == 1 and Path(out[0]).read_bytes() == Path(wav).read_bytes()
     assert "<svg" in out[1] and len(out[3]["data"]) == 2  # notation; the sync report's hits
-    out = client.predict(SHORT_CUE, "darker, less busy, no piano", api_name="/revise")
+    out = client.predict(SHORT_CUE, "darker, less busy, no piano", None,
+                         api_name="/revise")
     assert out[-1] == 2 and Path(out[0]).read_bytes() != Path(wav).read_bytes()
     out = client.predict(SHORT_CUE, 1, api_name="/restore")
     assert out[-1] == 3 and "restored revision 1" in out[1]

@@ -150,9 +150,9 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
             raise _fail(exc, "draft the cue") from None
         return (state, *show(view))
 
-    def do_revise(state, cue_id, notes, progress=gr.Progress(track_tqdm=True)):
+    def do_revise(state, cue_id, notes, palette, progress=gr.Progress(track_tqdm=True)):
         try:
-            state, view = studio.revise(state, cue_id, notes, progress)
+            state, view = studio.revise(state, cue_id, notes, progress, palette or None)
         except Exception as exc:  # noqa: BLE001
             raise _fail(exc, "revise the cue") from None
         return (state, *show(view))
@@ -339,7 +339,7 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
         ev_render = b_render.click(do_render, [state, cue, rev_number],
                                    [state, audio, notation, roll, sync_table, dialogue, cue_info,
                                     rev_number], api_name="render", **model)
-        ev_revise = b_revise.click(do_revise, [state, cue, notes], cue_outputs,
+        ev_revise = b_revise.click(do_revise, [state, cue, notes, palette], cue_outputs,
                                    api_name="revise", **model)
         ev_revise_2 = ev_revise.then(do_details, details_in, details_out, **quiet)
         b_restore.click(do_restore, [state, cue, restore_n], cue_outputs, api_name="restore",

@@ -209,9 +209,18 @@ class Studio:
         _tick(progress, 0.8, "rendering the audio")
         return state, self.listen(ws, cue.id, rev.number, timings=timings)
 
-    def revise(self, state: dict | None, cue_id: str, notes: str, progress: Progress = None
-               ) -> tuple[dict, dict[str, Any]]:
-        """Revise the latest revision with notes ("darker, less busy, no piano")."""
+    def palette_spec(self, ws: Workspace, name: str | None) -> str | None:
+        """What the drafting stage takes for a palette: a built-in name, or the path of the
+        project's own ``palettes/<name>.json``."""
+        if not name:
+            return None
+        own = ws.project_dir / "palettes" / f"{adapter.safe_filename(name)}.json"
+        return str(own) if own.is_file() else name
+
+    def revise(self, state: dict | None, cue_id: str, notes: str, progress: Progress = None,
+               palette: str | None = None) -> tuple[dict, dict[str, Any]]:
+        """Revise the latest revision with notes ("darker, less busy, no piano"), in the
+        palette chosen, else the one the latest revision was drafted for."""
         ws, state = self.workspace(state)
         store = self.store(ws)
         if not (notes or "").strip():
@@ -224,7 +233,10 @@ class Studio:
         t0 = time.perf_counter()
         adapter.parse_notes(store, cue.id, notes.strip())  # refuses nonsense before drafting
         t1 = time.perf_counter()
-        rev = adapter.revise(store, cue.id, notes.strip(), seed=self.seed + n_prev + 1)
+        revs = store.revisions(cue.id)
+        palette = palette or (revs[-1].params.get("palette") if revs else None)
+        rev = adapter.revise(store, cue.id, notes.strip(), palette=self.palette_spec(ws, palette),
+                             seed=self.seed + n_prev + 1)
         timings = {"parse_s": t1 - t0, "draft_orchestrate_s": time.perf_counter() - t1}
         _tick(progress, 0.8, "rendering the audio")
         return state, self.listen(ws, cue.id, rev.number, timings=timings)

@@ -276,8 +276,7 @@ def palette_spec(studio: Studio, state: dict | None, name: str | None) -> str | 
     if not name:
         return None
     ws, _ = studio.workspace(state)
-    own = ws.project_dir / "palettes" / f"{adapter.safe_filename(name)}.json"
-    return str(own) if own.is_file() else name
+    return studio.palette_spec(ws, name)
 
 
 def define_palette(studio: Studio, state: dict | None, name: str, instruments: list[str],
