@@ -574,7 +574,7 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
         # a line moves as a whole by octaves (no leaps from folding single notes);
         # ``whole_line=False``: notes already voiced for this instrument (a chord spread
         # over sections, a stab) only fold where they leave its comfortable range
-        centre = sweet_spot(iid) if role in ("melody", "counter_melody") and iid != lead else None
+        centre = sweet_spot(iid) if role == "melody" and iid != lead else None
         fitted = fit_line(notes, iid, rr, whole_line=whole_line, centre=centre)
         parts_notes.setdefault(iid, []).extend(fitted)
         if role == "melody":

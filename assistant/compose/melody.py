@@ -294,23 +294,45 @@ def fit_chords_to_melody(slots: list[ChordSlot], melody: list[Note], keep_on_hit
 
 def counter_melody(melody: list[Note], slots: list[ChordSlot], start: float, end: float,
                    step: float, rng: random.Random) -> list[Note]:
-    """A slower line under the tune: chord tones a sixth to a tenth below it, moving by
-    step where it can and against the melody's direction (contrary motion)."""
+    """A slower line under the tune, a sixth to a tenth below it: chord tones on the
+    chord changes, moving against the melody's direction (contrary motion) by step
+    where the harmony allows, a passing scale tone between two chord tones a third
+    apart, and never the same pitch three times running (it is a line, not a pedal)."""
     out: list[Note] = []
     t = start
-    prev = None
-    prev_mel = None
+    prev: int | None = None
+    prev_mel: int | None = None
+    repeats = 0
     while t < end - 1e-6:
         d = min(step, end - t)
-        slot = chord_at(slots, t)
+        slot = chord_at(slots, t + 1e-6)
         mel = [n for n in melody if n.start_beats <= t + 1e-6 < n.end_beats + 1e-6]
-        top = mel[-1].pitch if mel else (prev + 9 if prev else 72)
-        want = top - 9 if prev is None else prev
-        if prev is not None and prev_mel is not None:
-            want = prev - 2 if top > prev_mel else prev + 2 if top < prev_mel else prev
-        pcs = slot.chord.pcs if slot else ()
-        cands = [p for p in range(top - 16, top - 7) if p % 12 in pcs] or [top - 12]
+        top = mel[-1].pitch if mel else (prev + 9 if prev is not None else 72)
+        if prev is None or prev_mel is None:
+            want = top - 9
+        elif top > prev_mel:
+            want = prev - 2
+        elif top < prev_mel:
+            want = prev + 2
+        else:
+            want = prev + rng.choice((-2, 2))
+        pcs = set(slot.chord.pcs) if slot else set()
+        window = range(top - 16, top - 7)
+        cands = [p for p in window if p % 12 in pcs] or [top - 12]
+        if prev is not None and repeats >= 1:
+            cands = [p for p in cands if p != prev] or cands
         p = min(cands, key=lambda q: (abs(q - want), rng.random()))
+        key = slot.key if slot else None
+        if prev is not None and key is not None and out and abs(p - prev) in (3, 4) \
+                and out[-1].dur_beats >= 1.0:
+            # a passing tone fills the third in the second half of the previous note
+            mid = key.snap((p + prev) // 2)
+            if min(p, prev) < mid < max(p, prev):
+                last = out[-1]
+                half = last.dur_beats / 2
+                out[-1] = replace(last, dur_beats=half)
+                out.append(Note(mid, last.start_beats + half, half, 80))
+        repeats = repeats + 1 if p == prev else 0
         out.append(Note(p, t, d, 80))
         prev, prev_mel = p, top
         t += step
