@@ -237,6 +237,10 @@ CASES: list[tuple[str, list[str], list[str]]] = [
      ["latin1.fountain:1", "UTF-8"]),
     ("new-bad-spotting", _new("--script", OK_SCRIPT, "--spotting",
                               f"{{C}}/{SP}/unterminated.csv"), ["unterminated.csv:2", "csv"]),
+    ("new-bad-temp", _new("--script", OK_SCRIPT, "--spotting", OK_SPOT, "--temp",
+                          f"{{C}}/{M}/div0.mid"), ["div0.mid", "division"]),
+    ("new-missing-temp", _new("--script", OK_SCRIPT, "--temp", "{C}/music/nope.mid"),
+     ["nope.mid", "not found"]),
     ("new-bad-briefs", _new("--script", OK_SCRIPT, "--spotting", OK_SPOT, "--briefs",
                             f"{{C}}/{X}/binary.txt"), ["binary.txt", "binary"]),
     ("new-bad-fps", _new("--script", OK_SCRIPT, "--fps", "23"), ["fps"]),
@@ -335,6 +339,8 @@ def test_bad_input(argv: list[str], expect: list[str], corpus: dict[str, Path], 
     for s in expect:
         assert s in lines[0], f"{s!r} not named in: {lines[0]}"
     assert _tree_digest(corpus["C"]) == before, "an input file changed"
+    if args[0] == "new":  # refused before anything is written: no half-made project
+        assert not (tmp_path / "proj").exists()
 
 
 SUBPROCESS_SAMPLE = ["script-fifo", "script-dev-zero", "csv-unterminated-quote",

@@ -57,6 +57,11 @@ def new_project(project_dir: str | Path, script: str | Path, *, spotting: str | 
         # validates the label at the project's rate (one-line error on a bad one)
         project.start_tc = frames_to_tc(tc_to_frames(start_tc, project.rate), project.rate)
     brief_lines = read_briefs(Path(briefs), project) if briefs else []
+    if temp:  # temp tracks are read now too: a broken one is refused before anything is written
+        from assistant.guard.melody import load_melodies
+
+        for t in temp:
+            load_melodies(t)
 
     inputs = root / INPUTS
     inputs.mkdir(parents=True, exist_ok=True)
@@ -68,10 +73,7 @@ def new_project(project_dir: str | Path, script: str | Path, *, spotting: str | 
         for cue_id, text in brief_lines:
             project.cue(cue_id).brief = text
     for t in temp:
-        tp = Path(t)
-        if not tp.is_file():
-            raise InputError("temp track not found", path=tp)
-        _copy_in(tp, root / TEMP_DIR, root)
+        _copy_in(Path(t), root / TEMP_DIR, root)
     store.save(project)
     log.info("new project %r: %d scenes, %d cues, %d temp track(s) in %s", project.title,
              len(project.scenes), len(project.cues), len(temp), root)
