@@ -194,3 +194,29 @@ def test_readers_have_a_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
                                    for i in range(1200))
     with pytest.raises(InputError, match="spotting list took over"):
         parse_spotting_text(spot, "long.txt")
+
+
+# ------------------------------------------------------------------ similarity memory (defect 3)
+def test_similarity_windows_find_a_quote_in_a_long_piece() -> None:
+    """A long temp track is aligned in windows (bounded memory) and the quote is still found
+    where it is; a pair too long to compare is refused in one line, not ground through."""
+    import numpy as np
+
+    from assistant.guard.melody import Melody
+    from assistant.guard.similarity import MAX_WINDOW_CELLS, _align_windows, compare
+
+    rng = np.random.default_rng(16)
+    cue = [(int(60 + rng.integers(-7, 8)), i * 0.5, 0.5) for i in range(40)]
+    long_notes = [(int(55 + rng.integers(-9, 10)), i * 0.5, 0.5) for i in range(30_000)]
+    at = 21_000
+    for k in range(24):  # the cue's first 24 notes, a fourth up, inside the long piece
+        p, _, _ = cue[k]
+        long_notes[at + k] = (p + 5, long_notes[at + k][1], 0.5)
+    a, b = Melody.from_notes(cue), Melody.from_notes(long_notes)
+    assert len(a) * len(b) > MAX_WINDOW_CELLS and len(_align_windows(len(a), len(b))) > 1
+    res = compare(a, b)
+    assert res.verdict != "distinct"
+    best = res.passages[0]
+    assert abs(best.b_start_note - at) <= 4 and best.transposition == 5
+    with pytest.raises(InputError, match="too long to compare"):
+        compare(Melody.from_notes(long_notes[:5000]), Melody.from_notes(long_notes[:4000]))
