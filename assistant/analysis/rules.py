@@ -137,6 +137,40 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+#: words that name the picture's structure, not what happens in it ("intercut", "final shot of
+#: act two", "before the credits roll", "late in the film"). They locate a cue; they must not
+#: decide its function, so they are taken out of what the embedding and the lexicon read
+#: (when enough words remain) and they never fire the titles rule.
+STRUCTURE_RE = re.compile(
+    r"\b(?:inter-?cut(?:s|ting)?(?:\s+(?:between|with))?|cross-?cut(?:s|ting)?(?:\s+between)?|"
+    r"(?:the\s+)?(?:final|last|first|opening|closing)\s+(?:shot|scene|image|frame|moments?)s?"
+    r"(?:\s+(?:of|in|before)\s+(?:the\s+)?(?:episode|ep\.?|act(?:\s+(?:one|two|three|[1-5]))?|"
+    r"film|movie|season|sequence|cold\s+open|scene|reel|show|pilot)(?:\s+(?:one|two|three|[1-5]))?)?|"
+    r"(?:right\s+|just\s+)?(?:before|after|until|till|ahead\s+of|leading\s+into)\s+(?:the\s+)?"
+    r"(?:end\s+|main\s+|opening\s+|closing\s+)?(?:credits?|titles?|title\s+card)(?:\s+rolls?)?|"
+    r"late\s+in\s+the\s+(?:film|episode|movie|show)|early\s+in\s+the\s+(?:film|episode|movie|show)|"
+    r"(?:of|in|for)\s+act\s+(?:one|two|three|[1-5])|cold\s+open|montage-?ish)\b",
+    re.IGNORECASE,
+)
+#: a titles word right after one of these locates the cue before or after the titles
+_BEFORE_TITLES_RE = re.compile(r"\b(?:before|after|until|till|ahead\s+of|into|leading\s+into|up\s+to)"
+                               r"\s+(?:the\s+)?(?:(?:end|main|opening|closing)\s+)?$", re.IGNORECASE)
+
+
+def strip_structure(text: str) -> tuple[str, list[str]]:
+    """``text`` without its structure words (see :data:`STRUCTURE_RE`) and the words taken;
+    the text is kept whole when fewer than four words would remain."""
+    found = [m.group(0) for m in STRUCTURE_RE.finditer(text)]
+    if not found:
+        return text, []
+    rest = STRUCTURE_RE.sub(" ", text)
+    rest = re.sub(r"\s+", " ", rest)
+    rest = re.sub(r"^[\s,:;\-\u2013\u2014]+", "", rest).strip()
+    if len(re.findall(r"[A-Za-z]{3,}", rest)) < 4:
+        return text, []
+    return rest, found
+
+
 @dataclass
 class Prepared:
     """A description made ready for the embedding head."""
@@ -148,6 +182,7 @@ class Prepared:
     evidence: dict[str, list[str]] = field(default_factory=dict)  # function -> phrases that fired
     drop_tags: set[str] = field(default_factory=set)  # mood tags ruled out by negation
     negated: list[str] = field(default_factory=list)  # the negated spans found
+    structure: list[str] = field(default_factory=list)  # structure words set aside
 
     def delta_vector(self) -> list[float]:
         return [self.deltas.get(f, 0.0) for f in CUE_FUNCTIONS]
@@ -221,6 +256,9 @@ def prepare(text: str) -> Prepared:
                 continue
             if re.search(r"\blike\s+(?:an?\s+|the\s+)?$", work[max(0, m.start() - 12) : m.start()], re.I):
                 continue  # "like a jukebox" describes a sound, not a source
+            if rule.function == "bookend" and _BEFORE_TITLES_RE.search(
+                    work[max(0, m.start() - 24) : m.start()]):
+                continue  # "the last scene before the credits" is not the credits
             p.deltas[rule.function] = p.deltas.get(rule.function, 0.0) + rule.weight
             phrase = m.group(0).strip()
             ev = p.evidence.setdefault(rule.function, [])
@@ -237,6 +275,7 @@ def prepare(text: str) -> Prepared:
     kept = re.sub(r"\s+([,.;:!?])", r"\1", kept)
     kept = re.sub(r"[\s,;:]+(?:but|and|or|so)\W*$", "", kept, flags=re.IGNORECASE)
     kept = LEAD_PUNCT_RE.sub("", kept).strip()
+    kept, p.structure = strip_structure(kept)
     if len(re.findall(r"[A-Za-z]", kept)) < 2:  # the rules ate everything: embed the cleaned text
         kept = LEAD_PUNCT_RE.sub("", re.sub(r"\s+", " ", work)).strip() or text
     p.embed_text = kept
@@ -311,7 +350,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
     ),
     "bookend": (
         "main title", "end title", "title", "titles", "credits", "credit", "opening credits",
-        "end credits", "crawl", "roll", "final shot", "last thing", "fade out", "fade to black",
+        "end credits", "crawl", "roll", "fade out", "fade to black",
         "cut to black", "over black", "studio logo", "logo", "names", "cast", "suite", "mt", "et",
     ),
 }
@@ -326,6 +365,7 @@ _LEX_RE: dict[str, re.Pattern[str]] = {
 def lexicon_counts(text: str) -> list[float]:
     """Hits of each function's lexicon in ``text`` outside negated spans, squashed to [0, 1)."""
     work = TIMECODE_RE.sub(" ", CUE_ID_RE.sub(" ", text))
+    work, _ = strip_structure(work)
     spans = negated_spans(work)
     out: list[float] = []
     for fn in CUE_FUNCTIONS:

@@ -49,6 +49,13 @@ TURN_THRESHOLD = 0.55
 MAX_CUE_S = 240.0
 #: proposed cues shorter than this are dropped unless tense; dry gaps shorter are bridged
 MIN_CUE_S = 20.0
+#: a proposed cue longer than this is never a sting; a proposed sting lasts STING_S
+STING_MAX_S = 8.0
+#: scenes the script marks as musical may take up to this share of the runtime
+MUST_MAX_FRACTION = 0.55
+STING_S = 3.0
+#: a shock line in a dry scene gets a sting when the scene reads at least this tense
+STING_MIN_TENSION = 0.55
 MIN_GAP_S = 15.0
 #: a turn only splits a run into two cues when both parts are at least this long
 MIN_TURN_CUE_S = 45.0
@@ -1324,6 +1331,16 @@ def _with_prior(funcs: list[tuple[str, float]], label: str, weight: float
     return sorted(d.items(), key=lambda kv: -kv[1])
 
 
+def _demote(funcs: list[tuple[str, float]], label: str, keep: float = 0.1
+            ) -> list[tuple[str, float]]:
+    """``funcs`` with ``label`` cut to ``keep`` of its probability and below half the
+    runner-up (renormalised): a long proposed cue cannot be a sting."""
+    runner_up = max((p for k, p in funcs if k != label), default=0.0)
+    d = {k: (min(p * keep, 0.5 * runner_up) if k == label else p) for k, p in funcs}
+    tot = sum(d.values()) or 1.0
+    return sorted(((k, p / tot) for k, p in d.items()), key=lambda kv: -kv[1])
+
+
 def _music_need(p: CurvePoint, r: _Reading) -> float:
     """How much a scene asks for score (design heuristic, 0..~1.5)."""
     top = dict(r.functions)
@@ -1339,14 +1356,51 @@ def _propose(sp: Any, curve: list[CurvePoint], readings: list[_Reading], duratio
     n = len(sp.scenes)
     if n == 0 or duration_s <= 0:
         return [], []
+    from assistant.analysis.markers import (
+        climax_scene,
+        credits_seconds,
+        mark_weight,
+        payoff_scene,
+        scene_marks,
+    )
+
     need = [_music_need(curve[i], readings[i]) for i in range(n)]
     chosen = [False] * n
     budget = MAX_SCORED_FRACTION * duration_s
     used = 0.0
+    # what the script marks as musical: a music note, a kiss, a chase, a death, the climax,
+    # the titles. These scenes are scored first, whatever the budget.
+    blocks = _scene_blocks(sp)
+    notes_by_scene: dict[int, list[Any]] = defaultdict(list)
+    for nt in getattr(sp, "notes", None) or []:
+        sc = _note_scene(sp, int(getattr(nt, "line", 0) or 0))
+        if sc is not None:
+            notes_by_scene[sc].append(nt)
+    marks = [scene_marks(blocks.get(i, []), notes_by_scene.get(i)) for i in range(n)]
+    top = climax_scene(curve, duration_s)
+    if top is not None:
+        marks[top].marks.setdefault("climax", f"the highest tension late in the film "
+                                              f"(scene {top})")
+    turn = payoff_scene(curve, duration_s)
+    if turn is not None:
+        marks[turn].marks.setdefault("payoff", f"the story turns for good (scene {turn})")
     # bookends first: the opening and the last scene
     for i in {0, n - 1}:
         chosen[i] = True
         used += sp.scenes[i].duration_s
+    # then the marked scenes, most marked first, up to MUST_MAX_FRACTION of the runtime
+    must: set[int] = set()
+    for i in sorted((i for i in range(n) if marks[i].musical),
+                    key=lambda i: -mark_weight(marks[i]) / max(30.0, sp.scenes[i].duration_s)):
+        d = sp.scenes[i].duration_s
+        if chosen[i]:
+            must.add(i)
+            continue
+        if used + d > MUST_MAX_FRACTION * duration_s:
+            continue
+        chosen[i] = True
+        must.add(i)
+        used += d
     order = sorted(range(n), key=lambda i: -need[i])
     for i in order:
         if chosen[i]:
@@ -1375,8 +1429,8 @@ def _propose(sp: Any, curve: list[CurvePoint], readings: list[_Reading], duratio
         while j + 1 < n and chosen[j + 1]:
             j += 1
         run_s = sum(dur[i : j + 1])
-        if run_s < MIN_CUE_S and i != 0 and j != n - 1 and max(
-                curve[k].tension for k in range(i, j + 1)) < 0.6:
+        if run_s < MIN_CUE_S and i != 0 and j != n - 1 and not must & set(range(i, j + 1)) \
+                and max(curve[k].tension for k in range(i, j + 1)) < 0.6:
             for k in range(i, j + 1):
                 chosen[k] = False
         i = j + 1
@@ -1412,6 +1466,17 @@ def _propose(sp: Any, curve: list[CurvePoint], readings: list[_Reading], duratio
                                                  [max(0.5, sp.scenes[i].duration_s) for i in g])
         function_from = "classifier"
         why: list[str] = []
+        if g[-1] == n - 1:
+            credits = credits_seconds(duration_s)
+            end = max(end, duration_s) + credits
+            why.append(f"runs on over the end credits (about {credits:.0f} s for a film of "
+                       f"{duration_s / 60:.0f} min)")
+        for i in g:
+            for kind, line in marks[i].marks.items():
+                why.append(f"scene {i} marks music ({kind}: {line[:70]})")
+        if funcs[0][0] == "sting" and end - start > STING_MAX_S:
+            funcs = _demote(funcs, "sting")
+            why.append(f"too long for a sting ({end - start:.0f} s)")
         if g[0] == 0:
             funcs = _with_prior(funcs, "bookend", 0.5)
             function_from = "position (opening) + classifier"
@@ -1447,8 +1512,40 @@ def _propose(sp: Any, curve: list[CurvePoint], readings: list[_Reading], duratio
             question="" if sure else
             f"{cid}: is this {funcs[0][0]} ({funcs[0][1]:.2f}) or {funcs[1][0]} "
             f"({funcs[1][1]:.2f})?",
-            source=funcs[0][0] == "source"))
+            source=funcs[0][0] == "source",
+            hits=[Hit(time_s=marks[i].shock[0], label=marks[i].shock[1][:80], important=True,
+                      landing="downbeat", tolerance_frames=1.0)
+                  for i in g if marks[i].shock is not None
+                  and start <= marks[i].shock[0] <= end]))
         del gi
+    # a shock in a scene left dry gets a sting: seconds, never minutes
+    for i in range(n):
+        shock = marks[i].shock
+        if chosen[i] or shock is None or curve[i].raw[2] < STING_MIN_TENSION:
+            continue
+        t0 = max(0.0, shock[0] - 0.5)
+        t1 = t0 + STING_S
+        funcs = [(k, p) for k, p in readings[i].functions]
+        funcs = sorted([(k, (p + 1.0) / 2 if k == "sting" else p / 2) for k, p in funcs],
+                       key=lambda kv: -kv[1])
+        cues.append(CueAnalysis(
+            id="", start_s=t0, end_s=t1, start_tc=_tc(t0, rate, start_tc),
+            end_tc=_tc(t1, rate, start_tc), title=_cue_title(sp.scenes[i]) + " (sting)",
+            function="sting", functions=funcs, function_from="shock line + classifier",
+            mood=_mood_dict(readings[i].mood), dialogue=[], scenes=[i],
+            reason=f"scene {i}: a shock on the page ({shock[1][:80]}); a sting of "
+                   f"{STING_S:.0f} s, the scene otherwise dry",
+            proposed=True, confident=True,
+            hits=[Hit(time_s=shock[0], label=shock[1][:80], important=True, landing="downbeat",
+                      tolerance_frames=0.0)]))
+    cues.sort(key=lambda c: c.start_s)
+    reel_counts = Counter()
+    for c in cues:
+        reel = 1 + int(c.start_s // REEL_S)
+        reel_counts[reel] += 1
+        old_id, c.id = c.id, f"{reel}M{reel_counts[reel]}"
+        if old_id and c.question.startswith(old_id + ":"):
+            c.question = c.id + c.question[len(old_id):]
 
     # silences: the unscored runs between cues
     silences: list[Silence] = []
@@ -1468,6 +1565,20 @@ def _propose(sp: Any, curve: list[CurvePoint], readings: list[_Reading], duratio
                       "land harder after silence")
             silences.append(Silence(s0.start_s, s1.start_s + s1.duration_s, list(run), reason))
             run = []
+    # a sting inside a dry run splits it
+    for c in cues:
+        if c.function != "sting" or not c.function_from.startswith("shock"):
+            continue
+        out: list[Silence] = []
+        for sl in silences:
+            if sl.start_s < c.end_s and c.start_s < sl.end_s:
+                if c.start_s - sl.start_s > 1e-6:
+                    out.append(Silence(sl.start_s, c.start_s, sl.scenes, sl.reason))
+                if sl.end_s - c.end_s > 1e-6:
+                    out.append(Silence(c.end_s, sl.end_s, sl.scenes, sl.reason))
+            else:
+                out.append(sl)
+        silences = out
     return cues, silences
 
 
@@ -1567,12 +1678,14 @@ def analyze_script(screenplay: Any, spotting: Any | None = None, *,
     else:
         cues, silences = _propose(sp, curve, scene_r, duration_s, rate, start_tc)
     scored = sum(c.end_s - c.start_s for c in cues)
+    # the runtime includes the end credits an end-title cue runs over
+    runtime_s = max([duration_s] + [c.end_s for c in cues])
     return ScriptAnalysis(
         alignment=_alignment_dict(alignment),
         title=getattr(sp, "title", "") or "", duration_s=duration_s, scenes=list(sp.scenes),
         characters=chars, leitmotif_candidates=motifs, emotional_curve=curve, cues=cues,
         silences=silences, proposed=spotting is None,
-        scored_fraction=scored / duration_s if duration_s > 0 else 0.0, warnings=warnings,
+        scored_fraction=scored / runtime_s if runtime_s > 0 else 0.0, warnings=warnings,
         model=model)
 
 
