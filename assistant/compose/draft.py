@@ -110,7 +110,7 @@ class DraftRequest:
     meter: tuple[int, int] | None = None
     seed: int = 0
     use_model: bool = True
-    model_bars: int = 8
+    model_bars: int = 4  # bars of connective material the music model writes per cue (speed)
     dialogue_pass: bool = True
     mickey_warn: float = MICKEY_WARN
 
@@ -738,7 +738,7 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
         "category": category,
         "function": function,
         "palette": palette.name,
-        "lead": None if law.no_melody else lead,
+        "lead": lead if melody else None,
         "parts": [p.instrument for p in parts],
         "melody": mel_report,
         "key_relations": key_notes,
