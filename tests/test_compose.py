@@ -361,3 +361,15 @@ def test_first_statement_waits_for_the_picture() -> None:
     if "waited_for_hit_at_beat" in res.report["melody"]:
         first = min(n.start_beats for n in mel)
         assert tm.bar_beat(Fraction(first).limit_denominator(960))[1] == 1  # on a bar line
+
+
+def test_development_plan_weight_and_intensity() -> None:
+    cue = make_cue(40.0, [(20.0, True, "downbeat")], "theme_statement", "triumph")
+    solo, _ = draft(cue, themes={"t": theme()}, plan_row={"themes": ["t"], "weight": "solo",
+                                                          "intensity": 0.2})
+    tutti, _ = draft(cue, themes={"t": theme()}, plan_row={"themes": ["t"], "weight": "tutti",
+                                                           "intensity": 0.9})
+    n = lambda r: sum(len(p.notes) for p in r.score.parts)  # noqa: E731
+    mel = lambda r: sum(1 for p in r.score.parts if p.role == "melody")  # noqa: E731
+    assert n(tutti) > n(solo) and mel(tutti) > mel(solo) == 1
+    assert max(s["intensity"] for s in tutti.form) > max(s["intensity"] for s in solo.form)

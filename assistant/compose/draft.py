@@ -478,6 +478,12 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     hits = _hits(req, tm, duration_s)
     hit_pairs = [(h.beat, h.important) for h in hits]
     curve = intensity_curve(bars, function, arousal, hit_pairs, end_beat)
+    planned = row.get("intensity")
+    if isinstance(planned, (int, float)) and curve:  # the development plan's level for the cue
+        shift = 0.5 * (float(planned) - sum(curve) / len(curve))
+        curve = [min(1.0, max(0.05, v + shift)) for v in curve]
+    weight = row.get("weight") if row.get("weight") in ("solo", "chamber", "section", "tutti") \
+        else None
     for b, v in zip(bars, curve, strict=True):
         b.intensity = v
     sections = plan_sections(bars, curve, function, hit_pairs)
@@ -593,6 +599,8 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
         mel = _clip(melody, s.start_beat, s.end_beat)
         if mel:
             n_mel = 1 + (lv >= 3.6) + (lv >= 4.5)
+            n_mel = {"solo": 1, "chamber": min(n_mel, 2), "tutti": max(n_mel, 2)}.get(weight or "",
+                                                                                   n_mel)
             if ens.palette.solo or function == "source":
                 n_mel = 1
             extra = [i for i in LOUD_DOUBLINGS["melody"] if i != lead]
@@ -635,6 +643,8 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
                     give(i, notes, "percussion", False)
                 continue
             n_ins = 1 if lv < 2 else (2 if lv < 3.6 else 3)
+            n_ins = {"solo": 1, "chamber": min(n_ins, 2), "tutti": max(n_ins, 2)}.get(weight or "",
+                                                                                   n_ins)
             if lay.name in ("high", "arpeggio", "waltz", "pizzicato"):
                 n_ins = min(n_ins, 2)
             ins = choose(lay.name, ens.pitched, taken, n_ins, list(LOUD_DOUBLINGS.get(lay.name, ())
