@@ -179,3 +179,23 @@ def test_files_are_world_readable(tmp_path):
     p = write_musicxml(small_score(), tmp_path / "s.musicxml", title="T")
     assert os.stat(p).st_mode & 0o777 == 0o644
     assert Path(p).stat().st_size > 1000
+
+
+def test_score_and_parts_in_one_pass(tmp_path):
+    from music21 import converter
+
+    from assistant.render.notation import write_score_and_parts
+
+    s = small_score()
+    xml, parts = write_score_and_parts(s, tmp_path / "1M1.musicxml", tmp_path / "parts",
+                                       title="The Lamp", cue_id="1M1", start_tc="01:00:10:12")
+    full = converter.parse(str(xml))
+    marks = [len(list(p.recurse().getElementsByClass("MetronomeMark"))) for p in full.parts]
+    assert marks[0] == 2 and marks[1:] == [0, 0, 0]  # tempo marks on the top staff only
+    for path in parts.values():
+        one = converter.parse(str(path))
+        assert len(list(one.recurse().getElementsByClass("MetronomeMark"))) == 2
+        assert len(list(one.recurse().getElementsByClass("RehearsalMark"))) == 1
+    cl = converter.parse(str(parts["Clarinet"]))
+    first = next(iter(cl.recurse().notes))
+    assert first.pitch.midi == s.parts[0].notes[0].pitch + 2  # written a tone up

@@ -242,11 +242,10 @@ def _notation_files(score: Score, cue: Cue, folder: Path, name: str, start_tc: s
 
     title = cue.title or cue.id
     out: dict[str, Any] = {}
-    xml = notation.write_musicxml(score, folder / f"{name}.musicxml", title=title, cue_id=cue.id,
-                                  start_tc=start_tc)
+    xml, parts = notation.write_score_and_parts(score, folder / f"{name}.musicxml",
+                                                folder / "parts", title=title, cue_id=cue.id,
+                                                start_tc=start_tc, stem=f"{name}_")
     out["musicxml"] = _rel(xml, base)
-    parts = notation.write_parts(score, folder / "parts", title=title, cue_id=cue.id,
-                                 start_tc=start_tc, stem=f"{name}_")
     out["parts"] = {k: _rel(v, base) for k, v in parts.items()}
     out["svg"] = [_rel(p, base) for p in notation.write_svg_pages(xml, folder / name)]
     if cfg.pdf:

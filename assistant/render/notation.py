@@ -380,21 +380,36 @@ def _measured_part(part: Part, score: Score, bars: list[tuple[Fraction, Fraction
     return p
 
 
+_BEAM_CACHE: dict[tuple[Any, ...], list[list[tuple[str, str | None]]]] = {}
+
+
 def _beam(measures: list[Any], bars: list[tuple[Fraction, Fraction, int, int]]) -> None:
-    """Beam each measure by its known meter (music21's makeBeams looks the meter up by
-    context for every measure, which dominates a long cue's engraving time)."""
+    """Beam each measure by its known meter. music21's makeBeams looks the meter up by
+    context for every measure, and getBeams is slow; a bar's beams depend only on its
+    meter and rhythm, so they are computed once per (meter, rhythm) and reused."""
     from music21 import beam, meter
     from music21.stream.makeNotation import setStemDirectionForBeamGroups
 
     sigs: dict[tuple[int, int], Any] = {}
     for m, (_, _, num, den) in zip(measures, bars, strict=True):
-        ts = sigs.setdefault((num, den), meter.TimeSignature(f"{num}/{den}"))
         group = m.notesAndRests.stream()
         if len(group) <= 1:
             continue
-        beams = ts.getBeams(group, measureStartOffset=0.0)
-        for n, b in zip(group, beams, strict=True):
-            n.beams = b if b is not None else beam.Beams()
+        rhythm = (num, den, tuple((float(n.offset), float(n.quarterLength), n.isRest,
+                                   n.duration.tuplets != ()) for n in group))
+        spec = _BEAM_CACHE.get(rhythm)
+        if spec is None:
+            ts = sigs.setdefault((num, den), meter.TimeSignature(f"{num}/{den}"))
+            found = ts.getBeams(group, measureStartOffset=0.0)
+            spec = [[(b.type, b.direction) for b in bs.beamsList] if bs is not None else []
+                    for bs in found]
+            if len(_BEAM_CACHE) < 20_000:
+                _BEAM_CACHE[rhythm] = spec
+        for n, one in zip(group, spec, strict=True):
+            bs = beam.Beams()
+            for kind, direction in one:
+                bs.append(kind, direction)
+            n.beams = bs
         setStemDirectionForBeamGroups(m)
 
 
@@ -502,23 +517,53 @@ def write_musicxml(score: Score, path: str | Path, *, title: str, cue_id: str | 
 def write_parts(score: Score, out_dir: str | Path, *, title: str, cue_id: str | None = None,
                 start_tc: str | None = None, stem: str = "") -> dict[str, Path]:
     """One MusicXML per part, written transposed; returns ``{part name: path}``."""
+    built = build_music21(score, title=title, cue_id=cue_id, start_tc=start_tc, all_marks=True)
+    return _write_part_files(score, built, Path(out_dir), stem)
+
+
+def write_score_and_parts(score: Score, path: str | Path, parts_dir: str | Path, *, title: str,
+                          cue_id: str | None = None, start_tc: str | None = None,
+                          stem: str = "") -> tuple[Path, dict[str, Path]]:
+    """The full score and the parts from one engraving pass (what a cue delivery uses):
+    the parts are written first with every mark, then the full score keeps tempo,
+    rehearsal and hit marks on its top staff only. Returns ``(score path, parts)``."""
+    from music21 import expressions, tempo
+
+    built = build_music21(score, title=title, cue_id=cue_id, start_tc=start_tc, all_marks=True)
+    parts = _write_part_files(score, built, Path(parts_dir), stem)
+    top_only = (tempo.MetronomeMark, expressions.RehearsalMark)
+    for m21part in list(built.parts)[1:]:
+        for m in m21part.getElementsByClass("Measure"):
+            for el in list(m.getElementsByClass(top_only + (expressions.TextExpression,))):
+                if isinstance(el, top_only) or el.placement == "above":
+                    m.remove(el)
+    out = Path(path)
+    atomic_write_text(out, _xml_text(built))
+    return out, parts
+
+
+def _write_part_files(score: Score, built: Any, out: Path, stem: str) -> dict[str, Path]:
+    from music21 import stream
+
     from assistant.paths import safe_filename
 
-    out = Path(out_dir)
     paths: dict[str, Path] = {}
-    for part in score.parts:
-        s = build_music21(score, title=title, cue_id=cue_id, start_tc=start_tc, parts=[part],
-                          all_marks=True)
-        written = s.toWrittenPitch(inPlace=False)
-        for p in written.parts:
-            p.makeAccidentals(inPlace=True, overrideStatus=True)
+    for part, m21part in zip(score.parts, list(built.parts), strict=True):
+        single = stream.Score()
+        single.metadata = built.metadata
+        single.insert(0, m21part)
+        ins = m21part.getInstrument(returnDefault=False)
+        if ins is not None and ins.transposition is not None:
+            single = single.toWrittenPitch(inPlace=False)
+            for p in single.parts:
+                p.makeAccidentals(inPlace=True, overrideStatus=True)
         name = safe_filename(part.name) or "part"
         p = out / f"{stem}{name}.musicxml"
         n = 2
         while p in paths.values():
             p = out / f"{stem}{name}_{n}.musicxml"
             n += 1
-        atomic_write_text(p, _xml_text(written))
+        atomic_write_text(p, _xml_text(single))
         paths[part.name] = p
     log.info("wrote %d part(s) to %s", len(paths), out)
     return paths
