@@ -25,11 +25,11 @@ def example_dir() -> Path:
 
 
 def run_demo(out: str | Path, *, cues: list[str] | None = None, progress: bool = True,
-             seed: int = 0) -> dict[str, Any]:
+             seed: int = 0, render: str = "full") -> dict[str, Any]:
     """Score the example film into ``out``; returns the manifest."""
     from assistant.pipeline import score_files
 
     ex = example_dir()
     return score_files(ex / "screenplay.fountain", out, spotting=ex / "spotting.txt",
                        briefs=ex / "brief.txt", temp=sorted((ex / "temp").glob("*.mid")),
-                       cues=cues, seed=seed, progress=progress)
+                       cues=cues, seed=seed, progress=progress, render=render)

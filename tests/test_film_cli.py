@@ -78,13 +78,20 @@ def test_score_a_real_screenplay(birthday: tuple[Path, dict]) -> None:
     assert len(report["hits"]) == 3 and all(h["sync_error_frames"] <= 1.0 for h in report["hits"])
 
 
-def test_score_again_keeps_the_project_and_adds_revisions(birthday: tuple[Path, dict]) -> None:
+def test_draft_adds_a_revision_and_only_redelivers(birthday: tuple[Path, dict]) -> None:
     out, _ = birthday
     store = ProjectStore(out / "project")
     before = [r.number for r in store.revisions("1M4s")]
     info = _json_run(["draft", str(out / "project"), "--cue", "1M4s", "--seed", "5"])
     assert info["revisions"] == before + [info["revision"]]
     assert all(Path(f).is_file() for f in info["files"])
+    # deliver that revision without drafting another: only the guard and render stages
+    manifest = _json_run(["score", str(out / "project"), "--out", str(out.parent / "again"),
+                          "--cues", "1M4s", "--only", "guard,render", "--render", "midi"])
+    assert [c["revision"] for c in manifest["cues"]] == [info["revision"]]
+    assert list(manifest["timings_s"]) == ["guard", "render"]
+    assert [r.number for r in store.revisions("1M4s")] == info["revisions"]
+    assert manifest_problems(out.parent / "again", manifest) == []
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -95,6 +102,7 @@ def test_score_again_keeps_the_project_and_adds_revisions(birthday: tuple[Path, 
     (["score", "PROJECT", "--out", "OUT", "--cues", "9M9"], "no cue '9M9'"),
     (["score", "PROJECT", "--out", "OUT", "--cues", ","], "--cues"),
     (["score", "PROJECT", "--out", "OUT", "--render", "dolby"], "--render takes full, quick"),
+    (["score", "PROJECT", "--out", "OUT", "--only", "mix"], "unknown stage 'mix'"),
     (["draft", "PROJECT", "--cue", "1M1"], "run the brief stage first"),
     (["draft", "PROJECT", "--cue", "7M7"], "no cue '7M7'"),
     (["new", "PROJECT", "--script", str(EXAMPLE / "screenplay.fountain")], "already exists"),

@@ -76,6 +76,9 @@ def score(
     render: str = typer.Option("full", "--render", help="full: audio, stems, score, parts, "
                                "PDF, reel; quick: the audio mix only; midi: no audio or "
                                "notation (fastest)."),
+    only: str | None = typer.Option(None, "--only", help="Re-run only these stages of a "
+                                    "project, e.g. guard,render (deliver the latest "
+                                    "revisions without drafting new ones)."),
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -94,15 +97,21 @@ def score(
         raise InputError(f"--render takes {', '.join(RENDER_MODES)}, not {render!r}",
                          field="render")
     ids = _cue_list(cues)
+    stages = [x.strip() for x in only.split(",") if x.strip()] if only is not None else None
+    if stages is not None and (not stages or project is None):
+        raise InputError("--only takes stage names (e.g. guard,render) and a PROJECT",
+                         field="only")
     if project is not None:
         manifest = score_film(project, out, cues=ids, palette=palette, seed=seed,
-                              progress=not quiet, render=render)
+                              progress=not quiet, render=render, stages=stages)
     else:
         manifest = score_files(script, out, spotting=spotting, briefs=briefs, temp=tuple(temp),
                                fps=fps, cues=ids, palette=palette, seed=seed, progress=not quiet,
                                render=render)
     if json_out:
         emit_json(manifest)
+    elif "cues" not in manifest:
+        say("ran " + ", ".join(f"{k} ({v:.1f} s)" for k, v in manifest["timings_s"].items()))
     else:
         say(figures_table(manifest))
         say(f"\nmanifest: {Path(out) / 'manifest.json'}")

@@ -25,6 +25,7 @@ from assistant.errors import InputError, read_text
 from assistant.importers import Screenplay, film_from, load_screenplay, load_spotting
 from assistant.paths import resolve_inside, safe_filename
 from assistant.project import FilmProject, ProjectStore
+from assistant.storage import atomic_path
 from assistant.timecode import FrameRate, frames_to_tc, tc_to_frames
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ def new_project(project_dir: str | Path, script: str | Path, *, spotting: str | 
     if spotting:
         project.spotting_path = _copy_in(spotting, inputs, root)
     if briefs:
-        shutil.copyfile(briefs, inputs / BRIEFS_FILE)
+        with atomic_path(inputs / BRIEFS_FILE) as tmp:
+            shutil.copyfile(briefs, tmp)
         for cue_id, text in brief_lines:
             project.cue(cue_id).brief = text
     for t in temp:
@@ -86,7 +88,8 @@ def _copy_in(src: str | Path, folder: Path, root: Path) -> str:
     dest = folder / safe_filename(p.name)
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        shutil.copyfile(p, dest)
+        with atomic_path(dest) as tmp:  # temp file + rename: never half a copy
+            shutil.copyfile(p, tmp)
     except OSError as exc:
         raise InputError(f"cannot copy into the project: {exc.strerror}", path=p) from None
     return dest.relative_to(root).as_posix()

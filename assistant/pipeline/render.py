@@ -34,7 +34,7 @@ from assistant.pipeline import measure
 from assistant.pipeline.manifest import manifest_problems
 from assistant.pipeline.stages import STAGES_DIR, _progress, load_sync, stage_path
 from assistant.project import FilmProject, ProjectStore, atomic_write_json, atomic_write_text
-from assistant.storage import load_json_file
+from assistant.storage import atomic_path, load_json_file
 from assistant.sync.tempo import TempoMap
 
 log = logging.getLogger(__name__)
@@ -242,8 +242,8 @@ def _plan_rows(store: ProjectStore) -> dict[str, dict[str, Any]]:
 
 def _copy(src: Path, dest: Path, out: Path) -> str:
     if src.resolve() != dest.resolve():
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dest)
+        with atomic_path(dest) as tmp:  # temp file + rename: never half a deliverable
+            shutil.copyfile(src, tmp)
     return dest.relative_to(out).as_posix()
 
 

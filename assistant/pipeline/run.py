@@ -55,13 +55,23 @@ def run_stage(project: str | Path | ProjectStore, stage: str, *, out_dir: str | 
     return steps[stage]()
 
 
+#: what ``score`` runs, in order (``orchestrate`` happens inside ``draft``)
+SCORE_STAGES: tuple[str, ...] = ("read", "brief", "sync", "themes", "plan", "draft", "guard",
+                                 "render")
+
+
 def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
                cues: list[str] | None = None, palette: str | None = None, seed: int = 0,
                progress: bool = True, settings: dict[str, Any] | None = None,
-               render: str = "full") -> dict[str, Any]:
+               render: str = "full", stages: list[str] | None = None) -> dict[str, Any]:
     """Run every stage (read → brief → sync → themes → plan → draft/orchestrate → guard →
     render) on ``cues`` (default: all) and return the manifest, also written to
-    ``out_dir/manifest.json``; its ``timings_s`` gives each stage's wall time."""
+    ``out_dir/manifest.json``; its ``timings_s`` gives each stage's wall time.
+
+    ``stages`` runs only those (in pipeline order) from the artefacts already saved: e.g.
+    ``["guard", "render"]`` delivers the latest revisions without drafting new ones.
+    Without ``render`` among them the result is ``{"timings_s": ...}`` only.
+    """
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
@@ -69,8 +79,16 @@ def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
     if cues:
         film = store.load()
         cues = [film.cue(c).id for c in cues]  # one-line error for an unknown id
+    todo = list(SCORE_STAGES)
+    if stages:
+        unknown = [s for s in stages if s not in STAGES or s == "import"]
+        if unknown:
+            raise InputError(f"unknown stage {unknown[0]!r}; stages are "
+                             f"{', '.join(SCORE_STAGES)}", field="stages")
+        wanted = {"draft" if s == "orchestrate" else s for s in stages}
+        todo = [s for s in SCORE_STAGES if s in wanted]
     timings: dict[str, float] = {}
-    todo = ["read", "brief", "sync", "themes", "plan", "draft", "guard", "render"]
+    result: Any = None
     bar = tqdm(todo, desc="score", unit="stage", disable=not progress)
     with logging_redirect_tqdm():  # log lines print above the bars, not through them
         for stage in bar:
@@ -80,6 +98,8 @@ def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
             result = run_stage(store, stage, out_dir=out_dir, cues=cues, palette=palette,
                                seed=seed, progress=progress, settings=settings, render=render)
             timings[stage] = round(time.perf_counter() - t0, 3)
+    if "render" not in todo:
+        return {"timings_s": timings}
     manifest: dict[str, Any] = result
     manifest["timings_s"] = timings
     from assistant.project import atomic_write_json
