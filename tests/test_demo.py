@@ -21,7 +21,9 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("demo")
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        assert run(["demo", "--out", str(out), "--json", "--quiet"]) == 0
+        # the audio mix is rendered (loudness in the report); score and parts are the
+        # renderer's own tests
+        assert run(["demo", "--out", str(out), "--render", "quick", "--json", "--quiet"]) == 0
     lines = buf.getvalue().strip().splitlines()
     assert len(lines) == 1  # --json prints exactly one object: the manifest
     return out, json.loads(lines[0])

@@ -173,14 +173,19 @@ def draft(
 
 def demo(
     out: str = typer.Option("out/demo", "--out", help="Folder for the deliverables."),
+    render: str = typer.Option("full", "--render", help="full, quick or midi (as for score)."),
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Score the bundled example film (`score` on examples/the-keepers-light) into OUT."""
     setup(quiet)
     from assistant.demo import run_demo
+    from assistant.pipeline.render import RENDER_MODES
 
-    manifest = run_demo(out, progress=not quiet)
+    if render not in RENDER_MODES:
+        raise InputError(f"--render takes {', '.join(RENDER_MODES)}, not {render!r}",
+                         field="render")
+    manifest = run_demo(out, progress=not quiet, render=render)
     if json_out:
         emit_json(manifest)
     else:
