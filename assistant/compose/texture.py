@@ -282,10 +282,10 @@ def _bass_notes(style: str, slot: ChordSlot, bar: Bar, bpm: float, prev: dict[st
 def _timpani_notes(style: str, slot: ChordSlot, bar: Bar, bpm: float) -> list[Note]:
     lo, hi = REGISTERS["timpani"]
     s, e = slot.start_beat, slot.end_beat
-    root = nearest_pitch(slot.chord.root, 45, lo, hi)
+    root = nearest_pitch(slot.bass_pc if style == "pulse" else slot.chord.root, 45, lo, hi)
     fifth = nearest_pitch((slot.chord.root + 7) % 12, root - 5, lo, hi)
     pulse = bar.pulse_beats
-    if style == "pulse":  # soft ticking on the pedal
+    if style == "pulse":  # soft ticking on the pedal (or the bass) note
         return _span_notes(s, e, pulse, lambda k, t, d: [Note(root, t, min(d, 0.5))])
     if style == "march":
         return _span_notes(s, e, pulse, lambda k, t, d: [
