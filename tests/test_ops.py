@@ -207,3 +207,26 @@ def test_recognisability_falls_as_the_change_grows(seed: int, n: int) -> None:
     assert recs[1] < recs[0] - 0.1
     assert recs[2] < recs[0] - 0.1
     assert recs[2] <= recs[1] + 0.15
+
+
+def test_model_variation_keeps_the_motif_anchors_and_rewrites_the_rest() -> None:
+    from pathlib import Path
+
+    if not (Path(__file__).resolve().parents[1] / "models" / "music" / "model.safetensors").is_file():
+        pytest.skip("music model missing: models/music/model.safetensors")
+    bi = [(62, 0, 1), (65, 1, 0.5), (64, 1.5, 0.5), (62, 2, 1), (69, 3, 1), (67, 4, 1), (65, 5, 1), (64, 6, 2)]
+    line = bi + [(p, s + 8, d) for p, s, d in bi] + [(65, 16, 1), (64, 17, 1), (62, 18, 2), (64, 20, 1),
+                                                     (65, 21, 1), (67, 22, 2), (69, 24, 2), (61, 26, 2), (62, 28, 4)]
+    s = Score(parts=[Part("t", "violin", 40, False, [Note(p, st, d) for p, st, d in line])], key="D dorian")
+    out, label = ops.model_variation(s, seed=4, density="mid")
+    assert "anchors kept" in label and out.key == "D dorian"
+    mel = out.melody()
+    def anchored(st: float) -> bool:  # bar 1 (the head motif), bar 3 (its return), bar 8 (cadence)
+        return st < 4 or 8 <= st < 12 or st >= 28
+
+    assert "bars 1, 3, 8" in label
+    keep = [(n.pitch, n.start_beats) for n in mel if anchored(n.start_beats)]
+    assert keep == [(p, st) for p, st, _ in line if anchored(st)]
+    assert [(n.pitch, n.start_beats) for n in mel if 16 <= n.start_beats < 28] != \
+        [(p, st) for p, st, _ in line if 16 <= st < 28]  # free bars rewritten
+    assert all(n.pitch % 12 in scale_pcs(2, "dorian") | {1} for n in mel)

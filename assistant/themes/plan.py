@@ -266,7 +266,8 @@ def _plan(project: Any, subjects: list[Subject], locks: dict[tuple[str, str], An
         if len(have) >= MIN_CUES:
             continue
         options = sorted((c for c in scored if s.name not in chosen[c.id] and (c.id, "themes") not in locks),
-                         key=lambda c: (-rel[(c.id, s.name)][0], len(chosen[c.id]), c.start_s))
+                         key=lambda c: (rel[(c.id, s.name)][0] <= 0, len(chosen[c.id]) >= MAX_THEMES_PER_CUE,
+                                        -rel[(c.id, s.name)][0], len(chosen[c.id]), c.start_s))
         for c in options[: MIN_CUES - len(have)]:
             chosen[c.id].append(s.name)
             roles[(c.id, s.name)] = "echo"
@@ -358,11 +359,16 @@ def _journey(apps: list[Any]) -> str:
 def _transformation(function: str, v: float, a: float, t: float, mode: str, journey: str, pos: float,
                     k: int, role: str, last: str | None, avoid: set[str]) -> str:
     options = list(BY_FUNCTION.get(function, ("statement", "fragment", "sequence")))
-    if role != "lead":  # a counter-line or an echo: the head motif, coloured by the cue
-        options = ["fragment", "fragment+register_down" if a < 0 else "fragment+register_up", "augmentation"]
+    if role == "echo":  # a reminder in a cue that is not its own: the head motif, quietly
+        options = ["fragment", "fragment+register_down" if a < 0 else "fragment+register_up"]
+    elif role != "lead":  # a counter-line: coloured by the cue, a different one each time
+        pool = ["augmentation", "fragment+register_down" if a < 0 else "fragment+register_up",
+                "sequence" if a > 0 else "sequence_down", "fragment", "lullaby" if v > 0 else "chorale"]
+        options = pool[k % len(pool):] + pool[:k % len(pool)]
     elif journey == "hesitant -> confident" and pos < 0.34:
         options = ["fragment", "fragment+register_down"] + options
-    elif journey == "hesitant -> confident" and pos > 0.66 and function not in ("sting",):
+    elif journey == "hesitant -> confident" and pos > 0.66 and (
+            function in ("triumph", "bookend", "theme_statement") or v > 0.3):
         options = ["triumphant", "statement"] + options
     elif journey == "innocent -> corrupted" and pos > 0.5:
         options = ["chromatic_inversion", "fragment+tense_pedal"] + options

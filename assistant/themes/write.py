@@ -508,6 +508,10 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
         raise InputError(f"form must be one of {FORMS}", field="form")
     if n < 1:
         raise InputError("n must be at least 1", field="n")
+    if isinstance(brief, str):  # a director's brief as text
+        from assistant.analysis.brief import parse_brief
+
+        brief = parse_brief(brief, use_model=False) if brief.strip() else None
     instrument = instrument or default_instrument(mood, brief)
     if instrument not in INSTRUMENTS or INSTRUMENTS[instrument].is_drum:
         raise InputError(f"unknown or unpitched instrument {instrument!r}", field="instrument")
