@@ -185,10 +185,16 @@ def render_cue(score: Score, cue: Cue, project: FilmProject, out_dir: str | Path
     start_tc = cue_start_tc(cue, project)
     end_tc = cue.end_tc or project.film_s_to_tc(cue.end_s)
     t0 = time.perf_counter()
+    files: dict[str, Any] = {}
+    notes_report: dict[str, Any] = {}
+    finish_pdf = None
+    if cfg.notation and score.parts:  # first, so MuseScore's PDFs render beside the audio
+        notation_files, finish_pdf = _notation_files(score, cue, folder, name, start_tc, cfg,
+                                                     base, notes_report)
+        files.update(notation_files)
     stems, mix, report = mix_cue(score, cue, project, cfg)
     tref = time_reference_samples(start_tc, rate, sr)
     what = f"{cue.id} {cue.title!r} start {start_tc} @ {rate.label} fps, end {end_tc}"
-    files: dict[str, Any] = {}
     files["wav"] = _rel(write_wav(folder / f"{name}.wav", mix, sr, time_reference_samples=tref,
                                   description=f"{what}; mix + {cfg.tail_s:g} s tail",
                                   loudness_lufs=report["loudness_lufs"],
@@ -200,8 +206,9 @@ def render_cue(score: Score, cue: Cue, project: FilmProject, out_dir: str | Path
                           for sec, a in stems.items()}
     sol = solution if solution is not None else solution_from_score(score, cue, project)
     files.update(_sync_files(sol, cue, project, folder, name, start_tc, cfg, base))
-    if cfg.notation and score.parts:
-        files.update(_notation_files(score, cue, folder, name, start_tc, cfg, base, report))
+    if finish_pdf is not None:
+        files.update(finish_pdf())
+    report.update(notes_report)
     if cfg.video:
         mp4 = mux_picture(Path(cfg.video), folder / f"{name}.wav", folder / f"{name}.review.mp4",
                           start_s=cue.start_s, duration_s=report["wav_duration_s"])
@@ -209,7 +216,8 @@ def render_cue(score: Score, cue: Cue, project: FilmProject, out_dir: str | Path
     report["deliver_seconds"] = round(time.perf_counter() - t0, 3)
     log.info("cue %s delivered: %.2f LUFS, %.2f dBTP", cue.id, report["loudness_lufs"],
              report["true_peak_dbtp"])
-    return {"cue": cue.id, "title": cue.title, "base_dir": str(base.resolve()), "start_tc": start_tc, "end_tc": end_tc,
+    return {"cue": cue.id, "title": cue.title, "base_dir": str(base.resolve()),
+            "start_tc": start_tc, "end_tc": end_tc,
             "start_s": cue.start_s, "duration_s": report["duration_s"], "files": files,
             "report": report}
 
@@ -237,7 +245,10 @@ def _sync_files(sol: Any, cue: Cue, project: FilmProject, folder: Path, name: st
 
 
 def _notation_files(score: Score, cue: Cue, folder: Path, name: str, start_tc: str,
-                    cfg: RenderSettings, base: Path, report: dict[str, Any]) -> dict[str, Any]:
+                    cfg: RenderSettings, base: Path, report: dict[str, Any]
+                    ) -> tuple[dict[str, Any], Any]:
+    """Score, parts and SVG pages; the PDFs are started in the background: returns the
+    files and a finisher to call after the audio is done."""
     from assistant.render import notation
 
     title = cue.title or cue.id
@@ -248,20 +259,27 @@ def _notation_files(score: Score, cue: Cue, folder: Path, name: str, start_tc: s
     out["musicxml"] = _rel(xml, base)
     out["parts"] = {k: _rel(v, base) for k, v in parts.items()}
     out["svg"] = [_rel(p, base) for p in notation.write_svg_pages(xml, folder / name)]
+    job = None
     if cfg.pdf:
         if notation.mscore_binary() is None:
             report["pdf_note"] = "MuseScore 3 (mscore3) is not installed: no PDF"
         else:
-            jobs = [(xml, folder / f"{name}.pdf")] + [(p, p.with_suffix(".pdf"))
-                                                      for p in parts.values()]
-            try:
-                made = notation.to_pdf(jobs)
-                out["pdf"] = _rel(made[0], base)
-                out["parts_pdf"] = {k: _rel(p.with_suffix(".pdf"), base) for k, p in parts.items()}
-            except (InputError, subprocess.TimeoutExpired) as exc:
-                report["pdf_note"] = f"PDF failed: {exc}"
-                log.warning("cue %s: %s", cue.id, report["pdf_note"])
-    return out
+            job = notation.PdfJob([(xml, folder / f"{name}.pdf")]
+                                  + [(p, p.with_suffix(".pdf")) for p in parts.values()]).start()
+
+    def finish() -> dict[str, Any]:
+        if job is None:
+            return {}
+        try:
+            made = job.finish()
+        except InputError as exc:
+            report["pdf_note"] = f"PDF failed: {exc}"
+            log.warning("cue %s: %s", cue.id, report["pdf_note"])
+            return {}
+        return {"pdf": _rel(made[0], base),
+                "parts_pdf": {k: _rel(p.with_suffix(".pdf"), base) for k, p in parts.items()}}
+
+    return out, finish
 
 
 def mux_picture(video: Path, wav: Path, out: Path, *, start_s: float, duration_s: float) -> Path:

@@ -614,34 +614,63 @@ def mscore_binary() -> str | None:
     return None
 
 
-def to_pdf(jobs: list[tuple[Path, Path]], *, timeout_s: float = 300) -> list[Path]:
-    """Convert ``(musicxml, pdf)`` pairs with one MuseScore run; returns the PDFs made.
+class PdfJob:
+    """One MuseScore run converting ``(musicxml, pdf)`` pairs, started in the background
+    (:meth:`start`) so the audio can render meanwhile; :meth:`finish` waits and moves the
+    PDFs into place. Raises InputError naming MuseScore when it is missing or fails."""
 
-    Raises InputError naming MuseScore when it is not installed or fails.
-    """
-    exe = mscore_binary()
-    if exe is None:
-        raise InputError("MuseScore 3 (mscore3) is not installed; PDF needs it "
-                         "(scripts/install-system-deps.sh installs it)", field="pdf")
-    if not jobs:
-        return []
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    with tempfile.TemporaryDirectory(prefix="mscore-") as tmp:
-        job = Path(tmp) / "job.json"
-        tmp_out = [Path(tmp) / f"{i}.pdf" for i in range(len(jobs))]
-        job.write_text(json.dumps([{"in": str(src.resolve()), "out": str(o)}
-                                   for (src, _), o in zip(jobs, tmp_out, strict=True)]))
-        env["HOME"] = tmp  # MuseScore writes its settings there
-        proc = subprocess.run([exe, "-j", str(job)], env=env, capture_output=True, text=True,
-                              timeout=timeout_s, check=False)
-        made = []
-        for (src, dst), o in zip(jobs, tmp_out, strict=True):
-            if not o.is_file() or o.stat().st_size == 0:
-                raise InputError(f"MuseScore could not convert it (exit {proc.returncode}: "
-                                 f"{(proc.stderr or proc.stdout).strip()[-300:]})", path=src)
-            atomic_write_bytes(dst, o.read_bytes())
-            made.append(dst)
-    return made
+    def __init__(self, jobs: list[tuple[Path, Path]], timeout_s: float = 600) -> None:
+        self.jobs = list(jobs)
+        self.timeout_s = timeout_s
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> PdfJob:
+        exe = mscore_binary()
+        if exe is None:
+            raise InputError("MuseScore 3 (mscore3) is not installed; PDF needs it "
+                             "(scripts/install-system-deps.sh installs it)", field="pdf")
+        if not self.jobs:
+            return self
+        self._tmp = tempfile.TemporaryDirectory(prefix="mscore-")
+        tmp = Path(self._tmp.name)
+        job = tmp / "job.json"
+        job.write_text(json.dumps([{"in": str(src.resolve()), "out": str(tmp / f"{i}.pdf")}
+                                   for i, (src, _) in enumerate(self.jobs)]))
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp))  # its settings
+        self._proc = subprocess.Popen([exe, "-j", str(job)], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True)
+        return self
+
+    def finish(self) -> list[Path]:
+        if self._proc is None or self._tmp is None:
+            return []
+        try:
+            try:
+                output, _ = self._proc.communicate(timeout=self.timeout_s)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.communicate()
+                raise InputError(f"MuseScore took over {self.timeout_s:g} s", field="pdf") from None
+            tmp = Path(self._tmp.name)
+            made = []
+            for i, (src, dst) in enumerate(self.jobs):
+                o = tmp / f"{i}.pdf"
+                if not o.is_file() or o.stat().st_size == 0:
+                    raise InputError(f"MuseScore could not convert it (exit "
+                                     f"{self._proc.returncode}: {(output or '').strip()[-300:]})",
+                                     path=src)
+                atomic_write_bytes(dst, o.read_bytes())
+                made.append(dst)
+            return made
+        finally:
+            self._tmp.cleanup()
+            self._tmp = None
+
+
+def to_pdf(jobs: list[tuple[Path, Path]], *, timeout_s: float = 600) -> list[Path]:
+    """Convert ``(musicxml, pdf)`` pairs with one MuseScore run; returns the PDFs made."""
+    return PdfJob(jobs, timeout_s).start().finish()
 
 
 def svg_to_png(svg: str, path: str | Path, *, width: int = 1400) -> Path:
