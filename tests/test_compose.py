@@ -373,3 +373,11 @@ def test_development_plan_weight_and_intensity() -> None:
     mel = lambda r: sum(1 for p in r.score.parts if p.role == "melody")  # noqa: E731
     assert n(tutti) > n(solo) and mel(tutti) > mel(solo) == 1
     assert max(s["intensity"] for s in tutti.form) > max(s["intensity"] for s in solo.form)
+
+
+def test_summary_lines() -> None:
+    res, _ = draft(make_cue(30.0, [(15.0, True, "downbeat")], "romance", "tender"),
+                   themes={"t": theme()}, plan_row={"themes": ["t"]})
+    s = res.summary()
+    assert s["form"].count("|") == len(res.form) - 1 and "bars" in s["form"]
+    assert s["harmony"].startswith(res.key) and s["palette"] == "full_orchestra"

@@ -127,6 +127,23 @@ class DraftResult:
     key: str = ""
     plan: dict[str, Any] = field(default_factory=dict)
 
+    def summary(self) -> dict[str, str]:
+        """One line each for the form plan and the harmonic plan (repeated chords folded),
+        as a cue note or a closing note lists them."""
+        form = " | ".join(
+            f"{s['name']} bars {s['bars'][0]}-{s['bars'][1]}: {s['melody']}, {s['texture']}"
+            + (f", in {s['key']}" if s.get("key") and s["key"] != self.key else "")
+            for s in self.form)
+        chords: list[str] = []
+        for h in self.harmony:
+            sym = h["symbol"]
+            if not chords or chords[-1] != sym:
+                chords.append(sym)
+        rel = self.report.get("key_relations") or []
+        harmony = f"{self.key}: " + " ".join(chords) + ("; " + "; ".join(rel) if rel else "")
+        return {"form": form, "harmony": harmony, "palette": self.palette,
+                "lead": str(self.report.get("lead") or "none")}
+
 
 # ----------------------------------------------------------------------------- helpers
 def _tempo_map(solution: Any) -> TempoMap:
