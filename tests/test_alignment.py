@@ -204,3 +204,17 @@ def test_analyze_json_on_a_stretched_spotting_list(film, tmp_path, capsys):
                 "--scene", "1M99=3", "--json", "-q"]) == 2
     assert run(["analyze", str(EXAMPLE / "screenplay.fountain"), "--scene", "1M9=3",
                 "--json", "-q"]) == 2
+
+
+def test_confidence_is_lower_for_cues_whose_notes_say_nothing(film):
+    sp, spot = film
+    cues = [replace(c, notes="Music here, something appropriate.", title=f"Cue {k}", hits=[])
+            if k % 2 else c for k, c in enumerate(_moved(spot.cues, WARPS["squeezed x0.6"]))]
+    al = align(sp, cues)
+    vague = [ca.confidence for k, ca in enumerate(al.cues) if k % 2]
+    clear = [ca.confidence for k, ca in enumerate(al.cues) if not k % 2]
+    assert max(vague) < 0.6 < min(clear)
+    # placed between their neighbours' anchors, the vague cues still land on their scenes
+    right = sum(_start_scene(al.scenes, c.start_s) == TRUTH[c.id]
+                for k, c in enumerate(cues) if k % 2)
+    assert right >= 4

@@ -110,6 +110,7 @@ class Pair:
     sim: float
     t: float  # picture seconds
     u: float  # script seconds
+    margin: float = 1.0  # sim minus the anchor's best candidate in another scene
 
 
 @dataclass
@@ -426,7 +427,10 @@ def align(sp: Any, cues: list[Any], *, scene_cuts: dict[int, float] | None = Non
             top = np.argsort(-row)[:TOP_K]
             for j in top:
                 if row[j] >= MIN_SIM:
-                    pairs.append(Pair(i, int(j), float(row[j]), a.time_s, units[j].start_s))
+                    other = max((float(row[k]) for k in top
+                                 if units[k].scene_index != units[j].scene_index), default=0.0)
+                    pairs.append(Pair(i, int(j), float(row[j]), a.time_s, units[j].start_s,
+                                      float(row[j]) - other))
     chain = _chain(pairs, None)
     slope = _median_slope(chain)
     if slope is not None:
@@ -481,8 +485,14 @@ def _cue_alignment(i: int, c: Any, al: Alignment, anchors: list[Anchor],
     if al.method == "page estimate":
         return CueAlignment(c.id, scenes, 0.1, "page estimate", ev)
     if own:
+        # how much the anchors say (their similarity) and how sure they are of the scene
+        # (their margin over the best candidate in another scene)
         strength = 1 - math.exp(-sum(max(0.0, p.sim - MIN_SIM) for p in own) / 0.4)
-        conf = 0.35 + 0.6 * strength
+        margin = sum(p.margin for p in own) / len(own)
+        sure = max(0.0, min(1.0, 0.5 + margin / 0.2))
+        conf = 0.3 + 0.65 * strength * sure
+        for e, p in zip(ev, own, strict=True):
+            e["margin"] = round(p.margin, 3)
     else:
         d = min((min(abs(p.t - c.start_s), abs(p.t - c.end_s)) for p in al.pairs),
                 default=1e9)
