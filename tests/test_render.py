@@ -199,3 +199,16 @@ def test_score_and_parts_in_one_pass(tmp_path):
     cl = converter.parse(str(parts["Clarinet"]))
     first = next(iter(cl.recurse().notes))
     assert first.pitch.midi == s.parts[0].notes[0].pitch + 2  # written a tone up
+
+
+def test_played_gaps_and_jitter_do_not_become_rests(tmp_path):
+    from music21 import converter
+
+    played = [Note(60 + i % 5, i * 0.5 + (0.01 if i % 3 else -0.01), 0.42, 80) for i in range(8)]
+    trip = [Note(67, 4 + i / 3, 1 / 3 - 0.05, 80) for i in range(6)]
+    s = Score(parts=[Part("Flute", "flute", 73, notes=played + trip)])
+    sc = converter.parse(str(write_musicxml(s, tmp_path / "f.musicxml", title="t")))
+    notes = list(sc.recurse().notesAndRests)
+    assert not any(n.isRest for n in notes[:14])  # bars 1-2 are full of notes, no rests
+    assert [float(n.quarterLength) for n in notes[:8]] == [0.5] * 8
+    assert all(abs(float(n.quarterLength) - 1 / 3) < 1e-6 for n in notes[8:14])

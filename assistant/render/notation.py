@@ -27,6 +27,7 @@ verovio runs with a fixed ``xmlIdSeed`` so the same MusicXML gives the same SVG.
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import os
@@ -157,6 +158,17 @@ def _articulate(obj, art: str) -> None:
         obj.expressions.append(trem)
 
 
+def _snap(units: float, tolerance: float = 0.5) -> int:
+    """A position in grid units (1/12 quarter) snapped to the nearer of the sixteenth grid
+    (3 units) and the eighth-triplet grid (4 units); the fine grid only when neither is
+    within ``tolerance`` units (a 24th of a quarter for onsets; releases, which players
+    judge less exactly, pass 1) — what a player reads, not the performance's jitter."""
+    sixteenth = 3 * round(units / 3)
+    triplet = 4 * round(units / 4)
+    best = min((abs(units - sixteenth), 0, sixteenth), (abs(units - triplet), 1, triplet))
+    return int(best[2]) if best[0] <= tolerance else int(round(units))
+
+
 def _slices(part: Part) -> list[tuple[Fraction, Fraction, list[tuple[int, int, bool, bool, str]]]]:
     """``(start, end, [(pitch, velocity, tie_in, tie_out, articulation)])`` per time slice.
 
@@ -164,10 +176,21 @@ def _slices(part: Part) -> list[tuple[Fraction, Fraction, list[tuple[int, int, b
     part costs O(n log n), not a scan of every note per slice.
     """
     unit = GRID.denominator  # grid steps per quarter (GRID = 1/unit)
+    raw = [(_snap(n.start_beats * unit), n.end_beats * unit, n) for n in part.notes]
+    onsets = sorted({s for s, _, _ in raw})
     notes = []
-    for n in part.notes:
-        s = round(n.start_beats * unit)
-        e = max(round(n.end_beats * unit), s + 1)
+    for s, end_units, n in raw:
+        k = bisect.bisect_right(onsets, s)
+        nxt = onsets[k] if k < len(onsets) else None
+        e = _snap(end_units, 1.0)
+        if e <= s:
+            e = s + 3
+        if nxt is not None:
+            gap = nxt - e
+            # a played gap before the next onset (articulation, humanising) is not a rest
+            if 0 < gap <= min(unit, max(3, (e - s) // 2)):
+                e = nxt
+            e = min(e, nxt) if e - nxt < 3 else e  # a hair past the next onset: stop there
         notes.append((s, e, n.pitch, n.velocity, getattr(n, "articulation", None) or ""))
     if not notes:
         return []
@@ -321,8 +344,6 @@ def _measured_part(part: Part, score: Score, bars: list[tuple[Fraction, Fraction
                    *, top: bool, title_text: str | None):
     """A music21 Part of Measures built directly: notes split at bar lines and tied,
     rests split by beat, marks placed in their bar (no makeMeasures/makeTies pass)."""
-    import bisect
-
     from music21 import key, meter, stream
 
     timed, points, ins, clef_obj = _part_events(part, score, top=top, title_text=title_text)
