@@ -11,7 +11,8 @@ stages call it). The stages, in order:
 5. melody (:mod:`assistant.compose.melody`) and the chords re-fitted under it;
 6. textures (:mod:`assistant.compose.texture`) and events at hits
    (:mod:`assistant.compose.events`);
-7. orchestration onto the palette (:mod:`assistant.orchestrate`), ranges enforced;
+7. orchestration onto the palette (:mod:`assistant.compose.arrange` with the rules and
+   data of :mod:`assistant.orchestrate`), ranges enforced;
 8. the dialogue pass, then dynamics (markings, velocities, CC1/CC11).
 """
 
@@ -19,48 +20,41 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from assistant.analysis.instruments import INSTRUMENTS
+from assistant.compose.arrange import Arranger, hold_under_lines
 from assistant.compose.events import (
     MICKEY_WARN,
     HitPlan,
     choose_events,
+    event_notes,
     mickey_mousing_index,
     planned_silences,
 )
 from assistant.compose.form import (
     PROFILES,
-    Bar,
     Section,
     bars_of,
     intensity_curve,
     mood_category,
     plan_sections,
 )
-from assistant.compose.harmony import ChordSlot, chord_at, plan_harmony, plan_keys
+from assistant.compose.harmony import plan_harmony, plan_keys
 from assistant.compose.law import BriefLaw, read_law
 from assistant.compose.melody import counter_melody, fit_chords_to_melody, plan_melody, theme_key
 from assistant.compose.phrase import style_for
-from assistant.compose.texture import Layer, SectionTexture, realise, textures_for
-from assistant.compose.theory import Key, nearest_pitch, parse_pc
+from assistant.compose.texture import SectionTexture, realise, textures_for
+from assistant.compose.theory import Key, parse_pc
 from assistant.errors import InputError
 from assistant.music.score import Note, Part, Score
 from assistant.orchestrate.assign import (
     IDIOM,
-    LOUD_DOUBLINGS,
     MAX_VOICES,
-    RangeReport,
-    choose,
     comfortable,
-    fit_line,
     limit_voices,
-    make_part,
     remove_overlaps,
-    spread_chord,
-    sweet_spot,
 )
 from assistant.orchestrate.dialogue import Line, centre_for, dialogue_pass, voice_band_notes
 from assistant.orchestrate.dynamics import LevelCurve, apply_dynamics
@@ -313,127 +307,6 @@ def _level_range(law: BriefLaw, category: str) -> tuple[int, int]:
     return a, b
 
 
-def _clip(notes: list[Note], start: float, end: float) -> list[Note]:
-    out = []
-    for n in notes:
-        if n.start_beats >= end - 1e-6 or n.end_beats <= start + 1e-6:
-            continue
-        s = max(n.start_beats, start)
-        e = min(n.end_beats, end)
-        if e - s > 0.02:
-            out.append(replace(n, start_beats=s, dur_beats=e - s) if (s, e) != (n.start_beats, n.end_beats) else n)
-    return out
-
-
-def _cut_ranges(notes: list[Note], ranges: list[tuple[float, float]]) -> list[Note]:
-    """Remove sound inside every (start, end) beat range (notes are shortened or dropped)."""
-    out = notes
-    for s, e in ranges:
-        nxt = []
-        for n in out:
-            if n.end_beats <= s + 1e-6 or n.start_beats >= e - 1e-6:
-                nxt.append(n)
-            elif n.start_beats < s and s - n.start_beats > 0.02:
-                nxt.append(replace(n, dur_beats=s - n.start_beats))
-        out = nxt
-    return out
-
-
-_HOLDERS = ("violin", "viola", "synth_pad", "flute", "clarinet", "horn", "organ", "choir", "oboe",
-            "cello", "piano", "harp", "celesta", "guitar", "double_bass", "bassoon", "trombone")
-
-
-def _hold_under_lines(parts: list[Part], slots: list[ChordSlot], lines: list[Line],
-                      silences: list[tuple[float, float]], ens: Ensemble, tm: TempoMap,
-                      lead: str | None) -> int:
-    """Where thinning under a line left the music silent (over half a second), hold a
-    quiet chord tone above the speaker's band in a sustaining instrument: the cue keeps
-    sounding without competing with the voice. Returns the notes added."""
-    b2s = beat_seconds(tm)
-    ivs = sorted((n.start_beats, max(n.end_beats, n.start_beats)) for p in parts for n in p.notes)
-    holes: list[tuple[float, float]] = []
-    cur = 0.0
-    end = max((ln.end_beat for ln in lines), default=0.0)
-    for a, b in ivs + [(end, end)]:
-        if a > cur and b2s(a) - b2s(cur) > 0.5:
-            holes.append((cur, a))
-        cur = max(cur, b)
-    holder = next((i for i in _HOLDERS if i in ens.pitched and i != lead), None) or \
-        next((i for i in _HOLDERS if i in ens.pitched), None)
-    if holder is None:
-        return 0
-    lo, hi = INSTRUMENTS[holder].comfortable
-    plo, phi = INSTRUMENTS[holder].professional
-    added: list[Note] = []
-    for a, b in holes:
-        under = [ln for ln in lines if ln.start_beat < b and ln.end_beat > a]
-        if not under or any(s <= a and b <= e for s, e in silences):
-            continue
-        band_hi = max(ln.band[1] for ln in under)
-        band_lo = min(ln.band[0] for ln in under)
-        t = a
-        while t < b - 1e-6:
-            slot = chord_at(slots, t + 1e-6)
-            nxt = min(b, slot.end_beat if slot else b)
-            pcs = slot.chord.pcs if slot else (0,)
-            cands = [p for p in range(max(plo, band_hi + 1), phi + 1) if p % 12 in pcs] + \
-                [p for p in range(plo, min(phi, band_lo - 1) + 1) if p % 12 in pcs]
-            if cands and nxt - t > 0.05:
-                p = min(cands, key=lambda q: (not lo <= q <= hi, abs(q - (lo + hi) / 2)))
-                added.append(Note(p, t, nxt - t, 60, "tenuto"))
-            t = nxt
-    if added:
-        part = next((p for p in parts if p.instrument == holder), None)
-        if part is None:
-            part = make_part(holder, [], "harmony")
-            parts.append(part)
-        part.notes = remove_overlaps(part.notes + added)
-    return len(added)
-
-
-def _under_the_tune(notes: list[Note], tune: list[Note], accomp: list[Note], iid: str,
-                    tune_instruments: tuple[str, ...] = ()) -> list[Note]:
-    """In a part that plays the tune and its accompaniment (a piano's two hands, a string
-    section divided), the accompaniment sounds under the tune: a note at or above the
-    tune note sounding with it drops by octaves below it, or is left out."""
-    lo = INSTRUMENTS[iid].comfortable[0]
-    ids = {id(n) for n in accomp}
-    starts = [n.start_beats for n in tune]
-    import bisect
-
-    out = []
-    for n in notes:
-        if id(n) not in ids:
-            out.append(n)
-            continue
-        i = bisect.bisect_right(starts, n.start_beats + 1e-9)
-        near = [m for m in tune[max(0, i - 8): i + 8]
-                if m.start_beats < n.end_beats - 1e-9 and m.end_beats > n.start_beats + 1e-9]
-        if not near:
-            out.append(n)
-            continue
-        ceiling = min(m.pitch for m in near) - 2
-        p = n.pitch
-        while p > ceiling and p - 12 >= lo:
-            p -= 12
-        if p <= ceiling:
-            out.append(replace(n, pitch=p) if p != n.pitch else n)
-        elif iid not in tune_instruments:
-            out.append(n)  # another section cannot go lower: it stays (doubling the colour)
-    return out
-
-
-def _ring_into(notes: list[Note], cuts: list[float]) -> list[Note]:
-    """Notes ending within a beat before a cut-off are held to it (music stops on the cut)."""
-    out = []
-    for n in notes:
-        for c in cuts:
-            if c - 1.0 - 1e-6 <= n.end_beats < c - 1e-6 and n.start_beats < c:
-                n = replace(n, dur_beats=c - n.start_beats)
-        out.append(n)
-    return out
-
-
 # ----------------------------------------------------------------------------- the draft
 def draft_cue_score(req: DraftRequest) -> DraftResult:
     """Draft one cue (see the module docstring)."""
@@ -570,7 +443,7 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
                                 tm.beat_to_seconds, function)
     silence_beats = [(float(tm.seconds_to_beat(Fraction(repr(s["start_s"])))),
                       float(tm.seconds_to_beat(Fraction(repr(s["end_s"]))))) for s in silences]
-    event_layers = _event_layers(hits, slots, bars, tm, function, category)
+    event_layers = event_notes(hits, slots, bars, tm.tempo_at, function)
 
     # --- orchestration ----------------------------------------------------------------
     level_lo, level_hi = _level_range(law, category)
@@ -585,116 +458,13 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
             level.add(h.beat, float(level_hi))
     if any(s.name == "gesture" for s in sections):
         level.add(0.0, float(level_hi))
-    rr = RangeReport()
-    parts_notes: dict[str, list[Note]] = {}
-    role_beats: dict[str, dict[str, float]] = {}
-    tune_of: dict[str, list[Note]] = {}  # per instrument: the tune it plays, and ...
-    accomp_of: dict[str, list[Note]] = {}  # ... the accompaniment it plays besides
-
-    def give(iid: str, notes: list[Note], role: str, whole_line: bool) -> None:
-        if not notes or iid not in ens.sounding:
-            return
-        # a line moves as a whole by octaves (no leaps from folding single notes);
-        # ``whole_line=False``: notes already voiced for this instrument (a chord spread
-        # over sections, a stab) only fold where they leave its comfortable range
-        centre = sweet_spot(iid) if role == "melody" and iid != lead else None
-        fitted = fit_line(notes, iid, rr, whole_line=whole_line, centre=centre)
-        parts_notes.setdefault(iid, []).extend(fitted)
-        if role == "melody":
-            tune_of.setdefault(iid, []).extend(fitted)
-        elif role in ("harmony", "counter_melody"):
-            accomp_of.setdefault(iid, []).extend(fitted)
-        rb = role_beats.setdefault(iid, {})
-        rb[role] = rb.get(role, 0.0) + sum(n.dur_beats for n in fitted)
-
-    has_tune = bool(melody)
-    for s in sections:
-        # one job per instrument in a section: the tune, then the bass, the counter-line,
-        # then the accompaniment layers in order; louder sections add doublings
-        lv = level.at(s.start_beat + 0.01)
-        taken: set[str] = {lead} if has_tune and len(ens.pitched) > 2 else set()
-        mel = _clip(melody, s.start_beat, s.end_beat)
-        if mel:
-            n_mel = 1 + (lv >= 3.6) + (lv >= 4.5)
-            n_mel = {"solo": 1, "chamber": min(n_mel, 2), "tutti": max(n_mel, 2)}.get(weight or "",
-                                                                                   n_mel)
-            if ens.palette.solo or function == "source":
-                n_mel = 1
-            extra = [i for i in LOUD_DOUBLINGS["melody"] if i != lead]
-            ins = [lead] + [i for i in choose("melody", ens.pitched, {lead}, n_mel - 1, extra)
-                            if i != lead][: n_mel - 1]
-            for i in ins:
-                give(i, mel, "melody", True)
-            taken.update(ins)
-        for lay in layers:
-            if lay.name != "bass":
-                continue
-            notes = _clip(lay.notes, s.start_beat, s.end_beat)
-            if not notes:
-                continue
-            n_b = 1 + (lv >= 1.5) + (lv >= 3.6) + (lv >= 4.5)
-            pref = ["cello", "double_bass"] if function != "comedy" else ["bassoon", "cello"]
-            ins = choose("bass", ens.pitched, taken, n_b, pref)
-            for i in ins[:1] if ens.palette.solo else ins:
-                give(i, notes, "bass", True)
-            taken.update(ins)
-        cm = _clip(counter, s.start_beat, s.end_beat)
-        if cm:
-            ins = [i for i in choose("counter_melody", ens.pitched, taken, 1) if i not in taken]
-            for i in ins:
-                give(i, cm, "counter_melody", True)
-            taken.update(ins)
-        harmony_given = False
-        for lay in layers:
-            notes = _clip(lay.notes, s.start_beat, s.end_beat)
-            if not notes or lay.name == "bass":
-                continue
-            if lay.drum:
-                for i in choose("drums", ens.sounding, set(), 1):
-                    # orchestral percussion: bass drum and snare, no kit hi-hat
-                    give(i, notes if i == "drums" else [n for n in notes if n.pitch != 42],
-                         "percussion", False)
-                continue
-            if lay.name == "timpani":
-                for i in choose("timpani", ens.pitched, set(), 1):
-                    give(i, notes, "percussion", False)
-                continue
-            n_ins = 1 if lv < 2 else (2 if lv < 3.6 else 3)
-            n_ins = {"solo": 1, "chamber": min(n_ins, 2), "tutti": max(n_ins, 2)}.get(weight or "",
-                                                                                   n_ins)
-            if lay.name in ("high", "arpeggio", "waltz", "pizzicato"):
-                n_ins = min(n_ins, 2)
-            ins = choose(lay.name, ens.pitched, taken, n_ins, list(LOUD_DOUBLINGS.get(lay.name, ())
-                                                                   if lv >= 3.6 else ()))
-            if not ins or (harmony_given and all(i in taken for i in ins)):
-                continue  # no instrument free for this layer: leave it out, never stack it
-            if lay.name in ("pad", "chorale", "pulse", "waltz") and len(ins) > 1:
-                for i, ns in spread_chord(notes, ins).items():
-                    give(i, ns, "harmony", False)
-            else:
-                for i in ins:
-                    give(i, notes, "harmony", True)
-            taken.update(ins)
-            harmony_given = True
+    arr = Arranger(ens, lead, function, weight)
+    arr.arrange(sections, level, melody, counter, layers)
     for name, notes, role in event_layers:
-        _give_event(name, notes, role, ens, give, level, sections)
-
-    # --- assemble, silences, end ------------------------------------------------------
-    parts: list[Part] = []
-    for iid in [i for i in INSTRUMENTS if i in parts_notes]:
-        # chords and counter-lines sound under the tune (a high tremolo may shimmer above)
-        tune = tune_of.get(iid) or tune_of.get(lead)
-        under = [n for n in accomp_of.get(iid, []) if n.articulation != "tremolo"]
-        if tune and under:
-            parts_notes[iid] = _under_the_tune(parts_notes[iid], sorted(
-                tune, key=lambda n: n.start_beats), under, iid, tuple(tune_of))
-        notes = _clip(parts_notes[iid], 0.0, end_beat)
-        notes = _cut_ranges(notes, silence_beats)
-        if function == "source":  # the record plays on until the cut: ring into it
-            notes = _ring_into(notes, [h.beat for h in hits if h.event == "cut-off"])
-        notes = remove_overlaps(limit_voices(notes, MAX_VOICES.get(iid, 4)))
-        if notes:
-            parts.append(make_part(iid, notes, _main_role(role_beats.get(iid, {}))))
+        arr.give_event(name, notes, role, level)
+    parts = arr.assemble(end_beat, silence_beats, [h.beat for h in hits if h.event == "cut-off"])
+    rr = arr.ranges
+    has_tune = bool(melody)
 
     # --- dialogue pass ----------------------------------------------------------------
     protected = {round(h.beat, 4) for h in hits if h.important and h.event != "none"}
@@ -706,8 +476,8 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
             p.notes = remove_overlaps(limit_voices(p.notes, MAX_VOICES.get(p.instrument, 4)))
         cap = float(max(law.softest, min(2, level_hi)))
         level = level.capped([(ln.start_beat, ln.end_beat) for ln in lines], cap)
-        stats["held_notes_added"] = _hold_under_lines(parts, slots, lines, silence_beats, ens,
-                                                      tm, lead if has_tune else None)
+        stats["held_notes_added"] = hold_under_lines(parts, slots, lines, silence_beats, ens,
+                                                     beat_seconds(tm), lead if has_tune else None)
     after = voice_band_notes(parts, lines)
     parts = [p for p in parts if p.notes]
     apply_dynamics(parts, level, [s.start_beat for s in sections], [b.start_beat for b in bars],
@@ -778,100 +548,6 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
                        {"lead": lead, "category": category, "ensemble": ens.sounding})
 
 
-_ROLE_WEIGHT = {"melody": 6.0, "counter_melody": 2.0, "bass": 1.5, "harmony": 1.0, "percussion": 1.0,
-                "stab": 0.1, "riser": 0.3, "light_accent": 0.1}
-
-
-def _main_role(beats: dict[str, float]) -> str:
-    """A part's role: the one it plays most, the tune and the bass weighing more."""
-    if not beats:
-        return "harmony"
-    role = max(beats, key=lambda r: beats[r] * _ROLE_WEIGHT.get(r, 1.0))
-    return "harmony" if role in ("stab", "light_accent", "riser") else role
-
-
-# ----------------------------------------------------------------------------- events
-def _event_layers(hits: list[HitPlan], slots: list[ChordSlot], bars: list[Bar], tm: TempoMap,
-                  function: str, category: str) -> list[tuple[str, list[Note], str]]:
-    """Notes for accents, stingers, risers and final stabs: (layer, notes, role)."""
-    out: list[tuple[str, list[Note], str]] = []
-    for h in hits:
-        if h.event in ("none", "harmonic change"):
-            continue
-        if h.event == "cut-off" and function == "source":
-            continue
-        slot = chord_at(slots, h.beat + 1e-6)
-        if slot is None:
-            continue
-        beat_s = 60.0 / float(tm.tempo_at(h.beat))
-        dur = max(0.25, min(1.0, 0.35 / beat_s))
-        pcs = slot.chord.pcs
-        if h.event == "stinger":
-            root = slot.key.tonic
-            pcs = ((root + 1) % 12, root, (root + 6) % 12, (root + 11) % 12)
-        art = "sforzando" if h.important or h.event == "cut-off" else "accent"
-        stab = []
-        for centre in (40, 52, 64, 76, 88):
-            for pc in pcs[:3]:
-                stab.append(Note(nearest_pitch(pc, centre + 3, 24, 100), h.beat, dur, articulation=art))
-        role = "stab" if h.important or h.event == "cut-off" else "light_accent"
-        out.append(("stab", stab, role))
-        if h.important or h.event == "cut-off":
-            out.append(("crash", [Note(49, h.beat, 1.0), Note(36, h.beat, 0.5)], "percussion"))
-            tim = nearest_pitch(slot.chord.root, 45, 40, 55)
-            out.append(("timpani", [Note(tim, h.beat, dur, articulation="accent")], "percussion"))
-        if h.riser:
-            bar_b = max(1.0, min(4.0, next((b.full_beats for b in bars if b.start_beat <= h.beat
-                                            < b.end_beat), 4.0)))
-            start = max(0.0, h.beat - bar_b)
-            prev = chord_at(slots, max(0.0, h.beat - 0.01))
-            key = prev.key if prev else slot.key
-            n_steps = max(4, int(bar_b * 4)) if bar_b * 60 / float(tm.tempo_at(start)) > 1.0 \
-                else max(4, int(bar_b * 2))
-            step = (h.beat - start) / n_steps
-            p = nearest_pitch(key.tonic, 62, 55, 70)
-            run = []
-            for k in range(n_steps):
-                run.append(Note(p, start + k * step, step * 0.9))
-                p = key.snap(p + 2) if key.snap(p + 2) > p else p + 2
-            out.append(("riser", run, "riser"))
-            tim = nearest_pitch(slot.chord.root, 45, 40, 55)
-            out.append(("timpani", [Note(tim, start, h.beat - start, articulation="roll")], "percussion"))
-    return out
-
-
-def _give_event(name: str, notes: list[Note], role: str, ens: Ensemble, give: Any,
-                level: LevelCurve, sections: list[Section]) -> None:
-    pitched = ens.pitched
-    if name == "stab":
-        lv = level.at(notes[0].start_beats) if notes else 3.0
-        n = len(pitched) if role == "stab" and lv >= 3 else max(2, len(pitched) // 2)
-        if role == "light_accent":
-            n = min(3, len(pitched))
-        order = [i for i in ("violin", "viola", "cello", "double_bass", "horn", "trombone", "trumpet",
-                             "tuba", "piano", "synth_pad", "synth_bass", "clarinet", "bassoon",
-                             "flute", "oboe", "harp", "organ", "choir", "celesta", "guitar",
-                             "english_horn", "bass_clarinet", "synth_lead", "glockenspiel",
-                             "piccolo", "voice") if i in pitched][:n]
-        for iid in order:
-            lo, hi = INSTRUMENTS[iid].comfortable
-            mine = [x for x in notes if lo <= x.pitch <= hi]
-            mine = sorted(mine, key=lambda x: -x.pitch)[:MAX_VOICES.get(iid, 2)]
-            give(iid, mine, "stab", False)
-    elif name == "crash":
-        for iid in ("percussion", "drums"):
-            if iid in ens.sounding:
-                give(iid, notes, "percussion", False)
-                break
-    elif name == "timpani":
-        if "timpani" in ens.sounding:
-            give("timpani", notes, "percussion", False)
-    elif name == "riser":
-        for iid in choose("melody", pitched, set(), 2, ["violin", "flute", "clarinet", "piano",
-                                                        "synth_lead", "harp"]):
-            give(iid, notes, "riser", True)
-
-
 def _accent_times(parts: list[Part], hits: list[HitPlan], tm: TempoMap) -> list[float]:
     """Seconds of deliberate accents: hit events and sforzando/marcato notes."""
     b2s = beat_seconds(tm)
@@ -926,4 +602,4 @@ def sounding_fraction(score: Score, tm: TempoMap, duration_s: float,
     return min(1.0, covered / total)
 
 
-__all__ = ["DraftRequest", "DraftResult", "draft_cue_score", "sounding_fraction", "Layer"]
+__all__ = ["DraftRequest", "DraftResult", "beat_seconds", "draft_cue_score", "sounding_fraction"]

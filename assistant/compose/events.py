@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.music.score import Note
+
 MICKEY_TOLERANCE_S = 0.1
 MICKEY_WARN = 0.5
 _CUT_WORDS = re.compile(r"\b(cut(s)? (dead|out|off)|cut dead|dies|die|dead|jams?|stops?|silence|"
@@ -128,3 +130,58 @@ def mickey_mousing_index(action_times_s: list[float], accent_times_s: list[float
         if any(abs(a - t) <= tolerance_s + 1e-9 for a in acc):
             hit += 1
     return hit / len(acts)
+
+
+def event_notes(hits: list[HitPlan], slots: list[Any], bars: list[Any], tempo_at: Any,
+                function: str) -> list[tuple[str, list[Note], str]]:
+    """The notes of every hit event, as (layer, notes, role) for the orchestrator: a stab
+    chord across the registers (a cluster for a stinger), a cymbal crash and a timpani
+    stroke on an important hit, and for a riser a rising scale and a timpani roll over
+    the bar before it. ``tempo_at(beat)`` gives BPM."""
+    from assistant.compose.harmony import chord_at
+    from assistant.compose.theory import nearest_pitch
+
+    out: list[tuple[str, list[Note], str]] = []
+    for h in hits:
+        if h.event in ("none", "harmonic change"):
+            continue
+        if h.event == "cut-off" and function == "source":
+            continue
+        slot = chord_at(slots, h.beat + 1e-6)
+        if slot is None:
+            continue
+        beat_s = 60.0 / float(tempo_at(h.beat))
+        dur = max(0.25, min(1.0, 0.35 / beat_s))
+        pcs = slot.chord.pcs
+        if h.event == "stinger":
+            root = slot.key.tonic
+            pcs = ((root + 1) % 12, root, (root + 6) % 12, (root + 11) % 12)
+        art = "sforzando" if h.important or h.event == "cut-off" else "accent"
+        stab = []
+        for centre in (40, 52, 64, 76, 88):
+            for pc in pcs[:3]:
+                stab.append(Note(nearest_pitch(pc, centre + 3, 24, 100), h.beat, dur, articulation=art))
+        role = "stab" if h.important or h.event == "cut-off" else "light_accent"
+        out.append(("stab", stab, role))
+        if h.important or h.event == "cut-off":
+            out.append(("crash", [Note(49, h.beat, 1.0), Note(36, h.beat, 0.5)], "percussion"))
+            tim = nearest_pitch(slot.chord.root, 45, 40, 55)
+            out.append(("timpani", [Note(tim, h.beat, dur, articulation="accent")], "percussion"))
+        if h.riser:
+            bar_b = max(1.0, min(4.0, next((b.full_beats for b in bars if b.start_beat <= h.beat
+                                            < b.end_beat), 4.0)))
+            start = max(0.0, h.beat - bar_b)
+            prev = chord_at(slots, max(0.0, h.beat - 0.01))
+            key = prev.key if prev else slot.key
+            n_steps = max(4, int(bar_b * 4)) if bar_b * 60 / float(tempo_at(start)) > 1.0 \
+                else max(4, int(bar_b * 2))
+            step = (h.beat - start) / n_steps
+            p = nearest_pitch(key.tonic, 62, 55, 70)
+            run = []
+            for k in range(n_steps):
+                run.append(Note(p, start + k * step, step * 0.9))
+                p = key.snap(p + 2) if key.snap(p + 2) > p else p + 2
+            out.append(("riser", run, "riser"))
+            tim = nearest_pitch(slot.chord.root, 45, 40, 55)
+            out.append(("timpani", [Note(tim, start, h.beat - start, articulation="roll")], "percussion"))
+    return out
