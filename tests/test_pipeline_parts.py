@@ -156,3 +156,20 @@ def test_on_screen_actions_merge_script_lines_into_hits() -> None:
     texts = [a["text"] for a in out]
     assert "She opens the door." not in texts  # the hit stands for it
     assert "The lamp falls." in texts and all(0 <= a["time_s"] < cue.duration_s for a in out)
+
+
+def test_scale_runs_are_set_aside_before_the_guard() -> None:
+    from assistant.guard.melody import Melody
+    from assistant.pipeline.drafting import without_scale_runs
+
+    run = [60, 62, 64, 65, 67, 69, 71, 72]  # a C major scale: stock
+    tune = [67, 64, 69, 60, 62, 67]  # leaps: a tune
+    m = Melody.from_notes([(p, i, 0.5) for i, p in enumerate(tune + run + tune)], name="x:flute")
+    out = without_scale_runs(m)
+    assert list(out.pitches) == tune + tune and out.name == "x:flute"
+    assert list(without_scale_runs(Melody.from_notes(
+        [(p, i, 1) for i, p in enumerate(tune)])).pitches) == tune
+    # five steps are a turn of phrase, not a scale
+    five = [60, 62, 64, 65, 67, 55]
+    assert list(without_scale_runs(Melody.from_notes(
+        [(p, i, 1) for i, p in enumerate(five)])).pitches) == five

@@ -157,8 +157,9 @@ def stage_guard(store: ProjectStore, cues: list[str] | None = None) -> dict[str,
     (:func:`assistant.guard.loop.check`); the other cues keep their earlier entries.
 
     The lines checked are those of the parts that carry a tune (``TUNE_ROLES``, from the
-    draft's ``draft.json``); a draft without one (no melody, a three-second sting) has no
-    tune to copy and is reported as such. Revisions without roles are checked whole.
+    draft's ``draft.json``), less their scale runs (:func:`without_scale_runs`); a draft
+    without a tune (no melody, a three-second sting) has none to copy and is reported as
+    such. Revisions without roles are checked whole.
     """
     from assistant.guard.index import default_index
     from assistant.guard.loop import check
@@ -198,6 +199,9 @@ def stage_guard(store: ProjectStore, cues: list[str] | None = None) -> dict[str,
         if tunes is not None:
             lines = [m for m in lines if _line_part(m.name) in tunes]
             row["checked_parts"] = sorted(tunes)
+        stock = sum(len(m) for m in lines)
+        lines = [t for t in (without_scale_runs(m) for m in lines) if len(t) >= 4]
+        row["scale_run_notes_set_aside"] = stock - sum(len(m) for m in lines)
         if not lines:
             rows.append(row | {"status": "no melodic line to compare", "score": 0.0,
                                "verdict": "distinct", "temp": None, "corpus": None})
@@ -233,3 +237,28 @@ def _line_part(name: str) -> str:
     """The part of a guard line named ``file:part`` or ``file:part (skyline)``."""
     part = name.split(":", 1)[-1]
     return part.removesuffix(" (skyline)").strip()
+
+
+#: a run of at least this many notes moving one way by steps (1-2 semitones) is a scale
+#: (a riser, a run into a hit): the common stock of music, set aside before the check
+SCALE_RUN_NOTES = 6
+
+
+def without_scale_runs(line: Any, min_notes: int = SCALE_RUN_NOTES) -> Any:
+    """``line`` (a guard :class:`~assistant.guard.melody.Melody`) without its scale runs."""
+    import numpy as np
+
+    from assistant.guard.melody import Melody
+
+    steps = np.diff(line.pitches.astype(int))
+    keep = np.ones(len(line.pitches), dtype=bool)
+    i = 0
+    while i < len(steps):
+        j = i
+        while j < len(steps) and 1 <= abs(steps[j]) <= 2 and np.sign(steps[j]) == np.sign(steps[i]):
+            j += 1
+        if j - i + 1 >= min_notes:  # steps i..j-1 join notes i..j
+            keep[i:j + 1] = False
+        i = max(j, i + 1)
+    return Melody(line.pitches[keep], line.onsets_beats[keep], line.durs_beats[keep],
+                  name=line.name, meta=dict(line.meta))

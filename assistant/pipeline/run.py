@@ -41,7 +41,7 @@ def run_stage(project: str | Path | ProjectStore, stage: str, *, out_dir: str | 
         "read": lambda: stage_read(store),
         "brief": lambda: stage_briefs(store),
         "sync": lambda: stage_sync(store, cues, progress=progress),
-        "themes": lambda: stage_themes(store, cues, progress=progress),
+        "themes": lambda: stage_themes(store, progress=progress),
         "plan": lambda: stage_plan(store),
         "draft": lambda: stage_draft(store, cues, palette=palette, seed=seed, progress=progress),
         "orchestrate": lambda: stage_draft(store, cues, palette=palette, seed=seed,
@@ -97,6 +97,8 @@ def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
             log.info("stage %s", stage)
             result = run_stage(store, stage, out_dir=out_dir, cues=cues, palette=palette,
                                seed=seed, progress=progress, settings=settings, render=render)
+            if stage == "guard" and "draft" in todo:
+                _redraft_copies(store, result, palette=palette, seed=seed)
             timings[stage] = round(time.perf_counter() - t0, 3)
     if "render" not in todo:
         return {"timings_s": timings}
@@ -106,6 +108,25 @@ def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
 
     atomic_write_json(Path(out_dir) / "manifest.json", manifest)
     return manifest
+
+
+#: how many more drafts a cue gets when the guard calls its draft a copy
+GUARD_RETRIES = 2
+
+
+def _redraft_copies(store: ProjectStore, report: dict[str, Any], *, palette: str | None,
+                    seed: int) -> None:
+    """Draft again (new seeds, new revisions) every cue the guard called a copy, up to
+    :data:`GUARD_RETRIES` times; the rejected revisions stay, as every revision does, and
+    the guard report keeps the last verdict (a copy that survives is reported, never hidden)."""
+    for attempt in range(1, GUARD_RETRIES + 1):
+        copies = [c["cue"] for c in report["cues"] if c.get("verdict") == "copy"]
+        if not copies:
+            return
+        log.warning("guard: %s read as copies; drafting again (attempt %d)", ", ".join(copies),
+                    attempt + 1)
+        stage_draft(store, copies, palette=palette, seed=seed + 1000 * attempt)
+        report.update(stage_guard(store, copies))
 
 
 def score_files(script: str | Path, out_dir: str | Path, *, spotting: str | Path | None = None,

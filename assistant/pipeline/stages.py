@@ -335,15 +335,16 @@ def load_sync(store: ProjectStore) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- themes
-def stage_themes(store: ProjectStore, cues: list[str] | None = None, *, seed: int = 2026,
-                 progress: bool = False) -> dict[str, Any]:
+def stage_themes(store: ProjectStore, *, seed: int = 2026, progress: bool = False
+                 ) -> dict[str, Any]:
     """Write each subject's theme with the music model, guarded against the temp tracks
     and the corpus, under the controls of the first cue that states it.
 
     A theme the project already has (its MIDI is there) is kept: themes are the film's
-    material and do not change under the cues drafted on them. With ``cues``, only the
-    themes those cues state are written. Saves ``themes/<subject>.mid``, the project's
-    theme list and ``stages/themes.json``.
+    material and do not change under the cues drafted on them. Every subject gets its
+    theme even when only some cues are scored: the development plan deals the themes out
+    over the whole film. Saves
+    ``themes/<subject>.mid``, the project's theme list and ``stages/themes.json``.
     """
     from assistant.guard.index import default_index
     from assistant.guard.report import load_temp_melodies
@@ -355,10 +356,8 @@ def stage_themes(store: ProjectStore, cues: list[str] | None = None, *, seed: in
     subjects, assignment = theme_subjects(store, project)
     old = {t["name"]: t for t in (load_themes(store)["themes"]
                                   if stage_path(store, "themes.json").is_file() else [])}
-    wanted = {assignment[c].name for c in (cues or assignment) if c in assignment}
     report: dict[str, Any] = {"themes": [], "cues": {c: s.name for c, s in assignment.items()}}
     kept = {t.name: t for t in project.themes}
-    todo = [s for s in subjects if s.cues and s.name in wanted]
     index = refs = None
     for k, subj in enumerate(_progress(subjects, "themes", progress)):
         if not subj.cues:
@@ -368,8 +367,6 @@ def stage_themes(store: ProjectStore, cues: list[str] | None = None, *, seed: in
         if prev is not None and resolve_inside(store.root, prev["midi"],
                                                field="themes[].midi").is_file():
             report["themes"].append(prev | {"cues": subj.cues})
-            continue
-        if subj not in todo:
             continue
         if index is None:
             index, refs = default_index(), load_temp_melodies(store.root)
@@ -396,41 +393,18 @@ def load_themes(store: ProjectStore) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- plan
 def stage_plan(store: ProjectStore) -> dict[str, Any]:
-    """The development plan: per cue, which themes it states, in what transformation, how
-    intense and how heavily scored. #13's ``plan_development`` when present; otherwise the
-    theme each cue states, transformed more as the film goes on (``variation_strength``)."""
-    from assistant import themes as th
+    """The development plan (:func:`assistant.themes.plan_development`): per cue, which
+    themes it states, in what transformation, how intense and how heavily scored; saved
+    as ``stages/plan.json`` (``{"rows": [...]}``, one row per cue)."""
+    from assistant.themes import plan_development
 
     project = store.load()
-    themes = load_themes(store)
-    rows: list[dict[str, Any]]
-    if hasattr(th, "plan_development"):
-        from assistant.music.score import Score
-
-        by_subject = {t["name"]: Score.from_midi(resolve_inside(store.root, t["midi"],
-                                                                  field="themes[].midi"))
-                      for t in themes["themes"]}
-        rows = list(th.plan_development(project, by_subject).to_dict()["rows"])
-    else:
-        film_s = max((c.end_s for c in project.cues), default=1.0)
-        rows = []
-        for cue in sorted(project.cues, key=lambda c: c.start_s):
-            subject = themes["cues"].get(cue.id)
-            strength = th.variation_strength(cue.start_s / film_s, cue.function)
-            arousal = cue.mood.arousal if cue.mood is not None else 0.0
-            intensity = round(max(0.0, min(1.0, 0.5 + 0.5 * arousal)), 2)
-            rows.append({"cue": cue.id, "themes": [subject] if subject else [],
-                         "transformation": f"varied {strength:.0%}" if subject else "none",
-                         "strength": strength, "intensity": intensity,
-                         "weight": _weight(intensity)})
-    plan = {"rows": rows}
-    save_stage(store, "plan.json", plan)
-    return plan
-
-
-def _weight(intensity: float) -> str:
-    return "solo" if intensity < 0.25 else "chamber" if intensity < 0.5 else (
-        "section" if intensity < 0.75 else "tutti")
+    written = {t["name"] for t in load_themes(store)["themes"]}
+    subjects, _ = theme_subjects(store, project)
+    plan = plan_development(project, {s.name: s for s in subjects if s.name in written})
+    out = {"rows": list(plan.to_dict()["rows"])}
+    save_stage(store, "plan.json", out)
+    return out
 
 
 def load_plan(store: ProjectStore) -> dict[str, dict[str, Any]]:
