@@ -25,12 +25,12 @@ from assistant.compose.theory import Chord, Key, chord_from_roman, pc_name
 # phrases of four chords and cadences, per key family and mood category
 _MAJOR: dict[str, dict[str, list[list[str]]]] = {
     "triumph": {"phrase": [["I", "IV", "V", "I"], ["I", "vi", "IV", "V"], ["I", "bVI", "bVII", "I"],
-                           ["IV", "I/3", "ii", "V"], ["I", "V/3", "vi", "IV"]],
+                           ["IV", "I/3", "ii", "V"], ["I", "V/7", "vi", "IV"]],
                 "cadence": [["bVI", "bVII", "I"], ["IV", "V", "I"]]},
     "joy": {"phrase": [["I", "IV", "V", "I"], ["I", "vi", "ii", "V"], ["I", "iii", "IV", "V"]],
             "cadence": [["ii", "V", "I"], ["IV", "V", "I"]]},
     "tenderness": {"phrase": [["I", "iii", "IV", "I"], ["vi", "IV", "I", "V"], ["I", "II", "IV", "I"],
-                              ["IV", "V", "iii", "vi"], ["I", "V/3", "vi", "iii"]],
+                              ["IV", "V", "iii", "vi"], ["I", "V/7", "vi", "iii"]],
                    "cadence": [["IV", "V", "I"], ["IV", "iv", "I"], ["ii", "V", "I"]]},
     "mystery": {"phrase": [["I", "II", "I", "II"], ["I", "bVI", "I", "bIII"], ["I", "iii", "bVII", "IV"]],
                 "cadence": [["IV", "II"], ["bVI", "II"]]},
