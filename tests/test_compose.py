@@ -381,3 +381,15 @@ def test_summary_lines() -> None:
     s = res.summary()
     assert s["form"].count("|") == len(res.form) - 1 and "bars" in s["form"]
     assert s["harmony"].startswith(res.key) and s["palette"] == "full_orchestra"
+
+
+def test_source_cue_takes_the_band_on_screen() -> None:
+    cue = make_cue(30.0, [(28.0, True, "downbeat")], "source", "playful",
+                   notes="The jukebox plays a scratchy old shanty from a worn 78.")
+    res, _ = draft(cue)
+    assert res.palette == "source_folk"
+    assert {p.instrument for p in res.score.parts} <= {"violin", "guitar", "double_bass", "piano"}
+    church = make_cue(30.0, [], "source", "tender", notes="The church choir sings a hymn.")
+    assert draft(church)[0].palette == "source_church"
+    chosen, _ = draft(cue, palette="strings")  # a palette the user names wins
+    assert chosen.palette == "strings"

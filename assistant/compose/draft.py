@@ -58,7 +58,13 @@ from assistant.orchestrate.assign import (
 )
 from assistant.orchestrate.dialogue import Line, centre_for, dialogue_pass, voice_band_notes
 from assistant.orchestrate.dynamics import LevelCurve, apply_dynamics
-from assistant.orchestrate.palettes import Ensemble, Palette, ensemble_for, get_palette
+from assistant.orchestrate.palettes import (
+    Ensemble,
+    Palette,
+    ensemble_for,
+    get_palette,
+    source_palette,
+)
 from assistant.sync.tempo import TempoMap
 from assistant.timecode import FrameRate
 
@@ -355,6 +361,8 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
 
     key = _home_key(req, law, category, theme, function)
     palette = get_palette(req.palette, DEFAULT_PALETTE)
+    if function == "source" and req.palette is None:  # the music on screen sets the band
+        palette = source_palette(f"{getattr(cue, 'title', '')} {getattr(cue, 'notes', '')}") or palette
     ens = ensemble_for(palette, law.include, law.exclude, law.lead)
     lead = _lead(ens, law, palette, category, function)
     if ens.not_added:

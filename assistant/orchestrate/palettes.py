@@ -77,6 +77,39 @@ BUILTIN: dict[str, Palette] = {
          "double_bass", "synth_pad", "synth_bass"),
         description="hybrid orchestral + synth: strings, low brass, percussion, pads and synth bass"),
 }
+#: diegetic music: the band on screen sets the ensemble (words of the spotting note, first match)
+SOURCE_STYLES: tuple[tuple[tuple[str, ...], Palette], ...] = (
+    (("music box", "music-box", "musical box"),
+     Palette("source_music_box", ("celesta", "glockenspiel"), description="a music box")),
+    (("church", "hymn", "organ", "choir"),
+     Palette("source_church", ("organ", "choir"), description="church organ and choir")),
+    (("brass band", "marching band", "military band"),
+     Palette("source_brass_band", ("trumpet", "horn", "trombone", "tuba", "drums"),
+             description="a brass band")),
+    (("string quartet", "quartet"),
+     Palette("source_quartet", ("violin", "viola", "cello"), description="a string quartet")),
+    (("jukebox", "shanty", "folk", "fiddle", "pub", "tavern", "dance hall", "record", "78"),
+     Palette("source_folk", ("violin", "guitar", "double_bass", "piano"),
+             description="a folk band on an old record: fiddle, guitar, bass, piano")),
+    (("radio", "rock", "pop", "band", "club", "disco"),
+     Palette("source_band", ("guitar", "synth_bass", "piano", "drums", "synth_lead"),
+             description="a band on the radio")),
+    (("piano", "bar", "lounge", "cocktail"),
+     Palette("source_piano", ("piano",), description="a piano in the room", solo=True)),
+)
+
+
+def source_palette(text: str) -> Palette | None:
+    """The ensemble a diegetic cue's description implies (None when it names none)."""
+    import re
+
+    t = (text or "").lower()
+    for words, palette in SOURCE_STYLES:
+        if any(re.search(rf"\b{re.escape(w)}\b", t) for w in words):
+            return palette
+    return None
+
+
 ALIASES = {"orchestra": "full_orchestra", "full": "full_orchestra", "full orchestra": "full_orchestra",
            "strings_only": "strings", "strings only": "strings", "string orchestra": "strings",
            "chamber_ensemble": "chamber", "chamber ensemble": "chamber", "solo_piano": "piano",
