@@ -393,3 +393,19 @@ def test_source_cue_takes_the_band_on_screen() -> None:
     assert draft(church)[0].palette == "source_church"
     chosen, _ = draft(cue, palette="strings")  # a palette the user names wins
     assert chosen.palette == "strings"
+
+
+def test_melody_follows_the_section_key() -> None:
+    cue = make_cue(90.0, [(40.0, True, "downbeat")], "theme_statement", "tender")
+    res, sol = draft(cue, themes={"t": theme("D major")}, plan_row={"themes": ["t"]},
+                     bpm=(80, 100))
+    from assistant.compose.theory import Key
+
+    other = [s for s in res.form if s["key"] != res.key and s["melody"] != "none"]
+    assert other  # the release goes to the subdominant with the theme's head motif
+    mel = [n for p in res.score.parts if p.role == "melody" for n in p.notes]
+    for s in other:  # in a section in another key the tune keeps to that key's scale
+        k = Key.parse(s["key"])
+        notes = [n for n in mel if s["start_beat"] <= n.start_beats < s["end_beat"]]
+        inside = sum(1 for n in notes if n.pitch % 12 in k.scale_pcs)
+        assert not notes or inside / len(notes) >= 0.8, (s["key"], inside, len(notes))

@@ -370,6 +370,7 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
     theme_pos = 0  # theme bars already stated in the current run of theme sections
     for si, sec in enumerate(sections):
         first = sec.first_bar + (1 if bars[sec.first_bar].is_pickup else 0)
+        sk = sec.key or key
         if first > sec.last_bar and sec.melody != "none":
             continue
         if sec.melody == "theme" and line and not report["statements"]:
@@ -388,6 +389,10 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
             shifted = [replace(n, start_beats=n.start_beats - theme_pos * theme_bar) for n in line
                        if n.start_beats >= theme_pos * theme_bar - 1e-6]
             placed = lay_on_bars(shifted, theme_bar, bars, first, sec.last_bar)
+            if sk != key:  # a section in another key states the theme there
+                move = transpose_interval(key, sk)
+                placed = [replace(n, pitch=remap_mode(n.pitch + move, key.transposed(move), sk))
+                          for n in placed]
             used = min(n_theme_bars - theme_pos, sec.last_bar - first + 1)
             out += placed
             report["statements"].append({"section": si, "bars": [bars[first].number,
@@ -399,19 +404,19 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
             if theme_pos >= n_theme_bars:
                 theme_pos = 0
             if rest_first <= sec.last_bar:  # the section outlasts the theme: connective bars
-                out += _connective(out, sec, bars, slots, rest_first, key, centre, lead_range,
+                out += _connective(out, sec, bars, slots, rest_first, sk, centre, lead_range,
                                    rng, model_left, seed + si, report, style)
-                model_left = max(0, model_left - report["model_bars"])
+                model_left = max(0, model_bars - report["model_bars"]) if use_model else 0
         elif sec.melody in ("fragment", "theme"):
             every = bars[first].full_beats * (2 if bars[first].full_beats < 3 else 1)
             frag = sequence_motif(motif, slots, bars[first].start_beat, sec.end_beat, every * 2,
-                                  centre, key, rng)
+                                  centre, sk, rng)
             out += frag
             report["fragments"].append({"section": si, "bars": [bars[first].number,
                                                                 bars[sec.last_bar].number]})
             theme_pos = 0
         elif sec.melody == "connective":
-            out += _connective(out, sec, bars, slots, first, key, centre, lead_range, rng,
+            out += _connective(out, sec, bars, slots, first, sk, centre, lead_range, rng,
                                model_left, seed + si, report, style)
             model_left = max(0, model_bars - report["model_bars"]) if use_model else 0
             theme_pos = 0
