@@ -271,7 +271,9 @@ class Score:
                                      arts.get((on, msg.note), "")))
             for ch, notes in sorted(by_channel.items()):
                 pname = name if len(by_channel) == 1 else f"{name} ch{ch + 1}"
-                kw = {"instrument": instrument} if instrument else {}
+                # an instrument id written by to_midi comes back; any other name (a DAW's
+                # "Acoustic Grand Piano") leaves the default
+                kw = {"instrument": instrument} if instrument in _instrument_ids() else {}
                 parts.append(Part(pname, program=programs.get(ch, 0), is_drum=ch == 9, notes=notes,
                                   dynamics=list(dynamics), cc=ccs.get(ch, {}), **kw))
         return cls(parts=parts, tempos=sorted(tempos) or [(0.0, 120.0)],
@@ -280,6 +282,12 @@ class Score:
 
     def _tick(self, beat: float) -> int:
         return int(round(beat * self.ppq))
+
+
+def _instrument_ids() -> frozenset[str]:
+    from assistant.analysis.instruments import INSTRUMENT_IDS
+
+    return frozenset(INSTRUMENT_IDS)
 
 
 def _delta(events: list) -> list:
