@@ -208,6 +208,8 @@ def quick_key_ok(line: Line, tonic: int, mode: str) -> bool:
     scores.sort(reverse=True)
     want = (tonic, PARENT_QUALITY.get(mode, "major"))
     top = [(t, q) for _, t, q in scores[: 2 if mode in CHARACTERISTIC else 1]]
+    if mode in CHARACTERISTIC and not hist[(tonic + MODES[mode][CHARACTERISTIC[mode]]) % 12]:
+        return False
     return want in top
 
 

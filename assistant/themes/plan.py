@@ -192,8 +192,6 @@ def _subject(name: str, value: Any, project: Any) -> Subject:
     if mode is None and getattr(value, "key", None) and isinstance(value.key, str):
         parts = value.key.split()
         mode = parts[1] if len(parts) > 1 else None
-    if mode is None and hasattr(value, "score"):
-        mode = getattr(value, "mode", None)
     return Subject(name, kind or "idea", words, scenes, mode or "major")
 
 
@@ -277,7 +275,6 @@ def _plan(project: Any, subjects: list[Subject], locks: dict[tuple[str, str], An
 
     # 2. journeys
     by_name = {s.name: s for s in subjects}
-    cue_by_id = {c.id: c for c in cues}
     journeys: dict[str, dict[str, Any]] = {}
     for s in subjects:
         apps = [c for c in scored if s.name in chosen[c.id]]
@@ -332,7 +329,6 @@ def _plan(project: Any, subjects: list[Subject], locks: dict[tuple[str, str], An
             "locked": [f for f in FIELDS if (c.id, f) in locks]})
     plan = DevelopmentPlan(rows, journeys, locks)
     plan._inputs = (project, subjects)
-    _ = cue_by_id
     return plan
 
 

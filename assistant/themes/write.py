@@ -412,6 +412,40 @@ def _fix_repeats(notes: list[Note], tonic: int, mode: str, fixed: set[float]) ->
     return out
 
 
+def modal_colour(notes: list[Note], tonic: int, mode: str, fixed: set[float], meter: tuple[int, int]) -> list[Note]:
+    """A church mode is only heard through its characteristic degree (dorian 6, phrygian b2,
+    lydian #4, mixolydian b7): when the line never sounds it, the first weak-beat note of the
+    model's bars a step away from it moves onto it (a passing or neighbour note becomes the
+    colour note), if the leaps to its neighbours stay within a major third; failing that, any note
+    of the model's bars, then any note of the second half."""
+    if mode not in CHARACTERISTIC:
+        return notes
+    char = CHARACTERISTIC[mode]
+    pc = pitch_of(char, tonic, mode) % 12
+    if any(n.pitch % 12 == pc for n in notes):
+        return notes
+    from assistant.themes.checks import on_strong_beat
+
+    out = list(notes)
+    half = out[-1].start_beats / 2  # the opening half states the idea: touched last
+    passes = (lambda n: n.start_beats not in fixed and not on_strong_beat(n.start_beats, meter),
+              lambda n: n.start_beats not in fixed,
+              lambda n: n.start_beats >= half)
+    for allowed in passes:
+        for i in range(1, len(out) - 1):
+            n = out[i]
+            if not allowed(n):
+                continue
+            d, alt = degree_of(n.pitch, tonic, mode)
+            if alt or (d - char) % 7 not in (1, 6):
+                continue
+            target = n.pitch + min(((pc - n.pitch) % 12, (pc - n.pitch) % 12 - 12), key=abs)
+            if abs(target - out[i - 1].pitch) <= 4 and abs(target - out[i + 1].pitch) <= 4:
+                out[i] = replace(n, pitch=target)
+                return out
+    return out
+
+
 # ----------------------------------------------------------------------------- scoring
 def model_bits(sampler: Any, scores: list[Score]) -> list[float]:
     """Mean bits per pitch of each score's melody under the model (the evaluation protocol)."""
@@ -582,6 +616,7 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
             sc = max(outs, key=lambda o: _local_quality(o, fr))
         fixed = {n.start_beats for n in fr.notes}
         mel = _fix_repeats(sc.melody(), tonic, mode, fixed)
+        mel = modal_colour(mel, tonic, mode, fixed, meter)
         part = Part("theme", instrument, ins.gm_program, False, mel)
         sc = Score(parts=[part], meters=[(0.0, meter[0], meter[1])], key=key_label(tonic, mode),
                    tempos=[(0.0, _tempo(mood, brief))])
