@@ -167,7 +167,6 @@ def mix_cue(score: Score, cue: Cue, project: FilmProject, settings: RenderSettin
         "total_seconds": round(time.perf_counter() - t0, 3),
         "soundfont": Path(sf or audio_mod.default_soundfont()).name,
         "vocal": any(section_of(p) == "voices" for p in parts),
-        "stem_loudness_lufs": {k: _round(integrated_lufs(v, sr)) for k, v in stems.items()},
     }
     return stems, mix, report
 
@@ -193,6 +192,9 @@ def render_cue(score: Score, cue: Cue, project: FilmProject, out_dir: str | Path
                                                      base, notes_report)
         files.update(notation_files)
     stems, mix, report = mix_cue(score, cue, project, cfg)
+    if cfg.stems:  # for index.html; measured here, outside the audio render's timing
+        report["stem_loudness_lufs"] = {k: _round(integrated_lufs(v, sr))
+                                        for k, v in stems.items()}
     tref = time_reference_samples(start_tc, rate, sr)
     what = f"{cue.id} {cue.title!r} start {start_tc} @ {rate.label} fps, end {end_tc}"
     files["wav"] = _rel(write_wav(folder / f"{name}.wav", mix, sr, time_reference_samples=tref,

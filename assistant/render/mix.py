@@ -27,7 +27,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.signal import oaconvolve, resample_poly, upfirdn
+from scipy.signal import fftconvolve, resample_poly, upfirdn
 
 from assistant.errors import InputError
 from assistant.music.score import Part
@@ -48,13 +48,16 @@ SEATING: dict[str, float] = {
 DUCK_RANGE_DB = (1.0, 6.0)
 
 
-def balance(audio: np.ndarray, position: float) -> np.ndarray:
-    """Constant-power balance of a stereo ``(n, 2)`` signal; 0 = unchanged (new array)."""
+def balance_gains(position: float) -> tuple[float, float]:
+    """Constant-power balance gains (left, right) for ``position`` -1..1; (1, 1) at 0."""
     p = max(-1.0, min(1.0, float(position)))
     theta = (p + 1) * math.pi / 4
-    gains = np.array([math.cos(theta), math.sin(theta)], dtype=np.float32) * np.float32(
-        math.sqrt(2))
-    return audio * gains
+    return math.cos(theta) * math.sqrt(2), math.sin(theta) * math.sqrt(2)
+
+
+def balance(audio: np.ndarray, position: float) -> np.ndarray:
+    """A stereo ``(n, 2)`` signal balanced to ``position`` (a new array)."""
+    return audio * np.array(balance_gains(position), dtype=np.float32)
 
 
 @functools.lru_cache(maxsize=4)
@@ -80,26 +83,39 @@ REVERB_DECIMATE = 4  # the wet signal is computed at 1/4 rate: a dark hall, 4x-1
 
 def add_reverb(audio: np.ndarray, sample_rate: int, wet_db: float = -18.0,
                rt60_s: float = 1.8) -> np.ndarray:
-    """``audio`` plus its hall reverb ``wet_db`` below, same length.
+    """``audio`` plus its hall reverb ``wet_db`` below, same length (see
+    :func:`add_reverb_many`)."""
+    return add_reverb_many([audio], sample_rate, wet_db, rt60_s)[0]
+
+
+def add_reverb_many(signals: Sequence[np.ndarray], sample_rate: int, wet_db: float = -18.0,
+                    rt60_s: float = 1.8) -> list[np.ndarray]:
+    """Each ``(n, 2)`` signal plus its own hall reverb ``wet_db`` below, same length.
 
     The wet path runs at ``sample_rate / REVERB_DECIMATE`` (12 kHz at 48 kHz: the hall
-    keeps nothing above ~5 kHz, as real halls barely do) and is resampled back; the dry
-    signal is untouched. Linear, so the stems' reverbs still sum to the mix's.
+    keeps nothing above ~5 kHz, as real halls barely do) and comes back up by linear
+    interpolation; the dry signal is untouched. All signals go through one batched FFT
+    convolution. Linear, so the stems' reverbs sum to the reverb of their sum.
     """
-    if not np.any(audio):
-        return audio.astype(np.float32, copy=True)
+    if not signals:
+        return []
+    n = signals[0].shape[0]
     d = REVERB_DECIMATE if sample_rate % REVERB_DECIMATE == 0 else 1
-    ir = hall_ir(sample_rate // d, round(rt60_s, 3))
-    n = audio.shape[0]
-    mono = (audio[:, 0] + audio[:, 1]) * np.float32(0.5)
-    low = resample_poly(mono, 1, d) if d > 1 else mono
-    wet = np.stack([oaconvolve(low, ir[:, c])[: low.shape[0]] for c in range(2)], axis=1)
-    if d > 1:  # back up by linear interpolation: the hall is dark, images fall -40 dB
+    ir = hall_ir(sample_rate // d, round(rt60_s, 3))  # (m, 2)
+    monos = np.stack([(a[:, 0] + a[:, 1]) * np.float32(0.5) for a in signals], axis=1)
+    low = resample_poly(monos, 1, d, axis=0) if d > 1 else monos  # (n/d, k)
+    wet = fftconvolve(low[:, :, None], ir[:, None, :], axes=0)[: low.shape[0]]  # (n/d, k, 2)
+    if d > 1:  # linear interpolation back up: the hall is dark, images fall -40 dB
         tri = np.convolve(np.ones(d), np.ones(d)).astype(np.float32) / d
         wet = upfirdn(tri, wet.astype(np.float32), up=d, axis=0)[d - 1:]
-    out = audio.astype(np.float32, copy=True)
+    gain = np.float32(10 ** (wet_db / 20))
     m = min(n, wet.shape[0])
-    out[:m] += np.float32(10 ** (wet_db / 20)) * wet[:m].astype(np.float32, copy=False)
+    out = []
+    for i, a in enumerate(signals):
+        y = a.astype(np.float32, copy=True)
+        if np.any(a):
+            y[:m] += gain * wet[:m, i, :].astype(np.float32, copy=False)
+        out.append(y)
     return out
 
 
@@ -147,12 +163,17 @@ def section_stems(parts: Sequence[Part], audio: Sequence[np.ndarray], sample_rat
         raise InputError("one rendered buffer per part is needed", field="parts")
     stems: dict[str, np.ndarray] = {}
     for part, a in zip(parts, audio, strict=True):
-        x = balance(a, SEATING.get(part.instrument, 0.0) * pan_width) if pan else a
         sec = section_of(part)
-        stems[sec] = stems[sec] + x if sec in stems else x.astype(np.float32, copy=True)
+        if sec not in stems:
+            stems[sec] = np.zeros((a.shape[0], 2), dtype=np.float32)
+        gains = balance_gains(SEATING.get(part.instrument, 0.0) * pan_width) if pan else (1, 1)
+        buf = stems[sec]
+        for c in range(2):  # in place: no per-part copies of a long cue
+            buf[:, c] += np.float32(gains[c]) * a[:, c]
     if reverb:
-        stems = {k: add_reverb(v, sample_rate, reverb_wet_db, reverb_rt60_s)
-                 for k, v in stems.items()}
+        keys = list(stems)
+        stems = dict(zip(keys, add_reverb_many([stems[k] for k in keys], sample_rate,
+                                               reverb_wet_db, reverb_rt60_s), strict=True))
     return stems
 
 
