@@ -180,3 +180,23 @@ def test_a_theme_part_roundtrips_through_a_score() -> None:
 
     rep = motif_report(s)
     assert rep["length"] >= 2 and rep["notes"][:2] == [62, 65]
+
+
+@pytest.mark.parametrize("module", ["assistant.themes.theory", "assistant.themes.checks",
+                                    "assistant.themes.harmony"])
+def test_doctests(module: str) -> None:
+    import doctest
+    import importlib
+
+    res = doctest.testmod(importlib.import_module(module))
+    assert res.attempted > 0 and res.failed == 0
+
+
+def test_harmony_fixes_the_cadences() -> None:
+    from assistant.themes.harmony import harmonise
+
+    line = [(62, 0, 2), (65, 2, 2), (69, 4, 4), (67, 8, 2), (64, 10, 2), (69, 12, 4), (62, 16, 2), (65, 18, 2),
+            (69, 20, 4), (67, 24, 2), (61, 26, 2), (62, 28, 4)]
+    chords = harmonise(line, (4, 4), 2, "minor", 8, cadences={3: "HC", 7: "PAC"})
+    assert [c.symbol for c in chords][0] == "Dm" and chords[3].symbol == "A" and chords[3].roman == "V"
+    assert chords[6].symbol == "A" and chords[7].symbol == "Dm" and chords[7].roman == "i"

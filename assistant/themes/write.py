@@ -167,12 +167,23 @@ def pitch_window(instrument: str, mood: Any = None, brief: Any = None) -> tuple[
     return w_lo, w_hi
 
 
-def _density(mood: Any, brief: Any) -> str:
+#: instruments whose idiom is a sustained, breathing line rather than running notes
+SUSTAINED = {"horn", "trombone", "tuba", "bassoon", "bass_clarinet", "double_bass", "english_horn",
+             "choir", "voice", "organ"}
+
+
+def _density(mood: Any, brief: Any, instrument: str | None = None) -> str:
+    """The note density for the model: the brief's, else the mood's arousal; the lead
+    instrument's idiom caps it (brass, low reeds, voices and basses do not run)."""
     d = getattr(brief, "density", None) if brief is not None else None
     if d is not None:
-        return "low" if d < 0.35 else ("mid" if d < 0.65 else "high")
-    _, arousal, _, _ = _as_mood(mood)
-    return "low" if arousal < -0.35 else ("high" if arousal > 0.5 else "mid")
+        out = "low" if d < 0.35 else ("mid" if d < 0.65 else "high")
+    else:
+        _, arousal, _, _ = _as_mood(mood)
+        out = "low" if arousal < -0.35 else ("high" if arousal > 0.5 else "mid")
+    if instrument in SUSTAINED and out == "high":
+        out = "mid"
+    return out
 
 
 def default_instrument(mood: Any = None, brief: Any = None) -> str:
@@ -555,7 +566,7 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
     parent = PARENT_QUALITY[mode]
     unit = bars // 4
     bar = bar_length_beats(meter)
-    controls = Controls(key_tonic=tonic, mode=parent, meter=meter, density=_density(mood, brief),
+    controls = Controls(key_tonic=tonic, mode=parent, meter=meter, density=_density(mood, brief, instrument),
                         ensemble="solo", program=ins.gm_program, scale=True, pitch_range=window,
                         temperature=0.95, top_p=0.92, seed=seed)
     forms = [form] if form else list(FORMS)
