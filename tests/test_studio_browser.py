@@ -92,7 +92,7 @@ def _audio_url(page: object, elem_id: str) -> str:
 def _draft(page: object) -> None:
     page.get_by_role("tab", name="Cues").click()
     page.click("#draft")
-    page.wait_for_selector("#notation svg", timeout=DRAFT_TIMEOUT_MS)
+    page.wait_for_selector("#notation .notation svg", timeout=DRAFT_TIMEOUT_MS)
 
 
 def test_compose_revise_compare_export(studio: dict, browser: object) -> None:
@@ -112,7 +112,7 @@ def test_compose_revise_compare_export(studio: dict, browser: object) -> None:
     wav = _audio_url(page, "audio")
     body = page.request.get(wav).body()
     assert body[:4] == b"RIFF" and body[8:12] == b"WAVE" and len(body) > 10_000
-    assert page.locator("#notation svg").count() >= 1
+    assert page.locator("#notation .notation svg").count() >= 1
     page.wait_for_function("document.querySelector('#sync-report')?.innerText.includes('bar')")
     _shot(page, "3-draft")
 
@@ -124,8 +124,8 @@ def test_compose_revise_compare_export(studio: dict, browser: object) -> None:
     page.locator("#rev-a input").fill("1")
     page.locator("#rev-b input").fill("2")
     page.click("#ab")
-    page.wait_for_selector("#notation-a svg", timeout=120_000)
-    page.wait_for_selector("#notation-b svg", timeout=120_000)
+    page.wait_for_selector("#notation-a .notation svg", timeout=120_000)
+    page.wait_for_selector("#notation-b .notation svg", timeout=120_000)
     page.wait_for_function("document.querySelector('#ab-table')?.innerText.includes('notes')")
     assert _audio_url(page, "audio-a") != _audio_url(page, "audio-b")
     _shot(page, "4-ab")
@@ -157,7 +157,7 @@ def test_two_sessions_drafting_at_once_stay_apart(studio: dict, browser: object)
     for page in pages:  # both drafts queued before either finishes
         page.click("#draft")
     for i, page in enumerate(pages):
-        page.wait_for_selector("#notation svg", timeout=DRAFT_TIMEOUT_MS)
+        page.wait_for_selector("#notation .notation svg", timeout=DRAFT_TIMEOUT_MS)
         _audio_url(page, "audio")
         page.wait_for_function("document.querySelector('#cue-info')?.innerText"
                                ".includes('revision 1')")
@@ -179,3 +179,26 @@ def test_two_sessions_drafting_at_once_stay_apart(studio: dict, browser: object)
         rows = page.locator("#history-table tbody tr").count()
         assert rows == 1  # the other session's draft is not in this history
         page.context.close()
+
+
+def test_themes_plan_and_lesson(studio: dict, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    _open_example(page, studio["url"])
+    page.get_by_role("tab", name="Themes").click()
+    page.locator("#theme-n input").fill("2")
+    page.click("#write-themes")
+    page.wait_for_selector("#theme-notation .notation svg", timeout=DRAFT_TIMEOUT_MS)
+    _audio_url(page, "theme-audio")
+    page.wait_for_function("document.querySelector('#theme-table')?.innerText.includes('minor')")
+    assert page.locator("#theme-why textarea").input_value()  # the ranking reasons
+    _shot(page, "7-themes")
+    page.click("#plan")
+    page.wait_for_function("document.querySelector('#plan-table')?.innerText.includes('1M11')",
+                           timeout=DRAFT_TIMEOUT_MS)
+    _shot(page, "8-plan")
+    page.get_by_role("tab", name="Lesson").click()
+    page.click("#lesson-make")
+    page.wait_for_selector("#lesson-html article.lesson img.notation, "
+                           "#lesson-html article.lesson svg", timeout=DRAFT_TIMEOUT_MS)
+    _shot(page, "9-lesson")
+    page.close()

@@ -480,13 +480,33 @@ def deliverables(store: ProjectStore, cues: list[str], out_dir: Path) -> Path | 
 
 # ----------------------------------------------------------------------------- lesson
 def lesson_page(store: ProjectStore, subject: str | None, out_dir: Path) -> Path | None:
-    """#13's lesson HTML for a theme of the project, when the library has it."""
-    make = _optional("assistant.themes.lesson", "write_lesson")
-    if make is None:
+    """#13's lesson page (``assistant.themes.lesson.write_lesson``) for a theme of the
+    project and its appearances in the development plan; None without it."""
+    import json
+    from types import SimpleNamespace
+
+    write_lesson = _optional("assistant.themes.lesson", "write_lesson")
+    plan_items = _optional("assistant.themes.lesson", "plan_items")
+    if write_lesson is None:
         return None
-    res = make(store.root, theme=subject, out=out_dir)
-    path = Path(res["html"] if isinstance(res, dict) else res)
-    return path if path.is_file() else None
+    from assistant.music.score import Score
+
+    themes = json.loads((store.root / "stages" / "themes.json").read_text("utf-8"))["themes"]
+    if not themes:
+        raise InputError("this film has no themes yet", field="theme")
+    t = next((x for x in themes if x["name"] == subject), themes[0])
+    full = Score.from_midi(resolve_inside(store.root, t["midi"], field="themes.midi"))
+    score = Score(parts=full.parts[:1], tempos=full.tempos, meters=full.meters, key=full.key)
+    rows = json.loads((store.root / "stages" / "plan.json").read_text("utf-8"))["rows"]
+    project = store.load()
+    entries = None
+    if plan_items is not None and all("transformations" in r and "roles" in r for r in rows):
+        entries = plan_items(SimpleNamespace(rows=rows), t["name"], project)
+    _verovio_resources_for_this_thread()
+    return write_lesson(score, out_dir, title=f"The {t['name']} theme in {project.title}",
+                        entries=entries,
+                        intro=f"How the {t['name']} theme is stated and transformed across "
+                              "the film's cues.")
 
 
 # ----------------------------------------------------------------------------- guard

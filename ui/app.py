@@ -336,14 +336,17 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
         ev_draft = b_draft.click(do_draft, [state, cue, draft_brief, palette, seed_box],
                                  cue_outputs, api_name="draft", **model)
         ev_draft_2 = ev_draft.then(do_details, details_in, details_out, **quiet)
+        ev_draft.then(do_history, [state, cue], [state, history], api_visibility="private")
         ev_render = b_render.click(do_render, [state, cue, rev_number],
                                    [state, audio, notation, roll, sync_table, dialogue, cue_info,
                                     rev_number], api_name="render", **model)
         ev_revise = b_revise.click(do_revise, [state, cue, notes, palette], cue_outputs,
                                    api_name="revise", **model)
         ev_revise_2 = ev_revise.then(do_details, details_in, details_out, **quiet)
+        ev_revise.then(do_history, [state, cue], [state, history], api_visibility="private")
         b_restore.click(do_restore, [state, cue, restore_n], cue_outputs, api_name="restore",
-                        **model).then(do_details, details_in, details_out, **quiet)
+                        **model).then(do_details, details_in, details_out, **quiet).then(
+            do_history, [state, cue], [state, history], api_visibility="private")
         b_history.click(do_history, [state, cue], [state, history], api_name="history")
         ev_ab = b_ab.click(do_ab, [state, cue, rev_a, rev_b],
                            [state, audio_a, audio_b, notation_a, notation_b, ab_table],

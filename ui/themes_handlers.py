@@ -319,7 +319,8 @@ def lesson(studio: Studio, state: dict | None, subject: str | None, progress: An
     out.mkdir(parents=True, exist_ok=True)
     made = adapter.lesson_page(store, subject, out)
     if made is not None:
-        return state, made.read_text("utf-8"), str(made)
+        page = made.read_text("utf-8")
+        return state, f"<article class='lesson'>{page}</article>", str(made)
     themes = json.loads((store.root / "stages" / "themes.json").read_text("utf-8"))["themes"]
     if not themes:
         raise InputError("this film has no themes yet", field="theme")

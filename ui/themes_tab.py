@@ -25,7 +25,8 @@ def _instrument_ids() -> list[str]:
 
 
 def _svg(paths: list[str]) -> str:
-    return "".join(Path(p).read_text("utf-8") for p in paths) or "<p>No notation.</p>"
+    pages = "".join(Path(p).read_text("utf-8") for p in paths)
+    return f'<div class="notation">{pages}</div>' if pages else "<p>No notation.</p>"
 
 
 def build(demo: gr.Blocks, studio: Studio, state: gr.State, palette_box: gr.Dropdown,
