@@ -266,3 +266,19 @@ def test_index_plays_the_audio_in_a_browser(delivered):
             return {duration: a.duration, error: a.error && a.error.code, time: a.currentTime}; }""")
         browser.close()
     assert got["error"] is None and got["duration"] > 5 and got["time"] > 0
+
+
+def test_a_silent_cue_still_delivers_valid_json(tmp_path):
+    import json
+
+    p = project()
+    cue = p.cues[0]
+    sol = fit_tempo(request_from_cue(cue, p.rate))[0]
+    silent = Score(parts=[Part("Violins", "violin", 40, notes=[])],
+                   tempos=[(0.0, 120.0)], meters=[(0.0, 4, 4)])
+    res = render_cue(silent, cue, p, tmp_path / "c", solution=sol,
+                     settings={"notation": False})
+    text = json.dumps(res, allow_nan=False)  # no NaN/Infinity in the manifest
+    assert res["report"]["loudness_lufs"] is None and "wav" in json.loads(text)["files"]
+    audio, _ = read_audio(tmp_path / "c" / res["files"]["wav"])
+    assert not audio.any()

@@ -156,7 +156,8 @@ def mix_cue(score: Score, cue: Cue, project: FilmProject, settings: RenderSettin
     stems = {k: apply_gain(v, env) for k, v in stems.items()}
     mix = sum_stems(stems)
     report = {
-        "loudness_lufs": loud["loudness_lufs"], "true_peak_dbtp": loud["true_peak_dbtp"],
+        "loudness_lufs": _round(loud["loudness_lufs"]),  # None for a silent cue (valid JSON)
+        "true_peak_dbtp": _round(loud["true_peak_dbtp"]),
         "loudness_target": settings.loudness_target, "loudness_on_target": loud["on_target"],
         "gain_db": loud["gain_db"], "limiter_db": loud["limited_db"],
         "duck_db": settings.duck_db if spans else 0.0, "dialogue_spans": len(spans),
@@ -216,7 +217,7 @@ def render_cue(score: Score, cue: Cue, project: FilmProject, out_dir: str | Path
                           start_s=cue.start_s, duration_s=report["wav_duration_s"])
         files["review_mp4"] = _rel(mp4, base)
     report["deliver_seconds"] = round(time.perf_counter() - t0, 3)
-    log.info("cue %s delivered: %.2f LUFS, %.2f dBTP", cue.id, report["loudness_lufs"],
+    log.info("cue %s delivered: %s LUFS, %s dBTP", cue.id, report["loudness_lufs"],
              report["true_peak_dbtp"])
     return {"cue": cue.id, "title": cue.title, "base_dir": str(base.resolve()),
             "start_tc": start_tc, "end_tc": end_tc,
@@ -381,8 +382,10 @@ def write_reel(project: FilmProject, cue_results: list[dict[str, Any]], base: Pa
     tref = time_reference_samples(project.start_tc, project.rate, sr)
     write_wav(path, reel, sr, time_reference_samples=tref,
               description=f"{project.title}: all cues at film position from {project.start_tc}",
-              loudness_lufs=loud["loudness_lufs"], true_peak_dbtp=loud["true_peak_dbtp"])
-    return path, {"loudness_lufs": loud["loudness_lufs"], "true_peak_dbtp": loud["true_peak_dbtp"],
+              loudness_lufs=_round(loud["loudness_lufs"]),
+              true_peak_dbtp=_round(loud["true_peak_dbtp"]))
+    return path, {"loudness_lufs": _round(loud["loudness_lufs"]),
+                  "true_peak_dbtp": _round(loud["true_peak_dbtp"]),
                   "loudness_on_target": loud["on_target"], "duration_s": round(end / sr, 3)}
 
 
