@@ -409,3 +409,15 @@ def test_melody_follows_the_section_key() -> None:
         notes = [n for n in mel if s["start_beat"] <= n.start_beats < s["end_beat"]]
         inside = sum(1 for n in notes if n.pitch % 12 in k.scale_pcs)
         assert not notes or inside / len(notes) >= 0.8, (s["key"], inside, len(notes))
+
+
+def test_model_infills_the_bridge_back_into_the_theme() -> None:
+    pytest.importorskip("torch")
+    cue = make_cue(75.0, [(30.0, True, "downbeat"), (60.0, True, "downbeat")], "action", "tension")
+    res, _ = draft(cue, bpm=(140, 160), themes={"t": theme()}, plan_row={"themes": ["t"]},
+                   use_model=True, model_bars=4, dialogue_pass=False)
+    jobs = [s["melody"] for s in res.form]
+    assert "connective" in jobs and jobs[jobs.index("connective") + 1] == "theme", jobs
+    bridges = [c for c in res.report["melody"]["connective"] if "infill" in c["by"]]
+    assert bridges and res.report["melody"]["model_bars"] <= 4
+    assert_in_range(res)

@@ -226,6 +226,46 @@ def model_continuation(prompt: list[Note], bar_beats: float, meter: tuple[int, i
     return [replace(n, start_beats=n.start_beats - t0, velocity=80) for n in new]
 
 
+def model_bridge(before: list[Note], after: list[Note], bar_beats: float, meter: tuple[int, int],
+                 n_bars: int, key: Key, pitch_range: tuple[int, int], seed: int
+                 ) -> list[Note] | None:
+    """``n_bars`` of melody that lead from ``before`` (up to two bars, from beat 0) into
+    ``after`` (the next statement's opening, from beat 0), infilled by the music model
+    with both sides as context; None when the model is unavailable."""
+    try:
+        from assistant.music.sample import Controls, infill
+        from assistant.music.score import Part
+        from assistant.music.tokens import PITCH_HI, PITCH_LO
+    except ImportError as exc:
+        log.info("music model unavailable (%s)", exc)
+        return None
+    if not before or not after:
+        return None
+    mode = "minor" if key.is_minor else "major"
+    lo, hi = max(pitch_range[0], PITCH_LO), min(pitch_range[1], PITCH_HI)
+    if hi - lo < 12:
+        return None
+    n_before = max(1, math.ceil(max(n.end_beats for n in before) / bar_beats - 1e-9))
+    gap0 = n_before * bar_beats
+    gap1 = gap0 + n_bars * bar_beats
+    clamp = lambda n: Note(max(lo, min(hi, n.pitch)), n.start_beats, n.dur_beats, 80)  # noqa: E731
+    notes = [clamp(n) for n in before] + [clamp(replace(n, start_beats=n.start_beats + gap1))
+                                          for n in after if n.start_beats < 2 * bar_beats]
+    sc = Score(parts=[Part("melody", notes=notes)], meters=[(0.0, meter[0], meter[1])],
+               key=f"{key.name.split()[0]} {mode}")
+    try:
+        out = infill(sc, (n_before, n_before + n_bars),
+                     Controls(key_tonic=key.tonic, mode=mode, meter=meter, scale=True,
+                              pitch_range=(lo, hi), seed=seed, temperature=0.95, top_p=0.92,
+                              ensemble="solo"))
+    except Exception as exc:  # noqa: BLE001 - the model is optional; the draft must not fail
+        log.warning("music model infill failed (%s); using the phrase rules", exc)
+        return None
+    new = [n for n in Score(parts=[out.parts[0]]).melody() if gap0 - 1e-6 <= n.start_beats < gap1 - 1e-6]
+    return [replace(n, start_beats=n.start_beats - gap0, dur_beats=min(n.dur_beats, gap1 - n.start_beats),
+                    velocity=80) for n in new]
+
+
 _MODEL_QUALITY = {"maj": "", "min": "m", "dim": "dim", "aug": "+", "7": "7"}
 
 
@@ -404,8 +444,10 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
             if theme_pos >= n_theme_bars:
                 theme_pos = 0
             if rest_first <= sec.last_bar:  # the section outlasts the theme: connective bars
+                # (the model's bars are kept for the episodes that lead back into the theme)
+                episodes = any(x.melody == "connective" for x in sections[si + 1:])
                 out += _connective(out, sec, bars, slots, rest_first, sk, centre, lead_range,
-                                   rng, model_left, seed + si, report, style)
+                                   rng, 0 if episodes else model_left, seed + si, report, style)
                 model_left = max(0, model_bars - report["model_bars"]) if use_model else 0
         elif sec.melody in ("fragment", "theme"):
             every = bars[first].full_beats * (2 if bars[first].full_beats < 3 else 1)
@@ -416,8 +458,15 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
                                                                 bars[sec.last_bar].number]})
             theme_pos = 0
         elif sec.melody == "connective":
+            nxt = sections[si + 1] if si + 1 < len(sections) else None
+            after = None
+            if nxt is not None and nxt.melody == "theme" and line:
+                nk = nxt.key or key
+                move = transpose_interval(key, nk)
+                after = [replace(n, pitch=remap_mode(n.pitch + move, key.transposed(move), nk))
+                         for n in line if n.start_beats < 2 * theme_bar]
             out += _connective(out, sec, bars, slots, first, sk, centre, lead_range, rng,
-                               model_left, seed + si, report, style)
+                               model_left, seed + si, report, style, after)
             model_left = max(0, model_bars - report["model_bars"]) if use_model else 0
             theme_pos = 0
         else:
@@ -437,9 +486,11 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
 def _connective(so_far: list[Note], sec: Section, bars: list[Bar], slots: list[ChordSlot],
                 first: int, key: Key, centre: float, lead_range: tuple[int, int],
                 rng: random.Random, model_left: int, seed: int, report: dict[str, Any],
-                style: str) -> list[Note]:
-    """Bars ``first..sec.last_bar``: the music model continues the line so far (up to
-    ``model_left`` bars); the rest, or all of it without the model, is written by
+                style: str, after: list[Note] | None = None) -> list[Note]:
+    """Bars ``first..sec.last_bar``. When the next section states the theme (``after``,
+    its opening from beat 0), the phrase rules write the bars and the music model infills
+    the last ones as a bridge into it; otherwise the model continues the line so far. Up to
+    ``model_left`` bars come from the model; the rest, or all of it without the model, from
     :func:`assistant.compose.phrase.phrase_line` on the chords."""
     from assistant.compose.phrase import phrase_line
 
@@ -450,6 +501,27 @@ def _connective(so_far: list[Note], sec: Section, bars: list[Bar], slots: list[C
     lo, hi = lead_range
     got: list[Note] = []
     k = 0
+    if model_left > 0 and after and n_bars >= 2:
+        k = min(n_bars - 1, model_left, 4)
+        rules_last = sec.last_bar - k
+        got = phrase_line(slots, bars, first, rules_last, key, centre, lo, hi, rng, style)
+        b0 = bars[rules_last + 1].start_beat
+        ctx0 = b0 - 2 * bar.full_beats
+        before = [replace(n, start_beats=n.start_beats - ctx0) for n in so_far + got
+                  if ctx0 - 1e-6 <= n.start_beats < b0 - 1e-6]
+        new = model_bridge(before, after, bar.full_beats, bar.meter, k, key, lead_range, seed) \
+            if before else None
+        report["connective"].append({"bars": [bars[first].number, bars[rules_last].number],
+                                     "by": "phrase rules"})
+        if new:
+            report["model_bars"] += k
+            report["connective"].append({"bars": [bars[rules_last + 1].number,
+                                                  bars[sec.last_bar].number],
+                                         "by": "music model (infill into the theme)"})
+            return got + [replace(n, start_beats=n.start_beats + b0) for n in new]
+        report["connective"][-1]["bars"][1] = bars[sec.last_bar].number
+        return got + phrase_line(slots, bars, rules_last + 1, sec.last_bar, key, centre, lo, hi,
+                                 rng, style)
     if model_left > 0 and so_far and n_bars >= 1:
         k = min(n_bars, model_left)
         prompt_start = start - 2 * bar.full_beats
