@@ -1653,6 +1653,10 @@ def analyze_script(screenplay: Any, spotting: Any | None = None, *,
         film_spans = warp_spans(sp.dialogue, alignment) if alignment is not None else []
         for k, (c, r, sc) in enumerate(zip(given, cue_r, cue_scenes, strict=True)):
             funcs = list(r.functions)
+            too_long = ""
+            if funcs[0][0] == "sting" and c.end_s - c.start_s > STING_MAX_S:
+                funcs = _demote(funcs, "sting")  # a sting lasts seconds, not a whole cue
+                too_long = f"; too long for a sting ({c.end_s - c.start_s:.0f} s)"
             func, src = funcs[0][0], "classifier"
             if c.function:
                 func, src = c.function, "spotting list"
@@ -1660,7 +1664,7 @@ def analyze_script(screenplay: Any, spotting: Any | None = None, *,
                 func, src = "source", "spotting list (source cue)"
             spans = c.dialogue or _clip_dialogue(c.start_s, c.end_s, film_spans)
             reason = (f"FUNCTION {c.function} given in the spotting list" if c.function else
-                      f"reads as {funcs[0][0]} ({funcs[0][1]:.2f})")
+                      f"reads as {funcs[0][0]} ({funcs[0][1]:.2f}){too_long}")
             cues.append(CueAnalysis(
                 id=c.id, start_s=c.start_s, end_s=c.end_s,
                 start_tc=c.start_tc or _tc(c.start_s, rate, start_tc),
