@@ -29,6 +29,7 @@ from assistant.guard.melody import Melody
 from assistant.guard.similarity import (
     AlignParams,
     Similarity,
+    chance_excess,
     combine,
     compare,
     load_model,
@@ -173,8 +174,13 @@ class CorpusIndex:
             pad = WINDOW_PAD_NOTES
             qa, qb = max(0, q0 - pad), min(len(m), q1 + 1 + pad)
             ca, cb = max(0, c0 - pad), min(len(ref), c1 + 1 + pad)
+            # the windows were picked by seeds from the whole lines: chance is that of the
+            # whole search (len(m) x len(ref) note pairs), not of the windows
+            cells = float(len(m)) * float(len(ref))
             sim = compare(m.slice(qa, qb), ref.slice(ca, cb), params=params, model=model,
-                          max_passages=1, transforms=[(t, logr)])
+                          max_passages=1, transforms=[(t, logr)], search_cells=cells)
+            excess = chance_excess("match", cells, model)
+            excess_strict = chance_excess("strict", cells, model)
             # passages are relative to the windows: shift back to whole-melody positions
             for p in sim.passages:
                 p.a_start_note += qa
@@ -189,8 +195,10 @@ class CorpusIndex:
             sim.score = combine(sim.views, model)
             sim.verdict = verdict_for(sim.score, model)
             for p in sim.passages:
-                pv = dict(sim.views, match=p.match, strict=min(sim.views["strict"], p.match),
-                          coverage=min(1.0, p.match / max(floor, shorter)))
+                pm = max(0.0, p.match - excess)
+                ps = max(0.0, p.strict - excess_strict)
+                pv = dict(sim.views, match=pm, strict=min(sim.views["strict"], ps),
+                          coverage=min(1.0, pm / max(floor, shorter)))
                 p.score = combine(pv, model)
             info = self.corpus.pieces[piece]
             results.append(CorpusMatch(piece, info["id"], info.get("title", ""), sim, hits))

@@ -81,8 +81,9 @@ NO_IDF = AlignParams(use_idf=False)
 class Passage:
     """A matching stretch: notes ``a_start_note..a_end_note`` of A (inclusive, 0-based)
     against ``b_start_note..b_end_note`` of B, with beats, the alignment score in matched
-    notes (``match``), a [0, 1] ``score``, the transposition B-A in semitones and the
-    tempo ratio (B's beats per A's beat)."""
+    notes (``match``; ``strict`` for its best near-exact stretch, both before the chance
+    correction), a [0, 1] ``score``, the transposition B-A in semitones and the tempo ratio
+    (B's beats per A's beat)."""
 
     a_start_note: int
     a_end_note: int
@@ -99,12 +100,14 @@ class Passage:
     tempo_ratio: float
     a_excerpt: list[int] = field(default_factory=list)
     b_excerpt: list[int] = field(default_factory=list)
+    strict: float = 0.0  # the passage's near-exact alignment score (matched notes)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         for k in ("a_start_beat", "a_end_beat", "b_start_beat", "b_end_beat", "tempo_ratio"):
             d[k] = round(float(d[k]), 4)
         d["match"] = round(float(d["match"]), 3)
+        d["strict"] = round(float(d["strict"]), 3)
         d["score"] = round(float(d["score"]), 4)
         return d
 
@@ -133,6 +136,8 @@ DEFAULT_MODEL: dict[str, Any] = {
     "match_cap": 24.0,
     "coverage_floor_notes": 16,
     "thresholds": {"copy": 0.9, "similar": 0.5},
+    # chance growth of the alignment views with the searched note pairs (see chance_excess)
+    "length_null": {"ref_cells": 160 * 160, "match_per_nat": 3.3, "strict_per_nat": 0.57},
 }
 
 
@@ -216,15 +221,63 @@ def containment(a: set, b: set) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
+def _chance_containment(small: set[tuple[int, ...]], codes: np.ndarray, n: int,
+                        positions: int) -> float:
+    """Expected share of the n-grams ``small`` found by chance among ``positions`` n-grams
+    drawn with the code frequencies of ``codes`` (independent codes: a gram's probability is
+    the product of its codes' frequencies)."""
+    if not small or len(codes) == 0 or positions <= 0:
+        return 0.0
+    rows = [tuple(np.atleast_1d(r).tolist()) for r in codes]
+    freq = {k: v / len(rows) for k, v in Counter(rows).items()}
+    flat = codes.ndim == 1
+    p = np.array([math.prod(freq.get((c,) if flat else tuple(c), 0.0)
+                            for c in _split_gram(g, n, flat)) for g in small])
+    return float(np.mean(1.0 - np.exp(-positions * p)))
+
+
+def _split_gram(g: tuple[int, ...], n: int, flat: bool) -> list[Any]:
+    """The codes of a gram from :func:`_grams` (multi-column codes come column by column)."""
+    if flat:
+        return list(g)
+    k = len(g) // n
+    return [tuple(g[c * n + i] for c in range(k)) for i in range(n)]
+
+
+def containment_vs_chance(ca: np.ndarray, cb: np.ndarray, n: int) -> float:
+    """n-gram set containment of two code sequences, with what chance adds beyond a pair of
+    the calibrated size removed. Chance containment grows with the longer line (a
+    4000-note line holds most short figures of a tune somewhere), so the view is mapped
+    linearly from [chance at this length, 1] onto [chance at ``REF_NOTES``, 1]: unchanged
+    for pairs of the calibrated size, never raised, and a whole copy still gives 1."""
+    ga, gb = _grams(ca, n), _grams(cb, n)
+    obs = containment(ga, gb)
+    if not ga or not gb:
+        return obs
+    # the smaller set is the one measured (containment divides by it); ties: the shorter line
+    a_small = (len(ga), len(ca)) <= (len(gb), len(cb))
+    small, big_codes = (ga, cb) if a_small else (gb, ca)
+    positions = len(big_codes) - n + 1
+    ref_positions = min(positions, REF_NOTES - n + 1)
+    if positions <= ref_positions:
+        return obs
+    c_n = _chance_containment(small, big_codes, n, positions)
+    c_ref = _chance_containment(small, big_codes, n, ref_positions)
+    if c_n <= c_ref:
+        return obs
+    return float(min(obs, max(0.0, c_ref + (obs - c_n) * (1.0 - c_ref) / max(1.0 - c_n, 0.05))))
+
+
 def ngram_views(a: Melody, b: Melody) -> dict[str, float]:
+    """n-gram containments (see :func:`containment_vs_chance`)."""
     ia, ib = interval_codes(a), interval_codes(b)
     ra, rb = rhythm_codes(a), rhythm_codes(b)
     ja = np.stack([ia, ra], axis=1) if len(ia) else np.zeros((0, 2), np.int64)
     jb = np.stack([ib, rb], axis=1) if len(ib) else np.zeros((0, 2), np.int64)
     return {
-        "ngram": containment(_grams(ja, 4), _grams(jb, 4)),
-        "contour": containment(_grams(np.sign(ia), 6), _grams(np.sign(ib), 6)),
-        "rhythm": containment(_grams(ra, 5), _grams(rb, 5)),
+        "ngram": containment_vs_chance(ja, jb, 4),
+        "contour": containment_vs_chance(np.sign(ia), np.sign(ib), 6),
+        "rhythm": containment_vs_chance(ra, rb, 5),
     }
 
 
@@ -297,6 +350,13 @@ def note_weights(pitches: np.ndarray, params: AlignParams = AlignParams()) -> np
         w[1:][rep & ~run] *= params.repeat_weight
         w[1:][run] *= params.repeat_run_weight
     return w
+
+
+def _sub_reward(wa: np.ndarray, wb: np.ndarray, pitch_cost: np.ndarray, dlog_ioi: np.ndarray,
+                p: AlignParams) -> np.ndarray:
+    """What aligning note a with note b earns (broadcasts): their mean weight less the pitch
+    and duration costs."""
+    return 0.5 * (wa + wb) - pitch_cost - _dur_cost(dlog_ioi, p)
 
 
 def weighted_length(m: Melody, params: AlignParams = AlignParams()) -> float:
@@ -372,7 +432,7 @@ def local_align(pa: np.ndarray, ioa: np.ndarray, pb: np.ndarray, iob: np.ndarray
     gap_b = p.gap_base + p.gap_scale * np.minimum(1.0, iob / float(np.median(iob)))
     G = np.concatenate([[0.0], np.cumsum(gap_b)])  # G[j] = sum gap_b[:j]
     PC = _pitch_cost(pa[:, None] - pb[None, :], p)  # (n, m)
-    R_sub = 0.5 * (wa[:, None] + wb[None, :]) - PC - _dur_cost(la[:, None] - lb[None, :], p)
+    R_sub = _sub_reward(wa[:, None], wb[None, :], PC, la[:, None] - lb[None, :], p)
     R_frag, R_cons = {}, {}
     pmin_b, pmin_a = PC, PC
     for k in range(2, K + 1):
@@ -506,12 +566,40 @@ def _align_windows(n: int, m: int, name_x: str = "", name_y: str = "") -> list[t
     return [(j0, min(m, j0 + width)) for j0 in starts if j0 < m]
 
 
+# ----------------------------------------------------------------------------- chance
+#: the largest pair (notes x notes) the view weights and thresholds were fitted on (the
+#: calibration cuts melodies to 160 notes): up to this size no length correction applies
+REF_NOTES = 160
+REF_CELLS = REF_NOTES * REF_NOTES
+
+
+def chance_excess(view: str, cells: float, model: dict[str, Any] | None = None) -> float:
+    """What chance alone adds to the ``view`` ("match" or "strict") of a search over
+    ``cells`` note pairs beyond a search of the calibrated size: the best chance local
+    alignment grows like ``ln(cells) / lambda`` (Karlin & Altschul 1990), so the excess is
+    ``per_nat * ln(cells / ref_cells)``, 0 up to ``ref_cells``. ``per_nat`` is measured on
+    unrelated corpus lines (``python -m assistant.guard.lengths --fit``)."""
+    null = (model or load_model()).get("length_null") or DEFAULT_MODEL["length_null"]
+    ref = float(null.get("ref_cells", REF_CELLS))
+    if cells <= ref:
+        return 0.0
+    return float(null.get(f"{view}_per_nat", 0.0)) * math.log(cells / ref)
+
+
 def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
             model: dict[str, Any] | None = None, max_passages: int = 5,
             min_passage_match: float = 4.0,
-            transforms: list[tuple[int, float]] | None = None) -> Similarity:
+            transforms: list[tuple[int, float]] | None = None,
+            search_cells: float | None = None) -> Similarity:
     """Compare two melodies (see the module docstring). ``transforms`` optionally gives the
-    (transposition B-A, log2 tempo ratio B/A) candidates to try instead of estimating them."""
+    (transposition B-A, log2 tempo ratio B/A) candidates to try instead of estimating them.
+
+    The alignment views are judged against chance for the size of the search: a search over
+    ``len(a) * len(b)`` note pairs (or ``search_cells``, when ``a`` and ``b`` are windows
+    picked from longer lines) finds longer chance matches than one of the calibrated size,
+    and :func:`chance_excess` of it is taken off ``match``, ``strict`` and every passage's
+    match before they are scored (``views["match_raw"]``, ``views["strict_raw"]`` keep the
+    uncorrected figures). Up to 160 x 160 notes nothing changes."""
     model = model or load_model()
     views: dict[str, float] = {"match": 0.0, "strict": 0.0, "coverage": 0.0, "ngram": 0.0,
                                "contour": 0.0, "rhythm": 0.0}
@@ -521,6 +609,7 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
     swap = len(a) > len(b)  # rows over the shorter melody
     x, y = (b, a) if swap else (a, b)
     found: list[tuple[float, int, int, int, int, int, int, float]] = []
+    found_strict: list[tuple[float, int, int, int, int, int, int, float]] = []
     strict = replace(STRICT, use_idf=params.use_idf, repeat_weight=params.repeat_weight,
                      repeat_run_weight=params.repeat_run_weight)
     if transforms is None:
@@ -538,29 +627,51 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
             # the strict pass: near-exact stretches only (a quote keeps pitches and rhythm)
             st = local_align(x.pitches, x.iois_beats, yp[j0:j1], yi[j0:j1], strict)
             views["strict"] = max(views.get("strict", 0.0), float(st.H.max()))
+            for s, si, ei, sj, ej, npairs in _passages(st, min_passage_match, max_passages):
+                found_strict.append((s, si, ei, sj + j0, ej + j0, npairs, t, logr))
+    cells = float(search_cells) if search_cells else float(len(a)) * float(len(b))
+    excess = chance_excess("match", cells, model)
+    views["match_raw"], views["strict_raw"] = views["match"], views["strict"]
+    views["match"] = max(0.0, views["match"] - excess)
+    views["strict"] = max(0.0, views["strict"] - chance_excess("strict", cells, model))
     floor = float(model.get("coverage_floor_notes", 16))
     shorter = min(weighted_length(a, params), weighted_length(b, params))
     views["coverage"] = min(1.0, views["match"] / max(floor, shorter))
     score = combine(views, model)
-    # non-overlapping passages over all transpositions, best first
-    found.sort(key=lambda r: -r[0])
-    chosen: list[tuple[float, int, int, int, int, int, int, float]] = []
-    for r in found:
+    excess_strict = chance_excess("strict", cells, model)
+
+    def overlaps(r: tuple, c: tuple) -> bool:
+        return not (r[2] < c[1] or r[1] > c[2]) and not (r[4] < c[3] or r[3] > c[4])
+
+    # every passage gets its own near-exact score (the best strict stretch inside it); a strict
+    # stretch outside every ornament-tolerant passage is a passage of its own
+    cand = [(r, max((q[0] for q in found_strict if overlaps(q, r)), default=0.0)) for r in found]
+    cand += [(q, q[0]) for q in found_strict if not any(overlaps(q, r) for r in found)]
+
+    def passage_views(s_match: float, s_strict: float) -> dict[str, float]:
+        pv = dict(views)
+        pv["match"] = max(0.0, s_match - excess)
+        pv["strict"] = min(views["strict"], max(0.0, s_strict - excess_strict))
+        pv["coverage"] = min(1.0, pv["match"] / max(floor, shorter))
+        return pv
+
+    # non-overlapping passages over all transpositions, best scored first: in a long line
+    # the longest chance alignment can outscore a quote's, its near-exact run cannot
+    scored = sorted(((combine(passage_views(r[0], ss), model), r, ss) for r, ss in cand),
+                    key=lambda x: (-x[0], -x[1][0]))
+    chosen: list[tuple[float, tuple, float]] = []
+    for sc, r, ss in scored:
         if len(chosen) >= max_passages:
             break
-        if all(r[2] < c[1] or r[1] > c[2] for c in chosen) and all(
-                r[4] < c[3] or r[3] > c[4] for c in chosen):
-            chosen.append(r)
+        if all((r[2] < c[1] or r[1] > c[2]) and (r[4] < c[3] or r[3] > c[4])
+               for c in (x[1] for x in chosen)):
+            chosen.append((sc, r, ss))
     passages = []
-    for s, si, ei, sj, ej, npairs, t, logr in chosen:
+    for sc, (s, si, ei, sj, ej, npairs, t, logr), ss in chosen:
         if swap:  # x is B, y is A
             a0, a1, b0, b1, tt, lr = sj - 1, ej - 1, si - 1, ei - 1, -t, -logr
         else:
             a0, a1, b0, b1, tt, lr = si - 1, ei - 1, sj - 1, ej - 1, t, logr
-        pv = dict(views)
-        pv["match"] = s
-        pv["strict"] = min(views["strict"], s)  # the strict score is not kept per passage
-        pv["coverage"] = min(1.0, s / max(floor, shorter))
         passages.append(Passage(
             a_start_note=a0, a_end_note=a1,
             a_start_beat=float(a.onsets_beats[a0]),
@@ -568,9 +679,10 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
             b_start_note=b0, b_end_note=b1,
             b_start_beat=float(b.onsets_beats[b0]),
             b_end_beat=float(b.onsets_beats[b1] + b.durs_beats[b1]),
-            notes=npairs, match=s, score=combine(pv, model), transposition=int(tt),
+            notes=npairs, match=s, score=sc, transposition=int(tt),
             tempo_ratio=float(2.0 ** lr),
             a_excerpt=a.pitches[a0:a1 + 1].tolist(), b_excerpt=b.pitches[b0:b1 + 1].tolist(),
+            strict=ss,
         ))
     return Similarity(score, verdict_for(score, model), passages, views)
 
