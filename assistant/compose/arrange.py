@@ -62,7 +62,8 @@ class Arranger:
         if not notes or iid not in self.ens.sounding:
             return
         centre = sweet_spot(iid) if role == "melody" and iid != self.lead else None
-        fitted = fit_line(notes, iid, self.ranges, whole_line=whole_line, centre=centre)
+        fitted = fit_line(notes, iid, self.ranges, whole_line=whole_line, centre=centre,
+                          written_for=role == "melody" and iid == self.lead)
         self.notes.setdefault(iid, []).extend(fitted)
         if role == "melody":
             self.tune_of.setdefault(iid, []).extend(fitted)

@@ -406,7 +406,7 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
 
     # --- melody -----------------------------------------------------------------------
     lead_lo, lead_hi = comfortable(lead)
-    place = {"sadness": 0.45, "joy": 0.65, "triumph": 0.6}.get(category, 0.55)
+    place = {"sadness": 0.45, "joy": 0.65, "triumph": 0.75}.get(category, 0.55)
     place = {"low": 0.35, "high": 0.72}.get(law.register or "", place)  # the brief's register
     centre = lead_lo + (lead_hi - lead_lo) * place
     melody, mel_report = plan_melody(sections, bars, slots, key, theme, transformation, centre,

@@ -133,16 +133,19 @@ def sweet_spot(iid: str) -> float:
 
 
 def fit_line(notes: list[Note], iid: str, report: RangeReport, whole_line: bool = True,
-             centre: float | None = None) -> list[Note]:
+             centre: float | None = None, written_for: bool = False) -> list[Note]:
     """Fit notes to instrument ``iid``: the line moved as a whole into the comfortable
     range (``whole_line``; nearest ``centre`` among good octaves), then every note
-    folded into the professional range."""
+    folded into the professional range. ``written_for``: the line was composed for this
+    instrument's register (the lead's tune): it moves only if it leaves the professional
+    range, so a note a step above the comfortable range does not drop the tune an octave."""
     ins = INSTRUMENTS[iid]
     if ins.is_drum:
         return list(notes)
     clo, chi = ins.comfortable
     plo, phi = ins.professional
-    shift = line_octave_shift((n.pitch for n in notes), clo, chi, centre) if whole_line else 0
+    lo_b, hi_b = (plo, phi) if written_for else (clo, chi)
+    shift = line_octave_shift((n.pitch for n in notes), lo_b, hi_b, centre) if whole_line else 0
     out = []
     for n in notes:
         p = n.pitch + shift

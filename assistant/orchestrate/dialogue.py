@@ -117,9 +117,9 @@ def _shift_figures(part: Part, lines: list[Line], rng: tuple[int, int]) -> int:
                 q = part.notes[i].pitch + shift
                 c += 10 * (lo <= q <= hi) + 100 * (not rng[0] <= q <= rng[1])
             return c + abs(shift) / 12
-        # one octave at most, and a bass line only goes down (a bass never jumps up
-        # into the tune's register to dodge a voice; what cannot clear is thinned)
-        options = (0, -12) if part.role == "bass" else (0, 12, -12)
+        # one octave at most; a bass line only goes down and a tune only up (neither
+        # swaps register with the other to dodge a voice; what cannot clear is thinned)
+        options = {"bass": (0, -12), "melody": (0, 12)}.get(part.role, (0, 12, -12))  # a tune goes over the voice
         best = min(options, key=cost)
         if best:
             for i in idx:
@@ -131,6 +131,25 @@ def _shift_figures(part: Part, lines: list[Line], rng: tuple[int, int]) -> int:
     return moved
 
 
+def _lowest(parts: list[Part]) -> Part:
+    return min(parts, key=lambda p: INSTRUMENTS[p.instrument].professional[0]
+               if p.instrument in INSTRUMENTS else 0)
+
+
+def _drop_stuck_bass(part: Part, lines: list[Line], rng: tuple[int, int]) -> int:
+    """Drop this part's notes under a line when any of them sits in the band and cannot
+    go an octave down inside the range. Returns the notes dropped."""
+    drop: set[int] = set()
+    for ln in lines:
+        idx = [i for i, n in enumerate(part.notes) if _sounds_under(n, ln)]
+        lo, hi = ln.band
+        if any(lo <= part.notes[i].pitch <= hi and part.notes[i].pitch - 12 < rng[0] for i in idx):
+            drop.update(idx)
+    if drop:
+        part.notes = [n for i, n in enumerate(part.notes) if i not in drop]
+    return len(drop)
+
+
 def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | None = None
                   ) -> dict[str, int]:
     """Apply the pass in place (see module docstring); ``protected`` are onsets (beats)
@@ -139,11 +158,16 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
     stats = {"moved": 0, "dropped": 0, "thinned": 0, "entries_removed": 0, "accents_removed": 0}
     if not lines:
         return stats
+    bass_parts = [p for p in parts if p.role == "bass" and not p.is_drum]
     for part in parts:
         ins = INSTRUMENTS.get(part.instrument)
         rng = ins.professional if ins else (0, 127)
         if not part.is_drum:
             stats["moved"] += _shift_figures(part, lines, rng)
+        if part.role == "bass" and len(bass_parts) > 1 and part is not _lowest(bass_parts):
+            # a doubling of the bass that cannot get below the voice leaves the line to the
+            # lowest bass instrument (rather than losing every other note of its figure)
+            stats["thinned"] += _drop_stuck_bass(part, lines, rng)
         kept: list[Note] = []
         prev_end = -1e9
         entry_hold = -1e9  # melody notes before this beat belong to an entry moved to the gap
@@ -173,7 +197,8 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
                     if lo <= n.pitch <= hi:
                         q = _move_out(n.pitch, ln.band, rng, prefer_up=n.pitch >= ln.centre
                                       and part.role != "bass")
-                        if q is not None and part.role == "bass" and q > n.pitch:
+                        if q is not None and ((part.role == "bass" and q > n.pitch)
+                                              or (part.role == "melody" and q < n.pitch)):
                             q = None
                         near = kept[-1].pitch if kept else None
                         if q is None or (near is not None and abs(q - near) > 12):
