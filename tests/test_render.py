@@ -212,3 +212,17 @@ def test_played_gaps_and_jitter_do_not_become_rests(tmp_path):
     assert not any(n.isRest for n in notes[:14])  # bars 1-2 are full of notes, no rests
     assert [float(n.quarterLength) for n in notes[:8]] == [0.5] * 8
     assert all(abs(float(n.quarterLength) - 1 / 3) < 1e-6 for n in notes[8:14])
+
+
+def test_keyboard_part_on_a_braced_grand_staff(tmp_path):
+    from music21 import converter
+
+    s = Score(parts=[Part("Piano", "piano", 0, notes=[Note(48, i, 1, 60) for i in range(8)]
+                          + [Note(64, i, 0.5, 70) for i in range(8)])])
+    text = write_musicxml(s, tmp_path / "p.musicxml", title="t").read_text()
+    assert "<staves>2</staves>" in text  # one part, two staves (readers brace them)
+    sc = converter.parse(str(tmp_path / "p.musicxml"))
+    staves = list(sc.parts)
+    assert len(staves) == 2
+    assert min(n.pitch.midi for n in staves[0].recurse().notes) >= 60
+    assert max(n.pitch.midi for n in staves[1].recurse().notes) < 60

@@ -18,9 +18,11 @@ What each file carries:
   guitar and double bass at their octaves), key signatures transposed too; notation
   software's "concert pitch" toggle shows the score in C.
 
-Rhythm is quantised to 1/12 of a quarter (sixteenths and eighth triplets). A part's
-overlapping notes become chords sliced at every onset and release, tied across, which
-reads as a single player's line (a keyboard or divisi part reads the same way).
+Onsets snap to the sixteenth or the eighth-triplet grid (1/12 of a quarter only when
+neither fits), and a played gap before the next onset (articulation, humanising) is not
+written as a rest. A part's overlapping notes become chords sliced at every onset and
+release, tied across, which reads as one player's line (a divisi part the same way);
+piano, organ, harp and choir parts that cross middle C go on a braced grand staff.
 
 verovio runs with a fixed ``xmlIdSeed`` so the same MusicXML gives the same SVG.
 """
@@ -341,7 +343,7 @@ def _make_element(kind: str, pitches: list[int], dur: Fraction, tin: bool, tout:
 
 
 def _measured_part(part: Part, score: Score, bars: list[tuple[Fraction, Fraction, int, int]],
-                   *, top: bool, title_text: str | None):
+                   *, top: bool, title_text: str | None, staff: bool = False):
     """A music21 Part of Measures built directly: notes split at bar lines and tied,
     rests split by beat, marks placed in their bar (no makeMeasures/makeTies pass)."""
     from music21 import key, meter, stream
@@ -396,7 +398,7 @@ def _measured_part(part: Part, score: Score, bars: list[tuple[Fraction, Fraction
         bi = min(len(bars) - 1, max(0, bisect.bisect_right(starts, off) - 1))
         measures[bi].insert(float(off - bars[bi][0]), obj)
     _beam(measures, bars)
-    p = stream.Part(measures)
+    p = stream.PartStaff(measures) if staff else stream.Part(measures)
     p.partName = ins.partName
     return p
 
@@ -459,11 +461,37 @@ def _key_signature(score: Score, part: Part):  # -> music21.key.KeySignature
     return key.KeySignature(0)
 
 
-def build_music21(score: Score, *, title: str, cue_id: str | None = None,
-                  start_tc: str | None = None, parts: list[Part] | None = None,
-                  all_marks: bool = False):  # -> music21.stream.Score
-    """The music21 score at sounding pitch (``all_marks``: tempo etc. in every part)."""
-    from music21 import metadata, stream
+GRAND_SPLIT = 60  # a keyboard or harp part on two staves: middle C and up on the upper
+
+
+def _staves_of(part: Part, score: Score, bars: list[tuple[Fraction, Fraction, int, int]], *,
+               top: bool, title_text: str | None) -> list[Any]:
+    """One music21 Part, or two PartStaffs (treble over bass) for a grand-staff
+    instrument whose notes lie on both sides of middle C."""
+    from dataclasses import replace
+
+    from music21 import clef
+
+    from assistant.analysis.instruments import INSTRUMENTS
+
+    info = INSTRUMENTS.get(part.instrument)
+    upper = [n for n in part.notes if n.pitch >= GRAND_SPLIT]
+    lower = [n for n in part.notes if n.pitch < GRAND_SPLIT]
+    if info is None or info.clef != "grand" or not upper or not lower or part.is_drum:
+        return [_measured_part(part, score, bars, top=top, title_text=title_text)]
+    rh = _measured_part(replace(part, notes=upper), score, bars, top=top,
+                        title_text=title_text, staff=True)
+    lh = _measured_part(replace(part, notes=lower, dynamics=[]), score, bars, top=False,
+                        title_text=None, staff=True)
+    rh.getElementsByClass("Measure").first().clef = clef.TrebleClef()
+    lh.getElementsByClass("Measure").first().clef = clef.BassClef()
+    return [rh, lh]
+
+
+def _build(score: Score, *, title: str, cue_id: str | None, start_tc: str | None,
+           parts: list[Part] | None, all_marks: bool) -> tuple[Any, list[list[Any]]]:
+    """The music21 score and, per score part, its staves (one, or two braced)."""
+    from music21 import layout, metadata, stream
     from music21.stream.makeNotation import makeAccidentalsInMeasureStream
 
     if not score.parts:
@@ -478,13 +506,28 @@ def build_music21(score: Score, *, title: str, cue_id: str | None = None,
     label = " @ ".join(x for x in (cue_id or "", start_tc or "") if x) or None
     chosen = parts if parts is not None else score.parts
     bars = _bars(score)
+    groups: list[list[Any]] = []
     for i, part in enumerate(chosen):
-        measured = _measured_part(part, score, bars, top=(i == 0 or all_marks),
-                                  title_text=label if i == 0 or all_marks else None)
-        makeAccidentalsInMeasureStream(measured, useKeySignature=_key_signature(score, part))
-        measured.atSoundingPitch = True
-        s.insert(0, measured)
-    return s
+        staves = _staves_of(part, score, bars, top=(i == 0 or all_marks),
+                            title_text=label if i == 0 or all_marks else None)
+        ks = _key_signature(score, part)
+        for st in staves:
+            makeAccidentalsInMeasureStream(st, useKeySignature=ks)
+            st.atSoundingPitch = True
+            s.insert(0, st)
+        if len(staves) > 1:
+            s.insert(0, layout.StaffGroup(staves, name=staves[0].partName, symbol="brace",
+                                          barTogether=True))
+        groups.append(staves)
+    return s, groups
+
+
+def build_music21(score: Score, *, title: str, cue_id: str | None = None,
+                  start_tc: str | None = None, parts: list[Part] | None = None,
+                  all_marks: bool = False):  # -> music21.stream.Score
+    """The music21 score at sounding pitch (``all_marks``: tempo etc. in every part)."""
+    return _build(score, title=title, cue_id=cue_id, start_tc=start_tc, parts=parts,
+                  all_marks=all_marks)[0]
 
 
 def _rest_pieces(offset: Fraction, length: Fraction, beat: Fraction, bar: Fraction
@@ -538,8 +581,9 @@ def write_musicxml(score: Score, path: str | Path, *, title: str, cue_id: str | 
 def write_parts(score: Score, out_dir: str | Path, *, title: str, cue_id: str | None = None,
                 start_tc: str | None = None, stem: str = "") -> dict[str, Path]:
     """One MusicXML per part, written transposed; returns ``{part name: path}``."""
-    built = build_music21(score, title=title, cue_id=cue_id, start_tc=start_tc, all_marks=True)
-    return _write_part_files(score, built, Path(out_dir), stem)
+    built, groups = _build(score, title=title, cue_id=cue_id, start_tc=start_tc, parts=None,
+                           all_marks=True)
+    return _write_part_files(score, built, groups, Path(out_dir), stem)
 
 
 def write_score_and_parts(score: Score, path: str | Path, parts_dir: str | Path, *, title: str,
@@ -550,10 +594,11 @@ def write_score_and_parts(score: Score, path: str | Path, parts_dir: str | Path,
     rehearsal and hit marks on its top staff only. Returns ``(score path, parts)``."""
     from music21 import expressions, tempo
 
-    built = build_music21(score, title=title, cue_id=cue_id, start_tc=start_tc, all_marks=True)
-    parts = _write_part_files(score, built, Path(parts_dir), stem)
+    built, groups = _build(score, title=title, cue_id=cue_id, start_tc=start_tc, parts=None,
+                           all_marks=True)
+    parts = _write_part_files(score, built, groups, Path(parts_dir), stem)
     top_only = (tempo.MetronomeMark, expressions.RehearsalMark)
-    for m21part in list(built.parts)[1:]:
+    for m21part in [st for g in groups[1:] for st in g]:
         for m in m21part.getElementsByClass("Measure"):
             for el in list(m.getElementsByClass(top_only + (expressions.TextExpression,))):
                 if isinstance(el, top_only) or el.placement == "above":
@@ -563,17 +608,22 @@ def write_score_and_parts(score: Score, path: str | Path, parts_dir: str | Path,
     return out, parts
 
 
-def _write_part_files(score: Score, built: Any, out: Path, stem: str) -> dict[str, Path]:
-    from music21 import stream
+def _write_part_files(score: Score, built: Any, groups: list[list[Any]], out: Path,
+                      stem: str) -> dict[str, Path]:
+    from music21 import layout, stream
 
     from assistant.paths import safe_filename
 
     paths: dict[str, Path] = {}
-    for part, m21part in zip(score.parts, list(built.parts), strict=True):
+    for part, staves in zip(score.parts, groups, strict=True):
         single = stream.Score()
         single.metadata = built.metadata
-        single.insert(0, m21part)
-        ins = m21part.getInstrument(returnDefault=False)
+        for st in staves:
+            single.insert(0, st)
+        if len(staves) > 1:
+            single.insert(0, layout.StaffGroup(staves, name=staves[0].partName, symbol="brace",
+                                               barTogether=True))
+        ins = staves[0].getInstrument(returnDefault=False)
         if ins is not None and ins.transposition is not None:
             single = single.toWrittenPitch(inPlace=False)
             for p in single.parts:
