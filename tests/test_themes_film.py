@@ -57,21 +57,15 @@ def test_lesson_for_a_film_subject(project_dir: Path, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_every_subject_of_the_example_gets_a_theme_and_a_development(project_dir: Path) -> None:
-    from assistant.analysis.script import MotifCandidate
+    from assistant.cli.themes import film_context
     from assistant.pipeline.stages import load_analysis
-    from assistant.project import ProjectStore
-    from assistant.themes import choose_subjects, plan_development, write_themes
+    from assistant.themes import write_themes
     from assistant.themes.film import theme_request
     from assistant.themes.plan import realise
 
-    store = ProjectStore(project_dir)
-    project = store.load()
+    store, project, subjects, _, plan = film_context(str(project_dir))  # runs the read stage
     analysis = load_analysis(store)
-    fields = set(MotifCandidate.__dataclass_fields__)
-    cands = [MotifCandidate(**{k: v for k, v in m.items() if k in fields}) for m in analysis["leitmotif_candidates"]]
-    subjects = choose_subjects(cands, main_characters=analysis["main_characters"])
     assert set(analysis["main_characters"]) <= {s.name for s in subjects}
-    plan = plan_development(project, {s.name: s for s in subjects})
     themes = {}
     for i, s in enumerate(subjects):
         req = theme_request(project, s, plan.cues_of(s.name), {}, i)
