@@ -421,3 +421,21 @@ def test_model_infills_the_bridge_back_into_the_theme() -> None:
     bridges = [c for c in res.report["melody"]["connective"] if "infill" in c["by"]]
     assert bridges and res.report["melody"]["model_bars"] <= 4
     assert_in_range(res)
+
+
+def test_events_riser_stinger_and_sting_gesture() -> None:
+    cue = make_cue(40.0, [(10.0, False, "beat"), (30.0, True, "downbeat")], "build_tension", "tension")
+    res, sol = draft(cue)
+    row = next(h for h in res.report["hits"] if h["important"])
+    assert row["event"] == "stinger + riser" and row["error_frames"] <= 1.0
+    hit = float(sol.hits[1].grid_beat)
+    rise = [n for p in res.score.parts if not p.is_drum for n in p.notes
+            if hit - 4.01 <= n.start_beats < hit and n.articulation == "roll"]
+    assert rise  # a timpani roll leads into the hit
+    at = [n for p in res.score.parts for n in p.notes if abs(n.start_beats - hit) < 1e-6]
+    assert any(n.articulation == "sforzando" for n in at)
+    pcs = {n.pitch % 12 for n in at if n.articulation == "sforzando"}
+    assert any((a - b) % 12 in (1, 11) for a in pcs for b in pcs)  # a cluster, not a triad
+    sting, _ = draft(make_cue(3.2, [(0.2, True, "downbeat")], "sting", "tension"), bpm=(100, 160))
+    assert sting.form[0]["name"] == "gesture"
+    assert max(n.velocity for p in sting.score.parts for n in p.notes) >= 100  # violent
