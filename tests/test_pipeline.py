@@ -83,6 +83,8 @@ def test_manifest_meets_the_contract(scored: tuple[ProjectStore, Path, dict]) ->
     assert film["duration_s"] >= max(c["start_s"] + c["duration_s"] for c in manifest["cues"])
     c = manifest["cues"][0]
     assert c["start_tc"] == "01:03:22:00" and c["brief"].startswith("Lonely but tender")
+    # the music box is on screen, but the spotting list does not mark 1M4 as source: score
+    assert c["function"] != "source"
     assert {"click_wav", "click_midi", "streamers"} <= set(c["files"])
 
 

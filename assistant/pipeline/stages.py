@@ -96,7 +96,7 @@ def stage_read(store: ProjectStore) -> ScriptAnalysis:
             continue
         cue.function_scores = {k: round(float(p), 4) for k, p in ca.functions}
         if cue.function is None or cue.function_from == "proposed":
-            cue.function = ca.function or None
+            cue.function = _proposed_function(cue, ca, spotted=bool(project.spotting_path))
             cue.function_from = "proposed"
             if cue.status == "spotted":
                 cue.status = "proposed"
@@ -112,6 +112,18 @@ def stage_read(store: ProjectStore) -> ScriptAnalysis:
     atomic_write_text(stage_path(store, "analysis.txt"), text if text.endswith("\n") else text + "\n")
     store.save(project)
     return analysis
+
+
+def _proposed_function(cue: Cue, ca: Any, *, spotted: bool) -> str | None:
+    """The analysis's reading of a cue's function. Diegesis is the spotting list's call: a
+    cue it does not mark as source (``SOURCE``, ``1M2s``) is score, so "source" is not
+    proposed for it (the next reading is); music a scene plays on screen is not score."""
+    if not spotted or cue.source:
+        return ca.function or None
+    for label, _ in ca.functions:
+        if label != "source":
+            return label
+    return None
 
 
 def on_screen_actions(cue: Cue, script: Any, merge_s: float = 1.0) -> list[dict[str, Any]]:
