@@ -472,6 +472,25 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
         else:
             theme_pos = 0
     out.sort(key=lambda n: n.start_beats)
+    if bars and bars[0].is_pickup and len(bars) > 1 and out and \
+            abs(out[0].start_beats - bars[1].start_beat) < 1e-6:
+        out = anacrusis(out[0], bars[0], key) + out
+        report["anacrusis"] = True
+    for st in report["statements"]:  # a statement after a rest is led in by an upbeat
+        t0 = st["beats"][0]
+        firsts = [n for n in out if abs(n.start_beats - t0) < 1e-6]
+        i = next((k for k, b in enumerate(bars) if abs(b.start_beat - t0) < 1e-6), None)
+        if not firsts or not i or bars[i - 1].is_pickup:
+            continue
+        pulse = bars[i - 1].pulse_beats
+        if any(n.end_beats > t0 - pulse - 1e-6 and n.start_beats < t0 - 1e-6 for n in out):
+            continue
+        if report.get("waited_for_hit_at_beat", -1.0) > t0 - pulse:
+            continue  # the tune waits for the picture: no upbeat before the hit
+        up = Bar(bars[i - 1].number, t0 - pulse, t0, bars[i - 1].meter, pulse)
+        out = anacrusis(firsts[0], up, _key_at(slots, t0, key)) + out
+        report.setdefault("upbeats", []).append(round(t0 - pulse, 4))
+    out.sort(key=lambda n: n.start_beats)
     clean: list[Note] = []
     for n in out:  # one line: cut overlaps
         if clean and clean[-1].end_beats > n.start_beats + 1e-6:
@@ -481,6 +500,31 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
             clean[-1] = replace(prev, dur_beats=n.start_beats - prev.start_beats)
         clean.append(n)
     return clean, report
+
+
+def _key_at(slots: list[ChordSlot], beat: float, default: Key) -> Key:
+    slot = chord_at(slots, beat + 1e-6)
+    return slot.key if slot else default
+
+
+def anacrusis(first: Note, pickup: Bar, key: Key) -> list[Note]:
+    """An upbeat in the pickup bar: scale steps rising into the tune's first downbeat
+    (one to three notes, none shorter than a sixteenth)."""
+    room = pickup.end_beat - pickup.start_beat
+    if room < 0.25 - 1e-9:
+        return []
+    dur = 0.5 if room >= 1.0 - 1e-9 else 0.25  # eighths, or sixteenths in a short pickup
+    n = max(1, min(3, int(room / dur + 1e-9), 2 if dur == 0.5 and room < 1.5 - 1e-9 else 3))
+    t0 = pickup.end_beat - n * dur
+    pitches: list[int] = []
+    p = first.pitch
+    for _ in range(n):
+        q = p - 1
+        while q % 12 not in key.scale_pcs:
+            q -= 1
+        pitches.append(q)
+        p = q
+    return [Note(pt, t0 + i * dur, dur, 80) for i, pt in enumerate(reversed(pitches))]
 
 
 def _connective(so_far: list[Note], sec: Section, bars: list[Bar], slots: list[ChordSlot],
