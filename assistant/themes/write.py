@@ -409,7 +409,17 @@ def _local_quality(sc: Score, frame: Frame) -> float:
         q += 1.0 if d <= 2 else (0.5 if d in (5, 7) else -0.5)
     q += contour_score(line)[0]
     leaps = sum(1 for x, y in zip(mel, mel[1:], strict=False) if abs(x.pitch - y.pitch) in (6, 10, 11) or abs(x.pitch - y.pitch) > 12)
-    return q - 0.7 * leaps
+    # a contrasting idea or a continuation that only copies a bar of the basic idea is no contrast
+    bar = bar_length_beats(frame.meter)
+    idea_bars = {_bar_shape(mel, b * bar, bar) for b in range(frame.unit)}
+    copies = sum(1 for a, b in frame.free for x in range(a, b) if _bar_shape(mel, x * bar, bar) in idea_bars)
+    return q - 0.7 * leaps - 1.0 * copies
+
+
+def _bar_shape(mel: list[Note], start: float, bar: float) -> tuple:
+    """A bar's notes as (position, interval from its first note): equal for a transposed copy."""
+    xs = [n for n in mel if start - 1e-9 <= n.start_beats < start + bar - 1e-9]
+    return tuple((round(n.start_beats - start, 3), n.pitch - xs[0].pitch) for n in xs)
 
 
 def _fix_repeats(notes: list[Note], tonic: int, mode: str, fixed: set[float]) -> list[Note]:
@@ -663,7 +673,15 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
             rhythm_cell=motif.rhythm_beats, meter=meter, instrument=instrument, seed=seed))
     # structurally sound and distinct from temp and corpus first, then by the total
     ranked.sort(key=lambda r: (-(sum(r.checks.values()) + (r.scores.get("guard", 1.0) > 0)), -r.total))
-    ranked = ranked[:n]
+    # a choice, not variants of one idea: a theme whose basic idea a better one already has goes
+    # after every theme with an idea of its own
+    seen_ideas: set[tuple] = set()
+    fresh, again = [], []
+    for r in ranked:
+        sig = _bar_shape(r.score.melody(), 0.0, unit * bar)
+        (again if sig in seen_ideas else fresh).append(r)
+        seen_ideas.add(sig)
+    ranked = (fresh + again)[:n]
     for i, r in enumerate(ranked, 1):
         r.rank = i
     return ranked
