@@ -199,7 +199,7 @@ def test_ab_compares_two_revisions(studio: Studio, drafted: dict) -> None:
 
 
 def test_temp_love_reports_closeness(studio: Studio, drafted: dict) -> None:
-    _, rows, details = studio.temp_love(drafted["state"], None)
+    _, rows, details, fig = studio.temp_love(drafted["state"], None)
     assert rows and all(r[3] is None or 0.0 <= r[3] <= 1.0 for r in rows)
     assert all(r[4] in ("copy", "similar", "distinct", "no melody") for r in rows)
     assert [r[0] for r in rows] == [SHORT_CUE] and all(r[2] == "1M4-temp.mid" for r in rows)
@@ -230,8 +230,12 @@ def test_export_refuses_a_copy_of_the_temp(studio: Studio, tmp_path: Path) -> No
     assert v["guard"] == "copy" and v["guard_check"]["temp"]["verdict"] == "copy"
     with pytest.raises(InputError, match="1M4.*copy"):
         studio.export(state, full=False)
-    _, rows, details = studio.temp_love(state, None)
+    _, rows, details, fig = studio.temp_love(state, None)
     assert rows[0][:5] == ["1M4", rev.number, "1M4-temp.mid", rows[0][3], "copy"]
+    assert len(fig.axes) == 2 and all(ax.lines for ax in fig.axes)  # the two passages
+    from ui.figures import save_png
+
+    save_png(fig, tmp_path / "passages.png")
     assert rows[0][3] > 0.9 and "≈ temp notes" in rows[0][5]
     p = details[0]["passages"][0]
     assert p["a_excerpt"] and p["b_excerpt"]  # the matching passages, side by side

@@ -308,6 +308,7 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
                                elem_id="temp-compare")
             temp_table = gr.Dataframe(label="Closeness", headers=TEMP_COLUMNS,
                                       interactive=False, elem_id="temp-table")
+            temp_plot = gr.Plot(label="Closest passage, side by side", elem_id="temp-plot")
             temp_details = gr.JSON(label="Matching passages", elem_id="temp-details")
 
         with gr.Tab("Export", id="export"):
@@ -351,7 +352,7 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
         ev_ab = b_ab.click(do_ab, [state, cue, rev_a, rev_b],
                            [state, audio_a, audio_b, notation_a, notation_b, ab_table],
                            api_name="ab", **model)
-        b_temp.click(do_temp, [state, temp_up], [state, temp_table, temp_details],
+        b_temp.click(do_temp, [state, temp_up], [state, temp_table, temp_details, temp_plot],
                      api_name="temp_love", **model)
         ev_export = b_export.click(do_export, [state, full], [state, export_file, export_msg],
                                    api_name="export", **model)

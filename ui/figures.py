@@ -87,3 +87,28 @@ def save_png(fig: Figure, path: Path) -> Path:
     fig.savefig(buf, format="png")
     atomic_write_bytes(path, buf.getvalue())
     return path
+
+
+def passages_side_by_side(passage: dict[str, Any], draft: str, temp: str) -> Figure:
+    """The closest matching passage of a draft and a temp track, each as its melody
+    (pitch per note), on one pitch axis so that a copy looks like a copy."""
+    fig = Figure(figsize=(10, 3.2), dpi=100)
+    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2, sharey=None)
+    for ax, key, name, colour, (a, b) in (
+            (left, "a_excerpt", draft, "#2e86de", ("a_start_beat", "a_end_beat")),
+            (right, "b_excerpt", temp, "#ee5253", ("b_start_beat", "b_end_beat"))):
+        pitches = passage.get(key) or []
+        ax.step(range(len(pitches)), pitches, where="post", color=colour, lw=1.8)
+        ax.plot(range(len(pitches)), pitches, "o", color=colour, ms=4)
+        ax.set_title(f"{name}: beats {passage.get(a, 0):g}-{passage.get(b, 0):g}", fontsize=9)
+        ax.set_xlabel("note")
+        ax.grid(alpha=0.3)
+    left.set_ylabel("MIDI pitch")
+    lo = min((passage.get("a_excerpt") or [60]) + (passage.get("b_excerpt") or [60])) - 2
+    hi = max((passage.get("a_excerpt") or [60]) + (passage.get("b_excerpt") or [60])) + 2
+    for ax in (left, right):
+        ax.set_ylim(lo, hi)
+    fig.suptitle(f"Closest passage: score {passage.get('score', 0):.2f}, transposed "
+                 f"{passage.get('transposition', 0):+d} semitones", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -392,8 +392,9 @@ class Studio:
 
     # --- temp love ----------------------------------------------------------------------
     def temp_love(self, state: dict | None, temp: str | None
-                  ) -> tuple[dict, list[list[Any]], list[dict[str, Any]]]:
-        """Every drafted cue's latest revision against the temp track the director loves."""
+                  ) -> tuple[dict, list[list[Any]], list[dict[str, Any]], Any]:
+        """Every drafted cue's latest revision against the temp track the director loves:
+        (state, closeness rows, details, the closest passage side by side or None)."""
         ws, state = self.workspace(state)
         store = self.store(ws)
         if temp:
@@ -427,7 +428,15 @@ class Studio:
         if not rows:
             raise InputError("no cue has been drafted yet: draft one on the Cues tab",
                              field="cue")
-        return state, rows, details
+        fig = None
+        best = max((d for d in details if d.get("passages")), key=lambda d: d["score"],
+                   default=None)
+        if best is not None:
+            from ui.figures import passages_side_by_side
+
+            fig = passages_side_by_side(best["passages"][0],
+                                        f"{best['cue']} rev {best['revision']}", best["temp"])
+        return state, rows, details, fig
 
     # --- export -------------------------------------------------------------------------
     def export(self, state: dict | None, progress: Progress = None, full: bool = True
