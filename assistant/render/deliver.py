@@ -192,7 +192,12 @@ def render_cue(score: Score, cue: Cue, project: FilmProject, out_dir: str | Path
         notation_files, finish_pdf = _notation_files(score, cue, folder, name, start_tc, cfg,
                                                      base, notes_report)
         files.update(notation_files)
-    stems, mix, report = mix_cue(score, cue, project, cfg)
+    try:
+        stems, mix, report = mix_cue(score, cue, project, cfg)
+    except BaseException:
+        if finish_pdf is not None:
+            finish_pdf(cancel=True)  # no MuseScore left running after a failed render
+        raise
     if cfg.stems:  # for index.html; measured here, outside the audio render's timing
         report["stem_loudness_lufs"] = {k: _round(integrated_lufs(v, sr))
                                         for k, v in stems.items()}
@@ -270,8 +275,11 @@ def _notation_files(score: Score, cue: Cue, folder: Path, name: str, start_tc: s
             job = notation.PdfJob([(xml, folder / f"{name}.pdf")]
                                   + [(p, p.with_suffix(".pdf")) for p in parts.values()]).start()
 
-    def finish() -> dict[str, Any]:
+    def finish(cancel: bool = False) -> dict[str, Any]:
         if job is None:
+            return {}
+        if cancel:
+            job.cancel()
             return {}
         try:
             made = job.finish()

@@ -713,6 +713,16 @@ class PdfJob:
                                       stderr=subprocess.STDOUT, text=True)
         return self
 
+    def cancel(self) -> None:
+        """Stop MuseScore and remove its temporary folder (after an error elsewhere)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.communicate()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+        self._proc = None
+
     def finish(self) -> list[Path]:
         if self._proc is None or self._tmp is None:
             return []
