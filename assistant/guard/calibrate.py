@@ -333,6 +333,11 @@ def run_calibration(corpus: CorpusMelodies, n_per_kind: int = 300, n_negative: i
     t0 = time.time()
     fit = build_samples(corpus, fit_ids, n_per_kind, n_negative, KINDS, seed, progress)
     model = fit_model(fit, list(DEFAULT_MODEL["features"]), float(DEFAULT_MODEL["match_cap"]))
+    # how chance alignments of unrelated corpus lines grow with the searched note pairs
+    from assistant.guard.lengths import fit_length_null
+
+    null_fit = fit_length_null()
+    model["length_null"] = {k: null_fit[k] for k in ("ref_cells", "match_per_nat", "strict_per_nat")}
     fit_scores = score_samples(fit, model)
     th = pick_thresholds(fit_scores[[s.label == 0 for s in fit]])
     model["thresholds"] = th
@@ -364,6 +369,7 @@ def run_calibration(corpus: CorpusMelodies, n_per_kind: int = 300, n_negative: i
         "timing": {"pair_median_ms": round(float(np.median(secs)) * 1000, 2),
                    "pair_p95_ms": round(float(np.quantile(secs, 0.95)) * 1000, 2),
                    "total_s": round(time.time() - t0, 1)},
+        "length_null_fit": null_fit,
         "negative_examples": _top_negatives(held, held_scores, corpus, held_ids, seed + 1),
         "long_negative_examples": _top_negatives(long_neg, long_scores, corpus, held_ids, seed),
     }
@@ -431,10 +437,12 @@ def render_markdown(res: dict[str, Any]) -> str:
         "held-out unrelated pairs; chance matches grow with length): "
         f"{100 * res['long_negatives_held_out']['similar_or_copy']:.2f} % at 'similar' or above, "
         f"{100 * res['long_negatives_held_out']['copy']:.2f} % at 'copy'.",
+        *_length_lines(res),
         f"- Pair timing: median {res['timing']['pair_median_ms']} ms, 95th percentile "
         f"{res['timing']['pair_p95_ms']} ms (one shared CPU core); whole run "
         f"{res['timing']['total_s']} s.",
         "",
+        *_length_table(res),
         "## Held out: planted variants vs unrelated pairs",
         "",
         *_kind_table(held, KINDS),
@@ -478,6 +486,41 @@ def render_markdown(res: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _length_lines(res: dict[str, Any]) -> list[str]:
+    """The chance correction for long inputs (see similarity.chance_excess)."""
+    null = res["model"].get("length_null") or DEFAULT_MODEL["length_null"]
+    ref = int(null["ref_cells"])
+    return [
+        f"- Long inputs are judged against chance for their size: a search over more than "
+        f"{ref:,} note pairs (160 x 160, the largest calibration negatives) finds longer chance "
+        f"matches, so `match` and `strict` lose {null['match_per_nat']:g} and "
+        f"{null['strict_per_nat']:g} matched notes per e-fold of note pairs searched (the "
+        "growth of their medians over unrelated corpus lines, `python -m assistant.guard.lengths "
+        "--fit`), and an n-gram view is mapped from [chance at the longer line's length, 1] onto "
+        "[chance at 160 notes, 1]. Nothing changes up to 160 x 160 notes. Passages are ranked by "
+        "their own score (their own near-exact run), so a long chance alignment cannot hide a "
+        "quote."]
+
+
+def _length_table(res: dict[str, Any]) -> list[str]:
+    """Rows of ``python -m assistant.guard.lengths`` kept in calibration.json (``length_rows``)."""
+    rows = res.get("length_rows") or []
+    if not rows:
+        return []
+    out = ["## Long inputs: seeded random walks of growing length", "",
+           "`python -m assistant.guard.lengths`: A has min(n, 1000) notes of "
+           "`synthetic_melody` (folk-like steps and rhythms), B has n; *quote*: B with 16 notes "
+           "of A lifted in, transposed; *plain*: steps of 1-2 semitones in even eighths. "
+           "`strict_raw` is before the chance correction; *found*: the best passage is the quote.",
+           "", "| kind | A x B notes | score | verdict | strict_raw | strict | ngram | found |",
+           "|---|---|---:|---|---:|---:|---:|---|"]
+    for r in rows:
+        out.append(f"| {r['kind']} | {r['a_notes']} x {r['b_notes']} | {r['score']:.3f} | "
+                   f"{r['verdict']} | {r['strict_raw']:.1f} | {r['strict']:.1f} | "
+                   f"{r['ngram']:.2f} | {r.get('quote_found', '')} |")
+    return [*out, ""]
+
+
 def _top_pairs_lines(res: dict[str, Any]) -> list[str]:
     """The three highest-scoring held-out 'unrelated' pairs, with titles, to read."""
     import json
@@ -518,5 +561,5 @@ def write_outputs(res: dict[str, Any], dry_run: bool = False) -> None:
         old = path.read_text("utf-8")
         if LOOP_MARKER in old:
             tail = old.split(LOOP_MARKER, 1)[1].lstrip("\n")
-    atomic_write_text(path, md + tail)
+    atomic_write_text(path, md + ("\n" + tail if tail else ""))
     log.info("wrote %s and calibration.json", path)

@@ -17,7 +17,14 @@ Four views of two melodies are combined:
 :func:`compare` returns a :class:`Similarity`: ``score`` in [0, 1] (a logistic function of the
 views, weights and thresholds from ``models/guard/calibration.json`` when present), the
 ``verdict`` (``copy`` / ``similar`` / ``distinct``) and the matching ``passages`` with note
-indices and beats in both pieces. Only numpy; a pair of 2-minute cues takes ~0.1-0.3 s.
+indices and beats in both pieces.
+
+Chance grows with length: the longest chance alignment of two unrelated lines grows with the
+logarithm of the note pairs searched, and a long line holds most short figures somewhere. The
+weights were fitted on lines of at most 160 notes, so for larger searches the views are first
+brought back to chance at that size (:func:`chance_excess`, :func:`containment_vs_chance`),
+and passages are ranked by their own score, so a whole cue's draft against a long temp track
+is judged like a tune against a tune. Only numpy; a pair of 2-minute cues takes ~0.1-0.3 s.
 """
 
 from __future__ import annotations
@@ -137,7 +144,7 @@ DEFAULT_MODEL: dict[str, Any] = {
     "coverage_floor_notes": 16,
     "thresholds": {"copy": 0.9, "similar": 0.5},
     # chance growth of the alignment views with the searched note pairs (see chance_excess)
-    "length_null": {"ref_cells": 160 * 160, "match_per_nat": 3.3, "strict_per_nat": 0.57},
+    "length_null": {"ref_cells": 160 * 160, "match_per_nat": 4.213, "strict_per_nat": 0.656},
 }
 
 
@@ -541,6 +548,9 @@ def _passages(al: _Align, min_match: float, max_passages: int,
     return out
 
 
+#: a passage with a near-exact run of at least this many matched notes that covers under
+#: half of it is located by that run
+LOCATE_STRICT_NOTES = 8.0
 #: alignment cells (notes of A x notes of B) held at once: ~115 bytes each, so ~115 MB
 MAX_WINDOW_CELLS = 1_000_000
 #: alignment cells of one comparison in all: beyond this a pair is refused, not ground
@@ -645,7 +655,9 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
 
     # every passage gets its own near-exact score (the best strict stretch inside it); a strict
     # stretch outside every ornament-tolerant passage is a passage of its own
-    cand = [(r, max((q[0] for q in found_strict if overlaps(q, r)), default=0.0)) for r in found]
+    inner = {id(r): max((q for q in found_strict if overlaps(q, r)), key=lambda q: q[0],
+                        default=None) for r in found}
+    cand = [(r, inner[id(r)][0] if inner[id(r)] else 0.0) for r in found]
     cand += [(q, q[0]) for q in found_strict if not any(overlaps(q, r) for r in found)]
 
     def passage_views(s_match: float, s_strict: float) -> dict[str, float]:
@@ -667,7 +679,14 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
                for c in (x[1] for x in chosen)):
             chosen.append((sc, r, ss))
     passages = []
-    for sc, (s, si, ei, sj, ej, npairs, t, logr), ss in chosen:
+    for sc, r, ss in chosen:
+        s, si, ei, sj, ej, npairs, t, logr = r
+        q = inner.get(id(r))
+        if q is not None and ss >= LOCATE_STRICT_NOTES and 2 * (q[2] - q[1] + 1) < ei - si + 1:
+            # a quote in new material: the ornament-tolerant alignment runs on through the new
+            # notes (a rare note earns about what a wrong neighbour costs), its near-exact
+            # run is where the quote is
+            si, ei, sj, ej, npairs = q[1], q[2], q[3], q[4], q[5]
         if swap:  # x is B, y is A
             a0, a1, b0, b1, tt, lr = sj - 1, ej - 1, si - 1, ei - 1, -t, -logr
         else:
