@@ -29,6 +29,7 @@ import csv
 import html
 import io
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -42,6 +43,7 @@ USAGE_CODES = ("BI", "BV", "VI", "VV", "MT", "ET")
 USAGE_NAMES = {"BI": "background instrumental", "BV": "background vocal",
                "VI": "visual instrumental", "VV": "visual vocal", "MT": "main title",
                "ET": "end title"}
+PLANNING_LABEL = "PLANNING - spotting list, not the music delivered; do not file"
 COLUMNS = ("production_title", "episode", "version", "production_length", "sequence",
            "cue_number", "cue_title", "usage", "timing_in", "timing_out", "duration", "role",
            "name", "society", "ipi", "share")
@@ -110,17 +112,35 @@ class CueSheet:
     cues: list[SheetCue] = field(default_factory=list)
     unfilled: bool = True
     rate_label: str = "24"
+    planning: bool = False  # the whole spotting list, not the music delivered
 
     @classmethod
     def build(cls, project: FilmProject, contributors: Contributors | None = None, *,
-              vocal: dict[str, bool] | None = None) -> CueSheet:
+              vocal: dict[str, bool] | None = None, cue_ids: Iterable[str] | None = None,
+              planning: bool = False) -> CueSheet:
+        """The sheet of the cues in ``cue_ids`` (the music delivered: what a rights
+        society wants; None = every cue). ``planning=True`` makes a *planning* sheet of
+        every spotted cue, labelled as such in its version field, its HTML title and its
+        problems (so it is never filed by mistake)."""
         c = contributors or Contributors()
         vocal = vocal or {}
         ordered = sorted(project.cues, key=lambda x: x.start_s)
-        bookends = [x.id for x in ordered if x.function == "bookend"]
-        sheet = cls(c.production_title or project.title, c.episode, c.version,
+        bookends = [x.id for x in ordered if x.function == "bookend"]  # of the whole film
+        if planning:
+            cue_ids = None
+        if cue_ids is not None:
+            wanted = set(cue_ids or ())
+            unknown = wanted - {x.id for x in ordered}
+            if unknown:
+                raise InputError(f"delivered cue(s) {sorted(unknown)} are not in the project's "
+                                 "spotting list", field="cue_sheet")
+            ordered = [x for x in ordered if x.id in wanted]
+        version = c.version
+        if planning:
+            version = f"{c.version} {PLANNING_LABEL}".strip()
+        sheet = cls(c.production_title or project.title, c.episode, version,
                     production_length_s(project, c), unfilled=c.unfilled,
-                    rate_label=project.rate.label)
+                    rate_label=project.rate.label, planning=planning)
         for i, cue in enumerate(ordered, start=1):
             comps, pubs, override = c.for_cue(cue.id)
             usage = override.get("usage") or usage_code(
@@ -139,6 +159,8 @@ class CueSheet:
     def problems(self) -> list[str]:
         """Everything that stops the sheet from being filed (empty list = valid)."""
         out = []
+        if self.planning:
+            out.append("planning sheet: lists every spotted cue, not the music delivered")
         if self.unfilled:
             out.append("contributors.json still has FILL IN fields (names, societies, IPI)")
         for sc in self.cues:
@@ -224,7 +246,8 @@ class CueSheet:
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #999;padding:4px 8px;vertical-align:top}}.bad{{color:#a00}}
 .ok{{color:#070}}</style></head><body>
-<h1>Music cue sheet: {e(self.production_title)}</h1>
+<h1>{"PLANNING " if self.planning else ""}Music cue sheet: {e(self.production_title)}</h1>
+{f"<p class='bad'>{e(PLANNING_LABEL)}</p>" if self.planning else ""}
 <p>{sub}</p>
 <p>Production length {mmss(self.production_length_s)} &middot; {len(self.cues)} cues &middot;
 total music {mmss(self.total_s)} &middot; timings at {e(self.rate_label)} fps</p>

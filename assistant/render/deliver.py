@@ -8,7 +8,8 @@ folder)::
     stems/<cue>_<section>.wav    one stem per section present; they sum to the mix
     <cue>.musicxml               full score (title, cue id, start TC, tempi, meters, marks)
     parts/<cue>_<part>.musicxml  parts, transposing instruments written transposed
-    <cue>.pdf, parts/*.pdf       through MuseScore 3 when installed
+    <cue>.pdf, parts/*.pdf       MuseScore 3's engraving when installed (within
+                                 ``pdf_timeout_s``), else verovio's SVG pages as PDF
     <cue>-<page>.svg             verovio pages of the full score
     <cue>.click.wav / .click.mid click (count-in before the cue start, labelled)
     <cue>.streamers.csv          streamers and punches
@@ -71,10 +72,14 @@ class RenderSettings:
     streamer_s: float = 3.0
     stems: bool = True
     notation: bool = True
-    pdf: bool = True  # needs MuseScore 3; skipped with a note when it is missing
+    pdf: bool = True  # MuseScore 3 when installed, else (or on failure) verovio SVG -> PDF
+    pdf_timeout_s: float = 120.0  # MuseScore's budget from its start; then the fallback
     video: str = ""  # a picture file starting at the film's start timecode
     reel: bool = True
     contributors: str = ""  # contributors.json, or the project folder holding it
+    # render_film's cue sheet lists the delivered cues (what a rights society wants);
+    # True also writes planning_cue_sheet.csv/.html from the whole spotting list
+    planning_sheet: bool = False
 
     def __post_init__(self) -> None:
         target(self.loudness_target)
@@ -82,6 +87,9 @@ class RenderSettings:
             raise InputError(f"duck_db {self.duck_db:g} must be 1-6 dB", field="duck_db")
         if not 0 <= float(self.tail_s) <= 30:
             raise InputError(f"tail_s {self.tail_s:g} must be 0-30 s", field="tail_s")
+        if not 1 <= float(self.pdf_timeout_s) <= 3600:
+            raise InputError(f"pdf_timeout_s {self.pdf_timeout_s:g} must be 1-3600 s",
+                             field="pdf_timeout_s")
         if not 0 <= int(self.count_in_bars) <= 8:
             raise InputError("count_in_bars must be 0-8", field="count_in_bars")
 
@@ -268,27 +276,45 @@ def _notation_files(score: Score, cue: Cue, folder: Path, name: str, start_tc: s
     out["parts"] = {k: _rel(v, base) for k, v in parts.items()}
     out["svg"] = [_rel(p, base) for p in notation.write_svg_pages(xml, folder / name)]
     job = None
-    if cfg.pdf:
-        if notation.mscore_binary() is None:
-            report["pdf_note"] = "MuseScore 3 (mscore3) is not installed: no PDF"
-        else:
-            job = notation.PdfJob([(xml, folder / f"{name}.pdf")]
-                                  + [(p, p.with_suffix(".pdf")) for p in parts.values()]).start()
+    pairs = [(xml, folder / f"{name}.pdf")] + [(p, p.with_suffix(".pdf")) for p in parts.values()]
+    if cfg.pdf and notation.mscore_binary() is not None:
+        job = notation.PdfJob(pairs, timeout_s=cfg.pdf_timeout_s).start()
+
+    def fallback(why: str) -> dict[str, Any]:
+        """verovio's pages as PDF, for the score and every part."""
+        from assistant.render import pdf as pdf_mod
+
+        try:
+            for src, dst in pairs:
+                pdf_mod.musicxml_to_pdf(src, dst)
+        except InputError as exc:
+            report["pdf_note"] = f"{why}; the SVG -> PDF fallback failed too: {exc}"
+            log.warning("cue %s: %s", cue.id, report["pdf_note"])
+            return {}
+        report["pdf_engine"] = "verovio"
+        if why:
+            report["pdf_note"] = f"{why}; PDF engraved by verovio instead"
+        return _pdf_files()
+
+    def _pdf_files() -> dict[str, Any]:
+        return {"pdf": _rel(pairs[0][1], base),
+                "parts_pdf": {k: _rel(p.with_suffix(".pdf"), base) for k, p in parts.items()}}
 
     def finish(cancel: bool = False) -> dict[str, Any]:
-        if job is None:
+        if not cfg.pdf:
             return {}
+        if job is None:
+            return {} if cancel else fallback("")
         if cancel:
             job.cancel()
             return {}
         try:
-            made = job.finish()
+            job.finish()
         except InputError as exc:
-            report["pdf_note"] = f"PDF failed: {exc}"
-            log.warning("cue %s: %s", cue.id, report["pdf_note"])
-            return {}
-        return {"pdf": _rel(made[0], base),
-                "parts_pdf": {k: _rel(p.with_suffix(".pdf"), base) for k, p in parts.items()}}
+            log.warning("cue %s: MuseScore PDF failed (%s); falling back to verovio", cue.id, exc)
+            return fallback(f"MuseScore failed: {exc}")
+        report["pdf_engine"] = "musescore"
+        return _pdf_files()
 
     return out, finish
 
@@ -322,6 +348,11 @@ def render_film(project: FilmProject, cue_results: list[dict[str, Any]] | dict[s
                 ) -> dict[str, Any]:
     """Cue sheet (CSV + HTML), the reel WAV and index.html; returns ``{files, report}``.
 
+    The cue sheet lists the cues that were rendered (a result with a mix WAV): a
+    performing-rights cue sheet reports the music delivered, not the spotting list.
+    ``settings.planning_sheet`` also writes ``planning_cue_sheet.csv/.html`` with every
+    spotted cue, labelled "PLANNING ... do not file".
+
     ``cue_results`` are :func:`render_cue` results, a list or a dict by cue id (or
     manifest cue entries with ``id``, ``start_s``, ``files`` and ``report``); their
     paths are relative to their ``base_dir`` when they carry one, else to
@@ -346,8 +377,11 @@ def render_film(project: FilmProject, cue_results: list[dict[str, Any]] | dict[s
     report: dict[str, Any] = {}
     voiced = {r.get("cue") or r.get("id"): bool(r.get("report", {}).get("vocal"))
               for r in cue_results}
-    sheet = cuesheet.CueSheet.build(project, contrib, vocal=voiced)
+    delivered = [cid for cid, r in ((r.get("cue") or r.get("id"), r) for r in cue_results)
+                 if cid and (r.get("files") or {}).get("wav")]  # music that was rendered
+    sheet = cuesheet.CueSheet.build(project, contrib, vocal=voiced, cue_ids=delivered)
     report["cue_sheet_problems"] = sheet.problems()
+    report["cue_sheet_cues"] = [sc.cue.id for sc in sheet.cues]
     if not contrib.source:  # defaults: leave a template beside the sheet to fill in
         files["contributors_template"] = _rel(write_template(
             out / "contributors.template.json", project.title), base)
@@ -355,6 +389,12 @@ def render_film(project: FilmProject, cue_results: list[dict[str, Any]] | dict[s
     atomic_write_text(out / "cue_sheet.html", sheet.to_html())
     files["cue_sheet_csv"] = _rel(out / "cue_sheet.csv", base)
     files["cue_sheet_html"] = _rel(out / "cue_sheet.html", base)
+    if cfg.planning_sheet:  # every spotted cue, for planning; labelled not for filing
+        plan = cuesheet.CueSheet.build(project, contrib, vocal=voiced, planning=True)
+        atomic_write_text(out / "planning_cue_sheet.csv", plan.to_csv())
+        atomic_write_text(out / "planning_cue_sheet.html", plan.to_html())
+        files["planning_cue_sheet_csv"] = _rel(out / "planning_cue_sheet.csv", base)
+        files["planning_cue_sheet_html"] = _rel(out / "planning_cue_sheet.html", base)
     if cfg.reel and cue_results:
         reel_path, reel_report = write_reel(project, cue_results, base, out / "reel.wav", cfg)
         files["reel_wav"] = _rel(reel_path, base)

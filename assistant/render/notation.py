@@ -36,6 +36,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -640,19 +641,43 @@ def _write_part_files(score: Score, built: Any, groups: list[list[Any]], out: Pa
     return paths
 
 
+PAGE_OPTIONS = {"pageWidth": 2100, "pageHeight": 2970, "scale": 35}  # A4, tenths of mm
+
+
+def verovio_data_path() -> str:
+    """verovio's bundled resources (music fonts, glyph tables) inside its wheel."""
+    from importlib.resources import files
+
+    return str(files("verovio") / "data")
+
+
 def _toolkit():
+    """A verovio toolkit that works in any thread.
+
+    verovio keeps its default resource path per thread and sets it only in the thread
+    that imported the module; a toolkit made in another thread (a studio worker, a
+    ThreadPoolExecutor) cannot load any data. So every toolkit gets the path explicitly.
+    """
     import verovio
 
     verovio.enableLog(verovio.LOG_OFF)
-    tk = verovio.toolkit()
-    tk.setOptions({"xmlIdSeed": XML_ID_SEED, "pageWidth": 2100, "pageHeight": 2970,
-                   "scale": 35, "breaks": "auto", "footer": "none", "header": "auto",
-                   "adjustPageHeight": False})
+    tk = verovio.toolkit(False)  # without the (per-thread) default resources
+    if not tk.setResourcePath(verovio_data_path()):
+        raise InputError("verovio's resource folder is missing; reinstall verovio",
+                         field="verovio")
+    tk.setOptions({"xmlIdSeed": XML_ID_SEED, **PAGE_OPTIONS, "breaks": "auto",
+                   "footer": "none", "header": "auto", "adjustPageHeight": False})
     return tk
 
 
-def svg_pages(musicxml: str | Path) -> list[str]:
-    """Every page of ``musicxml`` (a path or the text) as SVG, rendered by verovio."""
+def svg_pages(musicxml: str | Path, *, fit_height: bool | None = None) -> list[str]:
+    """Every page of ``musicxml`` (a path or the text) as SVG, rendered by verovio.
+
+    Pages are A4 (a full cue score stays paginated, as players and a PDF want it). A
+    short score that fits on one page (a theme, a sketch) is cropped to its music
+    (verovio's ``adjustPageHeight``) instead of trailing a blank A4 page; ``fit_height``
+    True/False forces either. Safe to call from any thread.
+    """
     text = musicxml
     if isinstance(musicxml, Path) or (isinstance(musicxml, str) and "<" not in musicxml[:200]):
         p = Path(musicxml)
@@ -660,16 +685,22 @@ def svg_pages(musicxml: str | Path) -> list[str]:
             raise InputError("MusicXML file not found", path=p)
         text = p.read_text(encoding="utf-8")
     tk = _toolkit()
+    if fit_height:
+        tk.setOptions({"adjustPageHeight": True})
     if not tk.loadData(str(text)):
         raise InputError("verovio could not read the MusicXML", field="musicxml")
+    if fit_height is None and tk.getPageCount() == 1:
+        tk.setOptions({"adjustPageHeight": True})
+        tk.redoLayout()
     return [tk.renderToSVG(i) for i in range(1, tk.getPageCount() + 1)]
 
 
-def write_svg_pages(musicxml: str | Path, out_stem: str | Path) -> list[Path]:
+def write_svg_pages(musicxml: str | Path, out_stem: str | Path, *,
+                    fit_height: bool | None = None) -> list[Path]:
     """Write ``<out_stem>-<page>.svg`` for every page; returns the paths."""
     stem = Path(out_stem)
     paths = []
-    for i, svg in enumerate(svg_pages(musicxml), start=1):
+    for i, svg in enumerate(svg_pages(musicxml, fit_height=fit_height), start=1):
         p = stem.with_name(f"{stem.name}-{i}.svg")
         atomic_write_text(p, svg)
         paths.append(p)
@@ -688,13 +719,15 @@ def mscore_binary() -> str | None:
 class PdfJob:
     """One MuseScore run converting ``(musicxml, pdf)`` pairs, started in the background
     (:meth:`start`) so the audio can render meanwhile; :meth:`finish` waits and moves the
-    PDFs into place. Raises InputError naming MuseScore when it is missing or fails."""
+    PDFs into place. Raises InputError naming MuseScore when it is missing or fails, or
+    when it runs past ``timeout_s`` counted from :meth:`start` (it is then killed)."""
 
     def __init__(self, jobs: list[tuple[Path, Path]], timeout_s: float = 600) -> None:
         self.jobs = list(jobs)
         self.timeout_s = timeout_s
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._proc: subprocess.Popen[str] | None = None
+        self._started = 0.0
 
     def start(self) -> PdfJob:
         exe = mscore_binary()
@@ -709,6 +742,7 @@ class PdfJob:
         job.write_text(json.dumps([{"in": str(src.resolve()), "out": str(tmp / f"{i}.pdf")}
                                    for i, (src, _) in enumerate(self.jobs)]))
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp))  # its settings
+        self._started = time.monotonic()
         self._proc = subprocess.Popen([exe, "-j", str(job)], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.STDOUT, text=True)
         return self
@@ -728,7 +762,8 @@ class PdfJob:
             return []
         try:
             try:
-                output, _ = self._proc.communicate(timeout=self.timeout_s)
+                left = self.timeout_s - (time.monotonic() - self._started)
+                output, _ = self._proc.communicate(timeout=max(0.01, left))
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.communicate()
