@@ -122,6 +122,18 @@ def test_non_solo_palettes_have_melody_harmony_and_bass() -> None:
         assert {p.instrument for p in res.score.parts} <= allowed
 
 
+def test_roles_and_the_tune_survive_the_midi_file(tmp_path) -> None:
+    cue = make_cue(30.0, [(15.0, True, "downbeat")], "theme_statement", "tender")
+    res, _ = draft(cue, themes={"t": theme()}, plan_row={"themes": ["t"]}, dialogue_pass=False)
+    back = Score.from_midi(res.score.to_midi(tmp_path / "d.mid"))
+    assert [(p.instrument, p.role) for p in back.parts] == [(p.instrument, p.role)
+                                                            for p in res.score.parts]
+    lead = res.report["lead"]
+    tune = {(n.pitch, n.start_beats) for n in back.tune()}
+    mine = {(n.pitch, n.start_beats) for n in next(p for p in back.parts if p.instrument == lead).notes}
+    assert tune and len(tune & mine) >= 0.5 * len(tune)  # the tune is the melody parts' line
+
+
 def test_solo_piano_is_one_piano_part() -> None:
     cue = make_cue(30.0, [(15.0, True, "downbeat")], "inner_state", "sad")
     res, _ = draft(cue, palette="piano", themes={"t": theme()}, plan_row={"themes": ["t"]})

@@ -168,5 +168,6 @@ def test_score_articulations_dynamics_and_cc_round_trip(tmp_path) -> None:
     assert p.cc[1] == [(0.0, 60), (1.0, 90)] and p.cc[11] == [(0.0, 100)]
     assert [n.pitch for n in p.notes] == [67, 69]
     assert [n.articulation for n in p.notes] == ["accent", ""]  # articulations survive MIDI
+    assert p.role == "melody" and [n.pitch for n in back.tune()] == [67, 69]
     old = Part("x", notes=[(60, 0, 1)])  # old callers: tuples, no new fields
     assert old.role == "" and old.dynamics == [] and old.notes[0].articulation == ""

@@ -52,6 +52,8 @@ ARTICULATIONS: tuple[str, ...] = (
 #: a note's articulation travels in the MIDI file as a sequencer-specific meta event at its
 #: note-on: manufacturer id 0x7D (non-commercial), "A", the ARTICULATIONS index, the pitch
 _ART_TAG: tuple[int, ...] = (0x7D, 0x41)
+#: a part's role travels as a sequencer-specific meta event at its track start: 0x7D, "R", ASCII
+_ROLE_TAG: tuple[int, ...] = (0x7D, 0x52)
 #: MIDI controllers a part may carry as curves: 1 modulation (dynamics in sample
 #: libraries), 11 expression (the swell inside a dynamic), 64 sustain pedal.
 CC_NUMBERS: tuple[int, ...] = (1, 7, 11, 64)
@@ -110,6 +112,14 @@ class Score:
     def duration_beats(self) -> float:
         ends = [n.end_beats for p in self.parts for n in p.notes]
         return float(max(ends, default=0.0))
+
+    def tune(self) -> list[Note]:
+        """The tune: the skyline of the parts whose role is ``melody`` when the score says
+        which they are (a draft does), else the skyline of everything (:meth:`melody`)."""
+        tune_parts = [p for p in self.parts if p.role == "melody" and not p.is_drum and p.notes]
+        if not tune_parts:
+            return self.melody()
+        return replace(self, parts=tune_parts).melody()
 
     def melody(self) -> list[Note]:
         """The skyline: at each onset the highest sounding note, cut where the next starts."""
@@ -181,6 +191,9 @@ class Score:
             tr = mido.MidiTrack()
             tr.append(mido.MetaMessage("track_name", name=part.name))
             tr.append(mido.MetaMessage("instrument_name", name=part.instrument))
+            if part.role and part.role.isascii():  # the part's role travels with it, invisibly
+                tr.append(mido.MetaMessage("sequencer_specific",
+                                           data=(*_ROLE_TAG, *part.role.encode("ascii")[:64])))
             ev: list[tuple[int, int, mido.Message]] = []
             if not part.is_drum:
                 ev.append((0, 0, mido.Message("program_change", channel=ch, program=part.program)))
@@ -227,6 +240,7 @@ class Score:
             programs: dict[int, int] = {}
             dynamics: list[tuple[float, str]] = []
             arts: dict[tuple[int, int], str] = {}  # (tick, pitch) -> articulation
+            role = ""
             ccs: dict[int, dict[int, list[tuple[float, int]]]] = {}
             instrument = ""
             open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
@@ -246,6 +260,9 @@ class Score:
                     instrument = msg.name
                 elif msg.type == "text" and msg.text.startswith("dyn: "):
                     dynamics.append((beat, msg.text[5:]))
+                elif (msg.type == "sequencer_specific" and len(msg.data) > len(_ROLE_TAG)
+                      and tuple(msg.data[:len(_ROLE_TAG)]) == _ROLE_TAG):
+                    role = bytes(msg.data[len(_ROLE_TAG):]).decode("ascii", "replace")
                 elif (msg.type == "sequencer_specific" and len(msg.data) == len(_ART_TAG) + 2
                       and tuple(msg.data[:len(_ART_TAG)]) == _ART_TAG
                       and msg.data[len(_ART_TAG)] < len(ARTICULATIONS)):
@@ -275,7 +292,7 @@ class Score:
                 # "Acoustic Grand Piano") leaves the default
                 kw = {"instrument": instrument} if instrument in _instrument_ids() else {}
                 parts.append(Part(pname, program=programs.get(ch, 0), is_drum=ch == 9, notes=notes,
-                                  dynamics=list(dynamics), cc=ccs.get(ch, {}), **kw))
+                                  dynamics=list(dynamics), cc=ccs.get(ch, {}), role=role, **kw))
         return cls(parts=parts, tempos=sorted(tempos) or [(0.0, 120.0)],
                    meters=sorted(meters) or [(0.0, 4, 4)], markers=sorted(markers), key=key,
                    ppq=ppq)
