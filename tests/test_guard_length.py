@@ -74,9 +74,9 @@ def test_unrelated_long_melodies_are_not_copies(small_windows: None, seed: int, 
     assert r.views["strict"] < r.views["strict_raw"]  # the search was larger than calibrated
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                 HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 10_000), q=st.integers(12, 24), n_b=st.integers(600, 2500))
+@given(seed=st.integers(0, 10_000), q=st.integers(12, 24), n_b=st.integers(600, 2000))
 def test_transposed_quote_in_a_long_line_is_found_and_located(small_windows: None, seed: int,
                                                               q: int, n_b: int) -> None:
     src = synthetic_melody(seed, 60)

@@ -477,6 +477,10 @@ def render_markdown(res: dict[str, Any]) -> str:
         *_top_pairs_lines(res),
         "- Short, formulaic quotes (repeated notes, scale runs) are the hardest positives: "
         "they are also what unrelated tunes share by chance.",
+        "- Very plain material (steps of 1-2 semitones in even notes, the *plain* rows above) "
+        "shares long near-exact runs by chance at any length, from 50 notes on: the chance "
+        "correction is for the size of the search, not for the material (the weights assume "
+        "corpus-like variety), so two such lines can come out 'similar' or 'copy'.",
         "- The variant generator is ours; outside checks use their own planted cases. The "
         "stress rows show how the thresholds carry over to settings not used in the fit.",
         "",
