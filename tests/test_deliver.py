@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -75,8 +76,10 @@ def test_manifest_files_exist_and_are_world_readable(delivered):
         for key in ("wav", "stems", "click_wav", "click_midi", "streamers", "musicxml", "parts",
                     "svg"):
             assert files.get(key), key
-        if "pdf" in files:
-            assert (Path(res["base_dir"]) / files["pdf"]).read_bytes()[:4] == b"%PDF"
+        assert (Path(res["base_dir"]) / files["pdf"]).read_bytes()[:4] == b"%PDF"  # always
+        assert set(files["parts_pdf"]) == set(files["parts"])
+        if shutil.which("mscore3") and "pdf_note" not in res["report"]:
+            assert res["report"]["pdf_engine"] == "musescore"  # preferred when installed
 
         def walk(v):
             if isinstance(v, str):
