@@ -76,9 +76,10 @@ def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     store = _store(project)
-    if cues:
-        film = store.load()
-        cues = [film.cue(c).id for c in cues]  # one-line error for an unknown id
+    checked = False
+    if cues and store.load().cues:
+        cues = [store.load().cue(c).id for c in cues]  # one-line error for an unknown id
+        checked = True
     todo = list(SCORE_STAGES)
     if stages:
         unknown = [s for s in stages if s not in STAGES or s == "import"]
@@ -92,6 +93,9 @@ def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
     bar = tqdm(todo, desc="score", unit="stage", disable=not progress)
     with logging_redirect_tqdm():  # log lines print above the bars, not through them
         for stage in bar:
+            if cues and not checked and stage != "read":  # cues the read stage proposed
+                cues = [store.load().cue(c).id for c in cues]
+                checked = True
             bar.set_postfix_str(stage)
             t0 = time.perf_counter()
             log.info("stage %s", stage)
