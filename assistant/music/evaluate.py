@@ -614,7 +614,9 @@ def summary_lines(res: dict[str, Any]) -> list[str]:
         f"[{res.get('model_version')}] clean split: chorale {res['chorale_soprano_bits_per_note']} "
         f"{res.get('chorale_soprano_ci95')}  Essen {res['essen_bits_per_note']} {res.get('essen_ci95')}  "
         f"IDyOM-style {ib.get('chorale_soprano_bits_per_note')} / {ib.get('essen_bits_per_note')}  "
-        f"old split {old.get('chorale_soprano_bits_per_note')} / {old.get('essen_bits_per_note')}",
+        f"old split {old.get('chorale_soprano_bits_per_note')} / {old.get('essen_bits_per_note')} (without its leaked "
+        f"melodies {old.get('without_leaked', {}).get('chorale_soprano_bits_per_note')} / "
+        f"{old.get('without_leaked', {}).get('essen_bits_per_note')})",
         f"key accuracy raw {res.get('key_accuracy_raw')}  chord-tone rate raw {res.get('chord_tone_rate_raw')}  "
         f"reranked {res.get('plan_following', {}).get('reranked')}",
         f"chorale soprano bits/note: model {res['chorale_soprano_bits_per_note']}  "
