@@ -84,3 +84,18 @@ def test_svg_to_pdf_one_a4_page_per_svg_page_with_the_music(tmp_path):
                if m.group(1)[:2] in (b"x\x9c", b"x\xda", b"x^")]
     assert sum(s.count(b" c\n") + s.count(b" l\n") for s in streams) > 1000
     assert (out.stat().st_mode & 0o777) == 0o644
+
+
+def test_pdf_text_has_no_glyphs_only_a_music_font_has(tmp_path):
+    """cairo has no per-glyph font fallback: the tempo mark's SMuFL note and the flat of
+    "in B-flat" are drawn with a system font that has them."""
+    from assistant.render.pdf import TEXT_FONT, _printable
+
+    sc = theme()
+    sc.parts[0] = Part("Clarinet", "clarinet", 71, notes=sc.parts[0].notes)
+    svg = svg_pages(write_musicxml(sc, tmp_path / "t.musicxml", title="Theme"))[0]
+    assert re.search("[\ue000-\uf8ff]", svg)  # verovio's text uses the Leipzig font
+    out = _printable(svg)
+    assert not re.search("[\ue000-\uf8ff]", out) and 'font-family="Leipzig"' not in out
+    assert "\u2669" in out  # the tempo mark's quarter note
+    assert re.search(rf'font-family="{TEXT_FONT}"[^>]*>[^<]*B\u266d', out)

@@ -29,7 +29,8 @@ SMUFL_TEXT = {"\ueca2": "\U0001d15d", "\ueca3": "\U0001d15e", "\ueca4": "\U0001d
               "\ueca5": "\u2669", "\ueca6": "\u2669", "\ueca7": "\u266a", "\ueca8": "\u266a",
               "\uecb7": ".", "\ue260": "\u266d", "\ue261": "\u266e", "\ue262": "\u266f"}
 _LEIPZIG_TSPAN = re.compile(r'(<tspan[^>]*font-family=")Leipzig("[^>]*>)([^<]*)(</tspan>)')
-_SIGNS = re.compile(r"<tspan((?:(?!font-family)[^>])*)>([^<]*[\u2669\u266a\u266d\u266e\u266f][^<]*)</tspan>")
+_SIGN_CHARS = "\u2669\u266a\u266d\u266e\u266f"
+_SIGNS = re.compile(rf"<tspan((?:(?!font-family)[^>])*)>([^<]*[{_SIGN_CHARS}][^<]*)</tspan>")
 
 
 def available() -> str | None:
@@ -50,7 +51,7 @@ def _printable(svg: str) -> str:
                       lambda f: f'font-size="{int(f.group(1)) * 3 // 4}px"', m.group(2))
         return f"{m.group(1)}{TEXT_FONT}{head}{text}{m.group(4)}"
 
-    def signs(m: re.Match[str]) -> str:
+    def signs(m: re.Match[str]) -> str:  # the whole span: cairosvg skips nested spans
         return f'<tspan font-family="{TEXT_FONT}"{m.group(1)}>{m.group(2)}</tspan>'
 
     return _SIGNS.sub(signs, _LEIPZIG_TSPAN.sub(leipzig, svg))
