@@ -45,9 +45,11 @@ def _cached_tps(sampler: Any, batch: int, bars: int = 8, reps: int = 4) -> float
     for r in range(reps + 1):  # the first call warms up
         c = Controls(key_tonic=0, mode="major", density="high", ensemble="solo", seed=100 + r)
         prefix = sampler.fill_prefix(c, (4, 4))
-        forced = [sampler.vocab.bar, sampler.vocab.timesig_id(4, 4)]
+        ts = sampler.vocab.timesig_id(4, 4)
+        # a v2 model writes Bar Chord TimeSig (the chord is its own choice here)
+        forced, first_ts = ([sampler.vocab.bar], ts) if sampler.has_chords else ([sampler.vocab.bar, ts], None)
         t = time.perf_counter()
-        outs = sampler.decode(prefix, bars, c, n=batch, meter=(4, 4), forced=forced)
+        outs = sampler.decode(prefix, bars, c, n=batch, meter=(4, 4), forced=forced, first_ts=first_ts)
         dt = time.perf_counter() - t
         if r:
             rates.append(sum(len(o) for o in outs) / dt)
