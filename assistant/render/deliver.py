@@ -288,7 +288,8 @@ def _notation_files(score: Score, cue: Cue, folder: Path, name: str, start_tc: s
             for src, dst in pairs:
                 pdf_mod.musicxml_to_pdf(src, dst)
         except InputError as exc:
-            report["pdf_note"] = f"{why}; the SVG -> PDF fallback failed too: {exc}"
+            lead = f"{why}; the" if why else "MuseScore 3 (mscore3) is not installed and the"
+            report["pdf_note"] = f"{lead} SVG -> PDF fallback failed: {exc}"
             log.warning("cue %s: %s", cue.id, report["pdf_note"])
             return {}
         report["pdf_engine"] = "verovio"
