@@ -3,6 +3,8 @@ bar counts, and ensembles that come back as separate parts in range."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -181,3 +183,17 @@ def test_v2_prompts_carry_chords_and_continue_infill_work(v2_sampler: MusicSampl
     filled = infill(prompt, (1, 2), Controls(seed=4), sampler=v2_sampler)
     kept = [(n.pitch, n.start_beats) for n in filled.notes if not 4.0 <= n.start_beats < 8.0]
     assert kept == [(n.pitch, n.start_beats) for n in notes if not 4.0 <= n.start_beats < 8.0]
+
+
+def test_continuing_a_chorale_keeps_its_four_voices() -> None:
+    from assistant.music.sample import continue_
+
+    _voices, merged = _chorale()
+    satb, _ = split_voices(merged, "chorale")
+    first = Score(parts=[replace(p, notes=[n for n in p.notes if n.start_beats < 8.0]) for p in satb.parts],
+                  meters=satb.meters, tempos=satb.tempos)
+    out = continue_(first, 2, Controls(seed=5, ensemble="chorale"), avoid_copies=False)  # the shipped model
+    assert [p.name for p in out.parts] == ["Soprano", "Alto", "Tenor", "Bass"]
+    for a, b in zip(first.parts, out.parts, strict=True):
+        assert [n for n in b.notes if n.start_beats < 8.0] == a.notes  # the prompt is untouched
+    assert any(n.start_beats >= 8.0 for p in out.parts for n in p.notes)

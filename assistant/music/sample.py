@@ -42,7 +42,7 @@ from assistant.music.tokens import (
     normalise_meter,
     score_to_symusic,
 )
-from assistant.music.voices import split_voices
+from assistant.music.voices import KEYBOARD, SATB, STRINGS, split_voices
 
 log = logging.getLogger(__name__)
 
@@ -655,8 +655,30 @@ def _ensemble_of(score: Score) -> str:
     return "ensemble" if len(parts) != 4 else "chorale"
 
 
+def _layout_of(score: Score) -> str | None:
+    """The ensemble whose separate parts ``score`` has (:mod:`assistant.music.voices`), if any."""
+    names = {p.name for p in score.parts if p.notes}
+    for ens, spec in (("chorale", SATB), ("keyboard", KEYBOARD), ("ensemble", STRINGS)):
+        if len(names) > 1 and names <= {x[0] for x in spec}:
+            return ens
+    return None
+
+
 def _merge(base: Score, new: Score, drop_range: tuple[float, float] | None = None) -> Score:
-    """Notes of ``base`` (minus those starting in ``drop_range``) plus ``new``'s, by program."""
+    """Notes of ``base`` (minus those starting in ``drop_range``) plus ``new``'s, by program; when
+    ``base`` is a split ensemble (SATB voices, piano staves, string parts) the new notes are split
+    the same way and each voice continues in its own part."""
+    layout = _layout_of(base)
+    if layout is not None:
+        split, _moved = split_voices(new, layout)
+        by_name = {p.name: p for p in split.parts}
+        out = []
+        for p in base.parts:
+            keep = [n for n in p.notes
+                    if drop_range is None or not drop_range[0] - 1e-9 <= n.start_beats < drop_range[1] - 1e-9]
+            add = list(by_name.pop(p.name).notes) if p.name in by_name else []
+            out.append(replace(p, notes=sorted(keep + add, key=lambda n: (n.start_beats, -n.pitch))))
+        return replace(base, parts=out + list(by_name.values()))
     parts: dict[int, Part] = {}
     for p in base.parts:
         keep = [n for n in p.notes if drop_range is None or not drop_range[0] - 1e-9 <= n.start_beats < drop_range[1] - 1e-9]
