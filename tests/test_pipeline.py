@@ -203,3 +203,20 @@ def test_briefs_and_the_temp_track_shape_the_cue(scored: tuple[ProjectStore, Pat
     assert all(lo * 0.8 <= t <= hi * 1.2 for t in sync["1M4"]["tempos_bpm"])
     guard = next(c for c in manifest["cues"] if c["id"] == "1M4")["report"]["guard"]
     assert guard["temp"] is not None and guard["verdict"] == "distinct"
+
+
+def test_the_briefs_meter_and_key_reach_sync_and_the_draft(
+        scored: tuple[ProjectStore, Path, dict]) -> None:
+    store, out, manifest = scored
+    # 1M4's brief asks for "a slow waltz": the tempo map is fitted in 3/4
+    sync = json.loads((store.root / "stages" / "sync.json").read_text())
+    assert sync["1M4"]["meter"] == [3, 4]
+    m4 = next(c for c in manifest["cues"] if c["id"] == "1M4")
+    sigs = {(m.numerator, m.denominator) for m in mido.MidiFile(out / m4["files"]["midi"]).tracks[0]
+            if m.type == "time_signature"}
+    assert (3, 4) in sigs and (4, 4) not in sigs, sigs
+    # a key named in the brief is the draft's key, and a meter named there is the map's
+    rev = draft_cue(store, "1M7", brief="a march in B-flat minor, in 2/4, loud", seed=3)
+    assert json.loads((store.root / "stages" / "sync.json").read_text())["1M7"]["meter"] == [2, 4]
+    info = json.loads((store.revision_dir("1M7", rev.number) / "draft.json").read_text())
+    assert info["key"].split()[0] in ("Bb", "A#"), info["key"]

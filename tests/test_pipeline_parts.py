@@ -173,3 +173,17 @@ def test_scale_runs_are_set_aside_before_the_guard() -> None:
     five = [60, 62, 64, 65, 67, 55]
     assert list(without_scale_runs(Melody.from_notes(
         [(p, i, 1) for i, p in enumerate(five)])).pitches) == five
+
+
+def test_cue_meter_prefers_the_brief_then_the_theme() -> None:
+    from types import SimpleNamespace
+
+    from assistant.analysis.brief import parse_brief
+    from assistant.pipeline.stages import cue_meter
+
+    waltz = parse_brief("1M4: a slow waltz in a minor key")
+    theme = SimpleNamespace(meter=(6, 8))
+    assert cue_meter(waltz, theme) == (3, 4)
+    assert cue_meter(parse_brief("1M4: tender, slow"), theme) == (6, 8)
+    assert cue_meter(None, None) == (4, 4)
+    assert cue_meter(parse_brief("1M4: in 5/4, tense"), None) == (5, 4)

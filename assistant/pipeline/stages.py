@@ -299,13 +299,31 @@ def theme_subjects(store: ProjectStore, project: FilmProject) -> tuple[list[Any]
     return subjects, assign_themes(subjects, project.cues, scenes)
 
 
+def cue_meter(brief: MusicBrief | None, subject: Any | None) -> tuple[int, int]:
+    """The meter a cue's tempo map is fitted in: the brief's ("a slow waltz" is 3/4, "in
+    6/8"), else the meter of the theme the cue states, else 4/4."""
+    text = getattr(brief, "meter", None) if brief is not None else None
+    if text:
+        try:
+            num, den = (int(x) for x in str(text).split("/"))
+            if num > 0 and den in (1, 2, 4, 8, 16, 32):
+                return (num, den)
+        except ValueError:
+            pass
+        log.warning("cue %s: meter %r in the brief not understood; using the theme's",
+                    getattr(brief, "cue_id", "?"), text)
+    if subject is not None and getattr(subject, "meter", None):
+        return tuple(subject.meter)  # type: ignore[return-value]
+    return (4, 4)
+
+
 def stage_sync(store: ProjectStore, cues: list[str] | None = None, *, progress: bool = False
                ) -> dict[str, Any]:
     """Fit a tempo map per cue that lands its hits; write its conductor MIDI, click and
     streamers under ``stages/sync/<cue>/`` and a summary in ``stages/sync.json``.
 
-    The tempo range comes from the cue's brief, else its mood; the meter from the theme
-    the cue states (a waltz is in 3/4). Source cues are synced too: the band on screen
+    The tempo range comes from the cue's brief, else its mood; the meter from the brief
+    (:func:`cue_meter`), else from the theme the cue states (a waltz is in 3/4). Source cues are synced too: the band on screen
     still has to stop on the kick. ``cues`` limits the work to those ids (the others keep
     their earlier entries).
     """
@@ -319,8 +337,7 @@ def stage_sync(store: ProjectStore, cues: list[str] | None = None, *, progress: 
     report: dict[str, Any] = load_stage(store, "sync.json", needs="sync") if p.is_file() else {}
     for cue in _progress(_chosen(project, cues), "sync", progress):
         target, lo, hi = targets.get(cue.id, (None, None, None))
-        subj = assignment.get(cue.id)
-        meter = subj.meter if subj is not None else (4, 4)
+        meter = cue_meter(briefs.get(cue.id), assignment.get(cue.id))
         folder = stage_path(store, "sync") / safe_filename(cue.id)
         res = sync_cue(cue, project.rate, folder, film_start_tc=project.start_tc,
                        target_bpm=target, min_bpm=lo, max_bpm=hi, meter=meter)
