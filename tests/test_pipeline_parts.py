@@ -187,3 +187,40 @@ def test_cue_meter_prefers_the_brief_then_the_theme() -> None:
     assert cue_meter(parse_brief("1M4: tender, slow"), theme) == (6, 8)
     assert cue_meter(None, None) == (4, 4)
     assert cue_meter(parse_brief("1M4: in 5/4, tense"), None) == (5, 4)
+
+
+def test_on_screen_actions_take_the_aligned_action_lines() -> None:
+    from assistant.pipeline.stages import on_screen_actions
+
+    cue = Cue(id="1M1", start_s=100.0, end_s=130.0, hits=[Hit(time_s=110.0, label="door")])
+    aligned = [{"time_s": 2.0, "text": "She runs."}, {"time_s": 10.4, "text": "The door."},
+               {"time_s": 31.0, "text": "After the cue."}]
+    out = on_screen_actions(cue, None, aligned)
+    assert [(a["time_s"], a["from"]) for a in out] == [(2.0, "script"), (10.0, "hit")]
+
+
+def test_the_read_stage_puts_aligned_dialogue_and_actions_on_the_cues(tmp_path: Path) -> None:
+    import json
+
+    from assistant.pipeline import new_project
+    from assistant.pipeline.stages import stage_read
+
+    ex = Path(__file__).resolve().parents[1] / "examples" / "the-keepers-light"
+    store = new_project(tmp_path / "f", ex / "screenplay.fountain", spotting=ex / "spotting.txt")
+    page = {c.id: [(d.start_s, d.end_s) for d in c.dialogue] for c in store.load().cues}
+    analysis = stage_read(store)
+    film = store.load()
+    actions = json.loads((store.root / "stages" / "actions.json").read_text())
+    moved = 0
+    for ca in analysis.cues:
+        cue = film.cue(ca.id)
+        spans = [(d.start_s, d.end_s) for d in cue.dialogue]
+        assert spans == [(d.start_s, d.end_s) for d in ca.dialogue], ca.id
+        moved += spans != page[ca.id]
+        script_times = [a["time_s"] for a in actions[ca.id] if a["from"] == "script"]
+        assert set(script_times) <= {round(a["time_s"], 3) for a in ca.action}, ca.id
+    assert moved >= 3  # the page estimate and the cut disagree; the cut wins
+    # a re-run reads the same (the spans placed last time do not pin the alignment)
+    stage_read(store)
+    assert [[(d.start_s, d.end_s) for d in c.dialogue] for c in store.load().cues] == \
+        [[(d.start_s, d.end_s) for d in c.dialogue] for c in film.cues]

@@ -81,19 +81,27 @@ def stage_read(store: ProjectStore) -> ScriptAnalysis:
     script = load_screenplay_of(store, project)
     spotting = None
     if project.cues:
-        # a function this stage proposed earlier is not the user's: read it afresh
-        given = [replace(c, function=None) if c.function_from == "proposed" else c
-                 for c in project.cues]
+        # a function this stage proposed earlier is not the user's: read it afresh; the
+        # dialogue spans are the alignment's to place (a spotting list gives none: those on
+        # a project's cues are the page estimate's, or an earlier reading's)
+        given = [replace(c, function=None if c.function_from == "proposed" else c.function,
+                         dialogue=[]) for c in project.cues]
         spotting = SpottingList(title=project.title, rate=project.rate, start_tc=project.start_tc,
                                 cues=given, path=project.spotting_path)
     analysis = analyze_script(script, spotting)
     if not project.cues:
         project.cues = [_proposed_cue(ca, script.dialogue) for ca in analysis.cues]
     by_id = {c.id: c for c in analysis.cues}
+    aligned: dict[str, list[dict[str, Any]] | None] = {}
     for cue in project.cues:
         ca = by_id.get(cue.id)
         if ca is None:
             continue
+        if project.spotting_path and ca.alignment:
+            # placed on the picture's timeline by the script-to-cut alignment; without a
+            # spotting list the script's page estimate is the only timeline there is
+            cue.dialogue = list(ca.dialogue)
+            aligned[cue.id] = list(ca.action)
         cue.function_scores = {k: round(float(p), 4) for k, p in ca.functions}
         if cue.function is None or cue.function_from == "proposed":
             cue.function = _proposed_function(cue, ca, spotted=bool(project.spotting_path))
@@ -107,7 +115,8 @@ def stage_read(store: ProjectStore) -> ScriptAnalysis:
             cue.mood = Mood(valence=m["valence"], arousal=m["arousal"], tension=m["tension"],
                             tags=list(m.get("tags", [])))
     save_stage(store, "analysis.json", analysis.to_dict())
-    save_stage(store, "actions.json", {c.id: on_screen_actions(c, script) for c in project.cues})
+    save_stage(store, "actions.json", {c.id: on_screen_actions(c, script, aligned.get(c.id))
+                                       for c in project.cues})
     text = report_text(analysis)
     atomic_write_text(stage_path(store, "analysis.txt"), text if text.endswith("\n") else text + "\n")
     store.save(project)
@@ -126,13 +135,27 @@ def _proposed_function(cue: Cue, ca: Any, *, spotted: bool) -> str | None:
     return None
 
 
-def on_screen_actions(cue: Cue, script: Any, merge_s: float = 1.0) -> list[dict[str, Any]]:
+def on_screen_actions(cue: Cue, script: Any, aligned: list[dict[str, Any]] | None = None,
+                      merge_s: float = 1.0) -> list[dict[str, Any]]:
     """On-screen actions inside ``cue`` (cue-relative seconds): the spotting list's hits,
-    and each sentence of the screenplay's action lines, spread over the paragraph's
-    estimated screen time. An action line within ``merge_s`` of a hit is that hit."""
+    and the screenplay's action lines. An action line within ``merge_s`` of a hit is that
+    hit.
+
+    ``aligned`` are the cue's action lines placed on the picture by the script-to-cut
+    alignment (the analysis cue's ``action``: cue-relative ``time_s`` and ``text``); each
+    is one action. Without them (no spotting list: the script is the only timeline) each
+    sentence of an action paragraph is one, spread over its page-estimate screen time.
+    """
     out = [{"time_s": round(h.time_s - cue.start_s, 3), "text": h.label, "from": "hit"}
            for h in cue.hits]
     hit_times = [a["time_s"] for a in out]
+    if aligned is not None:
+        for a in aligned:
+            t = float(a["time_s"])
+            if 0 <= t < cue.duration_s and all(abs(t - h) > merge_s for h in hit_times):
+                out.append({"time_s": round(t, 3), "text": str(a.get("text", ""))[:120],
+                            "from": "script"})
+        return sorted(out, key=lambda a: a["time_s"])
     for e in getattr(script, "elements", []):
         if e.kind != "action" or not (cue.start_s <= e.start_s < cue.end_s):
             continue
