@@ -506,7 +506,7 @@ def _motifs(sp: Any, chars: list[CharacterStat], duration_s: float,
                 name = top
         forms = [f for f, _ in g.forms.most_common(6)] or [g.key]
         if g.kind != "place":
-            forms = sorted(set(forms) | set(g.compounds), key=lambda f: -g.forms.get(f, 0))[:6]
+            forms = sorted(set(forms) | set(g.compounds), key=lambda f: (-g.forms.get(f, 0), f))[:6]  # ties by name: stable across runs
         # keyness: observed mentions vs what general English predicts for this many tokens
         if g.kind == "place":
             ref = _ref_p(g.key)
