@@ -175,13 +175,14 @@ def test_apply_composes_named_transforms_and_refuses_unknown_names() -> None:
         assert sc.melody() and lab
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10_000), st.integers(10, 24))
 def test_recognisability_falls_as_the_change_grows(seed: int, n: int) -> None:
-    """The same theme with 0, 1/3 and 2/3 of its notes moved (nested changes): recognisability
-    falls from identity, and a larger change never scores clearly higher than a smaller one
-    (the floor of an unrelated line with the same rhythm is ~0.2-0.45, so 0.15 of slack there)."""
+    """The same theme with 0, 1/3 and 2/3 of its notes moved a 2nd or 3rd (five random draws per
+    amount, averaged: a single draw can land on the ~0.2-0.5 floor of an unrelated line with the
+    same rhythm): recognisability falls from identity, and further with the larger change."""
     import random
+    import statistics
 
     rng = random.Random(seed)
     degs = [rng.randint(35, 45) for _ in range(n)]
@@ -194,19 +195,21 @@ def test_recognisability_falls_as_the_change_grows(seed: int, n: int) -> None:
             t += du
         return Score(parts=[Part("t", notes=notes)], key="C major")
 
-    order = list(range(n))
-    rng.shuffle(order)
-    shifts = [rng.choice([-3, -2, 2, 3]) for _ in range(n)]
-    recs = []
+    means = []
     for frac in (0.0, 1 / 3, 2 / 3):
-        ds = list(degs)
-        for i in order[: round(frac * n)]:
-            ds[i] = degs[i] + shifts[i]
-        recs.append(ops.recognisability(mk(degs), mk(ds)))
-    assert recs[0] >= 0.9
-    assert recs[1] < recs[0] - 0.1
-    assert recs[2] < recs[0] - 0.1
-    assert recs[2] <= recs[1] + 0.15
+        vals = []
+        for draw in range(5):
+            r2 = random.Random(seed * 100 + draw)
+            order = list(range(n))
+            r2.shuffle(order)
+            ds = list(degs)
+            for i in order[: round(frac * n)]:
+                ds[i] = degs[i] + r2.choice([-3, -2, 2, 3])
+            vals.append(ops.recognisability(mk(degs), mk(ds)))
+        means.append(statistics.mean(vals))
+    assert means[0] >= 0.9
+    assert means[1] < means[0] - 0.1
+    assert means[2] <= means[1] + 0.05
 
 
 def test_model_variation_keeps_the_motif_anchors_and_rewrites_the_rest() -> None:
