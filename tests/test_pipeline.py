@@ -220,3 +220,20 @@ def test_the_briefs_meter_and_key_reach_sync_and_the_draft(
     assert json.loads((store.root / "stages" / "sync.json").read_text())["1M7"]["meter"] == [2, 4]
     info = json.loads((store.revision_dir("1M7", rev.number) / "draft.json").read_text())
     assert info["key"].split()[0] in ("Bb", "A#"), info["key"]
+
+
+def test_drafting_loses_no_concurrent_edit(scored: tuple[ProjectStore, Path, dict],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.pipeline import drafting
+
+    store, _, _ = scored
+    real = drafting._compose
+
+    def meanwhile(*args: object, **kwargs: object) -> object:
+        with ProjectStore(store.root).edit() as other:
+            other.cue("1M1").notes = "the director's note, typed during the draft"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(drafting, "_compose", meanwhile)
+    drafting.stage_draft(store, ["1M7"], seed=2)
+    assert store.load().cue("1M1").notes == "the director's note, typed during the draft"

@@ -224,3 +224,27 @@ def test_the_read_stage_puts_aligned_dialogue_and_actions_on_the_cues(tmp_path: 
     stage_read(store)
     assert [[(d.start_s, d.end_s) for d in c.dialogue] for c in store.load().cues] == \
         [[(d.start_s, d.end_s) for d in c.dialogue] for c in film.cues]
+
+
+def test_the_read_stage_loses_no_concurrent_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                  ) -> None:
+    """The studio edits the project while the read stage analyses it: both changes stay."""
+    from assistant.pipeline import new_project, stages
+    from assistant.project import ProjectStore
+
+    ex = Path(__file__).resolve().parents[1] / "examples" / "the-keepers-light"
+    store = new_project(tmp_path / "f", ex / "screenplay.fountain", spotting=ex / "spotting.txt")
+    real = stages.analyze_script
+
+    def meanwhile(*args: object, **kwargs: object) -> object:
+        with ProjectStore(store.root).edit() as other:  # another writer, its own store
+            other.cue("1M3").notes = "edited in the studio meanwhile"
+            other.title = "Renamed meanwhile"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stages, "analyze_script", meanwhile)
+    stages.stage_read(store)
+    film = store.load()
+    assert film.title == "Renamed meanwhile"
+    assert film.cue("1M3").notes == "edited in the studio meanwhile"
+    assert film.cue("1M3").function_scores  # and the reading is there too

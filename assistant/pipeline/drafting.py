@@ -66,7 +66,6 @@ def stage_draft(store: ProjectStore, cues: list[str] | None = None, *, palette: 
     out: dict[str, Revision] = {}
     for cue in _progress(_chosen(project, cues), "draft", progress):
         out[cue.id] = draft_revision(ctx, cue, briefs.get(cue.id), palette=palette, seed=seed)
-    store.save(project)
     return out
 
 
@@ -107,6 +106,10 @@ def draft_revision(ctx: Any, cue: Cue, brief: MusicBrief | None, *, palette: str
     store.save_revision(rev)
     if cue.status in ("spotted", "proposed"):
         cue.status = "drafted"
+        with store.edit() as now:  # only this cue's status, on the project as it is now
+            c = now.cue(cue.id)
+            if c.status in ("spotted", "proposed"):
+                c.status = "drafted"
     return rev
 
 
@@ -140,16 +143,15 @@ def draft_cue(store: ProjectStore, cue_id: str, *, brief: str | None = None,
     if brief is not None:
         b = parse_brief(f"{cue.id}: {brief}", previous=b)
         b.cue_id = cue.id
-        cue.brief = brief.strip()
         briefs[cue.id] = b
-        save_revised_brief(store, cue.id, b, cue.brief)
-        store.save(project)
+        with store.edit() as project:
+            cue = project.cue(cue_id)
+            cue.brief = brief.strip()
+            save_revised_brief(store, cue.id, b, cue.brief)
         stage_sync(store, [cue.id])  # the revised brief may move the tempo range
     ctx = _Context(store, project)
-    rev = draft_revision(ctx, cue, b, palette=palette, seed=seed,
-                         message=f"redraft{': ' + brief.strip() if brief else ''}")
-    store.save(project)
-    return rev
+    return draft_revision(ctx, cue, b, palette=palette, seed=seed,
+                          message=f"redraft{': ' + brief.strip() if brief else ''}")
 
 
 def stage_guard(store: ProjectStore, cues: list[str] | None = None) -> dict[str, Any]:

@@ -89,10 +89,25 @@ def stage_read(store: ProjectStore) -> ScriptAnalysis:
         spotting = SpottingList(title=project.title, rate=project.rate, start_tc=project.start_tc,
                                 cues=given, path=project.spotting_path)
     analysis = analyze_script(script, spotting)
-    if not project.cues:
-        project.cues = [_proposed_cue(ca, script.dialogue) for ca in analysis.cues]
     by_id = {c.id: c for c in analysis.cues}
     aligned: dict[str, list[dict[str, Any]] | None] = {}
+    # the reading took a while: apply it to the project as it is now, under the lock
+    with store.edit() as project:
+        _apply_reading(project, analysis, by_id, aligned, script)
+    save_stage(store, "analysis.json", analysis.to_dict())
+    save_stage(store, "actions.json", {c.id: on_screen_actions(c, script, aligned.get(c.id))
+                                       for c in project.cues})
+    text = report_text(analysis)
+    atomic_write_text(stage_path(store, "analysis.txt"), text if text.endswith("\n") else text + "\n")
+    return analysis
+
+
+def _apply_reading(project: FilmProject, analysis: ScriptAnalysis, by_id: dict[str, Any],
+                   aligned: dict[str, list[dict[str, Any]] | None], script: Any) -> None:
+    """The read stage's changes to the project: proposed cues (without a spotting list),
+    each cue's aligned dialogue, function scores, proposed function and mood."""
+    if not project.cues:
+        project.cues = [_proposed_cue(ca, script.dialogue) for ca in analysis.cues]
     for cue in project.cues:
         ca = by_id.get(cue.id)
         if ca is None:
@@ -114,13 +129,6 @@ def stage_read(store: ProjectStore) -> ScriptAnalysis:
         if m:
             cue.mood = Mood(valence=m["valence"], arousal=m["arousal"], tension=m["tension"],
                             tags=list(m.get("tags", [])))
-    save_stage(store, "analysis.json", analysis.to_dict())
-    save_stage(store, "actions.json", {c.id: on_screen_actions(c, script, aligned.get(c.id))
-                                       for c in project.cues})
-    text = report_text(analysis)
-    atomic_write_text(stage_path(store, "analysis.txt"), text if text.endswith("\n") else text + "\n")
-    store.save(project)
-    return analysis
 
 
 def _proposed_function(cue: Cue, ca: Any, *, spotted: bool) -> str | None:
@@ -194,13 +202,13 @@ def stage_briefs(store: ProjectStore) -> dict[str, MusicBrief]:
     revised by ``draft --brief`` ("darker than the last version") was applied to the
     brief before it; it is kept as long as the cue's text is unchanged.
     """
-    project = store.load()
     path = briefs_path(store)
-    if path is not None:
-        for cue_id, text in read_briefs(path, project):
-            cue = project.cue(cue_id)
-            if not cue.brief:
-                cue.brief = text
+    with store.edit() as project:  # seeding the texts is this stage's only change to it
+        if path is not None:
+            for cue_id, text in read_briefs(path, project):
+                cue = project.cue(cue_id)
+                if not cue.brief:
+                    cue.brief = text
     old = _old_briefs(store)
     briefs: dict[str, MusicBrief] = {}
     kept: dict[str, dict[str, Any]] = {}
@@ -230,7 +238,6 @@ def stage_briefs(store: ProjectStore) -> dict[str, MusicBrief]:
         data[k] = b.to_dict() | {"cue_brief": cue_brief} | (
             {"temp_feel": feels[k]} if k in feels else {})
     save_stage(store, "briefs.json", data)
-    store.save(project)
     return briefs
 
 
@@ -409,7 +416,6 @@ def stage_themes(store: ProjectStore, *, seed: int = 2026, progress: bool = Fals
     old = {t["name"]: t for t in (load_themes(store)["themes"]
                                   if stage_path(store, "themes.json").is_file() else [])}
     report: dict[str, Any] = {"themes": [], "cues": {c: s.name for c, s in assignment.items()}}
-    kept = {t.name: t for t in project.themes}
     index = refs = None
     for k, subj in enumerate(_progress(subjects, "themes", progress)):
         if not subj.cues:
@@ -430,12 +436,13 @@ def stage_themes(store: ProjectStore, *, seed: int = 2026, progress: bool = Fals
         report["themes"].append({"name": subj.name, "id": subj.slug, "kind": subj.kind,
                                  "meter": list(subj.meter), "instrument": ins, "midi": rel,
                                  "cues": subj.cues, "guard": res.to_record()})
-    for t in report["themes"]:
-        kept[t["name"]] = Theme(id=t["id"], name=t["name"], subject=t["kind"], midi_path=t["midi"],
-                                notes=f"stated in {', '.join(t['cues'])}")
-    project.themes = list(kept.values())
+    with store.edit() as now:  # the themes took a while: add them to the project as it is now
+        kept = {t.name: t for t in now.themes}
+        for t in report["themes"]:
+            kept[t["name"]] = Theme(id=t["id"], name=t["name"], subject=t["kind"],
+                                    midi_path=t["midi"], notes=f"stated in {', '.join(t['cues'])}")
+        now.themes = list(kept.values())
     save_stage(store, "themes.json", report)
-    store.save(project)
     return report
 
 
