@@ -237,3 +237,31 @@ def test_drafting_loses_no_concurrent_edit(scored: tuple[ProjectStore, Path, dic
     monkeypatch.setattr(drafting, "_compose", meanwhile)
     drafting.stage_draft(store, ["1M7"], seed=2)
     assert store.load().cue("1M1").notes == "the director's note, typed during the draft"
+
+
+def test_every_midi_the_pipeline_writes_carries_its_cue_start(
+        scored: tuple[ProjectStore, Path, dict]) -> None:
+    from assistant.timecode import tc_to_frames
+
+    store, out, manifest = scored
+    film = store.load()
+
+    def offset(path: Path) -> str:
+        msgs = [m for m in mido.MidiFile(path).tracks[0] if m.type == "smpte_offset"]
+        assert len(msgs) == 1, path
+        m = msgs[0]
+        return f"{m.hours:02d}:{m.minutes:02d}:{m.seconds:02d}:{m.frames:02d}"
+
+    for c in manifest["cues"]:
+        assert offset(out / c["files"]["midi"]) == c["start_tc"], c["id"]
+        rev = store.revisions(c["id"])[-1]
+        assert offset(store.revision_dir(c["id"], rev.number) / f"{c['id']}.mid") == c["start_tc"]
+    themes = json.loads((store.root / "stages" / "themes.json").read_text())["themes"]
+    assert themes
+    for t in themes:
+        first = film.cue(t["cues"][0])
+        want = first.start_tc or ""
+        got = offset(store.root / t["midi"])
+        if want:
+            assert got == want, t["name"]
+        assert tc_to_frames(got, film.rate) >= tc_to_frames(film.start_tc, film.rate)

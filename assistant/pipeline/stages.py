@@ -408,6 +408,7 @@ def stage_themes(store: ProjectStore, *, seed: int = 2026, progress: bool = Fals
     from assistant.guard.index import default_index
     from assistant.guard.report import load_temp_melodies
     from assistant.project import Theme
+    from assistant.sync.midi import cue_start_tc, stamp_midi
     from assistant.themes import controls_for, lead_instrument, part_for, write_theme
 
     project = store.load()
@@ -433,6 +434,9 @@ def stage_themes(store: ProjectStore, *, seed: int = 2026, progress: bool = Fals
         controls = controls_for(first.mood, briefs.get(first.id), subj.meter, ins, seed + 1000 * k)
         theme, res = write_theme(subj, controls, refs, index)
         part_for(theme, ins).to_midi(store.root / rel)
+        # the theme sits where it is first stated: its file carries that cue's start
+        stamp_midi(store.root / rel, first.start_tc or cue_start_tc(
+            project.start_tc, first.start_s, project.rate), project.rate)
         report["themes"].append({"name": subj.name, "id": subj.slug, "kind": subj.kind,
                                  "meter": list(subj.meter), "instrument": ins, "midi": rel,
                                  "cues": subj.cues, "guard": res.to_record()})
