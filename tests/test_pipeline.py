@@ -265,3 +265,22 @@ def test_every_midi_the_pipeline_writes_carries_its_cue_start(
         if want:
             assert got == want, t["name"]
         assert tc_to_frames(got, film.rate) >= tc_to_frames(film.start_tc, film.rate)
+
+
+def test_the_plan_stage_keeps_the_studios_pins(scored: tuple[ProjectStore, Path, dict]) -> None:
+    store, _, _ = scored
+    locks = store.root / "stages" / "plan_locks.json"
+    before = {r["cue"]: r for r in json.loads((store.root / "stages" / "plan.json").read_text())["rows"]}
+    weight = next(w for w in ("solo", "tutti") if w != before["1M7"]["weight"])
+    locks.write_text(json.dumps([{"cue": "1M7", "field": "weight", "value": weight},
+                                 {"cue": "1M4", "field": "intensity", "value": 0.15},
+                                 {"cue": "9M9", "field": "weight", "value": "solo"}]))
+    try:
+        run_stage(store, "plan")
+        rows = {r["cue"]: r for r in json.loads((store.root / "stages" / "plan.json").read_text())["rows"]}
+        assert rows["1M7"]["weight"] == weight
+        assert rows["1M4"]["intensity"] == pytest.approx(0.15)
+        assert "9M9" not in rows  # a pin on a cue the film no longer has is set aside
+    finally:
+        locks.unlink()
+        run_stage(store, "plan")

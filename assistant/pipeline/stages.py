@@ -465,8 +465,32 @@ def stage_plan(store: ProjectStore) -> dict[str, Any]:
     written = {t["name"] for t in load_themes(store)["themes"]}
     subjects, _ = theme_subjects(store, project)
     plan = plan_development(project, {s.name: s for s in subjects if s.name in written})
+    for (cue_id, fld), value in plan_locks(store).items():
+        try:
+            plan.override(cue_id, fld, value)  # pinned in the studio: kept on every re-run
+        except InputError as exc:  # a pin the film no longer has (a cue or theme gone)
+            log.warning("plan pin %s %s = %r set aside: %s", cue_id, fld, value, exc.message)
     out = {"rows": list(plan.to_dict()["rows"])}
     save_stage(store, "plan.json", out)
+    return out
+
+
+def plan_locks(store: ProjectStore) -> dict[tuple[str, str], Any]:
+    """The plan cells the user pinned (``stages/plan_locks.json``, written by the studio:
+    ``[{"cue", "field", "value"}, ...]``), by (cue, field), in the order they were pinned."""
+    p = stage_path(store, "plan_locks.json")
+    if not p.is_file():
+        return {}
+    data = load_stage(store, "plan_locks.json", needs="plan")
+    if not isinstance(data, list):
+        raise InputError("plan locks must be a list of {cue, field, value}", path=p)
+    out: dict[tuple[str, str], Any] = {}
+    for i, d in enumerate(data):
+        if not (isinstance(d, dict) and isinstance(d.get("cue"), str)
+                and isinstance(d.get("field"), str) and "value" in d):
+            raise InputError("each plan lock needs a cue, a field and a value", path=p,
+                             field=f"[{i}]")
+        out[(d["cue"], d["field"])] = d["value"]
     return out
 
 
