@@ -455,3 +455,23 @@ def test_events_riser_stinger_and_sting_gesture() -> None:
     sting, _ = draft(make_cue(3.2, [(0.2, True, "downbeat")], "sting", "tension"), bpm=(100, 160))
     assert sting.form[0]["name"] == "gesture"
     assert max(n.velocity for p in sting.score.parts for n in p.notes) >= 100  # violent
+
+
+def test_a_brief_that_names_its_instruments_gets_those_and_no_others() -> None:
+    from assistant.analysis.brief import parse_brief
+
+    text = ("1M3: Cold and precise, a steady ticking pulse around 110 bpm in a minor key, low "
+            "strings and muted brass, no melody, very quiet under the dialogue.")
+    b = parse_brief(text)  # the real screenplay's brief (tests/data/last-birthday-card)
+    allowed = set(b.include_instruments)
+    assert allowed and allowed <= {"cello", "double_bass", "horn", "trumpet", "trombone", "tuba"}
+    cue = make_cue(50.0, [(20.0, True, "downbeat")], "build_tension", "tension")
+    res, _ = draft(cue, brief=b, bpm=(104, 116), palette="full_orchestra")
+    sounding = {p.instrument for p in res.score.parts if p.notes}
+    assert sounding and sounding <= allowed, sounding
+    assert not [p for p in res.score.parts if p.notes and p.role in ("melody", "counter_melody")]
+    assert res.report["law"]["only"] and "flute" in res.report["law"]["exclude"]
+    # "full orchestra" keeps the band: the named instruments are added, not the only ones
+    assert not read_law(parse_brief("1M1: full orchestra, with low strings and muted brass")).only
+    # a solo lead alone is a lead, not the whole band
+    assert not read_law(parse_brief("1M1: solo cello, tender and slow")).only

@@ -42,7 +42,7 @@ from assistant.compose.form import (
     plan_sections,
 )
 from assistant.compose.harmony import plan_harmony, plan_keys
-from assistant.compose.law import BriefLaw, read_law
+from assistant.compose.law import BriefLaw, read_law, restrict
 from assistant.compose.melody import counter_melody, fit_chords_to_melody, plan_melody, theme_key
 from assistant.compose.phrase import style_for
 from assistant.compose.texture import SectionTexture, realise, textures_for
@@ -363,6 +363,9 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     palette = get_palette(req.palette, DEFAULT_PALETTE)
     if function == "source" and req.palette is None:  # the music on screen sets the band
         palette = source_palette(f"{getattr(cue, 'title', '')} {getattr(cue, 'notes', '')}") or palette
+    if restrict(law, list(palette.instruments)).only and law.notes[-1:] and \
+            law.notes[-1] not in warnings:
+        warnings.append(law.notes[-1])
     ens = ensemble_for(palette, law.include, law.exclude, law.lead)
     lead = _lead(ens, law, palette, category, function)
     if ens.not_added:

@@ -23,6 +23,10 @@ _NO_DRUMS = re.compile(r"\b(no|without)\s+(drums|percussion)\b(?!\s*kit)", re.IG
 _SOLO = re.compile(r"\bsolo\s+([a-z]+(?:\s+[a-z]+)?)", re.IGNORECASE)
 _LEADS = re.compile(r"\b([a-z]+(?:\s+[a-z]+)?)\s+(?:leads?|carr(?:y|ies|ying) the (?:tune|melody|theme))\b",
                     re.IGNORECASE)
+#: the brief keeps the whole band: the instruments it names are added, not the only ones
+_WHOLE = re.compile(r"\b(full|whole|entire|big|large)\s+(symphony\s+)?orchestra\b|\btutti\b|"
+                    r"\b(add|adding|added|plus|as well as|also|featuring|on top of|over the)\b",
+                    re.IGNORECASE)
 _KEY = re.compile(r"\bin\s+([A-G](?:[#b♭♯]|\s?(?:flat|sharp))?)\s*(major|minor|dorian|phrygian|"
                   r"lydian|mixolydian)?\b")
 
@@ -34,6 +38,9 @@ class BriefLaw:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     lead: str | None = None
+    #: the brief names the instruments or sections to use ("low strings and muted brass"):
+    #: those play and no others (``exclude`` holds the rest once :func:`restrict` ran)
+    only: bool = False
     no_melody: bool = False
     mode: str | None = None  # major, minor, modal
     key_tonic: int | None = None
@@ -54,6 +61,7 @@ class BriefLaw:
 
     def to_json(self) -> dict[str, Any]:
         return {"include": self.include, "exclude": self.exclude, "lead": self.lead,
+                "only": self.only,
                 "no_melody": self.no_melody, "mode": self.mode, "key_tonic": self.key_tonic,
                 "meter": list(self.meter) if self.meter else None,
                 "dynamics": list(self.dynamics) if self.dynamics else None,
@@ -129,6 +137,22 @@ def read_law(brief: Any | None) -> BriefLaw:
                 break
         if law.lead:
             break
+    named = [i for i in law.include if i != law.lead]
+    law.only = bool(named) and not _WHOLE.search(text)
     if law.lead and law.lead not in law.include:
         law.include.append(law.lead)
+    return law
+
+
+def restrict(law: BriefLaw, instruments: list[str]) -> BriefLaw:
+    """When the brief names the instruments to use (``law.only``), every other instrument
+    of the palette (``instruments``) joins ``exclude``, percussion included; the law is
+    changed in place and returned."""
+    if not law.only:
+        return law
+    others = [i for i in instruments if i not in law.include and i not in law.exclude]
+    if others:
+        law.exclude = law.exclude + others
+        law.notes.append("the brief names its instruments (" + ", ".join(law.include)
+                         + "): no " + ", ".join(others))
     return law

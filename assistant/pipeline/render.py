@@ -173,7 +173,11 @@ def stage_render(store: ProjectStore, out_dir: str | Path, cues: list[str] | Non
                             folder / Path(s).name, out) for s in srcs]
             files[key] = copied if isinstance(src, list) and len(copied) > 1 else copied[0]
         score = Score.from_midi(midi)
-        excluded = briefs.get(cue.id, {}).get("exclude_instruments", [])
+        # the brief's exclusions, and the draft's law: a brief that names its instruments
+        # ("low strings and muted brass") excludes every other one
+        law = ((info or {}).get("report") or {}).get("law") or {}
+        excluded = list(dict.fromkeys(briefs.get(cue.id, {}).get("exclude_instruments", [])
+                                      + list(law.get("exclude") or [])))
         report = cue_report(project, cue, score, sync[cue.id], info, guard.get(cue.id), excluded)
         if deliver is not None:
             res = deliver.render_cue(score, cue, project, folder, settings=settings,
