@@ -74,6 +74,12 @@ def test_score_a_real_screenplay(birthday: tuple[Path, dict]) -> None:
     smpte = next(m for m in mid.tracks[0] if m.type == "smpte_offset")
     assert (smpte.hours, smpte.minutes, smpte.seconds, smpte.frames) == (1, 3, 33, 18)
     assert len(mid.tracks) >= 4  # conductor + melody/harmony/bass at least
+    # "low strings and muted brass, no melody": those sections and no others, and no tune
+    sounding = {next(m.name for m in t if m.type == "track_name") for t in mid.tracks[1:]
+                if any(m.type == "note_on" and m.velocity for m in t)}
+    assert sounding and sounding <= {"cello", "double_bass", "horn", "trumpet", "trombone",
+                                     "tuba"}, sounding
+    assert m3["report"]["excluded_sounding"] == []
     report = json.loads((out / "manifest.json").read_text())["cues"][0]["report"]
     assert len(report["hits"]) == 3 and all(h["sync_error_frames"] <= 1.0 for h in report["hits"])
 
