@@ -75,6 +75,10 @@ def theme_request(project: Any, subject: Any, cue_ids: list[str], briefs: dict[s
         bm = getattr(brief, "mode", None)
         mode = bm if bm in ("major", "minor") else (
             "minor" if mood.valence < -0.15 else "major" if mood.valence > 0.15 else "dorian")
+    key = key or getattr(brief, "key", None)  # "a waltz in D minor": the brief's tonic
+    if meter is None and getattr(brief, "meter", None):
+        num, den = str(brief.meter).split("/")
+        meter = (int(num), int(den))
     if key is None:
         fam = INSTRUMENTS[instrument].family
         major_t, minor_t = FAMILY_KEYS.get(fam, (2, 2))
