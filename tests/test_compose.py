@@ -475,3 +475,16 @@ def test_a_brief_that_names_its_instruments_gets_those_and_no_others() -> None:
     assert not read_law(parse_brief("1M1: full orchestra, with low strings and muted brass")).only
     # a solo lead alone is a lead, not the whole band
     assert not read_law(parse_brief("1M1: solo cello, tender and slow")).only
+
+
+def test_a_named_band_of_two_is_filled_out_from_its_section() -> None:
+    from assistant.analysis.brief import parse_brief
+    from assistant.compose.law import restrict
+
+    b = parse_brief("1M6: slow dread, low strings with a ticking pulse, no melody and no piano")
+    law = restrict(read_law(b), ["flute", "horn", "percussion", "violin", "viola", "cello",
+                                 "double_bass"])
+    assert set(law.include) == {"cello", "double_bass", "viola"}  # the nearest strings
+    assert {"flute", "horn", "percussion", "violin"} <= set(law.exclude)
+    solo = restrict(read_law(b), ["piano"], fill=False)
+    assert set(solo.include) == {"cello", "double_bass"}

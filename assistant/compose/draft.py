@@ -363,9 +363,8 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     palette = get_palette(req.palette, DEFAULT_PALETTE)
     if function == "source" and req.palette is None:  # the music on screen sets the band
         palette = source_palette(f"{getattr(cue, 'title', '')} {getattr(cue, 'notes', '')}") or palette
-    if restrict(law, list(palette.instruments)).only and law.notes[-1:] and \
-            law.notes[-1] not in warnings:
-        warnings.append(law.notes[-1])
+    if restrict(law, list(palette.instruments), fill=not palette.solo).only:
+        warnings += [n for n in law.notes if n not in warnings]
     ens = ensemble_for(palette, law.include, law.exclude, law.lead)
     lead = _lead(ens, law, palette, category, function)
     if ens.not_added:

@@ -144,12 +144,33 @@ def read_law(brief: Any | None) -> BriefLaw:
     return law
 
 
-def restrict(law: BriefLaw, instruments: list[str]) -> BriefLaw:
+#: a band the brief names is filled out to this many pitched parts (melody, harmony, bass)
+MIN_PITCHED = 3
+
+
+def restrict(law: BriefLaw, instruments: list[str], *, fill: bool = True) -> BriefLaw:
     """When the brief names the instruments to use (``law.only``), every other instrument
     of the palette (``instruments``) joins ``exclude``, percussion included; the law is
-    changed in place and returned."""
+    changed in place and returned.
+
+    With ``fill`` (not a solo palette), a named band of fewer than ``MIN_PITCHED`` pitched
+    instruments is filled out from the palette's instruments of the same sections, the
+    nearest in register first ("low strings" = cellos and basses gain the violas), so
+    that melody, harmony and bass each have a part; the note says so."""
     if not law.only:
         return law
+    pitched = [i for i in law.include if _pitched(i)]
+    if fill and 0 < len(pitched) < MIN_PITCHED:
+        families = {INSTRUMENTS[i].family for i in pitched}
+        centre = sum(sum(INSTRUMENTS[i].comfortable) / 2 for i in pitched) / len(pitched)
+        near = sorted((i for i in instruments if _pitched(i) and i not in law.include
+                       and i not in law.exclude and INSTRUMENTS[i].family in families),
+                      key=lambda i: abs(sum(INSTRUMENTS[i].comfortable) / 2 - centre))
+        added = near[:MIN_PITCHED - len(pitched)]
+        if added:
+            law.include = law.include + added
+            law.notes.append(f"the brief names {', '.join(pitched)}; {', '.join(added)} "
+                             f"added from the same section for melody, harmony and bass")
     others = [i for i in instruments if i not in law.include and i not in law.exclude]
     if others:
         law.exclude = law.exclude + others
