@@ -482,9 +482,9 @@ def test_a_named_band_of_two_is_filled_out_from_its_section() -> None:
     from assistant.compose.law import restrict
 
     b = parse_brief("1M6: slow dread, low strings with a ticking pulse, no melody and no piano")
-    law = restrict(read_law(b), ["flute", "horn", "percussion", "violin", "viola", "cello",
-                                 "double_bass"])
+    law = restrict(read_law(b), ["flute", "horn", "percussion", "harp", "violin", "viola",
+                                 "cello", "double_bass"])
     assert set(law.include) == {"cello", "double_bass", "viola"}  # the nearest strings
-    assert {"flute", "horn", "percussion", "violin"} <= set(law.exclude)
+    assert {"flute", "horn", "percussion", "harp", "violin"} <= set(law.exclude)
     solo = restrict(read_law(b), ["piano"], fill=False)
     assert set(solo.include) == {"cello", "double_bass"}

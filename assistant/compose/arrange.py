@@ -103,9 +103,10 @@ class Arranger:
                 n_b = 1 + (lv >= 1.5) + (lv >= 3.6) + (lv >= 4.5)
                 pref = ["cello", "double_bass"] if function != "comedy" else ["bassoon", "cello"]
                 if len(ens.pitched) <= 3 and "double_bass" in ens.pitched and not ens.palette.solo:
-                    # a small band the brief chose ("low strings"): the basses take the bass,
-                    # the cellos stay free for the chords and figures above it
+                    # a small band the brief chose ("low strings"): cellos and basses
+                    # together on the bass line, in octaves; the third part takes the rest
                     pref = ["double_bass"] + [i for i in pref if i != "double_bass"]
+                    n_b = max(n_b, 2)
                 ins = choose("bass", ens.pitched, taken, n_b, pref)
                 for i in ins[:1] if ens.palette.solo else ins:
                     self.give(i, notes, "bass", True)

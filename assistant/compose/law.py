@@ -146,6 +146,8 @@ def read_law(brief: Any | None) -> BriefLaw:
 
 #: a band the brief names is filled out to this many pitched parts (melody, harmony, bass)
 MIN_PITCHED = 3
+#: plucked and keyboard colours are not section members: never added to fill a band
+_COLOURS = ("harp", "piano", "celesta", "guitar", "glockenspiel", "organ")
 
 
 def restrict(law: BriefLaw, instruments: list[str], *, fill: bool = True) -> BriefLaw:
@@ -164,7 +166,8 @@ def restrict(law: BriefLaw, instruments: list[str], *, fill: bool = True) -> Bri
         families = {INSTRUMENTS[i].family for i in pitched}
         centre = sum(sum(INSTRUMENTS[i].comfortable) / 2 for i in pitched) / len(pitched)
         near = sorted((i for i in instruments if _pitched(i) and i not in law.include
-                       and i not in law.exclude and INSTRUMENTS[i].family in families),
+                       and i not in law.exclude and i not in _COLOURS
+                       and INSTRUMENTS[i].family in families),
                       key=lambda i: abs(sum(INSTRUMENTS[i].comfortable) / 2 - centre))
         added = near[:MIN_PITCHED - len(pitched)]
         if added:
