@@ -25,21 +25,17 @@ import re
 from dataclasses import dataclass
 
 from assistant.errors import InputError
+from assistant.themes.theory import MODES
 
 PITCH_NAMES: tuple[str, ...] = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 _MAJOR_TONICS = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 _MINOR_TONICS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")
 _LETTER = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
-#: scale steps (semitones above the tonic) of each mode the drafts use
+#: scale steps (semitones above the tonic) of each mode the drafts use: the themes' table
+#: (one source for both) plus the whole-tone colour of mystery cues
 MODE_STEPS: dict[str, tuple[int, ...]] = {
-    "major": (0, 2, 4, 5, 7, 9, 11),
-    "minor": (0, 2, 3, 5, 7, 8, 10),
-    "harmonic_minor": (0, 2, 3, 5, 7, 8, 11),
-    "dorian": (0, 2, 3, 5, 7, 9, 10),
-    "phrygian": (0, 1, 3, 5, 7, 8, 10),
-    "lydian": (0, 2, 4, 6, 7, 9, 11),
-    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
+    **{mode: steps for mode, steps in MODES.items() if mode != "aeolian"},
     "whole_tone": (0, 2, 4, 6, 8, 10),
 }
 MINOR_LIKE = ("minor", "harmonic_minor", "dorian", "phrygian")
