@@ -85,9 +85,11 @@ class DraftRequest:
     ``solution`` is a :class:`assistant.sync.SyncSolution` (preferred: its hits say where
     each landed) or a bare :class:`TempoMap`. ``dialogue`` holds cue-relative spans as
     dicts or objects with ``start_s``, ``end_s``, ``character`` and optionally ``voice``
-    ("male", "female", a MIDI note or "<n>Hz"); when empty, the cue's own dialogue spans
-    (film time) are used. ``hits`` (optional) overrides the solution's hits: cue-relative
-    dicts/objects with ``time_s``, ``label``, ``important``, ``landing``.
+    ("male", "female", "child", a MIDI note or "<n>Hz"); when empty, the cue's own dialogue
+    spans (film time) are used. ``voices`` maps a character to its voice (read from the
+    screenplay by :func:`assistant.analysis.voices.infer_voices`) for spans that carry
+    none; a speaker in neither stays neutral. ``hits`` (optional) overrides the solution's
+    hits: cue-relative dicts/objects with ``time_s``, ``label``, ``important``, ``landing``.
     ``action_times_s`` are on-screen actions (cue-relative) for the mickey-mousing index.
     ``plan_row`` is the cue's row of the themes development plan; ``themes`` maps a
     subject to its theme score. ``palette`` is a name, a file, a dict or a Palette.
@@ -100,6 +102,7 @@ class DraftRequest:
     mood: Any = None
     function: str | None = None
     dialogue: list[Any] = field(default_factory=list)
+    voices: dict[str, str] = field(default_factory=dict)
     hits: list[Any] | None = None
     action_times_s: list[float] = field(default_factory=list)
     plan_row: dict[str, Any] | None = None
@@ -217,10 +220,23 @@ def _dialogue_lines(req: DraftRequest, tm: TempoMap, duration_s: float) -> list[
         s, e = max(0.0, s), min(duration_s, e)
         if e <= s:
             continue
+        who = str(_get(d, "character", "") or "")
+        voice = _get(d, "voice") or voice_of(who, req.voices)
         out.append(Line(float(tm.seconds_to_beat(Fraction(repr(s)))),
                         float(tm.seconds_to_beat(Fraction(repr(e)))),
-                        str(_get(d, "character", "") or ""), centre_for(_get(d, "voice"))))
+                        who, centre_for(voice), str(voice or "unknown")))
     return out
+
+
+def voice_of(character: str, voices: dict[str, str]) -> str | None:
+    """``character``'s voice in ``voices`` (its name as written, in capitals, or without
+    an extension such as ``(V.O.)``); None when it is not there."""
+    if not character or not voices:
+        return None
+    for name in (character, character.upper(), character.split("(")[0].strip().upper()):
+        if name in voices:
+            return voices[name]
+    return None
 
 
 #: functions that state the theme as the film knows it: they stay in the theme's own key
@@ -537,7 +553,9 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     report = {
         "hits": hit_rows,
         "dialogue": {"voice_band_notes": after, "voice_band_notes_without_pass": before,
-                     "lines": len(lines), "pass": stats},
+                     "lines": len(lines), "pass": stats,
+                     "speakers": {ln.character: {"voice": ln.voice, "band": list(ln.band)}
+                                  for ln in lines if ln.character}},
         "mickey_mousing_index": round(mm, 3),
         "silences": silences,
         "warnings": warnings,

@@ -5,7 +5,10 @@ sixth (±9 semitones) free on each side; thin the texture and lower the dynamics
 lines; put accents and entries in the gaps. Fundamentals are about 80-180 Hz for male
 voices and 160-250 Hz for female ones, so the central notes used here are the
 geometric means: 120 Hz (MIDI 47, B2) for a male voice, 200 Hz (MIDI 55, G3) for a
-female one, and 141 Hz (MIDI 49) for a speaker whose voice is unknown.
+female one, and 141 Hz (MIDI 49) for a speaker whose voice is unknown. A child's voice
+(not in REFERENCE.md; a design default) centres on C4 (MIDI 60, 262 Hz), after the
+children's mean fundamental of about 264 Hz in Peterson & Barney (1952). Who speaks with
+which voice is read from the screenplay by :mod:`assistant.analysis.voices`.
 
 Under each span the pass:
 
@@ -30,7 +33,7 @@ from assistant.music.score import Note, Part
 
 BAND_SEMITONES = 9
 FIGURE_MARGIN_BEATS = 2.0
-VOICE_CENTRE = {"male": 47, "female": 55, "unknown": 49}
+VOICE_CENTRE = {"male": 47, "female": 55, "child": 60, "unknown": 49}
 _THIN_ROLES = ("counter_melody", "percussion")
 _ACCENTS = ("accent", "marcato", "sforzando")
 
@@ -47,6 +50,7 @@ class Line:
     end_beat: float
     character: str = ""
     centre: int = VOICE_CENTRE["unknown"]
+    voice: str = "unknown"  # male, female, child, unknown (or "<n>Hz", a MIDI note)
 
     @property
     def band(self) -> tuple[int, int]:
@@ -54,7 +58,8 @@ class Line:
 
 
 def centre_for(voice: Any) -> int:
-    """Central MIDI note for ``voice``: "male"/"female"/None, a MIDI number, or "<n>Hz"."""
+    """Central MIDI note for ``voice``: "male"/"female"/"child"/None, a MIDI number, or
+    "<n>Hz"."""
     if voice is None or voice == "":
         return VOICE_CENTRE["unknown"]
     if isinstance(voice, (int, float)) and not isinstance(voice, bool):
@@ -62,10 +67,12 @@ def centre_for(voice: Any) -> int:
     v = str(voice).strip().lower()
     if v.endswith("hz"):
         return int(round(hz_to_midi(float(v[:-2]))))
-    if v in ("m", "man", "boy"):
+    if v in ("m", "man"):
         v = "male"
-    if v in ("f", "w", "woman", "girl"):
+    if v in ("f", "w", "woman"):
         v = "female"
+    if v in ("boy", "girl", "kid", "c"):
+        v = "child"
     return VOICE_CENTRE.get(v, VOICE_CENTRE["unknown"])
 
 

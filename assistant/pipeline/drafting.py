@@ -78,6 +78,26 @@ class _Context:
         self.plan = load_plan(store)
         self.themes = theme_scores(store)
         self.actions = load_actions(store)
+        self.voices = film_voices(store, project)
+
+
+def film_voices(store: ProjectStore, project: FilmProject) -> dict[str, str]:
+    """Each speaking character's voice (male, female, child), read from the project's
+    screenplay with the briefs file's ``CAST:`` lines as overrides
+    (:mod:`assistant.analysis.voices`); the guesses and their evidence are kept in
+    ``stages/voices.json``. Characters left unknown are not in the map."""
+    from assistant.analysis.voices import cast_from_file, infer_voices, voice_map
+    from assistant.pipeline.inputs import briefs_path, load_screenplay_of
+
+    cast = cast_from_file(briefs_path(store))
+    try:
+        script = load_screenplay_of(store, project)
+    except InputError as exc:
+        log.info("no screenplay to read voices from (%s); cast lines only", exc.message)
+        return {k.upper(): v for k, v in cast.items() if v != "unknown"}
+    guesses = infer_voices(script, cast)
+    save_stage(store, "voices.json", {n: g.to_dict() for n, g in guesses.items()})
+    return voice_map(guesses)
 
 
 def draft_revision(ctx: Any, cue: Cue, brief: MusicBrief | None, *, palette: str | None,
@@ -127,6 +147,7 @@ def _compose(ctx: Any, cue: Cue, brief: MusicBrief | None, row: dict[str, Any],
     req = DraftRequest(
         cue=cue, solution=solution, fps=ctx.project.rate, brief=brief, mood=cue.mood,
         function=cue.function, hits=hits, action_times_s=actions, plan_row=row,
+        voices=getattr(ctx, "voices", {}),
         themes={k: v for k, v in ctx.themes.items() if k in row.get("themes", [])},
         palette=palette, seed=seed)
     return draft_cue_score(req)

@@ -97,6 +97,7 @@ def _copy_in(src: str | Path, folder: Path, root: Path) -> str:
 
 def read_briefs(path: Path, project: FilmProject | None = None) -> list[tuple[str, str]]:
     """``(cue id, brief text)`` per non-blank line of a briefs file (``CUE: brief text``).
+    ``CAST: NELL female, GUS male`` lines name voices (:mod:`assistant.analysis.voices`).
 
     With ``project`` the cue ids are checked against its cues (a project without cues
     yet, one whose cues the analysis will propose, is not checked). Errors name the line.
@@ -105,6 +106,8 @@ def read_briefs(path: Path, project: FilmProject | None = None) -> list[tuple[st
     known = {c.id.lower(): c.id for c in project.cues} if project is not None else {}
     for line_no, line in enumerate(read_text(path, what="briefs file").splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line.strip().upper().startswith("CAST:"):  # voices, not a brief (analysis.voices)
             continue
         cue_id, sep, text = line.partition(":")
         cue_id, text = cue_id.strip(), text.strip()

@@ -1,0 +1,133 @@
+"""Speakers' voices: read from the screenplay (assistant.analysis.voices), carried on the
+dialogue lines of a draft, and the dialogue pass keeping notes out of that voice's band.
+
+The example film's cast is known (its screenplay introduces everyone); one real
+screenplay from ../shared/data is read too (skipped, naming the file, when it is absent).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.analysis.voices import (
+    cast_from_file,
+    infer_voices,
+    parse_cast,
+    voice_map,
+)
+from assistant.errors import InputError
+from assistant.importers import load_screenplay
+from assistant.orchestrate.dialogue import VOICE_CENTRE, centre_for
+from assistant.pipeline.inputs import read_briefs
+from tests.test_compose import draft, make_cue, theme
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples/the-keepers-light/screenplay.fountain"
+SHARED = ROOT.parent / "shared/data/screenplays"
+
+#: the example's speaking cast, as its screenplay introduces them
+EXAMPLE_CAST = {"NELL": "female", "GUS": "male", "OWEN": "male", "TILLY": "child",
+                "CROW": "male", "THOMAS": "male", "DANNY": "male"}
+#: The Last Birthday Card: every speaker the script says something about; THE BOSS, VOICE
+#: and NEWSCASTER are never described (unknown is the right answer)
+BIRTHDAY_CAST = {"SCOTT": "male", "BAXTER": "male", "NAK": "male", "ART GIRL": "female",
+                 "BILLUPS": "male", "SOPHISTICATED WOMAN": "female", "NANCY": "female",
+                 "WOMAN": "female", "MALE VOICE": "male", "THE BOSS": "unknown",
+                 "VOICE": "unknown", "NEWSCASTER": "unknown"}
+
+
+def shared(name: str) -> Path:
+    p = SHARED / name
+    if not p.is_file():
+        pytest.skip(f"{p} is absent (../shared/data is not beside this clone)")
+    return p
+
+
+def accuracy(guessed: dict, truth: dict[str, str]) -> float:
+    return sum(guessed[n].voice == v for n, v in truth.items()) / len(truth)
+
+
+def test_every_speaker_of_the_example_film_gets_the_right_voice() -> None:
+    got = infer_voices(load_screenplay(EXAMPLE))
+    assert set(got) == set(EXAMPLE_CAST)
+    assert {n: g.voice for n, g in got.items()} == EXAMPLE_CAST
+    assert got["TILLY"].age == 11 and got["TILLY"].gender == "female"  # "his granddaughter"
+    assert got["DANNY"].source == "description"  # "Tilly's father"
+    assert all(g.evidence for g in got.values())
+
+
+def test_a_real_screenplay() -> None:
+    got = infer_voices(load_screenplay(shared("The-Last-Birthday-Card.fountain")))
+    assert accuracy(got, BIRTHDAY_CAST) == 1.0, {n: got[n].voice for n in BIRTHDAY_CAST}
+    # a character nobody describes is not guessed
+    assert "THE BOSS" not in voice_map(got)
+
+
+def test_the_large_real_screenplay_reads_its_leads() -> None:
+    got = infer_voices(load_screenplay(shared("Big-Fish.fountain")))
+    leads = {"EDWARD": "male", "WILL": "male", "SANDRA": "female", "JOSEPHINE": "female",
+             "AMOS": "male", "KARL": "male", "DON PRICE": "male"}
+    assert {n: got[n].voice for n in leads} == leads
+    assert got["SANDRA"].source == "description"  # "His mother SANDRA": the noun, not "his"
+
+
+def test_cast_line_overrides_and_reads() -> None:
+    assert parse_cast("CAST: NELL male; ART GIRL f, tilly boy") == {
+        "NELL": "male", "ART GIRL": "female", "TILLY": "child"}
+    got = infer_voices(load_screenplay(EXAMPLE), {"NELL": "male", "TILLY": "female"})
+    assert got["NELL"].voice == "male" and got["NELL"].source == "cast"
+    assert got["TILLY"].voice == "female"  # the cast line outranks the age
+    with pytest.raises(InputError, match="needs a name and a voice"):
+        parse_cast("CAST: NELL soprano")
+
+
+def test_briefs_file_cast_line_is_not_a_brief(tmp_path: Path) -> None:
+    f = tmp_path / "briefs.txt"
+    f.write_text("1M5: warm strings\nCAST: NELL female, GUS male\n", encoding="utf-8")
+    assert read_briefs(f) == [("1M5", "warm strings")]
+    assert cast_from_file(f) == {"NELL": "female", "GUS": "male"}
+    f.write_text("CAST: NELL\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        cast_from_file(f)
+    assert "briefs.txt" in str(exc.value) and "line 1" in str(exc.value)
+
+
+def test_voice_centres_are_ordered() -> None:
+    assert centre_for("male") < centre_for(None) < centre_for("female") < centre_for("child")
+    assert centre_for("girl") == centre_for("child") == VOICE_CENTRE["child"]
+
+
+def _under(res, sol, talk) -> list[int]:
+    from fractions import Fraction
+
+    tm = sol.tempo_map
+    spans = [(float(tm.seconds_to_beat(Fraction(repr(a)))), float(tm.seconds_to_beat(Fraction(repr(b)))))
+             for a, b, _ in talk]
+    return [n.pitch for p in res.score.parts if not p.is_drum for n in p.notes
+            if any(n.start_beats < e and n.end_beats > s for s, e in spans)]
+
+
+@pytest.mark.parametrize("voice", ["male", "female", "child"])
+def test_the_dialogue_pass_clears_the_speakers_own_band(voice: str) -> None:
+    talk = [(3.0, 9.0, "NELL"), (12.0, 18.0, "NELL")]
+    cue = make_cue(30.0, [(20.0, True, "downbeat")], "romance", "tender", dialogue=talk)
+    kw = {"themes": {"t": theme()}, "plan_row": {"themes": ["t"]}}
+    res, sol = draft(cue, voices={"NELL": voice}, **kw)
+    d = res.report["dialogue"]
+    c = VOICE_CENTRE[voice]
+    assert d["speakers"]["NELL"] == {"voice": voice, "band": [c - 9, c + 9]}
+    assert d["voice_band_notes"] == 0 < d["voice_band_notes_without_pass"]
+    assert not [p for p in _under(res, sol, talk) if c - 9 <= p <= c + 9]
+    # the same cue with the speaker unknown is centred elsewhere and leaves notes there
+    neutral, _ = draft(cue, **kw)
+    assert neutral.report["dialogue"]["speakers"]["NELL"]["voice"] == "unknown"
+
+
+def test_a_span_that_names_its_voice_wins_over_the_map() -> None:
+    talk = [(3.0, 9.0, "NELL")]
+    cue = make_cue(20.0, [], "romance", "tender", dialogue=talk)
+    res, _ = draft(cue, voices={"NELL": "male"},
+                   dialogue=[{"start_s": 3.0, "end_s": 9.0, "character": "NELL", "voice": "female"}])
+    assert res.report["dialogue"]["speakers"]["NELL"]["voice"] == "female"
