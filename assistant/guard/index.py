@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from assistant.guard.corpus import CORPUS_JSON, CORPUS_NPZ, TICKS_PER_BEAT, CorpusMelodies
+from assistant.guard.information import generic_mask, note_bits
 from assistant.guard.melody import Melody
 from assistant.guard.similarity import (
     AlignParams,
@@ -32,6 +33,7 @@ from assistant.guard.similarity import (
     chance_excess,
     combine,
     compare,
+    evidence_cap,
     load_model,
     ngram_views,
     verdict_for,
@@ -164,13 +166,18 @@ class CorpusIndex:
         return out
 
     def query(self, m: Melody, top_k: int = 3, params: AlignParams = AlignParams(),
-              max_candidates: int = MAX_CANDIDATES) -> list[CorpusMatch]:
+              max_candidates: int = MAX_CANDIDATES, figure: bool = False) -> list[CorpusMatch]:
         """The ``top_k`` closest corpus pieces to ``m`` with their best passage (positions in
-        the query and in the corpus piece), by similarity score."""
+        the query and in the corpus piece), by similarity score. ``figure``: ``m`` is
+        accompaniment, judged with the stricter evidence test
+        (:func:`~assistant.guard.similarity.evidence_cap`)."""
         model = load_model()
         results: list[CorpusMatch] = []
         for piece, q0, q1, c0, c1, hits, t, logr in self.candidates(m, max_candidates):
             ref = self.corpus.melody(piece)
+            for line in (m, ref):  # measured on the whole lines, carried into the windows
+                note_bits(line)
+                generic_mask(line)
             pad = WINDOW_PAD_NOTES
             qa, qb = max(0, q0 - pad), min(len(m), q1 + 1 + pad)
             ca, cb = max(0, c0 - pad), min(len(ref), c1 + 1 + pad)
@@ -178,7 +185,8 @@ class CorpusIndex:
             # whole search (len(m) x len(ref) note pairs), not of the windows
             cells = float(len(m)) * float(len(ref))
             sim = compare(m.slice(qa, qb), ref.slice(ca, cb), params=params, model=model,
-                          max_passages=1, transforms=[(t, logr)], search_cells=cells)
+                          max_passages=1, transforms=[(t, logr)], search_cells=cells,
+                          figure=figure)
             excess = chance_excess("match", cells, model)
             excess_strict = chance_excess("strict", cells, model)
             # passages are relative to the windows: shift back to whole-melody positions
@@ -192,14 +200,15 @@ class CorpusIndex:
             shorter = min(weighted_length(m, params), weighted_length(ref, params))
             sim.views["coverage"] = min(1.0, sim.views["match"] / max(floor, shorter))
             sim.views.update(ngram_views(m, ref))
-            sim.score = combine(sim.views, model)
+            sim.score = min(combine(sim.views, model),
+                            evidence_cap(sim.views["evidence_bits"], model, figure))
             sim.verdict = verdict_for(sim.score, model)
             for p in sim.passages:
                 pm = max(0.0, p.match - excess)
                 ps = max(0.0, p.strict - excess_strict)
                 pv = dict(sim.views, match=pm, strict=min(sim.views["strict"], ps),
                           coverage=min(1.0, pm / max(floor, shorter)))
-                p.score = combine(pv, model)
+                p.score = min(combine(pv, model), evidence_cap(p.evidence_bits, model, figure))
             info = self.corpus.pieces[piece]
             results.append(CorpusMatch(piece, info["id"], info.get("title", ""), sim, hits))
         results.sort(key=lambda r: (-r.similarity.score, -r.similarity.views["match"]))

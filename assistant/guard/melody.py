@@ -86,10 +86,27 @@ class Melody:
             return 0.0
         return float(self.onsets_beats[-1] + self.durs_beats[-1] - self.onsets_beats[0])
 
+    def content_key(self) -> int:
+        """A hash of the pitches and rhythm: per-note values cached in ``meta`` as
+        ``(key, array)`` are valid only for the notes they were computed on."""
+        return hash((self.pitches.tobytes(), np.round(self.iois_beats, 6).tobytes()))
+
     def slice(self, start: int, stop: int) -> Melody:
-        """Notes ``start:stop`` (onsets keep their positions)."""
-        return Melody(self.pitches[start:stop], self.onsets_beats[start:stop],
-                      self.durs_beats[start:stop], name=self.name, meta=dict(self.meta))
+        """Notes ``start:stop`` (onsets keep their positions). Per-note values cached in
+        ``meta`` (information, generic figures: measured on the whole line) are sliced too."""
+        meta = dict(self.meta)
+        out = Melody(self.pitches[start:stop], self.onsets_beats[start:stop],
+                     self.durs_beats[start:stop], name=self.name, meta=meta)
+        key = None
+        for k, v in self.meta.items():
+            if isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], np.ndarray) \
+                    and len(v[1]) == len(self):
+                key = self.content_key() if key is None else key
+                if v[0] == key:
+                    meta[k] = (out.content_key(), v[1][start:stop])
+                else:
+                    del meta[k]
+        return out
 
     def transposed(self, semitones: int) -> Melody:
         return Melody(self.pitches + semitones, self.onsets_beats, self.durs_beats,

@@ -108,6 +108,9 @@ class Passage:
     a_excerpt: list[int] = field(default_factory=list)
     b_excerpt: list[int] = field(default_factory=list)
     strict: float = 0.0  # the passage's near-exact alignment score (matched notes)
+    bits: float = 0.0  # information of its matched notes (assistant.guard.information)
+    evidence_bits: float = 0.0  # bits less what chance finds in a search of this size
+    generic_share: float = 0.0  # share of its matched notes inside generic figures
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -115,6 +118,8 @@ class Passage:
             d[k] = round(float(d[k]), 4)
         d["match"] = round(float(d["match"]), 3)
         d["strict"] = round(float(d["strict"]), 3)
+        for k in ("bits", "evidence_bits", "generic_share"):
+            d[k] = round(float(d[k]), 3)
         d["score"] = round(float(d["score"]), 4)
         return d
 
@@ -200,6 +205,31 @@ def combine(views: dict[str, float], model: dict[str, Any] | None = None) -> flo
     m = model or load_model()
     z = float(np.dot(np.asarray(m["weights"], dtype=np.float64), feature_vector(views, m)))
     z += float(m["bias"])
+    return float(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
+
+
+#: evidence (bits, :mod:`assistant.guard.information`) at which the cap reaches the
+#: similar and the copy thresholds; accompaniment needs ``figure_margin_bits`` more
+DEFAULT_EVIDENCE: dict[str, float] = {"similar_bits": 4.0, "copy_bits": 10.0,
+                                      "figure_margin_bits": 10.0}
+
+
+def evidence_cap(evidence_bits: float, model: dict[str, Any] | None = None,
+                 figure: bool = False) -> float:
+    """The highest score a match with this much evidence may get: a logistic in the
+    evidence that passes the similar threshold at ``similar_bits`` and the copy threshold
+    at ``copy_bits`` (both ``figure_margin_bits`` higher for accompaniment figures)."""
+    m = model or load_model()
+    ev = dict(DEFAULT_EVIDENCE)
+    ev.update(m.get("evidence") or {})
+    sim, cop = thresholds(m)
+    lo, hi = float(ev["similar_bits"]), float(ev["copy_bits"])
+    if figure:
+        lo += float(ev["figure_margin_bits"])
+        hi += float(ev["figure_margin_bits"])
+    logit = lambda p: math.log(p / (1.0 - p))  # noqa: E731 - a tiny local helper
+    slope = (logit(cop) - logit(sim)) / max(hi - lo, 1e-6)
+    z = logit(sim) + slope * (evidence_bits - lo)
     return float(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
 
 
@@ -390,6 +420,33 @@ class _Align:
     C: np.ndarray  # (n+1, m+1) int8 choice codes
     K: int  # largest fragment
 
+    def pairs(self, i: int, j: int) -> list[tuple[int, int]]:
+        """The aligned note pairs (0-based, in order) of the chain ending at cell (i, j):
+        substitutions, and for a fragmentation or consolidation its first note against the
+        single note (an ornament keeps the main note first)."""
+        out: list[tuple[int, int]] = []
+        nf = self.K - 1
+        while i > 0 and j > 0 and self.H[i, j] > 0:
+            c = int(self.C[i, j])
+            if c == _SUB:
+                out.append((i - 1, j - 1))
+                i, j = i - 1, j - 1
+            elif c == _DEL:
+                i -= 1
+            elif c == _INS:
+                j -= 1
+            elif 4 <= c < 4 + nf:
+                k = c - 2
+                out.append((i - 1, j - k))
+                i, j = i - 1, j - k
+            elif c >= 4 + nf:
+                k = c - 2 - nf
+                out.append((i - k, j - 1))
+                i, j = i - k, j - 1
+            else:
+                break
+        return out[::-1]
+
     def trace(self, i: int, j: int) -> tuple[int, int, int]:
         """Start cell (1-based note indices) and aligned-step count of the chain ending at
         cell (i, j)."""
@@ -525,10 +582,12 @@ def _seed_transforms(a: Melody, b: Melody, k: int, n_gram: int = 3) -> list[tupl
     return out
 
 
-def _passages(al: _Align, min_match: float, max_passages: int,
-              n_top: int = 60) -> list[tuple[float, int, int, int, int, int]]:
-    """Best non-overlapping chains: (score, a start, a end, b start, b end, aligned steps),
-    1-based cell indices."""
+def _passages(al: _Align, min_match: float, max_passages: int, n_top: int = 60,
+              pitches: tuple[np.ndarray, np.ndarray] | None = None,
+              ) -> list[tuple[float, int, int, int, int, int, list[tuple[int, int]]]]:
+    """Best non-overlapping chains: (score, a start, a end, b start, b end, aligned steps,
+    exactly matched pairs), 1-based cell indices; the pairs (0-based) are the aligned notes
+    whose ``pitches`` (A's, B's transposed) agree (none without ``pitches``)."""
     H = al.H
     flat = H.reshape(-1)
     n_top = min(flat.size, n_top)
@@ -544,7 +603,11 @@ def _passages(al: _Align, min_match: float, max_passages: int,
             continue  # the end of a chain already taken
         si, sj, steps = al.trace(i, j)
         if all(i < o[1] or si > o[2] for o in out) and all(j < o[3] or sj > o[4] for o in out):
-            out.append((s, si, i, sj, j, steps))
+            pairs: list[tuple[int, int]] = []
+            if pitches is not None:
+                pa, pb = pitches
+                pairs = [(x, y) for x, y in al.pairs(i, j) if pa[x] == pb[y]]
+            out.append((s, si, i, sj, j, steps, pairs))
     return out
 
 
@@ -600,7 +663,7 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
             model: dict[str, Any] | None = None, max_passages: int = 5,
             min_passage_match: float = 4.0,
             transforms: list[tuple[int, float]] | None = None,
-            search_cells: float | None = None) -> Similarity:
+            search_cells: float | None = None, figure: bool = False) -> Similarity:
     """Compare two melodies (see the module docstring). ``transforms`` optionally gives the
     (transposition B-A, log2 tempo ratio B/A) candidates to try instead of estimating them.
 
@@ -609,7 +672,16 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
     picked from longer lines) finds longer chance matches than one of the calibrated size,
     and :func:`chance_excess` of it is taken off ``match``, ``strict`` and every passage's
     match before they are scored (``views["match_raw"]``, ``views["strict_raw"]`` keep the
-    uncorrected figures). Up to 160 x 160 notes nothing changes."""
+    uncorrected figures). Up to 160 x 160 notes nothing changes.
+
+    Every passage is then weighed by its information (:mod:`assistant.guard.information`):
+    the score can be no higher than the evidence of the best passage allows
+    (:func:`evidence_cap`), so plain material that matches by chance (steps in even
+    eighths, arpeggios, repeated figures) is not called a copy. ``figure``: one side is
+    accompaniment (harmony, bass, ostinato), which needs ``figure_margin_bits`` more
+    evidence."""
+    from assistant.guard.information import pair_information
+
     model = model or load_model()
     views: dict[str, float] = {"match": 0.0, "strict": 0.0, "coverage": 0.0, "ngram": 0.0,
                                "contour": 0.0, "rhythm": 0.0}
@@ -618,8 +690,8 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
     views.update(ngram_views(a, b))
     swap = len(a) > len(b)  # rows over the shorter melody
     x, y = (b, a) if swap else (a, b)
-    found: list[tuple[float, int, int, int, int, int, int, float]] = []
-    found_strict: list[tuple[float, int, int, int, int, int, int, float]] = []
+    found: list[tuple] = []
+    found_strict: list[tuple] = []
     strict = replace(STRICT, use_idf=params.use_idf, repeat_weight=params.repeat_weight,
                      repeat_run_weight=params.repeat_run_weight)
     if transforms is None:
@@ -630,15 +702,20 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
     for t, logr in cands:
         yp, yi = y.pitches - t, y.iois_beats / (2.0 ** logr)
         for j0, j1 in windows:
+            pp = (x.pitches, yp[j0:j1])
             al = local_align(x.pitches, x.iois_beats, yp[j0:j1], yi[j0:j1], params)
-            for s, si, ei, sj, ej, npairs in _passages(al, min_passage_match, max_passages):
-                found.append((s, si, ei, sj + j0, ej + j0, npairs, t, logr))
+            for s, si, ei, sj, ej, npairs, pr in _passages(al, min_passage_match, max_passages,
+                                                           pitches=pp):
+                found.append((s, si, ei, sj + j0, ej + j0, npairs, t, logr,
+                              [(u, v + j0) for u, v in pr]))
             views["match"] = max(views["match"], float(al.H.max()))
             # the strict pass: near-exact stretches only (a quote keeps pitches and rhythm)
             st = local_align(x.pitches, x.iois_beats, yp[j0:j1], yi[j0:j1], strict)
             views["strict"] = max(views.get("strict", 0.0), float(st.H.max()))
-            for s, si, ei, sj, ej, npairs in _passages(st, min_passage_match, max_passages):
-                found_strict.append((s, si, ei, sj + j0, ej + j0, npairs, t, logr))
+            for s, si, ei, sj, ej, npairs, pr in _passages(st, min_passage_match, max_passages,
+                                                           pitches=pp):
+                found_strict.append((s, si, ei, sj + j0, ej + j0, npairs, t, logr,
+                                     [(u, v + j0) for u, v in pr]))
     cells = float(search_cells) if search_cells else float(len(a)) * float(len(b))
     excess = chance_excess("match", cells, model)
     views["match_raw"], views["strict_raw"] = views["match"], views["strict"]
@@ -647,8 +724,14 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
     floor = float(model.get("coverage_floor_notes", 16))
     shorter = min(weighted_length(a, params), weighted_length(b, params))
     views["coverage"] = min(1.0, views["match"] / max(floor, shorter))
-    score = combine(views, model)
     excess_strict = chance_excess("strict", cells, model)
+    n_tr = max(1, len(cands))
+    info = {id(r): pair_information(x, y, r[8], cells, n_tr) for r in found + found_strict}
+    best_info = max(info.values(), key=lambda v: v.evidence, default=None)
+    views["evidence_bits"] = best_info.evidence if best_info else -math.log2(max(cells, 1.0))
+    views["info_bits"] = best_info.bits if best_info else 0.0
+    views["generic_share"] = best_info.generic_share if best_info else 0.0
+    score = min(combine(views, model), evidence_cap(views["evidence_bits"], model, figure))
 
     def overlaps(r: tuple, c: tuple) -> bool:
         return not (r[2] < c[1] or r[1] > c[2]) and not (r[4] < c[3] or r[3] > c[4])
@@ -660,16 +743,20 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
     cand = [(r, inner[id(r)][0] if inner[id(r)] else 0.0) for r in found]
     cand += [(q, q[0]) for q in found_strict if not any(overlaps(q, r) for r in found)]
 
-    def passage_views(s_match: float, s_strict: float) -> dict[str, float]:
+    def passage_score(r: tuple, s_strict: float) -> float:
         pv = dict(views)
-        pv["match"] = max(0.0, s_match - excess)
+        pv["match"] = max(0.0, r[0] - excess)
         pv["strict"] = min(views["strict"], max(0.0, s_strict - excess_strict))
         pv["coverage"] = min(1.0, pv["match"] / max(floor, shorter))
-        return pv
+        ev = info[id(r)].evidence
+        q = inner.get(id(r))
+        if q is not None:  # the near-exact run inside is evidence for the passage too
+            ev = max(ev, info[id(q)].evidence)
+        return min(combine(pv, model), evidence_cap(ev, model, figure))
 
     # non-overlapping passages over all transpositions, best scored first: in a long line
     # the longest chance alignment can outscore a quote's, its near-exact run cannot
-    scored = sorted(((combine(passage_views(r[0], ss), model), r, ss) for r, ss in cand),
+    scored = sorted(((passage_score(r, ss), r, ss) for r, ss in cand),
                     key=lambda x: (-x[0], -x[1][0]))
     chosen: list[tuple[float, tuple, float]] = []
     for sc, r, ss in scored:
@@ -680,8 +767,11 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
             chosen.append((sc, r, ss))
     passages = []
     for sc, r, ss in chosen:
-        s, si, ei, sj, ej, npairs, t, logr = r
+        s, si, ei, sj, ej, npairs, t, logr = r[:8]
+        inf = info[id(r)]
         q = inner.get(id(r))
+        if q is not None and info[id(q)].evidence > inf.evidence:
+            inf = info[id(q)]
         if q is not None and ss >= LOCATE_STRICT_NOTES and 2 * (q[2] - q[1] + 1) < ei - si + 1:
             # a quote in new material: the ornament-tolerant alignment runs on through the new
             # notes (a rare note earns about what a wrong neighbour costs), its near-exact
@@ -701,7 +791,8 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
             notes=npairs, match=s, score=sc, transposition=int(tt),
             tempo_ratio=float(2.0 ** lr),
             a_excerpt=a.pitches[a0:a1 + 1].tolist(), b_excerpt=b.pitches[b0:b1 + 1].tolist(),
-            strict=ss,
+            strict=ss, bits=inf.bits, evidence_bits=inf.evidence,
+            generic_share=inf.generic_share,
         ))
     return Similarity(score, verdict_for(score, model), passages, views)
 
