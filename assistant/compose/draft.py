@@ -463,6 +463,10 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
         s.texture = tex.label()
         textures.append(tex)
     layers = realise(sections, textures, slots, bars, tm.tempo_at, rng)
+    # a revision's deltas (assistant.revise puts them in the plan row): the accompaniment
+    # an octave lower or higher ("darker"), running figures on the beat only ("less busy")
+    layers = revised_layers(layers, int(row.get("accompaniment_shift") or 0),
+                            bool(row.get("simpler_figures")))
 
     # --- silences and events ----------------------------------------------------------
     silences = planned_silences(hits, getattr(cue, "notes", "") or "", duration_s,
@@ -574,6 +578,39 @@ def draft_cue_score(req: DraftRequest) -> DraftResult:
     }
     return DraftResult(score, form, harmony, report, palette.name, key.name,
                        {"lead": lead, "category": category, "ensemble": ens.sounding})
+
+
+#: accompaniment layers whose notes run (figures); pads and the high tremolo hold
+_FIGURES = ("chorale", "pulse", "ostinato", "arpeggio", "pizzicato", "waltz", "bass", "timpani",
+            "drums")
+
+
+def revised_layers(layers: list[Any], shift: int, simpler: bool) -> list[Any]:
+    """The accompaniment ``shift`` semitones away (harmony layers only: the bass and the
+    percussion stay) and, with ``simpler``, each running figure on the beat only (a note
+    off the beat is dropped and the note before it holds on, up to its beat). Pure: new
+    layers are returned. Both are off (0, False) unless a revision asked for them."""
+    from dataclasses import replace as _replace
+
+    if not shift and not simpler:
+        return layers
+    out = []
+    for lay in layers:
+        notes = list(lay.notes)
+        if shift and not lay.drum and lay.role == "harmony":
+            notes = [_replace(n, pitch=max(0, min(127, n.pitch + shift))) for n in notes]
+        if simpler and lay.name in _FIGURES:
+            kept = [n for n in notes if abs(n.start_beats - round(n.start_beats)) < 1e-6]
+            onsets = sorted({n.start_beats for n in kept})
+            held = []
+            for n in kept:
+                nxt = next((b for b in onsets if b > n.start_beats + 1e-6), n.end_beats)
+                if not n.articulation and n.end_beats < nxt:  # legato figures keep sounding
+                    n = _replace(n, dur_beats=min(nxt, n.start_beats + 1.0) - n.start_beats)
+                held.append(n)
+            notes = held
+        out.append(_replace(lay, notes=notes))
+    return out
 
 
 def _accent_times(parts: list[Part], hits: list[HitPlan], tm: TempoMap) -> list[float]:
