@@ -41,11 +41,12 @@ class Match:
     passage: dict[str, Any] | None
     title: str = ""
     views: dict[str, float] = field(default_factory=dict)
+    role: str = ""  # the candidate line's kind and role ("tune (melody)", "figure (bass)")
 
     def to_dict(self) -> dict[str, Any]:
         return {"against": self.against, "reference": self.reference, "title": self.title,
                 "score": round(self.score, 4), "verdict": self.verdict, "line": self.line,
-                "passage": self.passage}
+                "role": self.role, "passage": self.passage}
 
 
 @dataclass
@@ -73,28 +74,48 @@ class Check:
                 "seconds": round(self.seconds, 3)}
 
 
+def is_figure_line(m: Melody) -> bool:
+    """True for an accompaniment line (:mod:`assistant.guard.roles`): checked with the
+    stricter evidence test."""
+    return m.meta.get("kind") == "figure"
+
+
 def check(candidate: Any, references: Sequence[Melody] = (), corpus_index: CorpusIndex | None = None) -> Check:
-    """The closest temp-track line and the closest corpus piece to any line of ``candidate``."""
+    """The closest temp-track line and the closest corpus piece to any line of ``candidate``.
+
+    Lines marked as accompaniment figures (``meta["kind"] == "figure"``, see
+    :mod:`assistant.guard.roles`) on either side are compared with the stricter evidence
+    test (``figure=True``); doublings (the same line in two parts) are checked once."""
+    from assistant.guard.roles import unique_lines
+
     t0 = time.perf_counter()
-    lines = as_melodies(candidate)
+    lines = unique_lines(as_melodies(candidate))
     best_temp: Match | None = None
     best_corpus: Match | None = None
     for line in lines:
+        fig = is_figure_line(line)
         for ref in references:
-            r = compare(line, ref, max_passages=1)
+            r = compare(line, ref, max_passages=1, figure=fig or is_figure_line(ref))
             if best_temp is None or r.score > best_temp.score:
                 best_temp = Match("temp", ref.name, r.score, r.verdict, line.name,
                                   r.passages[0].to_dict() if r.passages else None,
-                                  views=dict(r.views))
+                                  views=dict(r.views), role=_role(line))
         if corpus_index is not None:
-            hits = corpus_index.query(line, top_k=1)
+            hits = corpus_index.query(line, top_k=1, figure=fig)
             if hits and (best_corpus is None or hits[0].similarity.score > best_corpus.score):
                 h = hits[0]
                 best_corpus = Match("corpus", h.piece_id, h.similarity.score, h.similarity.verdict,
                                     line.name,
                                     h.similarity.passages[0].to_dict() if h.similarity.passages else None,
-                                    title=h.title, views=dict(h.similarity.views))
+                                    title=h.title, views=dict(h.similarity.views),
+                                    role=_role(line))
     return Check(best_temp, best_corpus, time.perf_counter() - t0)
+
+
+def _role(m: Melody) -> str:
+    """``tune`` / ``figure`` and the role, e.g. ``figure (ostinato)``; "" when unknown."""
+    kind, role = m.meta.get("kind", ""), m.meta.get("role", "")
+    return f"{kind} ({role})" if kind and role else kind
 
 
 @dataclass

@@ -5,6 +5,11 @@ music is the MIDI listed in the ``artefacts`` of its latest revision
 (``revisions/<cue>/<nnnn>/revision.json``); every melodic line of it (monophonic parts and
 skylines of polyphonic ones) is checked, and the closest match in each reference set is
 reported with positions and excerpts on both sides.
+
+Lines are split by tune role at note level (:mod:`assistant.guard.roles`): with the
+revision's ``draft.json`` its roles and form decide, else they are inferred; tunes are
+compared as tunes, accompaniment figures with the stricter evidence test. Temp tracks
+are split the same way (inferred).
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from typing import Any
 
 from assistant.errors import InputError
 from assistant.guard.loop import check
-from assistant.guard.melody import MIDI_SUFFIXES, SUFFIXES, Melody, load_melodies
+from assistant.guard.melody import MIDI_SUFFIXES, SUFFIXES, Melody
+from assistant.guard.roles import load_role_lines
 from assistant.guard.similarity import verdict_for
 from assistant.project import ProjectStore
 
@@ -34,11 +40,24 @@ def temp_tracks(root: Path) -> list[Path]:
 
 
 def load_temp_melodies(root: Path) -> list[Melody]:
-    """Every line of every temp track, named ``file:part``. Bad files raise InputError."""
+    """Every line of every temp track, named ``file:part``, split into tunes and
+    accompaniment figures (:func:`assistant.guard.roles.load_role_lines`). Bad files raise
+    InputError."""
     out: list[Melody] = []
     for p in temp_tracks(root):
-        out.extend(load_melodies(p))
+        out.extend(load_role_lines(p))
     return out
+
+
+def revision_lines(store: ProjectStore, rev: Any, midi_index: int) -> list[Melody]:
+    """The tune and figure lines of a revision's MIDI artefact, with the roles and form of
+    its ``draft.json`` when the revision has one (paths stay inside the revision)."""
+    path = store.artefact_path(rev, midi_index)
+    draft = None
+    if "draft.json" in rev.artefacts:
+        d = store.artefact_path(rev, rev.artefacts.index("draft.json"))
+        draft = d if d.is_file() else None
+    return load_role_lines(path, draft)
 
 
 def project_report(project: str | Path, use_corpus: bool = True) -> dict[str, Any]:
@@ -71,7 +90,7 @@ def project_report(project: str | Path, use_corpus: bool = True) -> dict[str, An
         if not path.is_file():
             raise InputError("artefact listed in revision.json is missing",
                              path=folder / "revision.json", field=f"artefacts[{mids[0]}]")
-        lines = load_melodies(path)
+        lines = revision_lines(store, rev, mids[0])
         c = check(lines, refs, index)
         score = c.score
         cues.append({

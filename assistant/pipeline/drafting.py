@@ -179,15 +179,15 @@ def stage_guard(store: ProjectStore, cues: list[str] | None = None) -> dict[str,
     """Every chosen cue's latest revision against the temp tracks and the training corpus
     (:func:`assistant.guard.loop.check`); the other cues keep their earlier entries.
 
-    The lines checked are those of the parts that carry a tune (``TUNE_ROLES``, from the
-    draft's ``draft.json``), less their scale runs (:func:`without_scale_runs`); a draft
-    without a tune (no melody, a three-second sting) has none to copy and is reported as
-    such. Revisions without roles are checked whole.
+    The lines are split by tune role note by note (:mod:`assistant.guard.roles`, with the
+    roles and form of the draft's ``draft.json``; inferred for revisions without one):
+    tunes are compared as tunes, accompaniment figures (harmony, bass, ostinati) with the
+    guard's stricter evidence test, and every match is weighed by its information, so
+    scale runs and broken chords count for little.
     """
     from assistant.guard.index import default_index
     from assistant.guard.loop import check
-    from assistant.guard.melody import load_melodies
-    from assistant.guard.report import load_temp_melodies, temp_tracks
+    from assistant.guard.report import load_temp_melodies, revision_lines, temp_tracks
     from assistant.guard.similarity import verdict_for
 
     project = store.load()
@@ -212,19 +212,15 @@ def stage_guard(store: ProjectStore, cues: list[str] | None = None) -> dict[str,
         path = store.artefact_path(revs[-1], mids[0])
         row = {"cue": cue.id, "revision": revs[-1].number,
                "midi": path.relative_to(store.root.resolve()).as_posix()}
-        try:
-            lines = load_melodies(path)
+        try:  # tunes and accompaniment figures, note by note (assistant.guard.roles)
+            lines = revision_lines(store, revs[-1], mids[0])
         except InputError as exc:
             if "no melodic line" not in exc.message:
                 raise
             lines = []
-        tunes = _tune_parts(store, revs[-1])
-        if tunes is not None:
-            lines = [m for m in lines if _line_part(m.name) in tunes]
-            row["checked_parts"] = sorted(tunes)
-        stock = sum(len(m) for m in lines)
-        lines = [t for t in (without_scale_runs(m) for m in lines) if len(t) >= 4]
-        row["scale_run_notes_set_aside"] = stock - sum(len(m) for m in lines)
+        for kind in ("tune", "figure"):
+            row[f"{kind}_lines"] = sorted(f"{m.meta.get('part', m.name)} ({m.meta.get('role', '')})"
+                                          for m in lines if m.meta.get("kind") == kind)
         if not lines:
             rows.append(row | {"status": "no melodic line to compare", "score": 0.0,
                                "verdict": "distinct", "temp": None, "corpus": None})
