@@ -184,3 +184,28 @@ def test_notes_act_on_the_previous_revision_not_the_defaults(film: dict) -> None
     assert f3["parts"] < f2["parts"] or f3["notes_per_bar"] < f2["notes_per_bar"], (f2, f3)
     assert r3.params["resolved"]["weight"] == "solo"
     assert "piano" in r3.params["resolved"]["exclude"]  # the earlier exclusion holds
+
+
+def test_cli_draft_revise_moves_the_latest_revision(film: dict) -> None:
+    """`draft PROJECT --cue ID --revise NOTES` makes the same kind of revision."""
+    import contextlib
+    import io
+    import json
+
+    from assistant.cli.main import run
+
+    store = film["store"]
+    before = store.revisions("1M7")[-1]
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
+        rc = run(["draft", str(store.root), "--cue", "1M7", "--revise", "faster, no piano",
+                  "--json", "--quiet"])
+    assert rc == 0
+    info = json.loads(buf.getvalue().strip().splitlines()[-1])
+    assert info["revision"] == before.number + 1
+    tempo = next(c for c in info["changes"] if c["what"] == "tempo_bpm")
+    assert tempo["to"][0] > tempo["from"][0]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as e:
+        rc = run(["draft", str(store.root), "--cue", "1M7", "--revise", "softer", "--brief",
+                  "slow", "--quiet"])
+    assert rc == 2 and "not both" in e.getvalue()

@@ -147,6 +147,9 @@ def draft(
     cue: str = typer.Option(..., "--cue", help="The cue to draft, e.g. 1M4."),
     brief: str | None = typer.Option(None, "--brief", help="A new brief, or a revision of the "
                                      "last one ('darker, no drums')."),
+    revise: str | None = typer.Option(None, "--revise", help="Revision notes on the cue's "
+                                      "latest revision ('darker, less busy, no piano'): they "
+                                      "move what that revision was drafted with."),
     palette: str | None = typer.Option(None, "--palette", help="Palette: full_orchestra, "
                                        "strings, chamber, piano, hybrid, or a palette file."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
@@ -159,11 +162,20 @@ def draft(
     from assistant.project import ProjectStore
 
     store = ProjectStore(project)
-    rev = draft_cue(store, cue, brief=brief, palette=palette, seed=seed)
+    if revise is not None:
+        from assistant.revise import revise_cue
+
+        if brief is not None:
+            raise InputError("give --brief (a new brief) or --revise (notes on the last "
+                             "revision), not both", field="revise")
+        rev = revise_cue(store, cue, revise, palette=palette, seed=seed)
+    else:
+        rev = draft_cue(store, cue, brief=brief, palette=palette, seed=seed)
     folder = store.revision_dir(rev.cue_id, rev.number)
     info = {"cue": rev.cue_id, "revision": rev.number, "folder": str(folder),
             "files": [str(folder / a) for a in rev.artefacts], "palette": rev.params.get("palette"),
-            "revisions": [r.number for r in store.revisions(rev.cue_id)]}
+            "revisions": [r.number for r in store.revisions(rev.cue_id)],
+            "changes": rev.params.get("changes", [])}
     if json_out:
         emit_json(info)
     else:
