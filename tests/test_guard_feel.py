@@ -46,3 +46,34 @@ def test_modes() -> None:
 def test_feel_bad_file() -> None:
     with pytest.raises(InputError):
         feel_from_file(FIX / "bad.mid")
+
+
+def _clarinet_scale(tmp_path: Path) -> Path:
+    """A Bb clarinet part written in D major (it sounds in C major, a tone lower)."""
+    from music21 import instrument, meter, note, stream
+
+    s, p = stream.Score(), stream.Part()
+    p.insert(0, instrument.Clarinet())
+    p.append(meter.TimeSignature("4/4"))
+    for n in ("D4", "E4", "F#4", "G4", "A4", "B4", "C#5", "D5", "A4", "F#4", "D4"):
+        p.append(note.Note(n, quarterLength=1))
+    p.atSoundingPitch = False
+    s.append(p)
+    path = tmp_path / "clarinet.musicxml"
+    s.write("musicxml", fp=str(path))
+    assert "<chromatic>-2</chromatic>" in path.read_text()  # written transposed
+    return path
+
+
+def test_feel_reads_transposing_parts_at_sounding_pitch(tmp_path: Path) -> None:
+    f = feel_from_file(_clarinet_scale(tmp_path))
+    assert f["key"] == "C major"  # written D major
+    assert f["pitch_range"] == [60, 72]  # written D4-D5
+    assert f["include_instruments"] == ["clarinet"]
+
+
+def test_guard_lines_are_at_sounding_pitch(tmp_path: Path) -> None:
+    from assistant.guard.melody import load_melodies
+
+    (m,) = load_melodies(_clarinet_scale(tmp_path))
+    assert m.pitches[:3].tolist() == [60, 62, 64]

@@ -8,6 +8,10 @@ contract of ``scoring-assistant brief`` (``tempo_bpm``, ``mode``, ``dynamics``,
 and the measurements behind them. The temp file itself goes into ``avoid_references`` so
 the guard checks every draft against it.
 
+MusicXML is read at sounding pitch (:func:`assistant.guard.melody.to_sounding_pitch`,
+shared with the themes' importer): a transposing part's written notes would give the
+wrong key, register and range.
+
 Mode uses Krumhansl-Kessler key profiles on duration-weighted pitch classes; a major key
 with a prominent flat seventh (Mixolydian) or a minor key with a prominent major sixth
 (Dorian) or flat second (Phrygian) is reported as ``modal``.
@@ -177,7 +181,7 @@ def feel_from_score(score: Any, name: str = "") -> dict[str, Any]:
 def _score_from_music21(p: Path) -> Any:
     from music21 import converter, meter, stream, tempo
 
-    from assistant.guard.melody import music21_part_notes
+    from assistant.guard.melody import music21_part_notes, to_sounding_pitch
     from assistant.music.score import Note, Part, Score
 
     try:
@@ -187,6 +191,7 @@ def _score_from_music21(p: Path) -> Any:
                          path=p) from None
     if isinstance(s, stream.Opus):
         s = s.scores[0]
+    s = to_sounding_pitch(s)  # a clarinet in Bb sounds a tone below what is written
     parts = []
     velocity_known = False
     for i, part in enumerate(list(s.parts) if isinstance(s, stream.Score) and s.parts else [s]):

@@ -251,7 +251,35 @@ def _load_music21(p: Path, min_notes: int) -> list[Melody]:
         msg = str(exc).replace("\n", " ")[:160]
         raise InputError(f"not a readable {p.suffix[1:]} file ({type(exc).__name__}: {msg})",
                          path=p) from None
-    return melodies_from_music21(parsed, name=p.name, min_notes=min_notes)
+    return melodies_from_music21(to_sounding_pitch(parsed), name=p.name, min_notes=min_notes)
+
+
+def to_sounding_pitch(obj: Any) -> Any:
+    """A music21 Score, Part or Opus at sounding pitch: transposing parts (clarinet in Bb,
+    horn in F, ...) are written transposed in MusicXML, and every reader of the project
+    (the guard, its feel, the themes' importer) wants the pitches heard. Already at
+    sounding pitch, or nothing to transpose: returned as it is."""
+    from music21 import stream
+
+    if isinstance(obj, stream.Opus):
+        for sc in obj.scores:
+            to_sounding_pitch_in_place(sc)
+        return obj
+    try:
+        return obj.toSoundingPitch()
+    except Exception as exc:  # noqa: BLE001 - music21 raises many kinds on odd streams
+        log.warning("could not put %s at sounding pitch (%s); reading written pitch",
+                    getattr(obj, "id", "a stream"), type(exc).__name__)
+        return obj
+
+
+def to_sounding_pitch_in_place(obj: Any) -> None:
+    """:func:`to_sounding_pitch` in place (for the scores of an opus)."""
+    try:
+        obj.toSoundingPitch(inPlace=True)
+    except Exception as exc:  # noqa: BLE001 - music21 raises many kinds on odd streams
+        log.warning("could not put %s at sounding pitch (%s); reading written pitch",
+                    getattr(obj, "id", "a stream"), type(exc).__name__)
 
 
 def music21_part_notes(part: Any) -> list[tuple[int, float, float]]:

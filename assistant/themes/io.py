@@ -76,7 +76,7 @@ def _read_musicxml(p: Path) -> Score:
     first part's instrument, meter, tempo and key (with the mode the file names)."""
     from music21 import converter, key, meter, stream, tempo
 
-    from assistant.guard.melody import music21_part_notes
+    from assistant.guard.melody import music21_part_notes, to_sounding_pitch
 
     try:
         s = converter.parse(str(p), forceSource=True)
@@ -84,7 +84,7 @@ def _read_musicxml(p: Path) -> Score:
         raise InputError(f"not a readable MusicXML file ({type(exc).__name__})", path=p) from None
     if isinstance(s, stream.Opus):
         s = s.scores[0]
-    s = s.toSoundingPitch()
+    s = to_sounding_pitch(s)  # shared with the guard's readers
     parts = list(s.parts) if isinstance(s, stream.Score) and s.parts else [s]
     out = []
     for i, part in enumerate(parts):
