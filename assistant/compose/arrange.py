@@ -107,9 +107,15 @@ class Arranger:
                     # together on the bass line, in octaves; the third part takes the rest
                     pref = ["double_bass"] + [i for i in pref if i != "double_bass"]
                     n_b = max(n_b, 2)
+                quiet_floor = (lv < 1.5 and not ens.palette.solo and function != "comedy"
+                               and {"cello", "double_bass"} <= set(ens.pitched))
+                if quiet_floor:
+                    # a quiet texture keeps a real bass: cellos and basses in octaves,
+                    # softly (under dialogue the basses stay below any voice)
+                    pref, n_b = ["cello", "double_bass"], max(n_b, 2)
                 ins = choose("bass", ens.pitched, taken, n_b, pref)
-                for i in ins[:1] if ens.palette.solo else ins:
-                    self.give(i, notes, "bass", True)
+                for i, line in bass_octaves(notes, ins[:1] if ens.palette.solo else ins).items():
+                    self.give(i, line, "bass", True)
                 taken.update(ins)
             cm = clip(counter, s.start_beat, s.end_beat)
             if cm:
@@ -198,6 +204,21 @@ class Arranger:
             if notes:
                 parts.append(make_part(iid, notes, main_role(self.role_beats.get(iid, {}))))
         return parts
+
+
+def bass_octaves(notes: list[Note], instruments: list[str]) -> dict[str, list[Note]]:
+    """The bass line for each of ``instruments``: with cellos and basses together, the
+    basses sound an octave below the cellos (the basses take the line down an octave
+    where it stays above their low E, else the cellos take it up one); others in unison."""
+    out = {i: notes for i in instruments}
+    if not notes or not {"cello", "double_bass"} <= set(instruments):
+        return out
+    lo, hi = min(n.pitch for n in notes), max(n.pitch for n in notes)
+    if lo - 12 >= INSTRUMENTS["double_bass"].comfortable[0]:
+        out["double_bass"] = [replace(n, pitch=n.pitch - 12) for n in notes]
+    elif hi + 12 <= INSTRUMENTS["cello"].comfortable[1] - 12:  # the cellos stay low-ish
+        out["cello"] = [replace(n, pitch=n.pitch + 12) for n in notes]
+    return out
 
 
 _ROLE_WEIGHT = {"melody": 6.0, "counter_melody": 2.0, "bass": 1.5, "harmony": 1.0, "percussion": 1.0,

@@ -334,10 +334,13 @@ def fit_chords_to_melody(slots: list[ChordSlot], melody: list[Note], keep_on_hit
 
 def counter_melody(melody: list[Note], slots: list[ChordSlot], start: float, end: float,
                    step: float, rng: random.Random) -> list[Note]:
-    """A slower line under the tune, a sixth to a tenth below it: chord tones on the
+    """A line under the tune, a sixth to a tenth below it, in rhythm against it: it
+    holds while the tune moves and moves while the tune holds (a passing or neighbour
+    tone in the second half of the step when the tune sustains); chord tones on the
     chord changes, moving against the melody's direction (contrary motion) by step
     where the harmony allows, a passing scale tone between two chord tones a third
-    apart, and never the same pitch three times running (it is a line, not a pedal)."""
+    apart, now and then a suspension (the last note tied over the chord change and
+    resolved down by step), and never the same pitch three times running."""
     out: list[Note] = []
     t = start
     prev: int | None = None
@@ -363,6 +366,18 @@ def counter_melody(melody: list[Note], slots: list[ChordSlot], start: float, end
             cands = [p for p in cands if p != prev] or cands
         p = min(cands, key=lambda q: (abs(q - want), rng.random()))
         key = slot.key if slot else None
+        change = slot is not None and abs(slot.start_beat - t) < 1e-6
+        if prev is not None and key is not None and out and change and d >= 1.0 \
+                and prev % 12 not in pcs and rng.random() < 0.35:
+            # a suspension: the old note held into the new chord, falling a step onto it
+            res = _step_down(prev, key)
+            if res % 12 in pcs and top - 16 <= res <= top - 3:
+                out[-1] = replace(out[-1], dur_beats=out[-1].dur_beats + d / 2)
+                out.append(Note(res, t + d / 2, d / 2, 80))
+                repeats = 0
+                prev, prev_mel = res, top
+                t += step
+                continue
         if prev is not None and key is not None and out and abs(p - prev) in (3, 4) \
                 and out[-1].dur_beats >= 1.0:
             # a passing tone fills the third in the second half of the previous note
@@ -373,10 +388,31 @@ def counter_melody(melody: list[Note], slots: list[ChordSlot], start: float, end
                 out[-1] = replace(last, dur_beats=half)
                 out.append(Note(mid, last.start_beats + half, half, 80))
         repeats = repeats + 1 if p == prev else 0
+        # the tune holds through this step: the counter-line moves (a neighbour or
+        # passing tone in the second half); the tune moves: the counter-line holds
+        held = bool(mel) and mel[-1].end_beats >= t + 0.75 * d and mel[-1].start_beats <= t + 1e-6
+        if held and key is not None and d >= 1.0:
+            nxt = [n for n in melody if t + 1e-6 < n.start_beats < t + d + step]
+            up = nxt and nxt[0].pitch < top  # contrary to where the tune goes next
+            q = key.snap(p + (2 if up else -2))
+            if q != p and top - 16 <= q <= top - 3:
+                out.append(Note(p, t, d / 2, 80))
+                out.append(Note(q, t + d / 2, d / 2, 80))
+                prev, prev_mel = q, top
+                t += step
+                continue
         out.append(Note(p, t, d, 80))
         prev, prev_mel = p, top
         t += step
     return out
+
+
+def _step_down(p: int, key: Key) -> int:
+    """The scale step below ``p``."""
+    q = p - 1
+    while q % 12 not in key.scale_pcs and q > p - 3:
+        q -= 1
+    return q
 
 
 def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot], key: Key,
@@ -405,6 +441,9 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
                    key=lambda p: abs(p - centre))
         motif = [Note(root, 0, 1), Note(key.snap(root + 2), 1, 0.5), Note(key.snap(root + 4), 1.5, 0.5),
                  Note(key.snap(root + 7), 2, 2)]
+    from assistant.compose.phrase import rhythm_cell
+
+    cell = rhythm_cell(motif, theme_bar) if line else None  # the theme's opening rhythm
     out: list[Note] = []
     model_left = model_bars if use_model else 0
     theme_pos = 0  # theme bars already stated in the current run of theme sections
@@ -447,7 +486,8 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
                 # (the model's bars are kept for the episodes that lead back into the theme)
                 episodes = any(x.melody == "connective" for x in sections[si + 1:])
                 out += _connective(out, sec, bars, slots, rest_first, sk, centre, lead_range,
-                                   rng, 0 if episodes else model_left, seed + si, report, style)
+                                   rng, 0 if episodes else model_left, seed + si, report, style,
+                                   cell=cell)
                 model_left = max(0, model_bars - report["model_bars"]) if use_model else 0
         elif sec.melody in ("fragment", "theme"):
             every = bars[first].full_beats * (2 if bars[first].full_beats < 3 else 1)
@@ -466,7 +506,7 @@ def plan_melody(sections: list[Section], bars: list[Bar], slots: list[ChordSlot]
                 after = [replace(n, pitch=remap_mode(n.pitch + move, key.transposed(move), nk))
                          for n in line if n.start_beats < 2 * theme_bar]
             out += _connective(out, sec, bars, slots, first, sk, centre, lead_range, rng,
-                               model_left, seed + si, report, style, after)
+                               model_left, seed + si, report, style, after, cell)
             model_left = max(0, model_bars - report["model_bars"]) if use_model else 0
             theme_pos = 0
         else:
@@ -530,7 +570,8 @@ def anacrusis(first: Note, pickup: Bar, key: Key) -> list[Note]:
 def _connective(so_far: list[Note], sec: Section, bars: list[Bar], slots: list[ChordSlot],
                 first: int, key: Key, centre: float, lead_range: tuple[int, int],
                 rng: random.Random, model_left: int, seed: int, report: dict[str, Any],
-                style: str, after: list[Note] | None = None) -> list[Note]:
+                style: str, after: list[Note] | None = None,
+                cell: list[tuple[float, float]] | None = None) -> list[Note]:
     """Bars ``first..sec.last_bar``. When the next section states the theme (``after``,
     its opening from beat 0), the phrase rules write the bars and the music model infills
     the last ones as a bridge into it; otherwise the model continues the line so far. Up to
@@ -548,7 +589,7 @@ def _connective(so_far: list[Note], sec: Section, bars: list[Bar], slots: list[C
     if model_left > 0 and after and n_bars >= 2:
         k = min(n_bars - 1, model_left, 4)
         rules_last = sec.last_bar - k
-        got = phrase_line(slots, bars, first, rules_last, key, centre, lo, hi, rng, style)
+        got = phrase_line(slots, bars, first, rules_last, key, centre, lo, hi, rng, style, cell)
         b0 = bars[rules_last + 1].start_beat
         ctx0 = b0 - 2 * bar.full_beats
         before = [replace(n, start_beats=n.start_beats - ctx0) for n in so_far + got
@@ -565,7 +606,7 @@ def _connective(so_far: list[Note], sec: Section, bars: list[Bar], slots: list[C
             return got + [replace(n, start_beats=n.start_beats + b0) for n in new]
         report["connective"][-1]["bars"][1] = bars[sec.last_bar].number
         return got + phrase_line(slots, bars, rules_last + 1, sec.last_bar, key, centre, lo, hi,
-                                 rng, style)
+                                 rng, style, cell)
     if model_left > 0 and so_far and n_bars >= 1:
         k = min(n_bars, model_left)
         prompt_start = start - 2 * bar.full_beats
@@ -582,7 +623,8 @@ def _connective(so_far: list[Note], sec: Section, bars: list[Bar], slots: list[C
         else:
             k = 0
     if first + k <= sec.last_bar:
-        got += phrase_line(slots, bars, first + k, sec.last_bar, key, centre, lo, hi, rng, style)
+        got += phrase_line(slots, bars, first + k, sec.last_bar, key, centre, lo, hi, rng, style,
+                           cell)
         report["connective"].append({"bars": [bars[first + k].number, bars[sec.last_bar].number],
                                      "by": "phrase rules"})
     return got

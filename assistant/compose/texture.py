@@ -76,8 +76,8 @@ def textures_for(function: str, category: str, section: Section, meter: tuple[in
         return SectionTexture(["high", "pad"], "sustain", "timpani" if allow_percussion else "none")
     base: dict[str, tuple[list[str], list[str], list[str], str, str]] = {
         # category: intro, build, peak, bass style, percussion style at the peak
-        "sadness": (["pad"], ["pad", "arpeggio"], ["chorale", "arpeggio"], "sustain", "none"),
-        "tenderness": (["arpeggio"], ["pad", "arpeggio"], ["pad", "arpeggio"], "sustain", "none"),
+        "sadness": (["pad"], ["pad", "arpeggio"], ["chorale", "arpeggio"], "moving", "none"),
+        "tenderness": (["arpeggio"], ["pad", "arpeggio"], ["pad", "arpeggio"], "moving", "none"),
         "joy": (["pizzicato"], ["pizzicato", "pad"], ["pulse", "pad", "pizzicato"], "walking",
                 "timpani"),
         "triumph": (["pad"], ["pulse", "pad"], ["chorale", "pulse", "high"], "march", "march"),
@@ -102,6 +102,8 @@ def textures_for(function: str, category: str, section: Section, meter: tuple[in
     if name == "intro":
         layers = intro
         bass_style = "pedal" if bass == "pedal" else ("none" if category == "mystery" else "sustain")
+        if category == "mystery" and section.last_bar - section.first_bar >= 3:
+            bass_style = "pedal"  # a long intro still needs its floor
         if bass in ("ostinato", "march", "walking", "pizz") and section.intensity > 0.5:
             bass_style = bass
     elif name == "build":
@@ -110,9 +112,9 @@ def textures_for(function: str, category: str, section: Section, meter: tuple[in
         layers, bass_style = peak, bass
     elif name == "release":
         layers = build[:1] if section.intensity > 0.45 else ["pad"]
-        bass_style = "sustain" if bass in ("march", "walking") else bass
+        bass_style = "sustain" if bass in ("march", "walking", "moving") else bass
     else:  # tail
-        layers, bass_style = ["pad"], "sustain" if bass != "pedal" else "pedal"
+        layers, bass_style = ["pad"], "pedal" if bass == "pedal" else "sustain"
     if layers == ["pizzicato"] and name != "intro":  # plucks alone leave holes: a held chord
         layers = ["pizzicato", "pad"]
     if section.part % 2 == 1 and len(layers) > 1:  # the B phrase of a long section: a new colour
@@ -161,6 +163,7 @@ def realise(sections: list[Section], textures: list[SectionTexture], slots: list
         layers.setdefault(name, Layer(name, drum=drum)).notes.extend(notes)
 
     prev_voicing: dict[str, list[int]] = {}
+    following = {id(a): b for a, b in zip(slots, slots[1:], strict=False)}
     for sec, tex in zip(sections, textures, strict=True):
         sec_slots = [s for s in slots if sec.start_beat - 1e-6 <= s.start_beat < sec.end_beat - 1e-6]
         for slot in sec_slots:
@@ -170,7 +173,8 @@ def realise(sections: list[Section], textures: list[SectionTexture], slots: list
             for lay in tex.layers:
                 add(lay, _layer_notes(lay, slot, bar, bpm, prev_voicing, sec, rng))
             if tex.bass != "none":
-                add("bass", _bass_notes(tex.bass, slot, bar, bpm, prev_voicing))
+                add("bass", _bass_notes(tex.bass, slot, bar, bpm, prev_voicing,
+                                        following.get(id(slot))))
             if tex.percussion in ("timpani", "pulse", "march", "drive"):
                 add("timpani", _timpani_notes(tex.percussion, slot, bar, bpm))
             if tex.percussion == "drive":
@@ -247,8 +251,8 @@ def _layer_notes(name: str, slot: ChordSlot, bar: Bar, bpm: float,
     raise ValueError(f"unknown texture layer {name!r}")
 
 
-def _bass_notes(style: str, slot: ChordSlot, bar: Bar, bpm: float, prev: dict[str, list[int]]
-                ) -> list[Note]:
+def _bass_notes(style: str, slot: ChordSlot, bar: Bar, bpm: float, prev: dict[str, list[int]],
+                nxt: ChordSlot | None = None) -> list[Note]:
     lo, hi = REGISTERS["bass"]
     s, e = slot.start_beat, slot.end_beat
     last = prev.get("bass", [38])[0]
@@ -261,6 +265,10 @@ def _bass_notes(style: str, slot: ChordSlot, bar: Bar, bpm: float, prev: dict[st
     if style in ("sustain", "pedal"):
         step = bar.full_beats if style == "pedal" else e - s
         return _span_notes(s, e, step, lambda k, t, d: [Note(root, t, d)])
+    if style == "moving":
+        line = moving_bass(slot, nxt, root, fifth, pulse, lo, hi)
+        prev["bass"] = [line[-1].pitch] if line else [root]  # the next chord follows on
+        return line
     if style == "march":  # the "oom" holds its beat: the accompaniment never drops out
         return _span_notes(s, e, pulse, lambda k, t, d: [
             Note(root if k % 2 == 0 else fifth, t, max(0.05, d * (0.95 if k % 2 == 0 else 0.7)))])
@@ -277,6 +285,44 @@ def _bass_notes(style: str, slot: ChordSlot, bar: Bar, bpm: float, prev: dict[st
             Note(root + (12 if k % 4 == 3 and root + 12 <= hi + 5 else 0), t, max(0.05, d * 0.8),
                  articulation="accent" if k % 4 == 0 else "")])
     return []
+
+
+def moving_bass(slot: ChordSlot, nxt: ChordSlot | None, root: int, fifth: int, pulse: float,
+                lo: int, hi: int) -> list[Note]:
+    """A quiet bass line that walks the harmonic plan, legato (roots in ``lo``-``hi``,
+    as the next chord's bass is found, inner notes up to a fourth above): the root on the chord
+    change; in a chord of four pulses or more, the fifth (or the third, when the fifth
+    would leap an octave) at its middle; and on its last pulse a passing or neighbour
+    tone by step into the next chord's bass, when that bass is a step or a third away.
+    A chord of one or two pulses holds its root (the line moves with the harmony)."""
+    s, e = slot.start_beat, slot.end_beat
+    n_pulses = int(round((e - s) / pulse)) if pulse > 0 else 1
+    out: list[Note] = []
+    points: list[tuple[float, int]] = [(s, root)]
+    top = hi + 5  # inner notes may reach a little above the roots' register
+    if n_pulses >= 4:
+        mid = s + pulse * (n_pulses // 2)
+        third = nearest_pitch(slot.chord.pcs[1 % len(slot.chord.pcs)], root + 4, lo, top)
+        alt = fifth if abs(fifth - root) <= 7 and fifth <= top else (
+            fifth - 12 if lo <= fifth - 12 else third)
+        points.append((mid, alt))
+    if nxt is not None and n_pulses >= 3:
+        # the last pulse leads into the next chord's bass by step, from the side the
+        # line comes from (a passing tone, or an upper or lower neighbour of the target)
+        cur = points[-1][1]
+        target = nearest_pitch(nxt.bass_pc, cur, lo, hi)
+        # the same bass: a lower neighbour breathes it (in a long chord)
+        side = (-2 if n_pulses >= 4 else 0) if target == cur else (2 if target < cur else -2)
+        if side:
+            step = slot.key.snap(target + side)
+            if step == target:
+                step = slot.key.snap(target + side + (1 if side > 0 else -1))
+            if step not in (target, cur) and lo <= step <= top and abs(step - cur) <= 7:
+                points.append((e - pulse, step))
+    for (t, p), (t2, _) in zip(points, points[1:] + [(e, 0)], strict=True):
+        if t2 - t > 0.05:
+            out.append(Note(p, t, t2 - t))
+    return out
 
 
 def _timpani_notes(style: str, slot: ChordSlot, bar: Bar, bpm: float) -> list[Note]:
