@@ -9,7 +9,7 @@ import pytest
 
 from assistant.errors import InputError
 from assistant.music.score import Note, Part, Score
-from assistant.themes.checks import extract_motif, head_returns, max_repeat_run, structural_checks
+from assistant.themes.checks import extract_motif, max_repeat_run, motif_returns, structural_checks
 from assistant.themes.theory import parse_tonic, scale_pcs
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "music" / "model.safetensors"
@@ -25,7 +25,7 @@ def test_motif_extraction_finds_the_head_motif_and_its_rhythm() -> None:
     m = extract_motif(line, (4, 4))
     assert 2 <= m.length <= 5
     assert m.rhythm_beats[:3] == [1.0, 0.5, 0.5]
-    assert head_returns(line, (4, 4), 3)  # comes back at bar 3
+    assert motif_returns(line, (4, 4))  # comes back at bar 3
     chk = structural_checks(line, (4, 4), tonic=2, mode="minor")
     assert chk["cadence"] and chk["motif_return"] and chk["range"] and chk["repeated_notes"]
 

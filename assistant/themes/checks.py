@@ -1,28 +1,50 @@
 """What makes a theme a theme: motif extraction, the structural checks and the ranking scores.
 
 Everything here works on a monophonic line of ``(pitch, start_beats, dur_beats)`` triples (a
-score's skyline) plus its meter and key, so the same checks judge generated themes and the
-held-out real melodies of the benchmark (``assistant.themes.bench``).
+score's skyline) plus its meter (or meter map) and key, so the same checks judge generated
+themes and the held-out real melodies of the benchmark (``assistant.themes.bench``). Times are
+quarter beats from the line's first bar line (a pickup sits late in bar 0, as music21 and our
+MIDI readers place it); a tied note is one note (our readers merge ties).
 
-Structural checks (each True/False, see :func:`structural_checks`):
+The structural checks say what a composer means by each word (:func:`structural_checks`):
 
-* ``key``: music21's key analysis finds the requested tonic and mode; a church mode (which
-  music21 cannot name) must be heard as its tonic with the parent major/minor quality among
-  the two best readings, end on the tonic, and sound its characteristic degree; for a real
-  melody with no requested key, the analysed tonic must be the final note (the tonic by
-  convention);
-* ``cadence``: the last note is the tonic, starts on a strong beat and lasts >= 1 beat;
-* ``motif_return``: the head motif (:func:`extract_motif`, at least its first 3 notes) comes
-  back later at the same place in the bar, exactly or as a sequence (same rhythm and contour,
-  intervals within a semitone; :func:`head_returns`);
-* ``range``: a 5th to a 12th (7-19 semitones), inside the instrument's comfortable range when given;
-* ``repeated_notes``: no more than 3 equal pitches in a row.
+* ``key`` (music21's key analysis): the line is heard in its key, tonic and mode both.
+  Major/minor: music21's best reading is the tonic with that quality, or its second reading
+  when the line ends on the tonic (on a bare line music21 often prefers the relative or the
+  dominant key; the final note is how a listener tells them apart); at least 90 % of
+  the sounding time is in the scale (in minor the raised 6th and 7th belong to the key). A
+  church mode (which music21 cannot name): its tonic with the parent quality among music21's
+  two best readings, the line ends on the tonic, stays 90 % in the mode's scale and sounds the
+  characteristic degree (dorian 6, phrygian b2, lydian #4, mixolydian b7). A real melody has no
+  requested key: its tonic is its final note (the *finalis*, the folk and chorale convention)
+  and its mode the one on that final that fits most of its notes (:func:`finalis_key`); then
+  the same test runs.
+* ``cadence``: the last note arrives on a strong beat (:func:`strong_beats`, through meter
+  changes) and is either the tonic, lasting at least a beat or at least as long as the note
+  before it, or the dominant held at least two beats (a deliberate half cadence, as an open
+  antecedent ends). Ending on the 7th or the 2nd degree, or off the beat, fails.
+* ``motif_return``: the head motif, the opening four notes (or the four from the first
+  downbeat after a pickup), comes back later anywhere in the line (:func:`motif_returns`):
+  transposed (same intervals; same rhythm, or at the same place in the bar with the rhythm
+  varied), as a sequence or tonal answer (same rhythm and contour, every interval within 2
+  semitones), or as its rhythm alone at the same place in the bar when that rhythm is
+  distinctive (two or more note values; an even run of notes is no rhythmic motif). Four notes,
+  not three: a three-note shape recurs by chance in most lines (a scrambled-melody control in
+  the benchmark shows it).
+* ``range``: a 5th to a 12th (7-19 semitones), inside the instrument's comfortable range when given.
+* ``repeated_notes``: no more than 3 equal pitches in a row *within a phrase*: the note that
+  ends a phrase and the one that starts the next are not a run, as a singer breathes between
+  them (:func:`phrase_ends`: a rest of at least an eighth, or a held note, twice the median
+  note length and longer than both neighbours, at least two bars after the previous phrase
+  ending). Seven repeated quarters are still seven.
 
 >>> line = [(60, 0, 1), (62, 1, 1), (64, 2, 2), (62, 4, 1), (64, 5, 1), (65, 6, 2), (60, 8, 4)]
 >>> extract_motif(line, (4, 4)).intervals
 [2, 2]
 >>> max_repeat_run([(60, 0, 1)] * 4 + [(62, 4, 1)])
 4
+>>> strong_beats((6, 8)), strong_beats((4, 4)), strong_beats((6, 2))
+([0.0, 1.5], [0.0, 2.0], [0.0, 6.0])
 """
 
 from __future__ import annotations
@@ -34,7 +56,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from assistant.themes.theory import CHARACTERISTIC, MODES, PARENT_QUALITY, scale_pcs
+from assistant.themes.theory import (
+    CHARACTERISTIC,
+    MODES,
+    PARENT_QUALITY,
+    check_mode,
+    scale_pcs,
+    tonic_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,36 +89,91 @@ class Motif:
                 "returns": [{"note": i, "kind": k} for i, k in self.returns]}
 
 
+Meters = Sequence[tuple[float, int, int]]  # meter map: (start_beats, numerator, denominator)
+
+
 def bar_length_beats(meter: tuple[int, int]) -> float:
     return meter[0] * 4.0 / meter[1]
 
 
 def strong_beats(meter: tuple[int, int]) -> list[float]:
-    """Positions (in quarter beats from the bar line) of the strong beats of a meter."""
-    num, den = meter
+    """Positions (in quarter beats from the bar line) of the strong beats of a meter: the
+    downbeat, plus the bar's middle in a duple-of-groups meter (4/4, 6/8, 12/8, 6/4, 6/2)."""
+    num, _ = meter
     bar = bar_length_beats(meter)
-    if den == 8 and num % 3 == 0 and num > 3:  # compound: every dotted-quarter group's first is a beat
-        groups = num // 3
-        return [0.0] if groups == 3 else [0.0, bar / 2] if groups % 2 == 0 else [0.0]
+    if num % 3 == 0 and num > 3:  # compound: groups of three; two or four groups have a middle
+        return [0.0, bar / 2] if (num // 3) % 2 == 0 else [0.0]
     if num == 4:
-        return [0.0, 2.0 * 4 / den]
-    if num == 6 and den == 4:
-        return [0.0, 3.0]
+        return [0.0, bar / 2]
     return [0.0]
 
 
-def on_strong_beat(start: float, meter: tuple[int, int], origin: float = 0.0) -> bool:
-    bar = bar_length_beats(meter)
-    pos = (start - origin) % bar
-    return any(abs(pos - s) < 1e-6 or abs(pos - s - bar) < 1e-6 for s in strong_beats(meter))
+def _meter_at(start: float, meter: tuple[int, int], meters: Meters | None, origin: float
+              ) -> tuple[float, tuple[int, int]]:
+    """(position in the bar, meter) of a time: through the meter map when given (changes
+    fall on bar lines), else one meter from ``origin``."""
+    if meters:
+        cur = meters[0]
+        for m in meters:
+            if m[0] <= start + 1e-9:
+                cur = m
+        mt = (int(cur[1]), int(cur[2]))
+        return (start - float(cur[0])) % bar_length_beats(mt), mt
+    return (start - origin) % bar_length_beats(meter), meter
 
 
-def max_repeat_run(line: Line) -> int:
+def on_strong_beat(start: float, meter: tuple[int, int], origin: float = 0.0, meters: Meters | None = None) -> bool:
+    pos, mt = _meter_at(start, meter, meters, origin)
+    bar = bar_length_beats(mt)
+    return any(abs(pos - s) < 1e-6 or abs(pos - s - bar) < 1e-6 for s in strong_beats(mt))
+
+
+def same_place_in_bar(a: float, b: float, meter: tuple[int, int], meters: Meters | None = None) -> bool:
+    pa, ma = _meter_at(a, meter, meters, 0.0)
+    pb, mb = _meter_at(b, meter, meters, 0.0)
+    return ma == mb and abs(pa - pb) < 1e-6
+
+
+def phrase_ends(line: Line, meter: tuple[int, int] = (4, 4), meters: Meters | None = None) -> set[int]:
+    """Indices of the notes that end a phrase (module docstring): a rest of at least an eighth
+    follows, or the note is held (its inter-onset time at least twice the median and longer
+    than both neighbours'); a phrase lasts at least two bars, so a held note sooner than that
+    after the last phrase start is not an ending.
+
+    >>> sorted(phrase_ends([(60, 0, 1), (62, 1, 1), (64, 2, 1), (65, 3, 1), (67, 4, 3), (67, 7, 1), (65, 8, 1),
+    ...                     (64, 9, 1), (62, 10, 1), (60, 11, 1)]))
+    []
+    >>> sorted(phrase_ends([(60, 0, 1), (62, 1, 1), (64, 2, 1), (65, 3, 1), (64, 4, 1), (62, 5, 1), (64, 6, 1),
+    ...                     (67, 7, 1), (67, 8, 3), (67, 11, 1), (65, 12, 1), (64, 13, 1), (62, 14, 1), (60, 15, 1)]))
+    [8]
+    """
+    n = len(line)
+    if n < 3:
+        return set()
+    iois = [line[i + 1][1] - line[i][1] for i in range(n - 1)]
+    med = sorted(iois)[len(iois) // 2]
+    out: set[int] = set()
+    phrase_start = line[0][1]
+    for i in range(n - 1):
+        s, d = line[i][1], line[i][2]
+        bar = bar_length_beats(_meter_at(s, meter, meters, 0.0)[1])
+        rest = iois[i] - d >= 0.5 - 1e-9
+        held = (iois[i] >= 2 * med - 1e-9 and (i == 0 or iois[i] > iois[i - 1] + 1e-9)
+                and (i + 1 >= n - 1 or iois[i] > iois[i + 1] + 1e-9))
+        if rest or (held and line[i + 1][1] - phrase_start >= 2 * bar - 1e-9):
+            out.add(i)
+            phrase_start = line[i + 1][1]
+    return out
+
+
+def max_repeat_run(line: Line, breaks: set[int] | None = None) -> int:
+    """The longest run of equal pitches; a run restarts after a note in ``breaks`` (the
+    phrase endings of :func:`phrase_ends`)."""
     best = run = 0
     prev = None
-    for p, _, _ in line:
+    for i, (p, _, _) in enumerate(line):
         run = run + 1 if p == prev else 1
-        prev = p
+        prev = None if breaks and i in breaks else p
         best = max(best, run)
     return best
 
@@ -164,21 +248,60 @@ def _first_break(line: Line, meter: tuple[int, int]) -> int:
     return min(4, len(line))
 
 
-def head_returns(line: Line, meter: tuple[int, int], k: int = 3, origin: float = 0.0) -> list[tuple[int, str]]:
-    """Where the opening ``k`` notes come back at the same place in the bar, exactly or as a
-    sequence (same rhythm and contour, intervals within a semitone): the motif-return check."""
-    if len(line) < 2 * k:
-        return []
-    bar = bar_length_beats(meter)
-    pos0 = (line[0][1] - origin) % bar
-    out = []
-    for j in range(k, len(line) - k + 1):
-        if abs(((line[j][1] - origin) % bar) - pos0) > 1e-6:
-            continue
-        m = _match(line, 0, j, k)
-        if m in ("exact", "sequence"):
-            out.append((j, m))
+HEAD_NOTES = 4  # the head motif the return check follows (see the module docstring)
+SEQUENCE_TOLERANCE = 2  # semitones an interval may change in a sequence or tonal answer
+
+
+def head_starts(line: Line, meter: tuple[int, int], meters: Meters | None = None) -> list[int]:
+    """Where the head motif may start: the first note, and after a pickup of up to three notes
+    the first downbeat too (a restatement often drops or changes the upbeat)."""
+    out = [0]
+    if _meter_at(line[0][1], meter, meters, 0.0)[0] > 1e-6:
+        j = next((i for i, n in enumerate(line[:4]) if _meter_at(n[1], meter, meters, 0.0)[0] < 1e-6), None)
+        if j:
+            out.append(j)
     return out
+
+
+def motif_returns(line: Line, meter: tuple[int, int], meters: Meters | None = None,
+                  k: int = HEAD_NOTES) -> list[tuple[int, str]]:
+    """Where the head motif (``k`` notes from :func:`head_starts`) comes back later in the line,
+    with how: 'exact' (transposed: same intervals, and the same rhythm or the same place in the
+    bar), 'sequence' (same rhythm and contour, intervals within :data:`SEQUENCE_TOLERANCE`) or
+    'rhythm' (its distinctive rhythm alone, at the same place in the bar). The motif-return
+    check passes when the list is not empty.
+
+    >>> idea = [(62, 0, 1), (65, 1, 0.5), (64, 1.5, 0.5), (62, 2, 2)]
+    >>> motif_returns(idea + [(p + 2, s + 4, d) for p, s, d in idea] + [(62, 8, 4)], (4, 4))
+    [(4, 'exact')]
+    >>> motif_returns([(60, 0, 1), (64, 1, 0.5), (62, 1.5, 0.5), (67, 2, 2), (65, 4, 1.5), (69, 5.5, 0.5),
+    ...                (71, 6, 1), (72, 7, 1), (60, 8, 3), (62, 11, 1), (59, 12, 2), (57, 14, 2)], (4, 4))
+    []
+    """
+    n = len(line)
+    found: dict[int, str] = {}
+    rank = {"exact": 0, "sequence": 1, "rhythm": 2}
+    for h in head_starts(line, meter, meters):
+        if h + 2 * k > n:
+            continue
+        ra = [round(line[x + 1][1] - line[x][1], 4) for x in range(h, h + k - 1)]
+        ia = [line[x + 1][0] - line[x][0] for x in range(h, h + k - 1)]
+        distinctive = len(set(ra)) > 1
+        for j in range(h + k, n - k + 1):
+            rb = [round(line[x + 1][1] - line[x][1], 4) for x in range(j, j + k - 1)]
+            ib = [line[x + 1][0] - line[x][0] for x in range(j, j + k - 1)]
+            place = same_place_in_bar(line[h][1], line[j][1], meter, meters)
+            kind = None
+            if ib == ia and (rb == ra or place):
+                kind = "exact"
+            elif rb == ra and all((a > 0) == (b > 0) and (a < 0) == (b < 0) and abs(a - b) <= SEQUENCE_TOLERANCE
+                                  for a, b in zip(ia, ib, strict=True)):
+                kind = "sequence"
+            elif rb == ra and distinctive and place:
+                kind = "rhythm"
+            if kind is not None and (j not in found or rank[kind] < rank[found[j]]):
+                found[j] = kind
+    return sorted(found.items())
 
 
 # ----------------------------------------------------------------------------- key analysis
@@ -224,18 +347,16 @@ def _profiles() -> dict[str, Any]:
 
 def analyse_key(line: Line) -> tuple[int, str, float]:
     """music21's key analysis of a line: (tonic pitch class, 'major'|'minor', correlation)."""
-    m21 = _m21()
-    s = m21.stream.Stream()
-    for p, start, dur in line:
-        n = m21.note.Note(int(p))
-        n.quarterLength = max(float(dur), 1 / 12)
-        s.insert(float(start), n)
-    k = s.analyze("key")
-    return k.tonic.pitchClass, k.mode, float(getattr(k, "correlationCoefficient", 0.0) or 0.0)
+    return _readings(tuple((int(p), float(s), float(d)) for p, s, d in line), 1)[0]
 
 
 def analyse_keys(line: Line, top: int = 3) -> list[tuple[int, str]]:
     """music21's best ``top`` key interpretations of a line, best first: [(tonic pc, mode)]."""
+    return [(t, m) for t, m, _ in _readings(tuple((int(p), float(s), float(d)) for p, s, d in line), top)]
+
+
+@lru_cache(maxsize=4096)
+def _readings(line: tuple[tuple[int, float, float], ...], top: int) -> list[tuple[int, str, float]]:
     m21 = _m21()
     s = m21.stream.Stream()
     for p, start, dur in line:
@@ -244,29 +365,64 @@ def analyse_keys(line: Line, top: int = 3) -> list[tuple[int, str]]:
         s.insert(float(start), n)
     k = s.analyze("key")
     alts = [k] + list(getattr(k, "alternateInterpretations", []) or [])[: top - 1]
-    return [(a.tonic.pitchClass, a.mode) for a in alts]
+    return [(a.tonic.pitchClass, a.mode, float(getattr(a, "correlationCoefficient", 0.0) or 0.0)) for a in alts]
+
+
+FINALIS_MODES = ("major", "minor", "dorian", "mixolydian", "phrygian", "lydian")
+
+
+def key_scale(tonic: int, mode: str) -> set[int]:
+    """The pitch classes that belong to a key: the mode's scale, and in minor also the raised
+    6th and 7th (the melodic and harmonic minor a composer writes in a minor key)."""
+    pcs = scale_pcs(tonic, mode)
+    if mode in ("minor", "aeolian", "harmonic_minor"):
+        pcs |= {(tonic + 9) % 12, (tonic + 11) % 12}
+    return pcs
+
+
+def in_scale_share(line: Line, tonic: int, mode: str) -> float:
+    pcs = key_scale(tonic, mode)
+    total = max(1e-9, sum(d for _, _, d in line))
+    return sum(d for p, _, d in line if p % 12 in pcs) / total
+
+
+def finalis_key(line: Line) -> tuple[int, str]:
+    """A real melody's key by the folk and chorale convention: the tonic is the final note, the
+    mode the one on it (major, minor, then the church modes) whose scale holds most of the
+    sounding time. A melody that ends on the dominant of the key music21 hears best, and whose
+    final is not heard as a tonic, ends on a half cadence (as a chorale's phrygian ending does):
+    its key is the heard one."""
+    tonic = int(line[-1][0]) % 12
+    best = max(FINALIS_MODES, key=lambda m: (round(in_scale_share(line, tonic, m), 6), -FINALIS_MODES.index(m)))
+    reads = analyse_keys(line, 2)
+    if (tonic, PARENT_QUALITY[best]) not in reads and (reads[0][0] + 7) % 12 == tonic:
+        return reads[0][0], reads[0][1]
+    return tonic, best
 
 
 def key_ok(line: Line, tonic: int | None, mode: str | None) -> tuple[bool, str]:
-    """The key check (see the module docstring) and what was found, for the reasons."""
+    """The key check (see the module docstring) and what was found, for the reasons. With no
+    ``tonic`` (a real melody), the key is :func:`finalis_key`."""
     if not line:
         return False, "no notes"
-    return _key_ok(tuple((int(p), float(s), float(d)) for p, s, d in line), tonic, mode)
+    if tonic is None:
+        tonic, mode = finalis_key(line)
+    return _key_ok(tuple((int(p), float(s), float(d)) for p, s, d in line), tonic, check_mode(mode or "major"))
 
 
 @lru_cache(maxsize=4096)
-def _key_ok(line: tuple[tuple[int, float, float], ...], tonic: int | None, mode: str | None) -> tuple[bool, str]:
+def _key_ok(line: tuple[tuple[int, float, float], ...], tonic: int, mode: str) -> tuple[bool, str]:
     if mode in CHARACTERISTIC:
-        return _modal_key_ok(line, tonic, mode)  # type: ignore[arg-type]
-    at, am, _ = analyse_key(line)
-    if tonic is None:
-        want_t = line[-1][0] % 12
-        return at == want_t, f"analysed tonic {at} vs final {want_t}"
-    want_q = PARENT_QUALITY.get(mode or "major", "major")
-    in_scale = sum(d for p, _, d in line if p % 12 in scale_pcs(tonic, mode or "major")) / max(
-        1e-9, sum(d for _, _, d in line))
-    ok = at == tonic and am == want_q and in_scale >= 0.9
-    return ok, f"music21 hears {at}/{am}, {in_scale:.0%} of the time in the scale"
+        return _modal_key_ok(line, tonic, mode)
+    want = (tonic, PARENT_QUALITY.get(mode, "major"))
+    reads = _readings(line, 2)
+    heard = (reads[0][0], reads[0][1]) == want
+    if not heard and len(reads) > 1 and (reads[1][0], reads[1][1]) == want:
+        heard = line[-1][0] % 12 == tonic
+    share = in_scale_share(line, tonic, mode)
+    ok = heard and share >= 0.9
+    what = " or ".join(f"{tonic_name(t, m)} {m} ({c:.2f})" for t, m, c in reads)
+    return ok, f"music21 hears {what}; {share:.0%} of the time in {tonic_name(tonic, mode)} {mode}"
 
 
 def _modal_key_ok(line: Line, tonic: int, mode: str) -> tuple[bool, str]:
@@ -277,28 +433,46 @@ def _modal_key_ok(line: Line, tonic: int, mode: str) -> tuple[bool, str]:
     want_q = PARENT_QUALITY[mode]
     keys = analyse_keys(line, 2)
     heard = (tonic, want_q) in keys
-    total = max(1e-9, sum(d for _, _, d in line))
-    in_scale = sum(d for p, _, d in line if p % 12 in scale_pcs(tonic, mode)) / total
+    in_scale = in_scale_share(line, tonic, mode)
     pc = (tonic + MODES[mode][CHARACTERISTIC[mode]]) % 12
     has = any(p % 12 == pc for p, _, _ in line)
     ends = line[-1][0] % 12 == tonic
     ok = heard and in_scale >= 0.9 and has and ends
-    return ok, (f"music21 hears {' or '.join(f'{t}/{m}' for t, m in keys)}, {in_scale:.0%} of the time in the "
-                f"scale, its {mode} degree {'sounds' if has else 'never sounds'}")
+    return ok, (f"music21 hears {' or '.join(f'{tonic_name(t, m)} {m}' for t, m in keys)}, {in_scale:.0%} of "
+                f"the time in {tonic_name(tonic, mode)} {mode}, its {mode} degree "
+                f"{'sounds' if has else 'never sounds'}" + ("" if ends else ", not ending on the tonic"))
+
+
+def cadence_ok(line: Line, tonic: int, meter: tuple[int, int], meters: Meters | None = None,
+               origin: float = 0.0) -> tuple[bool, str]:
+    """The cadence check (module docstring): (passes, 'authentic' | 'half' | why not)."""
+    last = line[-1]
+    if not on_strong_beat(last[1], meter, origin, meters):
+        return False, "the last note is off the strong beats"
+    prev = line[-2][2] if len(line) > 1 else 0.0
+    if last[0] % 12 == tonic % 12:
+        if last[2] >= 1.0 - 1e-9 or last[2] >= prev - 1e-9:
+            return True, "authentic"
+        return False, "the final tonic is a short flick"
+    if last[0] % 12 == (tonic + 7) % 12:
+        if last[2] >= 2.0 - 1e-9:
+            return True, "half"
+        return False, "the final dominant is too short for a half cadence"
+    return False, "the last note is neither the tonic nor a held dominant"
 
 
 # ----------------------------------------------------------------------------- checks
 def structural_checks(line: Line, meter: tuple[int, int], tonic: int | None = None,
                       mode: str | None = None, instrument_range: tuple[int, int] | None = None,
-                      origin_beats: float = 0.0) -> dict[str, bool]:
-    """The five structural checks of the benchmark (module docstring)."""
-    line = [tuple(x) for x in line]  # type: ignore[misc]
+                      meters: Meters | None = None) -> dict[str, bool]:
+    """The five structural checks of the benchmark (module docstring). ``tonic``/``mode``: the
+    requested key (None for a real melody: its :func:`finalis_key`); ``meters``: a meter map
+    [(start_beats, num, den)] when the meter changes."""
+    line = [(int(p), float(s), float(d)) for p, s, d in line]
     if len(line) < 3:
         return dict.fromkeys(CHECKS, False)
-    fin = tonic if tonic is not None else line[-1][0] % 12
-    last = line[-1]
-    cadence = last[0] % 12 == fin and on_strong_beat(last[1], meter, origin_beats) and last[2] >= 1.0 - 1e-9
-    motif = extract_motif(line, meter)
+    if tonic is None:
+        tonic, mode = finalis_key(line)
     lo = min(p for p, _, _ in line)
     hi = max(p for p, _, _ in line)
     rng = SINGABLE[0] <= hi - lo <= SINGABLE[1]
@@ -306,10 +480,10 @@ def structural_checks(line: Line, meter: tuple[int, int], tonic: int | None = No
         rng = rng and instrument_range[0] <= lo and hi <= instrument_range[1]
     return {
         "key": key_ok(line, tonic, mode)[0],
-        "cadence": bool(cadence),
-        "motif_return": bool(head_returns(line, meter, max(3, motif.length), origin_beats)),
+        "cadence": cadence_ok(line, tonic, meter, meters)[0],
+        "motif_return": bool(motif_returns(line, meter, meters)),
         "range": bool(rng),
-        "repeated_notes": max_repeat_run(line) <= MAX_REPEATS,
+        "repeated_notes": max_repeat_run(line, phrase_ends(line, meter, meters)) <= MAX_REPEATS,
     }
 
 

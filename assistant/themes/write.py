@@ -43,10 +43,11 @@ from assistant.themes.checks import (
     bits_to_score,
     contour_score,
     extract_motif,
-    head_returns,
     key_ok,
     max_repeat_run,
+    motif_returns,
     on_strong_beat,
+    phrase_ends,
     quick_key_ok,
     range_score,
     rhythm_score,
@@ -492,21 +493,22 @@ def score_theme(sc: Score, frame: Frame, bits: float, comfortable: tuple[int, in
     r_s, r_what = range_score(line, comfortable)
     c_s, c_what = contour_score(line)
     rh_s, rh_what = rhythm_score(line, frame.meter, motif)
-    rets = head_returns(line, frame.meter, max(3, motif.length))
+    rets = motif_returns(line, frame.meter)
     exact = sum(1 for _, k in rets if k == "exact")
     seq = sum(1 for _, k in rets if k == "sequence")
-    m_s = min(1.0, 0.5 * exact + 0.35 * seq + (0.2 if motif.length >= 3 else 0.0))
+    rhy = sum(1 for _, k in rets if k == "rhythm")
+    m_s = min(1.0, 0.5 * exact + 0.35 * seq + 0.15 * rhy + (0.2 if motif.length >= 3 else 0.0))
     last = mel[-1]
     cad = 0.0
     if last.pitch % 12 == frame.tonic and on_strong_beat(last.start_beats, frame.meter):
         cad = 0.7 + 0.3 * (len(mel) > 1 and abs(mel[-2].pitch - last.pitch) <= 2)
-    run = max_repeat_run(line)
+    run = max_repeat_run(line, phrase_ends(line, frame.meter))
     rep = 1.0 if run <= MAX_REPEATS else 0.0
     k_ok, k_what = key_ok(line, frame.tonic, frame.mode)
     scores = {"likelihood": bits_to_score(bits), "range": r_s, "contour": c_s, "motif": round(m_s, 3),
               "rhythm": rh_s, "cadence": round(cad, 3), "repeats": rep, "key": 1.0 if k_ok else 0.0}
     notes = [f"{bits:.2f} bits/note", r_what, c_what, f"head motif of {motif.length} notes returns "
-             f"{exact} time(s) exactly and {seq} in sequence", rh_what, k_what]
+             f"{exact} time(s) exactly, {seq} in sequence, {rhy} in rhythm", rh_what, k_what]
     if guard is not None:
         g, verdict = guard
         scores["guard"] = round(max(0.0, 1.0 - g), 3) if verdict == "distinct" else 0.0
