@@ -283,7 +283,16 @@ def generic_mask(m: Melody) -> np.ndarray:
         i = max(j, i + 1)
     # repeated notes
     g[1:][iv == 0] = True
-    # short-period repetition of (interval, rhythm)
+    g |= periodic_mask(m)
+    return _cache(m, "generic", g)
+
+
+def periodic_mask(m: Melody) -> np.ndarray:
+    """Notes inside a pattern repeated at a short period (an ostinato, an Alberti bass, a
+    pulse): interval and rhythm repeat at a period of 2-8 notes for
+    ``MIN_PERIOD_REPEATS`` periods and at least ``MIN_PERIOD_NOTES`` notes."""
+    n = len(m)
+    g = np.zeros(n, dtype=bool)
     code = iv_codes(m) * N_R + r_codes(m)
     for per in PERIODS:
         if n < 2 * per + 1:
@@ -301,7 +310,7 @@ def generic_mask(m: Melody) -> np.ndarray:
                 k += 1
             if k - s >= max((MIN_PERIOD_REPEATS - 1.0) * per, MIN_PERIOD_NOTES - per):
                 g[max(0, s - per):k] = True
-    return _cache(m, "generic", g)
+    return g
 
 
 # ----------------------------------------------------------------------------- passages

@@ -12,7 +12,9 @@ Roles come from, in order:
 * the draft's own artefacts: each MIDI track carries its part's role (a
   sequencer-specific meta event written by :meth:`assistant.music.score.Score.to_midi`),
   ``draft.json`` lists ``roles`` per instrument and the form's sections say where a
-  melody is stated (``melody: "none"`` sections state none);
+  melody is stated (``melody: "none"`` sections state none). A tune part's notes in a
+  section that states no tune, or that repeat a short pattern there (the part plays an
+  ostinato in that section), are accompaniment;
 * for a plain MIDI or MusicXML file (a user's file, a temp track), inference: per
   window of ``WINDOW_BEATS``, percussion is percussion, the lowest sounding part is the
   bass, a line made mostly of generic figures (:func:`assistant.guard.information.generic_mask`:
@@ -36,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.guard.information import generic_mask
+from assistant.guard.information import generic_mask, periodic_mask
 from assistant.guard.melody import MIN_NOTES, Melody, line_from_notes
 
 log = logging.getLogger(__name__)
@@ -94,14 +96,17 @@ def _windows(end_beat: float, hints: RoleHints) -> list[tuple[float, float, bool
     return [(k * WINDOW_BEATS, (k + 1) * WINDOW_BEATS, None) for k in range(n)]
 
 
-def is_figure(notes: Sequence[tuple[int, float, float]]) -> bool:
-    """True when the line of ``notes`` is mostly generic figures (see the module docstring)."""
+def is_figure(notes: Sequence[tuple[int, float, float]], ostinato_only: bool = False) -> bool:
+    """True when the line of ``notes`` is mostly generic figures (see the module docstring);
+    ``ostinato_only``: mostly a pattern repeated at a short period (a part the draft calls a
+    tune is demoted only by that: a plain tune of repeated notes is still its tune)."""
     if len(notes) < MIN_NOTES:
         return True  # a few notes (a stab, a held chord) are no tune
     line = line_from_notes(notes)
     if len(line) < MIN_NOTES:
         return True
-    return float(generic_mask(line).mean()) >= FIGURE_SHARE
+    mask = periodic_mask(line) if ostinato_only else generic_mask(line)
+    return float(mask.mean()) >= FIGURE_SHARE
 
 
 def _part_key(part: Any, hints: RoleHints) -> str:
@@ -144,6 +149,8 @@ def role_lines(score: Any, hints: RoleHints | None = None, name: str = "",
                       else whole[k])
             if given:
                 role = given
+                if role in TUNE_ROLES:  # the draft says tune: only an ostinato says otherwise
+                    figure = is_figure(ns, ostinato_only=True)
                 tune = role in TUNE_ROLES and not figure and states_tune is not False
                 if role in TUNE_ROLES and not tune:
                     role = "ostinato" if figure else "harmony"
