@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from assistant.guard.melody import Melody
-from assistant.guard.similarity import combine, compare, evidence_cap, load_model
+from assistant.guard.similarity import combine, compare, load_model
 
 
 def figure_line(kind: str, rng: np.random.Generator, n: int = 96) -> Melody:
