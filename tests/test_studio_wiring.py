@@ -21,7 +21,8 @@ SHORT_CUE = "1M7"
 # gradio's own queue code trips pandas 3 deprecations; not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword)")
 CONTRACT = ("new_project", "open_example", "spot", "brief", "themes", "draft", "revise",
-            "restore", "render", "export")
+            "restore", "render", "export", "open_project", "download_project", "attach_video",
+            "picture")
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +63,34 @@ def test_open_draft_revise_restore_export(client: gradio_client.Client) -> None:
     zpath, msg = client.predict(False, api_name="/export")
     with zipfile.ZipFile(zpath) as z:
         assert "manifest.json" in z.namelist()
+
+
+def test_download_open_and_play_to_picture(client: gradio_client.Client,
+                                           tmp_path: Path) -> None:
+    """One session drafts and downloads its project; another opens the zip, adds a rough
+    cut and plays the revision to picture."""
+    from gradio_client import handle_file
+    from test_ui_handlers import make_test_video
+
+    a = gradio_client.Client(client.src, verbose=False)
+    a.predict(api_name="/open_example")
+    a.predict(SHORT_CUE, "", "", None, api_name="/draft")
+    zpath, msg = a.predict(api_name="/download_project")
+    assert zpath.endswith(".project.zip") and "1 revision" in msg
+    b = gradio_client.Client(client.src, verbose=False)
+    summary, cue, rough = b.predict(handle_file(zpath), api_name="/open_project")
+    assert SHORT_CUE in summary["cues"] and rough is None
+    assert [r[0] for r in b.predict(SHORT_CUE, api_name="/history")["data"]] == [1]
+    film = make_test_video(tmp_path / "cut.mp4", 356)  # 1M7 ends 353.25 s into the film
+    summary, rough = b.predict(handle_file(str(film)), api_name="/attach_video")
+    assert summary["rough_cut"] == "cut.mp4" and rough
+    video = b.predict(SHORT_CUE, 1, api_name="/picture")
+    path = video["video"] if isinstance(video, dict) else video
+    assert Path(path).stat().st_size > 1000
+    with pytest.raises(Exception, match="not a readable zip|project.json"):
+        bad = tmp_path / "bad.zip"
+        bad.write_bytes(b"PK")
+        b.predict(handle_file(str(bad)), api_name="/open_project")
 
 
 def test_errors_come_back_as_messages_not_tracebacks(client: gradio_client.Client) -> None:

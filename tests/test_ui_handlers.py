@@ -261,3 +261,147 @@ def test_full_export_has_the_contract_deliverables(studio: Studio, drafted: dict
     for kind in ("midi", "musicxml", "wav", "click_wav"):
         assert cue["files"][kind] in names
     assert all(p in names for p in cue["files"]["stems"].values())
+
+
+# ----------------------------------------------------------------------------- open a project
+def _zip(path: Path, members: dict[str, bytes], links: tuple[str, ...] = ()) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+        for name in links:  # a symbolic link member (unix mode 0o120777)
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o120777 << 16
+            z.writestr(info, "/etc/passwd")
+    return path
+
+
+def test_download_and_open_round_trip(studio: Studio, drafted: dict, tmp_path: Path) -> None:
+    """A session's project, downloaded and opened in another session: same film, same
+    revisions, same music; the second session's work stays its own."""
+    _, zpath, msg = studio.download_project(drafted["state"])
+    assert zpath.endswith(".project.zip") and "revision" in msg
+    with zipfile.ZipFile(zpath) as z:
+        names = z.namelist()
+    assert "project.json" in names and not any(Path(n).name.startswith(".") for n in names)
+    state, summary = studio.open_project(None, zpath)
+    assert summary["title"] == "The Keeper's Light" and SHORT_CUE in summary["cues"]
+    ws_a, _ = studio.workspace(drafted["state"])
+    ws_b, _ = studio.workspace(state)
+    assert ws_a.project_dir != ws_b.project_dir
+    a, b = ProjectStore(ws_a.project_dir), ProjectStore(ws_b.project_dir)
+    assert [r.number for r in b.revisions(SHORT_CUE)] == [r.number for r in a.revisions(SHORT_CUE)]
+    _, v = studio.render(state, SHORT_CUE, 1)
+    assert Path(v["midi"]).read_bytes() == Path(drafted["v1"]["midi"]).read_bytes()
+    # a zipped project FOLDER (project.json one level down) opens too
+    folder_zip = tmp_path / "film.zip"
+    with zipfile.ZipFile(zpath) as src, zipfile.ZipFile(folder_zip, "w") as dst:
+        for n in src.namelist():
+            dst.writestr(f"my-film/{n}", src.read(n))
+        dst.writestr("__MACOSX/my-film/._project.json", b"junk")
+    _, summary = studio.open_project(state, str(folder_zip))
+    assert summary["cues"] == studio.summary(ws_a)["cues"]
+    assert any(d.name.startswith("project.") for d in ws_b.folder.iterdir())  # old copy kept
+
+
+@pytest.mark.parametrize("members,links,match", [
+    ({"project.json": b"{}", "../evil.txt": b"x"}, (), "leaves the project folder"),
+    ({"project.json": b"{}", "/etc/evil": b"x"}, (), "absolute"),
+    ({"project.json": b"{}"}, ("inputs/link",), "symbolic link"),
+    ({"inputs/screenplay.fountain": b"x"}, (), "no project.json"),
+    ({"a/project.json": b"{}", "b/project.json": b"{}"}, (), "holds 2 projects"),
+], ids=["dotdot", "absolute", "symlink", "no-project", "two-projects"])
+def test_a_hostile_or_wrong_zip_is_refused(studio: Studio, tmp_path: Path, members: dict,
+                                           links: tuple, match: str) -> None:
+    z = _zip(tmp_path / "p.zip", members, links)
+    _, state = studio.workspace(None)
+    with pytest.raises(InputError, match=match) as err:
+        studio.open_project(state, str(z))
+    assert "p.zip" in str(err.value)
+    ws, _ = studio.workspace(state)
+    assert not (tmp_path / "evil.txt").exists() and not ws.project_dir.exists()
+    assert not any(d.name.startswith(".open-") for d in ws.folder.iterdir())  # cleaned up
+
+
+def test_a_zip_over_the_limits_is_refused(studio: Studio, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import ui.workspace as w
+
+    z = _zip(tmp_path / "big.zip", {"project.json": b"{}", "stages/x.bin": bytes(4096)})
+    monkeypatch.setattr(w, "MAX_PROJECT_EXPANDED", 1024)
+    with pytest.raises(InputError, match="expands to"):
+        studio.open_project(None, str(z))
+    notzip = tmp_path / "p.zip"
+    notzip.write_bytes(b"PK not really")
+    with pytest.raises(InputError, match="not a readable zip"):
+        studio.open_project(None, str(notzip))
+    tar = tmp_path / "p.tar"
+    tar.write_bytes(b"x")
+    with pytest.raises(InputError, match="must be one of .zip"):
+        studio.open_project(None, str(tar))
+
+
+def test_a_damaged_project_names_the_file_and_field(studio: Studio, drafted: dict,
+                                                    tmp_path: Path) -> None:
+    _, zpath, _ = studio.download_project(drafted["state"])
+    with zipfile.ZipFile(zpath) as src:
+        files = {n: src.read(n) for n in src.namelist()}
+    bad = dict(files)
+    p = json.loads(bad["project.json"])
+    p["fps"] = "banana"
+    bad["project.json"] = json.dumps(p).encode()
+    with pytest.raises(InputError) as err:
+        studio.open_project(None, str(_zip(tmp_path / "film.zip", bad)))
+    assert "film.zip: project.json" in str(err.value) and "fps" in str(err.value)
+    bad = dict(files)
+    rev = f"revisions/{SHORT_CUE}/0001/revision.json"
+    bad[rev] = b'{"cue_id": "1M7", "number": "one"'
+    with pytest.raises(InputError) as err:
+        studio.open_project(None, str(_zip(tmp_path / "film2.zip", bad)))
+    assert f"film2.zip: {rev}" in str(err.value)
+
+
+# ----------------------------------------------------------------------------- the rough cut
+def make_test_video(path: Path, seconds: float) -> Path:
+    """A tiny test-pattern film (64x36, 4 fps, silent) made with imageio-ffmpeg's ffmpeg."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi",
+                    "-i", f"testsrc=size=64x36:rate=4:duration={seconds}", "-c:v", "libx264",
+                    "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)], check=True,
+                   timeout=120)
+    return path
+
+
+def _streams(path: str) -> str:
+    import subprocess
+
+    import imageio_ffmpeg
+
+    return subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", path], capture_output=True,
+                          text=True, check=False).stderr
+
+
+def test_rough_cut_is_shown_and_the_draft_muxed_at_the_cue(studio: Studio, drafted: dict,
+                                                           tmp_path: Path) -> None:
+    import imageio_ffmpeg
+
+    state = drafted["state"]
+    ws, _ = studio.workspace(state)
+    cue = ProjectStore(ws.project_dir).load().cue(SHORT_CUE)
+    with pytest.raises(InputError, match="no rough cut"):
+        studio.picture(state, SHORT_CUE, 1)
+    film = make_test_video(tmp_path / "rough cut.mp4", cue.end_s + 2)
+    _, stored = studio.attach_video(state, str(film))
+    assert Path(stored).parent == ws.project_dir / "video"
+    assert studio.summary(ws)["rough_cut"] == Path(stored).name
+    _, mp4 = studio.picture(state, SHORT_CUE, 1)
+    frames, secs = imageio_ffmpeg.count_frames_and_secs(mp4)
+    assert abs(secs - cue.duration_s) < 0.6 and frames >= 4
+    info = _streams(mp4)
+    assert "Video: h264" in info and "Audio: aac" in info
+    with pytest.raises(InputError, match="video must be one of"):
+        bad = tmp_path / "cut.avi"
+        bad.write_bytes(b"x")
+        studio.attach_video(state, str(bad))

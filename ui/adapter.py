@@ -264,9 +264,12 @@ def revise(store: ProjectStore, cue_id: str, notes: str, *, palette: str | None 
            seed: int = 0) -> Revision:
     """A new revision from revision notes ("darker, less busy, no piano").
 
-    The pipeline reads notes as a change to the cue's current brief; the sketch path
-    appends them to it.
+    With the pipeline, the notes move what the cue's latest revision was drafted with
+    (:func:`assistant.revise.revise_cue`); the sketch path appends them to the brief.
     """
+    revise_cue = _optional("assistant.revise", "revise_cue")
+    if _pipeline_draft() is not None and revise_cue is not None and store.revisions(cue_id):
+        return revise_cue(store, cue_id, notes, palette=palette, seed=seed)
     if _pipeline_draft() is not None:
         return draft(store, cue_id, brief=notes, palette=palette, seed=seed)
     cue = store.load().cue(cue_id)
@@ -282,7 +285,8 @@ def parse_notes(store: ProjectStore, cue_id: str, notes: str) -> Any:
 
     cue = store.load().cue(cue_id)
     previous = parse_brief(cue.brief) if cue.brief.strip() else None
-    return parse_brief(notes, previous=previous)
+    normalise = _optional("assistant.revise", "normalise_notes") or (lambda t: t)
+    return parse_brief(normalise(notes), previous=previous)
 
 
 def cue_report(store: ProjectStore, cue_id: str, score: Any, rev: Revision) -> dict[str, Any] | None:
@@ -417,7 +421,9 @@ def render_audio(midi: Path, wav: Path, sample_rate: int = PREVIEW_SAMPLE_RATE) 
 
 def _verovio_resources_for_this_thread() -> None:
     """verovio keeps its default resource path per thread and sets it only in the thread
-    that imported it; the studio renders in worker threads, so set it here too."""
+    that imported it. The render module's toolkits set it themselves (score, parts,
+    deliverables); the lesson page's notation (``assistant.themes.lesson.notation_svg``)
+    still makes a default toolkit, so the studio's worker thread sets it before that."""
     from importlib.resources import files
 
     import verovio
@@ -432,7 +438,6 @@ def render_notation(midi: Path, out_dir: Path, title: str, cue_id: str | None = 
 
     write_musicxml = _optional("assistant.render.notation", "write_musicxml")
     svg_pages = _optional("assistant.render.notation", "svg_pages")
-    _verovio_resources_for_this_thread()
     xml = out_dir / "score.musicxml"
     score = Score.from_midi(midi)
     if write_musicxml is not None:
@@ -464,6 +469,17 @@ def render_notation(midi: Path, out_dir: Path, title: str, cue_id: str | None = 
     return xml, [tk.renderToSVG(i + 1) for i in range(tk.getPageCount())]
 
 
+def mux_picture(video: Path, wav: Path, out: Path, *, start_s: float, duration_s: float) -> Path:
+    """The render stage's review mux (:func:`assistant.render.deliver.mux_picture`): the
+    picture from ``start_s`` film seconds for ``duration_s``, with ``wav`` as its sound."""
+    mux = _optional("assistant.render.deliver", "mux_picture")
+    if mux is None:
+        raise InputError("this install has no render stage to put the music to picture",
+                         field="video")
+    return mux(Path(video), Path(wav), Path(out), start_s=float(start_s),
+               duration_s=float(duration_s))
+
+
 # ----------------------------------------------------------------------------- deliver
 def deliverables(store: ProjectStore, cues: list[str], out_dir: Path) -> Path | None:
     """The pipeline's render stage into a fresh ``out_dir`` (None without the pipeline)."""
@@ -473,7 +489,6 @@ def deliverables(store: ProjectStore, cues: list[str], out_dir: Path) -> Path | 
     import shutil
 
     shutil.rmtree(out_dir, ignore_errors=True)
-    _verovio_resources_for_this_thread()
     stage_render(store, out_dir, cues)
     return out_dir
 

@@ -2,7 +2,8 @@
 
 Every component has a ``label`` and every event an ``api_name`` (the named endpoints of
 the contract: ``new_project``, ``open_example``, ``spot``, ``brief``, ``themes``,
-``draft``, ``revise``, ``restore``, ``render``, ``export``, and a few more), so the studio
+``draft``, ``revise``, ``restore``, ``render``, ``export``, and more: ``open_project``,
+``download_project``, ``attach_video``, ``picture``), so the studio
 can be driven by ``gradio_client`` and found by browser tests. Model work (drafting,
 revising, rendering, exporting) runs through one queue with a bounded size and a small
 concurrency limit, shows progress, and can be cancelled. Errors reach the user as
@@ -103,7 +104,39 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
                                                 video, fps, start_tc)
         except Exception as exc:  # noqa: BLE001
             raise _fail(exc, "create the project") from None
-        return state, summary, cue_choices(state)
+        return state, summary, cue_choices(state), rough_cut(state)
+
+    def do_open_project(state, upload):
+        try:
+            state, summary = studio.open_project(state, upload)
+        except Exception as exc:  # noqa: BLE001
+            raise _fail(exc, "open the project") from None
+        return state, summary, cue_choices(state), rough_cut(state)
+
+    def do_download_project(state):
+        try:
+            return studio.download_project(state)
+        except Exception as exc:  # noqa: BLE001
+            raise _fail(exc, "download the project") from None
+
+    def rough_cut(state: dict | None) -> str | None:
+        ws, _ = studio.workspace(state)
+        v = studio.video(ws)
+        return str(v) if v is not None else None
+
+    def do_attach_video(state, video):
+        try:
+            state, path = studio.attach_video(state, video)
+        except Exception as exc:  # noqa: BLE001
+            raise _fail(exc, "add the rough cut") from None
+        ws, _ = studio.workspace(state)
+        return state, studio.summary(ws), path
+
+    def do_picture(state, cue_id, number, progress=gr.Progress(track_tqdm=True)):
+        try:
+            return studio.picture(state, cue_id, int(number) if number else None)
+        except Exception as exc:  # noqa: BLE001
+            raise _fail(exc, "put the draft to picture") from None
 
     def do_spot(state, progress=gr.Progress(track_tqdm=True)):
         try:
@@ -234,7 +267,19 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
                 b_example = gr.Button("Open the example film", variant="primary",
                                       elem_id="open-example")
                 b_new = gr.Button("Create project from uploads", elem_id="new-project")
+                b_attach = gr.Button("Add the rough cut to this project", elem_id="attach-video")
+            with gr.Row():
+                project_zip = gr.File(label="Project zip (a zipped project folder, or one "
+                                      "downloaded here)", file_types=file_types("project"),
+                                      elem_id="up-project")
+                with gr.Column():
+                    b_open = gr.Button("Open project", elem_id="open-project")
+                    b_download = gr.Button("Download project", elem_id="download-project")
+                project_file = gr.File(label="Project download", interactive=False,
+                                       elem_id="project-file")
+            project_msg = gr.Markdown(label="Project download", elem_id="project-msg")
             summary = gr.JSON(label="Project", elem_id="project-summary")
+            rough = gr.Video(label="Rough cut", interactive=False, elem_id="rough-cut")
 
         with gr.Tab("Read", id="read"):
             b_spot = gr.Button("Read the film", variant="primary", elem_id="spot")
@@ -267,6 +312,11 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
                 b_render = gr.Button("Show this revision", elem_id="render")
             cue_info = gr.Markdown(label="Revision", elem_id="cue-info")
             audio = gr.Audio(label="Audio", type="filepath", interactive=False, elem_id="audio")
+            with gr.Accordion("To picture (the rough cut at this cue, with this revision)",
+                              open=False):
+                b_picture = gr.Button("Play this revision to picture", elem_id="picture")
+                picture = gr.Video(label="Draft to picture", interactive=False,
+                                   elem_id="picture-video")
             notation = gr.HTML(label="Notation", elem_id="notation")
             roll = gr.Image(label="Piano roll", type="filepath", interactive=False,
                             elem_id="piano-roll")
@@ -325,9 +375,19 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
         details_out = [state, notation, roll, sync_table, dialogue, cue_info]
         quiet = {"api_visibility": "private", **model}
         b_example.click(do_open_example, [state], [state, summary, cue],
-                        api_name="open_example")
+                        api_name="open_example").then(rough_cut, [state], [rough],
+                                                       api_visibility="private")
         b_new.click(do_new_project, [state, script, spotting, briefs, temps, video, fps,
-                                     start_tc], [state, summary, cue], api_name="new_project")
+                                     start_tc], [state, summary, cue, rough],
+                    api_name="new_project")
+        b_open.click(do_open_project, [state, project_zip], [state, summary, cue, rough],
+                     api_name="open_project")
+        b_download.click(do_download_project, [state], [state, project_file, project_msg],
+                         api_name="download_project")
+        b_attach.click(do_attach_video, [state, video], [state, summary, rough],
+                       api_name="attach_video")
+        ev_picture = b_picture.click(do_picture, [state, cue, rev_number], [state, picture],
+                                     api_name="picture", **model)
         b_spot.click(do_spot, [state], [state, table, curve, questions], api_name="spot",
                      **model)
         b_apply.click(do_apply_table, [state, table], [state, applied],
@@ -358,7 +418,7 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
                                    api_name="export", **model)
         b_cancel.click(None, None, None, cancels=[ev_draft, ev_draft_2, ev_render,
                                                   ev_revise, ev_revise_2, ev_ab,
-                                                  ev_export], api_name="cancel")
+                                                  ev_export, ev_picture], api_name="cancel")
         _extra_tabs(demo, studio, state, palette, model)
     demo.queue(max_size=QUEUE_MAX, default_concurrency_limit=4)
     return demo

@@ -9,6 +9,7 @@ values (dicts, lists, file paths, matplotlib figures). Bad input raises
 from __future__ import annotations
 
 import logging
+import secrets
 import shutil
 import time
 import zipfile
@@ -28,7 +29,7 @@ from ui.reports import (  # noqa: F401  (CUE_TABLE_COLUMNS and cue_rows re-expor
     figures_of,
     sync_report,
 )
-from ui.workspace import Workspace, copy_upload, workspace_from_state
+from ui.workspace import Workspace, check_upload, copy_upload, workspace_from_state
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,25 @@ def example_dir() -> Path:
         raise InputError("the example film is missing; run the studio from a source checkout",
                          path=here, field="example")
     return here
+
+
+def _check_project(root: Path, zname: str) -> None:
+    """Load an unpacked project whole (project.json, each cue's revisions); an error
+    names the file as it is inside the zip."""
+    store = ProjectStore(root)
+    try:
+        film = store.load()
+        for cue in film.cues:
+            store.revisions(cue.id)
+    except InputError as exc:
+        where = exc.path
+        if where is not None:
+            try:
+                where = f"{zname}: {Path(where).resolve().relative_to(root.resolve()).as_posix()}"
+            except ValueError:
+                where = f"{zname}: {Path(where).name}"
+        raise InputError(exc.message, path=where or zname, line=exc.line,
+                         field=exc.field) from None
 
 
 def _tick(progress: Progress, frac: float, desc: str) -> None:
@@ -88,7 +108,6 @@ class Studio:
             raise InputError("upload a screenplay (.fountain or .fdx), a spotting list, or both",
                              field="screenplay")
         # check every upload before touching the working copy
-        from ui.workspace import check_upload
 
         for path, kind in ((script, "screenplay"), (spotting, "spotting"), (briefs, "briefs"),
                            (video, "video"), *((t, "temp") for t in temps or [])):
@@ -118,6 +137,82 @@ class Studio:
                                temp=sorted((ex / "temp").glob("*.mid")))
         return state, self.summary(ws)
 
+    def open_project(self, state: dict | None, upload: str | None
+                     ) -> tuple[dict, dict[str, Any]]:
+        """Open a project zip (a zipped project folder, or :meth:`download_project`'s) as
+        this session's working copy. The zip is unpacked beside the working copy and
+        checked whole (project.json, every revision.json) before it replaces it; the old
+        copy is kept. A damaged project names the file inside the zip and the field."""
+        from ui.workspace import extract_project
+
+        ws, state = self.workspace(state)
+        if not upload:
+            raise InputError("upload a project zip (a zipped project folder, or one "
+                             "downloaded from the studio)", field="project")
+        if ws.shared_project is not None:
+            ws.reset_project()  # refuses, naming the shared project
+        tmp = ws.folder / f".open-{secrets.token_hex(4)}"
+        zname = Path(upload).name
+        try:
+            extract_project(upload, tmp)
+            _check_project(tmp, zname)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        ws.reset_project(replacement=tmp)
+        return state, self.summary(ws)
+
+    def download_project(self, state: dict | None) -> tuple[dict, str, str]:
+        """This session's project (inputs, stages, themes, every revision) as a zip that
+        :meth:`open_project` opens again."""
+        from ui.workspace import zip_project
+
+        ws, state = self.workspace(state)
+        film = self.store(ws).load()
+        name = f"{adapter.safe_filename(film.title or 'film')}.project.zip"
+        out = zip_project(ws.project_dir, ws.out_dir / "project" / name)
+        n = sum(len(self.store(ws).revisions(c.id)) for c in film.cues)
+        return state, str(out), f"{name}: the project with {n} revision(s); open it again " \
+                                "with Open project"
+
+    # --- the rough cut ------------------------------------------------------------------
+    def attach_video(self, state: dict | None, video: str | None) -> tuple[dict, str | None]:
+        """Add (or replace) the project's rough cut; returns (state, the stored video)."""
+        ws, state = self.workspace(state)
+        self.store(ws)
+        if not video:
+            raise InputError("upload the rough cut (.mp4, .mov, .webm, .m4v)", field="video")
+        check_upload(video, "video")
+        folder = ws.project_dir / "video"
+        for old in folder.glob("*") if folder.is_dir() else []:
+            if old.is_file():
+                old.unlink()
+        return state, str(copy_upload(video, "video", folder))
+
+    def video(self, ws: Workspace) -> Path | None:
+        """The project's rough cut, if it has one (the newest file under ``video/``)."""
+        folder = ws.project_dir / "video"
+        vids = [p for p in folder.glob("*") if p.is_file() and not p.name.startswith(".")] \
+            if folder.is_dir() else []
+        return max(vids, key=lambda p: p.stat().st_mtime) if vids else None
+
+    def picture(self, state: dict | None, cue_id: str, number: int | None = None
+                ) -> tuple[dict, str]:
+        """The cue's picture from the rough cut with a revision's draft as its sound, at
+        the cue's own place in the film (the render stage's review mux), cached."""
+        ws, state = self.workspace(state)
+        video = self.video(ws)
+        if video is None:
+            raise InputError("this project has no rough cut: upload one on the Project tab",
+                             field="video")
+        info = self.listen(ws, cue_id, number)
+        cue = self.store(ws).load().cue(cue_id)
+        out = ws.render_dir(cue.id, info["revision"]) / "picture.mp4"
+        if not out.is_file():
+            adapter.mux_picture(video, Path(info["wav"]), out, start_s=cue.start_s,
+                                duration_s=cue.duration_s)
+        return state, str(out)
+
     def summary(self, ws: Workspace) -> dict[str, Any]:
         film = self.store(ws).load()
         return {
@@ -127,6 +222,7 @@ class Studio:
             "cues": [c.id for c in film.cues],
             "temp_tracks": sorted(p.name for p in (ws.project_dir / "temp").glob("*")
                                   if p.is_file()),
+            "rough_cut": (lambda v: v.name if v else None)(self.video(ws)),
         }
 
     # --- read ---------------------------------------------------------------------------

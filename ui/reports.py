@@ -132,13 +132,20 @@ def dialogue_report(cue: Any, score: Any, rev: Revision,
 
 
 def figures_of(score: Any) -> dict[str, Any]:
+    """What A/B compares: :func:`assistant.revise.figures` (notes, notes per bar, mean
+    pitch, parts, velocity, mode) and the range, tempo and length."""
+    from assistant.revise import figures
+
     notes = [n for p in score.parts if not p.is_drum for n in p.notes]
-    dur = max(score.duration_beats, 1e-9)
+    f = figures(score)
     return {
-        "parts": len(score.parts),
-        "instruments": ", ".join(sorted({p.instrument for p in score.parts})),
-        "notes": len(notes),
-        "notes_per_beat": round(len(notes) / dur, 2),
+        "parts": f["parts"],
+        "instruments": ", ".join(f["instruments"]),
+        "notes": f["notes"],
+        "notes_per_bar": f["notes_per_bar"],
+        "mean_pitch": f["mean_pitch"],
+        "mean_velocity": f["mean_velocity"],
+        "mode": f["mode"],
         "pitch_range": (f"{min(n.pitch for n in notes)}-{max(n.pitch for n in notes)}"
                         if notes else ""),
         "tempo_bpm": ", ".join(f"{t:g}" for _, t in score.tempos[:4]),

@@ -17,11 +17,13 @@ import logging
 import os
 import secrets
 import shutil
+import stat
+import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from assistant.errors import InputError
-from ui.adapter import safe_filename
+from ui.adapter import resolve_inside, safe_filename
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,13 @@ UPLOAD_KINDS: dict[str, tuple[tuple[str, ...], int]] = {
     "temp": ((".mid", ".midi", ".musicxml", ".xml", ".mxl", ".abc"), 5 * MB),
     "theme": ((".mid", ".midi", ".musicxml", ".xml", ".mxl"), 5 * MB),
     "video": ((".mp4", ".mov", ".webm", ".m4v"), 200 * MB),
+    "project": ((".zip",), 250 * MB),  # a project folder zipped, or the studio's download
 }
+#: what a project zip may expand to: its files in all, and how many
+MAX_PROJECT_EXPANDED = 1024 * MB
+MAX_PROJECT_MEMBERS = 20000
+#: files of a zipped folder that are not the project's (macOS and Windows leave these)
+_ZIP_JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db")
 MAX_UPLOAD_BYTES = max(limit for _, limit in UPLOAD_KINDS.values())
 MAX_SESSIONS_KEPT = 200  # oldest session folders beyond this are pruned at start-up
 
@@ -75,6 +83,89 @@ def copy_upload(path: str | Path, kind: str, dest_dir: Path) -> Path:
     return dest
 
 
+def _project_prefix(names: list[str], zname: str) -> str:
+    """The folder inside the zip that holds ``project.json``: the top (a download) or one
+    folder down (a zipped project folder)."""
+    roots = sorted({n[: -len("project.json")] for n in names
+                    if PurePosixPath(n).name == "project.json" and n.count("/") <= 1})
+    if not roots:
+        raise InputError("no project.json at the top of the zip or one folder down; zip the "
+                         "project folder (the one holding project.json)", path=zname,
+                         field="project.json")
+    if len(roots) > 1:
+        raise InputError(f"the zip holds {len(roots)} projects ({', '.join(r or '/' for r in roots)}); "
+                         "upload one", path=zname, field="project.json")
+    return roots[0]
+
+
+def extract_project(zip_path: str | Path, dest: Path) -> Path:
+    """Unpack a project zip into the new folder ``dest``; returns ``dest``.
+
+    Checked before a byte is written: the upload's type and size, the number of files
+    and their expanded size (the headers, and again while copying, as they can lie),
+    and every member's path, which must stay inside ``dest`` (no ``..``, absolute paths,
+    drive letters or symlinks: :func:`assistant.paths.resolve_inside`). Only the files
+    under the folder that holds ``project.json`` are taken.
+    """
+    src = check_upload(zip_path, "project")
+    zname = src.name
+    try:
+        zf = zipfile.ZipFile(src)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"not a readable zip ({exc})", path=zname, field="project") from None
+    with zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()
+                 and not any(j in i.filename for j in _ZIP_JUNK)]
+        if len(infos) > MAX_PROJECT_MEMBERS:
+            raise InputError(f"the zip holds {len(infos)} files; the limit is "
+                             f"{MAX_PROJECT_MEMBERS}", path=zname, field="project")
+        total = sum(i.file_size for i in infos)
+        if total > MAX_PROJECT_EXPANDED:
+            raise InputError(f"the zip expands to {total / MB:.0f} MB; the limit is "
+                             f"{MAX_PROJECT_EXPANDED // MB} MB", path=zname, field="project")
+        prefix = _project_prefix([i.filename for i in infos], zname)
+        dest.mkdir(parents=True)
+        plan = []
+        for i in infos:
+            if not i.filename.startswith(prefix):
+                continue
+            rel = i.filename[len(prefix):]
+            if stat.S_ISLNK(i.external_attr >> 16):
+                raise InputError("a symbolic link in a project zip is refused", path=zname,
+                                 field=i.filename)
+            if "\\" in rel:
+                raise InputError("a backslash in a member's name is refused", path=zname,
+                                 field=i.filename)
+            plan.append((i, resolve_inside(dest, rel, field=i.filename, source=zname,
+                                           what="project folder")))
+        written = 0
+        for i, target in plan:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(i) as fin, open(target, "wb") as fout:
+                while chunk := fin.read(1 << 20):
+                    written += len(chunk)
+                    if written > MAX_PROJECT_EXPANDED:
+                        raise InputError(f"the zip expands past {MAX_PROJECT_EXPANDED // MB} MB",
+                                         path=zname, field=i.filename)
+                    fout.write(chunk)
+    return dest
+
+
+def zip_project(project_dir: Path, out: Path) -> Path:
+    """A zip of a project folder (everything but lock and temporary files), written
+    atomically to ``out``; :func:`extract_project` opens it again."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(project_dir.rglob("*")):
+            rel = f.relative_to(project_dir)
+            if f.is_file() and not f.is_symlink() and not any(
+                    part.startswith(".") for part in rel.parts):
+                z.write(f, rel.as_posix())
+    os.replace(tmp, out)
+    return out
+
+
 @dataclass(frozen=True)
 class Workspace:
     """One session's folders. ``shared_project`` is a project opened by several sessions."""
@@ -98,8 +189,9 @@ class Workspace:
     def render_dir(self, cue_id: str, number: int) -> Path:
         return self.out_dir / "renders" / safe_filename(cue_id) / f"{number:04d}"
 
-    def reset_project(self) -> Path:
-        """Empty this session's own working copy (never a shared project) and return it."""
+    def reset_project(self, replacement: Path | None = None) -> Path:
+        """Empty this session's own working copy (never a shared project) and return it;
+        with ``replacement`` (a folder beside it), that folder becomes the working copy."""
         if self.shared_project is not None:
             raise InputError("the studio was started on a shared project; it cannot be "
                              "replaced from one session", field="project")
@@ -109,7 +201,10 @@ class Workspace:
             keep = self.folder / f"project.{secrets.token_hex(3)}"
             os.replace(d, keep)
         shutil.rmtree(self.out_dir / "renders", ignore_errors=True)
-        d.mkdir(parents=True)
+        if replacement is not None:
+            os.replace(replacement, d)
+        else:
+            d.mkdir(parents=True)
         return d
 
 
