@@ -129,11 +129,14 @@ class IdyomStyle:
     2005), renormalised. Pitch only (``cpitch``), no rhythm and no other viewpoints.
     """
 
-    def __init__(self, ltm: PPMModel, stm_order: int = 8, bias: float = 1.0) -> None:
+    def __init__(self, ltm: PPMModel | None, stm_order: int = 8, bias: float = 1.0,
+                 alphabet: Sequence[int] | None = None) -> None:
+        if ltm is None and alphabet is None:
+            raise ValueError("IdyomStyle needs a long-term PPM model or an alphabet")
         self.ltm = ltm
         self.stm_order = stm_order
         self.bias = bias
-        self.alphabet = ltm.alphabet
+        self.alphabet = tuple(alphabet) if alphabet is not None else ltm.alphabet  # type: ignore[union-attr]
         self.index = {s: i for i, s in enumerate(self.alphabet)}
 
     def _vec(self, dist: dict[int, float]) -> np.ndarray:
@@ -142,8 +145,13 @@ class IdyomStyle:
             v[self.index[s]] = p
         return v
 
-    def sequence_bits(self, melody: Sequence[int]) -> list[float]:
-        """−log2 P of each note of ``melody`` given the previous ones."""
+    def sequence_bits(self, melody: Sequence[int], ltm_probs: Sequence[np.ndarray | None] | None = None
+                      ) -> list[float]:
+        """−log2 P of each note of ``melody`` given the previous ones.
+
+        ``ltm_probs`` replaces the long-term PPM model by another long-term model's predictive
+        distributions, one vector over ``alphabet`` per note (e.g. the music model's, so that a
+        neural long-term model is combined with the same short-term model as the baseline's)."""
         stm = PPMModel(max_order=self.stm_order, alphabet=self.alphabet)
         h_max = math.log2(len(self.alphabet))
         out: list[float] = []
@@ -152,7 +160,10 @@ class IdyomStyle:
                 out.append(-math.log2(1e-12))
                 continue
             ctx = list(melody[:i])
-            p_l = self._vec(ppm_distribution(self.ltm, ctx))
+            if ltm_probs is not None and ltm_probs[i] is not None:
+                p_l = np.asarray(ltm_probs[i], dtype=float)
+            else:
+                p_l = self._vec(ppm_distribution(self.ltm, ctx))
             if i == 0:
                 p = p_l
             else:
