@@ -131,3 +131,60 @@ def test_a_span_that_names_its_voice_wins_over_the_map() -> None:
     res, _ = draft(cue, voices={"NELL": "male"},
                    dialogue=[{"start_s": 3.0, "end_s": 9.0, "character": "NELL", "voice": "female"}])
     assert res.report["dialogue"]["speakers"]["NELL"]["voice"] == "female"
+
+
+def _lifted_over_the_tune(on, off, sol, talk) -> tuple[int, int]:
+    """Accompaniment notes (harmony, counter-melody) under the lines that sound above the
+    tune sounding with them and that the pass put there (not in the draft without the
+    pass), and all the accompaniment notes the pass moved up under the lines."""
+    from fractions import Fraction
+
+    tm = sol.tempo_map
+    spans = [(float(tm.seconds_to_beat(Fraction(repr(a)))), float(tm.seconds_to_beat(Fraction(repr(b)))))
+             for a, b, _ in talk]
+    tune = [n for p in on.score.parts if p.role == "melody" for n in p.notes]
+    before = {(p.instrument, round(n.start_beats, 4), n.pitch) for p in off.score.parts for n in p.notes}
+    over = lifted = 0
+    for p in on.score.parts:
+        if p.role not in ("harmony", "counter_melody") or p.is_drum:
+            continue
+        for n in p.notes:
+            if (p.instrument, round(n.start_beats, 4), n.pitch) in before or \
+                    (p.instrument, round(n.start_beats, 4), n.pitch - 12) not in before or \
+                    not any(n.start_beats < e and n.end_beats > s for s, e in spans):
+                continue
+            lifted += 1
+            with_it = [m.pitch for m in tune if m.start_beats < n.end_beats and m.end_beats > n.start_beats]
+            over += bool(with_it) and n.pitch > min(with_it)
+    return over, lifted
+
+
+@pytest.mark.parametrize("voice", ["female", "child"])
+def test_the_dialogue_pass_does_not_lift_chords_over_the_tune(voice: str) -> None:
+    talk = [(3.0, 9.0, "NELL"), (12.0, 20.0, "NELL"), (24.0, 30.0, "NELL")]
+    cue = make_cue(36.0, [(21.0, True, "downbeat")], "romance", "tender", dialogue=talk)
+    kw = {"themes": {"t": theme()}, "plan_row": {"themes": ["t"]}, "voices": {"NELL": voice}}
+    on, sol = draft(cue, **kw)
+    off, _ = draft(cue, dialogue_pass=False, **kw)
+    assert on.report["dialogue"]["voice_band_notes"] == 0
+    over, lifted = _lifted_over_the_tune(on, off, sol, talk)
+    assert lifted > 0 and over == 0
+
+
+def test_the_draft_stage_reads_the_films_voices_with_the_cast_line(tmp_path: Path) -> None:
+    """``film_voices``: the project's screenplay read once per draft run, the briefs
+    file's CAST line over it, the guesses and their evidence kept in stages/voices.json."""
+    import json
+
+    from assistant.pipeline.drafting import film_voices
+    from assistant.pipeline.inputs import new_project
+
+    briefs = tmp_path / "briefs.txt"
+    briefs.write_text("1M5: warm strings\nCAST: OWEN female\n", encoding="utf-8")
+    store = new_project(tmp_path / "p", EXAMPLE,
+                        spotting=ROOT / "examples/the-keepers-light/spotting.txt", briefs=briefs)
+    voices = film_voices(store, store.load())
+    assert voices == EXAMPLE_CAST | {"OWEN": "female"}
+    saved = json.loads((tmp_path / "p/stages/voices.json").read_text(encoding="utf-8"))
+    assert saved["OWEN"]["source"] == "cast" and saved["TILLY"]["age"] == 11
+    assert store.load().cue("1M5").brief == "warm strings"

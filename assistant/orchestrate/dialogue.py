@@ -14,7 +14,8 @@ Under each span the pass:
 
 * drops drums, percussion and counter-melodies that start there (thinner texture);
 * moves every note sounding in the band out of it by octaves, inside the instrument's
-  professional range (drops it when no octave fits);
+  professional range (drops it when no octave fits); a chord or counter-line is not
+  lifted over the tune it accompanies (it thins instead);
 * removes melodic entries (a melody note after a rest) and strips accents from notes
   that start under the line, except the events that catch an important hit.
 
@@ -35,6 +36,8 @@ BAND_SEMITONES = 9
 FIGURE_MARGIN_BEATS = 2.0
 VOICE_CENTRE = {"male": 47, "female": 55, "child": 60, "unknown": 49}
 _THIN_ROLES = ("counter_melody", "percussion")
+#: roles that sound under the tune: the pass never lifts them over it
+_UNDER_TUNE = ("counter_melody", "harmony")
 _ACCENTS = ("accent", "marcato", "sforzando")
 
 
@@ -104,9 +107,28 @@ def _move_out(pitch: int, band: tuple[int, int], rng: tuple[int, int], prefer_up
     return None
 
 
-def _shift_figures(part: Part, lines: list[Line], rng: tuple[int, int]) -> int:
+def _tune_ceiling(parts: list[Part]) -> Any:
+    """``f(note) -> pitch | None``: the lowest tune pitch sounding with ``note`` (the
+    parts whose role is melody), or None where no tune sounds."""
+    import bisect
+
+    tune = sorted((n for p in parts if p.role == "melody" and not p.is_drum for n in p.notes),
+                  key=lambda n: n.start_beats)
+    starts = [n.start_beats for n in tune]
+
+    def ceiling(n: Note) -> int | None:
+        i = bisect.bisect_right(starts, n.end_beats - 1e-9)
+        near = [m.pitch for m in tune[max(0, i - 12):i]
+                if m.start_beats < n.end_beats - 1e-9 and m.end_beats > n.start_beats + 1e-9]
+        return min(near) if near else None
+    return ceiling
+
+
+def _shift_figures(part: Part, lines: list[Line], rng: tuple[int, int], ceiling: Any = None
+                   ) -> int:
     """Move each figure sounding under a line by the one octave shift that clears the
-    speaker's band best, so an arpeggio or a phrase keeps its shape. Returns notes moved."""
+    speaker's band best, so an arpeggio or a phrase keeps its shape; an accompaniment
+    (``ceiling`` given) is not moved over the tune it sits under. Returns notes moved."""
     moved = 0
     done: set[int] = set()  # a note moves once, whatever the number of lines around it
     for ln in lines:
@@ -123,6 +145,8 @@ def _shift_figures(part: Part, lines: list[Line], rng: tuple[int, int]) -> int:
             for i in idx:
                 q = part.notes[i].pitch + shift
                 c += 10 * (lo <= q <= hi) + 100 * (not rng[0] <= q <= rng[1])
+                top = ceiling(part.notes[i]) if ceiling is not None and shift > 0 else None
+                c += 12 * (top is not None and q >= top)  # over the tune: worse than the band
             return c + abs(shift) / 12
         # one octave at most; a bass line only goes down and a tune only up (neither
         # swaps register with the other to dodge a voice; what cannot clear is thinned)
@@ -131,6 +155,9 @@ def _shift_figures(part: Part, lines: list[Line], rng: tuple[int, int]) -> int:
         if best:
             for i in idx:
                 q = part.notes[i].pitch + best
+                top = ceiling(part.notes[i]) if ceiling is not None and best > 0 else None
+                if top is not None and q >= top:  # it would cross the tune: left to the
+                    continue  # note-by-note pass below (down an octave, or thinned)
                 if rng[0] <= q <= rng[1]:  # never out of the instrument's range
                     part.notes[i] = replace(part.notes[i], pitch=q)
                     done.add(i)
@@ -166,11 +193,16 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
     if not lines:
         return stats
     bass_parts = [p for p in parts if p.role == "bass" and not p.is_drum]
-    for part in parts:
+    ceiling = None
+    # the tune first: the accompaniment then knows where the tune sits under each line
+    for part in sorted(parts, key=lambda p: p.role != "melody"):
+        if part.role != "melody" and ceiling is None:
+            ceiling = _tune_ceiling(parts)
         ins = INSTRUMENTS.get(part.instrument)
         rng = ins.professional if ins else (0, 127)
+        accomp = part.role in _UNDER_TUNE
         if not part.is_drum:
-            stats["moved"] += _shift_figures(part, lines, rng)
+            stats["moved"] += _shift_figures(part, lines, rng, ceiling if accomp else None)
         if part.role == "bass" and len(bass_parts) > 1 and part is not _lowest(bass_parts):
             # a doubling of the bass that cannot get below the voice leaves the line to the
             # lowest bass instrument (rather than losing every other note of its figure)
@@ -208,6 +240,11 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
                                               or (part.role == "melody" and q < n.pitch)):
                             q = None
                         near = kept[-1].pitch if kept else None
+                        top = ceiling(n) if accomp and q is not None and q > n.pitch else None
+                        if top is not None and q >= top:  # not over the tune: down, or thin
+                            q = n.pitch - 12
+                            if lo <= q <= hi or not rng[0] <= q <= rng[1]:
+                                q = None
                         if q is None or (near is not None and abs(q - near) > 12):
                             n = None  # type: ignore[assignment]  # no leap: thin instead
                             break
