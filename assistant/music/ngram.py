@@ -33,26 +33,20 @@ class PPMModel:
         """Count every context of length 0..max_order in the training melodies."""
         for mel in melodies:
             mel = [p for p in mel if p in self._aset]
-            for i, x in enumerate(mel):
-                for k in range(0, self.max_order + 1):
-                    if i - k < 0:
-                        break
-                    ctx = tuple(mel[i - k:i])
-                    d = self.counts[ctx]
-                    d[x] = d.get(x, 0) + 1
+            for i in range(len(mel)):
+                self._count(mel, i)
         return self
 
     def update(self, mel: Sequence[int]) -> None:
         """Count the contexts of the LAST note of ``mel`` (incremental short-term training)."""
-        i = len(mel) - 1
-        if i < 0 or mel[i] not in self._aset:
-            return
+        if mel and mel[-1] in self._aset:
+            self._count(mel, len(mel) - 1)
+
+    def _count(self, mel: Sequence[int], i: int) -> None:
+        """Count note ``i`` of ``mel`` after each of its contexts of length 0..max_order."""
         x = mel[i]
-        for k in range(0, self.max_order + 1):
-            if i - k < 0:
-                break
-            ctx = tuple(mel[i - k:i])
-            d = self.counts[ctx]
+        for k in range(0, min(self.max_order, i) + 1):
+            d = self.counts[tuple(mel[i - k:i])]
             d[x] = d.get(x, 0) + 1
 
     @property
