@@ -405,3 +405,16 @@ def test_rough_cut_is_shown_and_the_draft_muxed_at_the_cue(studio: Studio, draft
         bad = tmp_path / "cut.avi"
         bad.write_bytes(b"x")
         studio.attach_video(state, str(bad))
+
+
+def test_notation_renders_in_a_fresh_worker_thread(drafted: dict, tmp_path: Path) -> None:
+    """The studio renders in gradio's worker threads; the render module's toolkit sets
+    verovio's resources itself (the adapter no longer does it for the notation)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ui import adapter
+
+    midi = Path(drafted["v1"]["midi"])
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        xml, svgs = pool.submit(adapter.render_notation, midi, tmp_path, "1M7").result()
+    assert xml.is_file() and svgs and "<svg" in svgs[0] and "<path" in svgs[0]
