@@ -273,10 +273,17 @@ def fit_model(samples: list[Sample], features: list[str], match_cap: float) -> d
             "coverage_floor_notes": DEFAULT_MODEL["coverage_floor_notes"]}
 
 
-def score_samples(samples: list[Sample], model: dict[str, Any]) -> np.ndarray:
-    from assistant.guard.similarity import combine
+def score_samples(samples: list[Sample], model: dict[str, Any], capped: bool = True) -> np.ndarray:
+    """The guard's scores of the samples: the logistic of the views, capped by the evidence
+    of the best passage (:func:`~assistant.guard.similarity.evidence_cap`) once the model
+    has thresholds (``capped=False``: the logistic alone, as before the information check)."""
+    from assistant.guard.similarity import combine, evidence_cap
 
-    return np.array([combine(s.views, model) for s in samples])
+    if not capped or "thresholds" not in model:
+        return np.array([combine(s.views, model) for s in samples])
+    return np.array([min(combine(s.views, model),
+                         evidence_cap(float(s.views.get("evidence_bits", 1e9)), model))
+                     for s in samples])
 
 
 def report(samples: list[Sample], scores: np.ndarray, kinds: tuple[str, ...],
@@ -338,9 +345,15 @@ def run_calibration(corpus: CorpusMelodies, n_per_kind: int = 300, n_negative: i
 
     null_fit = fit_length_null()
     model["length_null"] = {k: null_fit[k] for k in ("ref_cells", "match_per_nat", "strict_per_nat")}
+    # thresholds from the logistic alone (the cap only lowers scores, so the false-alarm
+    # rates they were picked for can only fall)
     fit_scores = score_samples(fit, model)
     th = pick_thresholds(fit_scores[[s.label == 0 for s in fit]])
     model["thresholds"] = th
+    from assistant.guard.similarity import DEFAULT_EVIDENCE
+
+    model["evidence"] = dict(DEFAULT_EVIDENCE)
+    fit_scores = score_samples(fit, model)
     held = build_samples(corpus, held_ids, n_per_kind, n_negative, KINDS, seed + 1, progress)
     held_scores = score_samples(held, model)
     stress = build_samples(corpus, held_ids, n_per_kind // 2, 0, STRESS_KINDS, seed + 2, progress)
@@ -352,7 +365,16 @@ def run_calibration(corpus: CorpusMelodies, n_per_kind: int = 300, n_negative: i
                              progress, min_notes=200, max_notes=400)
     long_scores = score_samples(long_neg, model)
     secs = np.array([s.seconds for s in held])
+    from assistant.guard.evidence import extra_rows
+    from assistant.guard.lengths import length_rows
+
+    before = {"held_out": report(held, score_samples(held, model, capped=False), KINDS, th),
+              "stress_held_out": report(stress_all, score_samples(stress_all, model, capped=False),
+                                        STRESS_KINDS, th)}
     return {
+        "before_information_cap": before,
+        "information_rows": extra_rows(max(8, n_per_kind // 10), seed, model),
+        "length_rows": length_rows(model=model),
         "model": model,
         "thresholds": th,
         "fit": report(fit, fit_scores, KINDS, th),
@@ -447,6 +469,7 @@ def render_markdown(res: dict[str, Any]) -> str:
         "",
         *_kind_table(held, KINDS),
         "",
+        *_information_lines(res),
         "## Stress (held out, settings the fit never saw)",
         "",
         "8- and 12-note quotes, a 10-note quote with one note changed, 4 changed notes, "
@@ -478,9 +501,10 @@ def render_markdown(res: dict[str, Any]) -> str:
         "- Short, formulaic quotes (repeated notes, scale runs) are the hardest positives: "
         "they are also what unrelated tunes share by chance.",
         "- Very plain material (steps of 1-2 semitones in even notes, the *plain* rows above) "
-        "shares long near-exact runs by chance at any length, from 50 notes on: the chance "
-        "correction is for the size of the search, not for the material (the weights assume "
-        "corpus-like variety), so two such lines can come out 'similar' or 'copy'.",
+        "shares long near-exact runs by chance at any length: the views alone call two such "
+        "lines 'copy'; the information check (above) is what keeps them 'distinct'. It costs "
+        "recall on the shortest quotes (8-10 notes carry about 20-30 bits, close to what a "
+        "search of 160 x 160 notes finds by chance).",
         "- The variant generator is ours; outside checks use their own planted cases. The "
         "stress rows show how the thresholds carry over to settings not used in the fit.",
         "",
@@ -488,6 +512,46 @@ def render_markdown(res: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _information_lines(res: dict[str, Any]) -> list[str]:
+    """The information check: anchors, planted kinds before/after, plain and figure rows."""
+    ev = res["model"].get("evidence")
+    before = res.get("before_information_cap")
+    if not ev or not before:
+        return []
+    from assistant.guard.evidence import markdown
+
+    held, old = res["held_out"], before["held_out"]
+    out = ["## Information check: matches weighed by what they say", "",
+           "Every passage is weighed by its information (assistant/guard/information.py): the "
+           "surprisal of its matched intervals and rhythms under the least surprised of a corpus "
+           "n-gram model (order 2) and each line's own leave-one-out model, notes in generic "
+           "figures (scale runs, broken chords, repeated notes, short repeated patterns) "
+           "counting a quarter, less log2 of the note pairs searched: the *evidence* in bits. "
+           f"The score may not exceed a logistic in the evidence that reaches the similar "
+           f"threshold at **{ev['similar_bits']:g} bits** and the copy threshold at "
+           f"**{ev['copy_bits']:g} bits**; accompaniment figures (assistant/guard/roles.py) "
+           f"need **{ev['figure_margin_bits']:g} bits more**.", "",
+           f"- False alarms on held-out unrelated pairs (n = {held['n_negative']}): before "
+           f"{100 * old['false_alarms']['similar_or_copy']:.2f} % ≥ similar / "
+           f"{100 * old['false_alarms']['copy']:.2f} % copy; now "
+           f"{100 * held['false_alarms']['similar_or_copy']:.2f} % / "
+           f"{100 * held['false_alarms']['copy']:.2f} %.", "",
+           "| variant | before: caught (≥ similar) | before: as copy | now: caught | now: as copy |",
+           "|---|---:|---:|---:|---:|"]
+    for rep, b, kinds in ((held, old, KINDS),
+                          (res["stress_held_out"], before["stress_held_out"], STRESS_KINDS)):
+        for k in kinds:
+            r, o = rep["kinds"].get(k), b["kinds"].get(k)
+            if r and o:
+                out.append(f"| {k} | {o['caught_as_similar_or_copy']:.3f} | {o['caught_as_copy']:.3f} "
+                           f"| {r['caught_as_similar_or_copy']:.3f} | {r['caught_as_copy']:.3f} |")
+    rows = res.get("information_rows") or []
+    if rows:
+        out += ["", "Plain material and accompaniment figures (`python -m assistant.guard.evidence` "
+                "prints these rows with the corpus ones):", "", markdown(rows)]
+    return [*out, ""]
 
 
 def _length_lines(res: dict[str, Any]) -> list[str]:

@@ -60,12 +60,10 @@ def run(n_negative: int = 800, per_kind: int = 60, seed: int = 7) -> list[dict[s
         STRESS_KINDS,
         _clip,
         _norm_title,
-        embed_quote,
         make_positive,
         split_pieces,
     )
     from assistant.guard.corpus import CorpusMelodies
-    from assistant.guard.lengths import plain_walk
 
     corpus = CorpusMelodies.load()
     _, held = split_pieces(corpus)
@@ -88,6 +86,15 @@ def run(n_negative: int = 800, per_kind: int = 60, seed: int = 7) -> list[dict[s
             a, f = rng.choice(eligible, 2, replace=False)
             ma, mf = _clip(corpus.melody(int(a)), rng), _clip(corpus.melody(int(f)), rng)
             one(kind, ma, make_positive(kind, ma, mf, rng))
+    _plain_and_figures(one, per_kind, rng, corpus, eligible)
+    return _rows(got, model)
+
+
+def _plain_and_figures(one: Any, per_kind: int, rng: np.random.Generator, corpus: Any,
+                       eligible: np.ndarray) -> None:
+    from assistant.guard.calibrate import _clip, embed_quote
+    from assistant.guard.lengths import plain_walk
+
     for n in (50, 160, 1000):
         for s in range(max(4, per_kind // (4 if n < 1000 else 12))):
             one(f"plain {n}x{n}", plain_walk(s, n), plain_walk(s + 1000, n))
@@ -100,6 +107,31 @@ def run(n_negative: int = 800, per_kind: int = 60, seed: int = 7) -> list[dict[s
             with_fig = embed_quote(fig, tune, rng, n=8)[0]
             one(f"{fk} vs a tune holding 8 notes of it, as a tune", fig, with_fig)
             one(f"{fk} vs a tune holding 8 notes of it, as a figure", fig, with_fig, figure=True)
+
+
+def extra_rows(per_kind: int = 60, seed: int = 7, model: dict[str, Any] | None = None,
+               ) -> list[dict[str, Any]]:
+    """Only the plain and figure rows (the calibration adds them to its report)."""
+    from assistant.guard.calibrate import split_pieces
+    from assistant.guard.corpus import CorpusMelodies
+
+    corpus = CorpusMelodies.load()
+    _, held = split_pieces(corpus)
+    rng = np.random.default_rng(seed)
+    eligible = np.array([p for p in held if corpus.offsets[p + 1] - corpus.offsets[p] >= 16])
+    model = model or load_model()
+    got: dict[str, list[tuple[float, float, float]]] = collections.defaultdict(list)
+
+    def one(kind: str, x: Melody, y: Melody, figure: bool = False) -> None:
+        r = compare(x, y, model=model, max_passages=1, figure=figure)
+        got[kind].append((r.views["evidence_bits"], combine(r.views, model), r.score))
+
+    _plain_and_figures(one, per_kind, rng, corpus, eligible)
+    return _rows(got, model)
+
+
+def _rows(got: dict[str, list[tuple[float, float, float]]], model: dict[str, Any],
+          ) -> list[dict[str, Any]]:
     sim, cop = float(model["thresholds"]["similar"]), float(model["thresholds"]["copy"])
     rows = []
     for kind, v in got.items():
