@@ -1,8 +1,11 @@
-"""Theme commands: ``themes`` (write ranked themes, for a key or a film's subject) and
-``lesson`` (the educator's page on a theme and its development)."""
+"""Theme commands: ``themes`` (write ranked themes, for a key or a film's subject),
+``theme-edit`` (import a MIDI or MusicXML theme, optionally transposed or in another mode, and
+see it judged like a written one), ``theme-import`` (make such a file a film subject's theme)
+and ``lesson`` (the educator's page on a theme and its development)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,8 @@ from assistant.errors import InputError
 
 def register(app: typer.Typer) -> None:
     app.command("themes")(themes_cmd)
+    app.command("theme-edit")(theme_edit_cmd)
+    app.command("theme-import")(theme_import_cmd)
     app.command("lesson")(lesson_cmd)
 
 
@@ -80,7 +85,7 @@ def themes_cmd(
     """Write N ranked themes in a classical form (sentence or period) with the reasons."""
     setup(quiet)
     from assistant.themes import write_themes
-    from assistant.themes.io import head_motif_names, write_theme_files
+    from assistant.themes.io import write_theme_files
 
     if not project and not (key or mode):
         raise InputError("give a PROJECT folder or --key and --mode", field="project")
@@ -106,11 +111,7 @@ def themes_cmd(
     for t in themes:
         files = write_theme_files(t, out_dir, f"theme_{t.rank}",
                                   title=f"{subject_name + ': ' if subject_name else ''}theme {t.rank} in {t.key} {t.mode}")
-        rec = {"rank": t.rank, "file": str(files["midi"]), "musicxml": str(files["musicxml"]), "key": t.key,
-               "mode": t.mode, "form": t.form, "head_motif": [n.pitch for n in t.head_motif],
-               "head_motif_names": head_motif_names(t), "rhythm_cell": t.rhythm_cell,
-               "meter": f"{t.meter[0]}/{t.meter[1]}", "bars": bars, "instrument": t.instrument,
-               "harmony": t.harmony, "scores": t.scores, "checks": t.checks, "why": t.why}
+        rec = theme_record(t, files) | {"bars": bars}
         if subject_name:
             rec["subject"] = subject_name
         if json_out:
@@ -118,6 +119,135 @@ def themes_cmd(
         else:
             say(f"{t.rank}. {files['midi']}  {t.key} {t.mode} {t.form}  total {t.total:.2f}  "
                 f"[{' '.join(t.harmony)}]\n   {t.why}")
+
+
+def theme_record(t: Any, files: dict[str, Path]) -> dict[str, Any]:
+    """One theme as the JSON line the theme commands print (the ``themes`` contract)."""
+    from assistant.themes.io import head_motif_names
+
+    rec = {"rank": t.rank, "file": str(files["midi"]), "musicxml": str(files["musicxml"]), "key": t.key,
+           "mode": t.mode, "form": t.form, "head_motif": [n.pitch for n in t.head_motif],
+           "head_motif_names": head_motif_names(t), "rhythm_cell": t.rhythm_cell,
+           "meter": f"{t.meter[0]}/{t.meter[1]}", "instrument": t.instrument,
+           "harmony": t.harmony, "scores": t.scores, "checks": t.checks, "why": t.why}
+    if t.edits:
+        rec["edits"] = t.edits
+    return rec
+
+
+def _instrument(name: str) -> str | None:
+    from assistant.analysis.instruments import INSTRUMENTS
+
+    if not name:
+        return None
+    if name not in INSTRUMENTS or INSTRUMENTS[name].is_drum:
+        raise InputError(f"unknown or unpitched instrument {name!r}", field="instrument")
+    return name
+
+
+# ----------------------------------------------------------------------------- edit / import
+def theme_edit_cmd(
+    file: str = typer.Argument(..., help="A theme as MIDI (.mid) or MusicXML (.musicxml, .xml, .mxl)."),
+    transpose: int = typer.Option(0, "--transpose", help="Semitones up (+) or down (-), at most 24."),
+    mode: str = typer.Option("", "--mode", help="Move to this mode on the same tonic (major, minor, dorian, ...)."),
+    instrument: str = typer.Option("", "--instrument", help="Lead instrument whose range it is judged in."),
+    out: str = typer.Option(..., "--out", help="Folder for <name>.mid and .musicxml."),
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Import a theme from MIDI or MusicXML, optionally transposed and/or in another mode, and
+    judge it like a written theme (form, head motif, checks, scores, why). Writes the result
+    as MIDI and MusicXML."""
+    setup(quiet)
+    from assistant.themes.io import edit_theme, evaluate_theme, load_theme, write_theme_files
+    from assistant.themes.theory import check_mode
+
+    src = Path(file)
+    if mode:
+        check_mode(mode)
+    ins = _instrument(instrument)
+    theme = evaluate_theme(load_theme(src), instrument=ins, corpus_index="default")
+    if transpose or mode:
+        theme = edit_theme(theme, transpose=transpose, mode=mode or None, corpus_index="default")
+    stem = src.stem + ("_edited" if transpose or mode else "")
+    files = write_theme_files(theme, Path(out), stem, title=f"{src.stem} in {theme.key} {theme.mode}")
+    rec = theme_record(theme, files) | {"source": str(src)}
+    if json_out:
+        emit_json(rec)
+    else:
+        say(f"{files['midi']}  {theme.key} {theme.mode} {theme.form}  total {theme.total:.2f}"
+            + (f"  ({'; '.join(theme.edits)})" if theme.edits else "") + f"\n   {theme.why}")
+
+
+def theme_import_cmd(
+    project: str = typer.Argument(..., help="Project folder."),
+    file: str = typer.Argument(..., help="The theme as MIDI (.mid) or MusicXML (.musicxml, .xml, .mxl)."),
+    subject: str = typer.Option(..., "--subject", help="The film subject (character, place, idea) it is the theme of."),
+    instrument: str = typer.Option("", "--instrument", help="Lead instrument (default: the subject's)."),
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Make a MIDI or MusicXML melody a film subject's theme: it is judged like a written one,
+    checked by the guard against the temp tracks and the corpus, and saved as the project's
+    theme file, which the pipeline's theme stage then keeps (cues drafted before keep theirs
+    until they are drafted again)."""
+    setup(quiet)
+    from assistant.guard.index import default_index
+    from assistant.guard.loop import guarded
+    from assistant.guard.report import load_temp_melodies
+    from assistant.paths import safe_filename
+    from assistant.pipeline import stages
+    from assistant.project import Theme
+    from assistant.sync.midi import cue_start_tc, stamp_midi
+    from assistant.themes import part_for
+    from assistant.themes.film import theme_request
+    from assistant.themes.io import evaluate_theme, load_theme
+
+    src = Path(file)
+    score = load_theme(src)  # a bad file fails before the project is touched
+    ins = _instrument(instrument)
+    store, proj, subjects, briefs, plan = film_context(project)
+    subj = find_subject(subjects, subject)
+    staged = {s.name: s for s in stages.theme_subjects(store, proj)[0]}
+    cues = (staged[subj.name].cues if subj.name in staged else []) or plan.cues_of(subj.name)
+    if not cues:
+        raise InputError(f"the subject {subj.name!r} is heard in no cue", field="subject")
+    req = theme_request(proj, subj, cues, briefs, subjects.index(subj), instrument=ins)
+    index, refs = default_index(), load_temp_melodies(store.root)
+    theme = evaluate_theme(score, instrument=req.instrument, corpus_index=index, references=refs)
+    res = guarded(lambda _attempt: [theme.score], refs, index, max_retries=0)
+    rel = f"themes/{safe_filename(subj.slug)}.mid"
+    named = replace(theme.score, parts=[replace(p, name=subj.name) for p in theme.score.parts])
+    path = store.root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part_for(named, req.instrument).to_midi(path)
+    first = proj.cue(cues[0])
+    stamp_midi(path, first.start_tc or cue_start_tc(proj.start_tc, first.start_s, proj.rate), proj.rate)
+    entry = {"name": subj.name, "id": subj.slug, "kind": subj.kind, "meter": list(theme.meter),
+             "instrument": req.instrument, "midi": rel, "cues": list(cues), "guard": res.to_record(),
+             "theme": {"key": theme.key, "mode": theme.mode, "form": theme.form,
+                       "head_motif": [n.pitch for n in theme.head_motif], "rank": 1, "scores": theme.scores,
+                       "checks": theme.checks, "why": theme.why, "harmony": theme.harmony,
+                       "imported_from": src.name}}
+    report = (stages.load_themes(store) if stages.stage_path(store, "themes.json").is_file()
+              else {"themes": [], "cues": {}})
+    report["themes"] = [t for t in report["themes"] if t["name"] != subj.name] + [entry]
+    with store.edit() as now:
+        kept = {t.name: t for t in now.themes}
+        kept[subj.name] = Theme(id=subj.slug, name=subj.name, subject=subj.kind, midi_path=rel,
+                                notes=f"imported from {src.name}; stated in {', '.join(cues)}")
+        now.themes = list(kept.values())
+    stages.save_stage(store, "themes.json", report)
+    rec = {"subject": subj.name, "file": str(path), "source": str(src), "key": theme.key, "mode": theme.mode,
+           "form": theme.form, "head_motif": [n.pitch for n in theme.head_motif], "scores": theme.scores,
+           "checks": theme.checks, "why": theme.why, "guard": "passed" if res.passed else "too close",
+           "cues": list(cues)}
+    if json_out:
+        emit_json(rec)
+    else:
+        say(f"{subj.name}: {path}  {theme.key} {theme.mode} {theme.form}; guard "
+            f"{'passed' if res.passed else 'warns: too close to ' + res.rejected[0].reason}\n   {theme.why}\n"
+            f"   cues {', '.join(cues)} use it when they are drafted again")
 
 
 # ----------------------------------------------------------------------------- lesson

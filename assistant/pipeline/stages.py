@@ -396,20 +396,32 @@ def load_sync(store: ProjectStore) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- themes
 def stage_themes(store: ProjectStore, *, seed: int = 2026, progress: bool = False
                  ) -> dict[str, Any]:
-    """Write each subject's theme with the music model, guarded against the temp tracks
-    and the corpus, under the controls of the first cue that states it.
+    """Write each subject's theme in a classical form (:func:`assistant.themes.write_themes`:
+    sentence and period frames filled by the music model, ranked with reasons) for the
+    request the film makes of it (:func:`assistant.themes.film.theme_request`: the mood
+    profile across its cues, the first brief, its meter, the lead instrument, a key).
+
+    The ranked themes go to the temp-love guard in rank order and the first one the guard
+    passes is the subject's theme (the guard's verdict is also one of the ranking's criteria),
+    so a theme too close to a temp track or the corpus gives way to the next best; when every
+    ranked theme is too close, another seed is drawn (at most three times) and the least
+    similar is kept with the guard's warning, as before.
 
     A theme the project already has (its MIDI is there) is kept: themes are the film's
     material and do not change under the cues drafted on them. Every subject gets its
     theme even when only some cues are scored: the development plan deals the themes out
     over the whole film. Saves
-    ``themes/<subject>.mid``, the project's theme list and ``stages/themes.json``.
+    ``themes/<subject>.mid``, the project's theme list and ``stages/themes.json`` (each entry
+    also says the theme's key, mode, form, head motif, ranking scores and why it was chosen).
     """
     from assistant.guard.index import default_index
+    from assistant.guard.loop import guarded
     from assistant.guard.report import load_temp_melodies
     from assistant.project import Theme
     from assistant.sync.midi import cue_start_tc, stamp_midi
-    from assistant.themes import controls_for, lead_instrument, part_for, write_theme
+    from assistant.themes import controls_for, part_for, write_theme, write_themes
+    from assistant.themes.film import theme_request
+    from assistant.themes.write import SUPPORTED_METERS
 
     project = store.load()
     briefs = load_briefs(store)
@@ -430,16 +442,37 @@ def stage_themes(store: ProjectStore, *, seed: int = 2026, progress: bool = Fals
         if index is None:
             index, refs = default_index(), load_temp_melodies(store.root)
         first = project.cue(subj.cues[0])
-        ins = lead_instrument(briefs.get(first.id), first.mood)
-        controls = controls_for(first.mood, briefs.get(first.id), subj.meter, ins, seed + 1000 * k)
-        theme, res = write_theme(subj, controls, refs, index)
+        req = theme_request(project, subj, subj.cues, briefs, k, meter=tuple(subj.meter))
+        ins = req.instrument
+        chosen: dict[int, Any] = {}
+        if req.meter in SUPPORTED_METERS:
+            def candidates(attempt: int, req: Any = req, k: int = k, chosen: dict[int, Any] = chosen,
+                           refs: Any = refs, index: Any = index) -> list[Any]:
+                ranked = write_themes(key=req.key, mode=req.mode, meter=req.meter, instrument=req.instrument,
+                                      mood=req.mood, brief=req.brief, n=3, seed=seed + 1000 * k + 101 * attempt,
+                                      references=refs, corpus_index=index, pool=10)
+                chosen.update({id(t.score): t for t in ranked})
+                return [t.score for t in ranked]
+
+            res = guarded(candidates, refs, index)
+            picked = chosen[id(res.accepted)]
+            theme = res.accepted
+            info = {"key": picked.key, "mode": picked.mode, "form": picked.form,
+                    "head_motif": [n.pitch for n in picked.head_motif], "rank": picked.rank,
+                    "scores": picked.scores, "checks": picked.checks, "why": picked.why,
+                    "harmony": picked.harmony}
+        else:  # a meter the classical frames do not cover (5/4, 7/8): the model's free theme
+            controls = controls_for(first.mood, briefs.get(first.id), subj.meter, ins, seed + 1000 * k)
+            theme, res = write_theme(subj, controls, refs, index)
+            info = {"form": "free", "why": f"{subj.meter[0]}/{subj.meter[1]} has no classical frame here"}
+        theme = replace(theme, parts=[replace(p, name=subj.name) for p in theme.parts])
         part_for(theme, ins).to_midi(store.root / rel)
         # the theme sits where it is first stated: its file carries that cue's start
         stamp_midi(store.root / rel, first.start_tc or cue_start_tc(
             project.start_tc, first.start_s, project.rate), project.rate)
         report["themes"].append({"name": subj.name, "id": subj.slug, "kind": subj.kind,
                                  "meter": list(subj.meter), "instrument": ins, "midi": rel,
-                                 "cues": subj.cues, "guard": res.to_record()})
+                                 "cues": subj.cues, "guard": res.to_record(), "theme": info})
     with store.edit() as now:  # the themes took a while: add them to the project as it is now
         kept = {t.name: t for t in now.themes}
         for t in report["themes"]:

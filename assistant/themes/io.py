@@ -137,10 +137,11 @@ def detect_form(score: Score) -> str:
 def evaluate_theme(score: Score, *, instrument: str | None = None, form: str | None = None,
                    sampler: Any = None, corpus_index: Any = None, references: list[Any] | None = None
                    ) -> RankedTheme:
-    """Score any theme (imported or edited) with the writer's criteria; rank 1."""
+    """Score any theme (imported or edited) with the writer's criteria; rank 1. ``corpus_index``:
+    the guard's corpus index, "default" for the shipped one, None for no corpus check."""
     from assistant.music.sample import get_sampler
     from assistant.themes.ops import key_of
-    from assistant.themes.write import _guard
+    from assistant.themes.write import _guard, _guard_index
 
     tonic, mode = key_of(score)
     meter = (score.meters[0][1], score.meters[0][2])
@@ -154,7 +155,7 @@ def evaluate_theme(score: Score, *, instrument: str | None = None, form: str | N
                   [], [], {}, "as given")
     s = sampler or get_sampler()
     bits = model_bits(s, [score])[0]
-    g = _guard(score, references or [], corpus_index)
+    g = _guard(score, references or [], _guard_index(corpus_index))
     sco, chk, notes, motif = score_theme(score, frame, bits, ins.comfortable, g)
     chords = harmonise_theme(score, tonic, mode, form, meter)
     return RankedTheme(score=score, rank=1, key=key_label(tonic, mode).split()[0], mode=mode, form=form,
@@ -163,17 +164,28 @@ def evaluate_theme(score: Score, *, instrument: str | None = None, form: str | N
                        rhythm_cell=motif.rhythm_beats, meter=meter, instrument=instrument)
 
 
+MAX_TRANSPOSE = 24  # semitones an edit may move a theme (two octaves)
+
+
 def edit_theme(theme: RankedTheme, *, transpose: int = 0, mode: str | None = None, **kw: Any) -> RankedTheme:
     """The theme transposed by ``transpose`` semitones and/or moved to ``mode`` (by scale
-    degree), re-evaluated."""
+    degree), re-evaluated; ``edits`` names what was done ("transposed up a major 2nd", ...)."""
     from assistant.themes import ops
 
+    if abs(int(transpose)) > MAX_TRANSPOSE:
+        raise InputError(f"transpose by at most {MAX_TRANSPOSE} semitones either way, not {transpose}",
+                         field="transpose")
     sc = theme.score
+    labels = []
     if transpose:
-        sc = ops.transpose(sc, transpose)[0]
+        sc, label = ops.transpose(sc, int(transpose))
+        labels.append(label)
     if mode:
-        sc = ops.change_mode(sc, check_mode(mode))[0]
-    return evaluate_theme(sc, instrument=theme.instrument, form=theme.form, **kw)
+        sc, label = ops.change_mode(sc, check_mode(mode))
+        labels.append(label)
+    out = evaluate_theme(sc, instrument=theme.instrument, form=theme.form, **kw)
+    out.edits = theme.edits + labels
+    return out
 
 
 def head_motif_names(theme: RankedTheme) -> list[str]:
