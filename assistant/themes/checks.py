@@ -515,22 +515,73 @@ def contour_score(line: Line) -> tuple[float, str]:
     return round(score, 3), what
 
 
+def beat_length(meter: tuple[int, int]) -> float:
+    """The felt beat in quarter beats: a dotted quarter in compound meters, else the denominator."""
+    num, den = meter
+    return 3 * 4.0 / den if (num % 3 == 0 and num > 3) else 4.0 / den
+
+
+def rhythm_character(bar_notes: Line, meter: tuple[int, int]) -> str | None:
+    """What gives a bar's rhythm its character, if anything: 'dotted' (a long-short pair 3:1),
+    'syncopated' (a note struck off the beat and held over the next beat), 'long-short' (a note
+    at least twice the next), 'short-long' (an upbeat into a longer note), None for an even
+    run (every note the same length) or a single note.
+
+    >>> rhythm_character([(60, 0, 1.5), (62, 1.5, 0.5), (64, 2, 1), (65, 3, 1)], (4, 4))
+    'dotted'
+    >>> rhythm_character([(60, 0, 0.5), (62, 0.5, 1), (64, 1.5, 0.5), (65, 2, 2)], (4, 4))
+    'syncopated'
+    >>> rhythm_character([(60, 0, 1), (62, 1, 1), (64, 2, 1), (65, 3, 1)], (4, 4)) is None
+    True
+    """
+    if len(bar_notes) < 2:
+        return None
+    ioi = [b[1] - a[1] for a, b in zip(bar_notes, bar_notes[1:], strict=False)] + [bar_notes[-1][2]]
+    if max(ioi) - min(ioi) < 1e-6:
+        return None
+    beat = beat_length(meter)
+    t0 = bar_notes[0][1] - (bar_notes[0][1] % bar_length_beats(meter))
+    for (_, s, _), d in zip(bar_notes, ioi, strict=True):
+        pos = (s - t0) / beat
+        if abs(pos - round(pos)) > 1e-6 and s + d > (math.floor(pos) + 1) * beat + t0 + 1e-6:
+            return "syncopated"
+    pairs = list(zip(ioi, ioi[1:], strict=False))
+    if any(abs(a - 3 * b) < 1e-6 for a, b in pairs):
+        return "dotted"
+    if any(a >= 2 * b - 1e-6 for a, b in pairs):
+        return "long-short"
+    if any(b >= 2 * a - 1e-6 for a, b in pairs):
+        return "short-long"
+    return None
+
+
 def rhythm_score(line: Line, meter: tuple[int, int], motif: Motif) -> tuple[float, str]:
-    """Rhythmic identity: the head cell recurs, several durations, bars that echo each other."""
-    durs = {round(d, 3) for _, _, d in line[:-1]}  # the final note is long in every theme
+    """Rhythmic identity: a head cell with a character of its own (dotted, syncopated,
+    long-short, an upbeat into a long note; :func:`rhythm_character`) that recurs, several
+    durations, bars that echo each other; a line of mostly one note value is plain."""
+    durs_all = [round(d, 3) for _, _, d in line[:-1]]  # the final note is long in every theme
+    durs = set(durs_all)
     variety = min(1.0, (len(durs) - 1) / 2)
     cell = min(1.0, len(motif.returns) / 2)
     bar = bar_length_beats(meter)
     bars: dict[int, tuple[float, ...]] = {}
-    for _p, s, _d in line:
+    first_bar = []
+    for p, s, d in line:
         b = int((s - line[0][1]) // bar + 1e-9)
         bars[b] = bars.get(b, ()) + (round((s - line[0][1]) % bar, 3),)
+        if b == 0:
+            first_bar.append((p, s, d))
     pats = list(bars.values())
     echo = sum(1 for i, x in enumerate(pats) if any(x == y for j, y in enumerate(pats) if j != i))
     echo_s = echo / max(1, len(pats))
-    score = 0.35 * variety + 0.35 * cell + 0.3 * min(1.0, echo_s / 0.5)
-    return round(score, 3), f"{len(durs)} durations, head cell returns {len(motif.returns)}x, " \
-                            f"{echo}/{len(pats)} bars share a rhythm"
+    character = rhythm_character(first_bar, meter)
+    plain = bool(durs_all) and max(durs_all.count(d) for d in durs) / len(durs_all) >= 0.8
+    score = 0.25 * variety + 0.25 * cell + 0.2 * min(1.0, echo_s / 0.5) + 0.3 * (character is not None)
+    if plain:
+        score *= 0.75
+    return round(score, 3), (f"head cell {character or 'even'}{', mostly one note value' if plain else ''}, "
+                             f"{len(durs)} durations, returns {len(motif.returns)}x, "
+                             f"{echo}/{len(pats)} bars share a rhythm")
 
 
 def range_score(line: Line, comfortable: tuple[int, int] | None) -> tuple[float, str]:

@@ -14,7 +14,11 @@ The frame (:class:`Frame`) fixes what a composer would fix before writing a note
 
 The music model writes the material inside: a batch of basic ideas from
 :func:`assistant.music.sample.generate` (key, mode, meter, density, range and the
-instrument's program as controls), then, for the best frames, the bars before each cadence
+instrument's program as controls). The frame also picks rhythmic cells for the basic idea's
+head bar (:data:`RHYTHM_CELLS`: dotted, march, syncopated, an upbeat into a long note,
+long-short, sarabande, siciliano, lilt; :func:`choose_cells` by the mood) and each model idea is
+also tried in each cell's rhythm on its own pitches (:func:`apply_cell`); the cell then comes
+back wherever the frame restates or fragments the idea. Then, for the best frames, the bars before each cadence
 by infilling with the fixed bars on both sides (several infills in one batched decode).
 Church modes are written in their parent major/minor and moved to the mode by scale degree
 (:func:`assistant.themes.ops.change_mode`).
@@ -50,6 +54,7 @@ from assistant.themes.checks import (
     phrase_ends,
     quick_key_ok,
     range_score,
+    rhythm_character,
     rhythm_score,
     structural_checks,
 )
@@ -95,6 +100,7 @@ class RankedTheme:
     meter: tuple[int, int] = (4, 4)
     instrument: str = "violin"
     seed: int = 0
+    edits: list[str] = field(default_factory=list)  # what an edit did ("transposed up a major 2nd")
 
     @property
     def total(self) -> float:
@@ -113,7 +119,7 @@ class RankedTheme:
                 "meter": f"{self.meter[0]}/{self.meter[1]}", "instrument": self.instrument,
                 "head_motif": [n.pitch for n in self.head_motif], "rhythm_cell": self.rhythm_cell,
                 "harmony": self.harmony, "roman": self.roman, "scores": self.scores,
-                "checks": self.checks, "why": self.why}
+                "checks": self.checks, "why": self.why, **({"edits": self.edits} if self.edits else {})}
 
 
 @dataclass
@@ -239,29 +245,105 @@ def breathing(bi: list[Note], meter: tuple[int, int], unit: int) -> list[Note] |
     return bi[:i] + [replace(bi[i], dur_beats=end - bi[i].start_beats)]
 
 
+#: rhythmic cells for the basic idea's first bar (quarter beats, filling the bar), by meter
+RHYTHM_CELLS: dict[tuple[int, int], dict[str, tuple[float, ...]]] = {
+    (4, 4): {"dotted": (1.5, 0.5, 1, 1), "march": (0.75, 0.25, 1, 2), "syncopated": (0.5, 1, 0.5, 2),
+             "upbeat": (0.5, 1.5, 1, 1), "long-short": (2, 1, 1)},
+    (3, 4): {"dotted": (1.5, 0.5, 1), "long-short": (2, 1), "sarabande": (1, 2), "syncopated": (0.5, 1, 1.5)},
+    (2, 4): {"dotted": (0.75, 0.25, 1), "march": (0.75, 0.25, 0.5, 0.5), "syncopated": (0.5, 1, 0.5),
+             "long-short": (1, 0.5, 0.5)},
+    (6, 8): {"siciliano": (0.75, 0.25, 0.5, 1.5), "lilt": (1, 0.5, 1, 0.5), "long-short": (1.5, 1, 0.5)},
+    (9, 8): {"lilt": (1, 0.5, 1, 0.5, 1.5), "long-short": (1.5, 1, 0.5, 1.5)},
+    (12, 8): {"lilt": (1, 0.5, 1, 0.5, 1.5, 1.5), "siciliano": (0.75, 0.25, 0.5, 1.5, 1.5, 1.5)},
+}
+#: which cells a mood calls for first: energetic, calm or sad, tense, and neither
+CELL_ORDER = {"energetic": ("march", "dotted", "syncopated", "siciliano", "lilt", "long-short"),
+              "calm": ("long-short", "upbeat", "sarabande", "siciliano", "lilt", "dotted"),
+              "tense": ("syncopated", "dotted", "march", "lilt", "long-short", "siciliano"),
+              "neutral": ("dotted", "long-short", "upbeat", "lilt", "siciliano", "syncopated", "sarabande")}
+CELLS_PER_IDEA = 2
+
+
+def choose_cells(meter: tuple[int, int], mood: Any = None, brief: Any = None, k: int = CELLS_PER_IDEA) -> list[str]:
+    """The ``k`` rhythmic cells the mood suggests for this meter (see :data:`CELL_ORDER`): a
+    high arousal marches or dots, a low one sings long-short or leans from an upbeat, tension
+    syncopates."""
+    cells = RHYTHM_CELLS.get(meter, {})
+    valence, arousal, tension, _ = _as_mood(mood)
+    d = getattr(brief, "density", None) if brief is not None else None
+    if tension > 0.6:
+        kind = "tense"
+    elif arousal > 0.3 or (d is not None and d >= 0.65):
+        kind = "energetic"
+    elif arousal < -0.2 or valence < -0.4 or (d is not None and d < 0.35):
+        kind = "calm"
+    else:
+        kind = "neutral"
+    order = [c for c in CELL_ORDER[kind] if c in cells] + [c for c in cells if c not in CELL_ORDER[kind]]
+    return order[:k]
+
+
+def apply_cell(bi: list[Note], cell: tuple[float, ...], bar: float, tonic: int, mode: str) -> list[Note] | None:
+    """The basic idea with its first bar in the rhythm of ``cell``, on the model's own pitches:
+    as many of the bar's pitches as the cell has notes, spread over the bar so its contour
+    and its first and last notes stay; when the cell has more notes, diatonic passing or
+    neighbour notes fill the widest gaps. The rest of the idea is the model's. None when
+    the idea's first bar has fewer than two notes."""
+    first = [n for n in bi if n.start_beats < bar - 1e-9]
+    rest = [n for n in bi if n.start_beats >= bar - 1e-9]
+    if len(first) < 2 or not rest:
+        return None
+    pitches = [n.pitch for n in first]
+    m = len(cell)
+    if len(pitches) >= m:
+        pitches = [pitches[round(i * (len(pitches) - 1) / (m - 1))] for i in range(m)]
+    while len(pitches) < m:
+        nxt = pitches[1:] + [rest[0].pitch]
+        i = max(range(len(pitches)), key=lambda j: (abs(nxt[j] - pitches[j]), -j))
+        a, b = pitches[i], nxt[i]
+        step = 1 if b >= a else -1
+        pitches.insert(i + 1, diatonic_shift(a, step, tonic, mode))
+    out, t = [], 0.0
+    for p, d in zip(pitches, cell, strict=True):
+        out.append(Note(p, t, d, first[0].velocity))
+        t += d
+    return out + rest
+
+
 def _draw_ideas(s: Any, controls: Any, n_pool: int, unit: int, meter: tuple[int, int], bar: float,
-                tonic: int, mode: str, parent: str) -> list[list[Note]]:
+                tonic: int, mode: str, parent: str, cells: list[str] | None = None
+                ) -> tuple[list[list[Note]], list[str]]:
     """Basic ideas from the model (one batch under ``controls``), moved into the mode by scale
-    degree; each also in a "breathing" version ending on a long note."""
+    degree; each also in a "breathing" version ending on a long note and in the rhythm of
+    each chosen cell (:func:`apply_cell`). Returns the ideas and each one's cell ("" for the
+    model's own rhythm)."""
     from assistant.music.sample import generate
     from assistant.themes.ops import change_mode
 
     raw = generate(controls, bars=unit, meter=meter, n_candidates=n_pool, sampler=s, oversample=1)
     ideas: list[list[Note]] = []
+    labels: list[str] = []
+    table = RHYTHM_CELLS.get(meter, {})
     for sc in raw:
         if mode != parent:
             sc = change_mode(replace(sc, key=key_label(tonic, parent)), mode, tonic=tonic, from_mode=parent)[0]
         bi = _bi_line(sc, bar, unit)
-        for version in (bi, breathing(bi, meter, unit)):
+        versions = [(bi, ""), (breathing(bi, meter, unit), "")]
+        for name in cells or []:
+            celled = apply_cell(bi, table[name], bar, tonic, mode)
+            versions += [(celled, name), (breathing(celled, meter, unit) if celled else None, name)]
+        for version, name in versions:
             if version is not None and _bi_ok(version, bar, unit):
                 ideas.append(version)
-    return ideas
+                labels.append(name)
+    return ideas, labels
 
 
-def idea_quality(bi: list[Note], bar: float, tonic: int, mode: str) -> float:
+def idea_quality(bi: list[Note], bar: float, tonic: int, mode: str, meter: tuple[int, int] | None = None) -> float:
     """How promising a basic idea is, beyond the model's likelihood: it starts on a tonic-chord
-    degree, has a rhythm of its own (more than one note value, not a motor of equal notes),
-    its bars differ, and its contour has a shape."""
+    degree, has a rhythm of its own (more than one note value, not a motor of equal notes, a
+    head bar with a character: :func:`assistant.themes.checks.rhythm_character`), its bars
+    differ, and its contour has a shape."""
     q = 0.4 * (degree_of(bi[0].pitch, tonic, mode)[0] % 7 in (0, 2, 4))
     durs = [round(n.dur_beats, 3) for n in bi]
     q += 0.5 * min(1.0, (len(set(durs)) - 1) / 2)
@@ -273,6 +355,9 @@ def idea_quality(bi: list[Note], bar: float, tonic: int, mode: str) -> float:
     if len(pats) > 1 and all(p == pats[0] for p in pats[1:]):
         q -= 0.6
     q += 0.3 * contour_score([(x.pitch, x.start_beats, x.dur_beats) for x in bi])[0]
+    if meter is not None:  # a head bar with a rhythmic character of its own
+        q += 0.35 * (rhythm_character([(x.pitch, x.start_beats, x.dur_beats) for x in bi
+                                       if x.start_beats < bar - 1e-9], meter) is not None)
     if mode in CHARACTERISTIC:  # the mode's colour is in the idea itself
         pc = pitch_of(CHARACTERISTIC[mode], tonic, mode) % 12
         q += 0.6 * any(n.pitch % 12 == pc for n in bi)
@@ -388,6 +473,23 @@ def infill_many(sampler: Any, score: Score, a: int, b: int, controls: Any, n: in
         new = _to_score(s, o, controls, meter, start_q=starts[a])
         res.append(_merge(score, new, drop_range=(starts[a], starts[b])))
     return res
+
+
+def _bars_to_mode(sc: Score, lo: float, hi: float, tonic: int, mode: str, parent: str) -> Score:
+    """The notes starting in ``[lo, hi)`` beats moved from the parent major/minor to ``mode`` by
+    scale degree, the others left as they are. Moving a note that is already in the mode
+    again would push a raised degree one step further (lydian's #4, written as the parent's
+    raised 4th, would become the 5th): this was why lydian themes lost their colour and gained
+    runs of repeated 5ths."""
+    from assistant.themes.ops import change_mode
+
+    moved = change_mode(sc, mode, tonic=tonic, from_mode=parent)[0]
+    parts = []
+    for old, new in zip(sc.parts, moved.parts, strict=True):
+        assert len(old.notes) == len(new.notes)
+        notes = [m if lo - 1e-9 <= o.start_beats < hi - 1e-9 else o for o, m in zip(old.notes, new.notes, strict=True)]
+        parts.append(replace(old, notes=notes))
+    return replace(sc, parts=parts, key=key_label(tonic, parent))
 
 
 def _frame_score(frame: Frame, program: int, instrument: str) -> Score:
@@ -589,20 +691,23 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
     #      frames are heard in the requested key (the skeleton already decides most of the key)
     n_frames = max(n + 2, int(1.5 * n))
     ideas: list[list[Note]] = []
+    idea_cell: list[str] = []
     idea_q: list[float] = []
+    cells = choose_cells(meter, mood, brief)
     drafts: list[tuple[tuple[int, float], Frame]] = []
     for round_ in range(MAX_IDEA_ROUNDS):
         # the first round at low density (themes sing in longer values), then the mood's
         c = replace(controls, seed=seed + 101 * round_,
                     density="low" if round_ % 2 == 0 else controls.density)
-        new = _draw_ideas(s, c, n_pool, unit, meter, bar, tonic, mode, parent)
+        new, new_cells = _draw_ideas(s, c, n_pool, unit, meter, bar, tonic, mode, parent, cells)
         if not new:
             continue
         bits_new = model_bits(s, [Score(parts=[Part("bi", instrument, ins.gm_program, False, bi)],
                                         meters=[(0.0, meter[0], meter[1])]) for bi in new])
-        q_new = [bits_to_score(b) + idea_quality(bi, bar, tonic, mode) for b, bi in zip(bits_new, new, strict=True)]
+        q_new = [bits_to_score(b) + idea_quality(bi, bar, tonic, mode, meter) for b, bi in zip(bits_new, new, strict=True)]
         first = len(ideas)
         ideas += new
+        idea_cell += new_cells
         idea_q += q_new
         order = sorted(range(first, len(ideas)), key=lambda i: -idea_q[i])
         for k in range(min(3 * n_frames, 3 * len(order))):
@@ -610,6 +715,8 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
             f = forms[k % len(forms)]
             contrast = ideas[order[(k + 1) % len(order)]] if f == "period" and unit > 1 else None
             fr = build_frame(ideas[i], f, bars, tonic, mode, meter, window, rng.randrange(3), contrast)
+            if idea_cell[i]:
+                fr.variant += f"; {idea_cell[i]} head cell"
             skel = [(x.pitch, x.start_beats, x.dur_beats) for x in fr.notes]
             drafts.append(((int(quick_key_ok(skel, tonic, mode)), idea_q[i]), fr))
         if sum(d[0][0] for d in drafts) >= n_frames:
@@ -631,11 +738,8 @@ def write_themes(*, key: str | int, mode: str, meter: tuple[int, int] = (4, 4), 
             sc = replace(sc, key=key_label(tonic, parent))
         for a, b in fr.free:
             outs = infill_many(s, sc, a, b, replace(model_controls, seed=seed + 31 * fi + a), 3, prefix)
-            if mode != parent:
-                from assistant.themes.ops import change_mode
-
-                outs = [change_mode(o, mode, tonic=tonic, from_mode=parent)[0] for o in outs]
-                outs = [replace(o, key=key_label(tonic, parent)) for o in outs]
+            if mode != parent:  # only the new bars: the rest is in the mode already
+                outs = [_bars_to_mode(o, a * bar, b * bar, tonic, mode, parent) for o in outs]
             sc = max(outs, key=lambda o: _local_quality(o, fr))
         fixed = {n.start_beats for n in fr.notes}
         mel = _fix_repeats(sc.melody(), tonic, mode, fixed)
