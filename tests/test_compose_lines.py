@@ -134,3 +134,20 @@ def test_counter_line_answers_the_tune_from_below() -> None:
     # while the tune holds its first whole note the counter-line moves
     assert len([n for n in cm if n.start_beats < 4]) >= 3
     assert max(len([n for n in cm if a <= n.start_beats < a + 2]) for a in (4, 6)) <= 2
+
+
+def test_a_piano_holding_the_bass_plays_the_chords_too_and_keeps_them_out_of_the_mud() -> None:
+    """The 1M4 band (cello tune, piano, celesta): the piano's left hand has the bass and
+    its right hand the chords (no layer is lost), the chords not pushed under C3 by the
+    cello's tune nor by a male voice's line."""
+    talk = [(4.0, 14.0, "THOMAS"), (18.0, 26.0, "THOMAS")]
+    cue = make_cue(36.0, [(28.0, True, "downbeat")], "romance", "sad", dialogue=talk)
+    band = {"name": "music box", "instruments": ["cello", "piano", "celesta"], "lead": "cello"}
+    res, _ = draft(cue, palette=band, themes={"t": theme()}, plan_row={"themes": ["t"]},
+                   voices={"THOMAS": "male"})
+    piano = next(p for p in res.score.parts if p.instrument == "piano")
+    chords = [n for n in piano.notes if any(m.pitch < n.pitch and m.start_beats < n.end_beats
+                                            and m.end_beats > n.start_beats for m in piano.notes)]
+    assert chords, "the piano plays only the bass"
+    assert min(n.pitch for n in chords) >= 45  # not in the mud under a tenor tune and a voice
+    assert res.report["dialogue"]["voice_band_notes"] == 0

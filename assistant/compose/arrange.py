@@ -4,7 +4,8 @@ instruments, section by section (:class:`Arranger`), then the finishing rules.
 Per section, one job per instrument: the tune (with doublings as the music gets loud,
 each doubling where that instrument sings), the bass, the counter-line, then the
 accompaniment layers in order (a chord layer spread over several sections keeps its
-voicing); a layer with no free instrument is left out rather than stacked. Hit events
+voicing); a layer with no free instrument is left out rather than stacked, except that a
+keyboard or harp playing the bass takes a chord layer in its other hand. Hit events
 go to the instruments that can play them (a stab across the orchestra, a crash to the
 percussion, a riser to the strings and winds). :meth:`Arranger.assemble` then keeps
 chords and counter-lines under the tune, cuts planned silences, lets a source cue ring
@@ -40,6 +41,8 @@ from assistant.orchestrate.dynamics import LevelCurve
 from assistant.orchestrate.palettes import Ensemble
 
 _WEIGHTS = ("solo", "chamber", "section", "tutti")
+#: instruments with two hands: one may hold the bass while the other plays the chords
+_TWO_HANDS = ("piano", "harp", "organ")
 
 
 class Arranger:
@@ -94,6 +97,7 @@ class Arranger:
                 for i in ins:
                     self.give(i, mel, "melody", True)
                 taken.update(ins)
+            bass_by: set[str] = set()  # who plays the bass here (a keyboard's left hand)
             for lay in layers:
                 if lay.name != "bass":
                     continue
@@ -116,6 +120,7 @@ class Arranger:
                 ins = choose("bass", ens.pitched, taken, n_b, pref)
                 for i, line in bass_octaves(notes, ins[:1] if ens.palette.solo else ins).items():
                     self.give(i, line, "bass", True)
+                    bass_by.add(i)
                 taken.update(ins)
             cm = clip(counter, s.start_beat, s.end_beat)
             if cm:
@@ -124,6 +129,7 @@ class Arranger:
                     self.give(i, cm, "counter_melody", True)
                 taken.update(ins)
             harmony_given = False
+            right_hand: set[str] = set()
             for lay in layers:
                 notes = clip(lay.notes, s.start_beat, s.end_beat)
                 if not notes or lay.name == "bass":
@@ -144,7 +150,13 @@ class Arranger:
                 ins = choose(lay.name, ens.pitched, taken, n_ins,
                              list(LOUD_DOUBLINGS.get(lay.name, ()) if lv >= 3.6 else ()))
                 if not ins or (harmony_given and all(i in taken for i in ins)):
-                    continue  # no instrument free for this layer: leave it out, never stack it
+                    # no instrument free: a keyboard playing the bass takes the chords in
+                    # its right hand; otherwise the layer is left out, never stacked
+                    hands = [i for i in _TWO_HANDS if i in bass_by and i not in right_hand]
+                    if lay.name in ("pad", "chorale", "waltz") and hands:
+                        self.give(hands[0], notes, "harmony", False)
+                        right_hand.add(hands[0])
+                    continue
                 if lay.name in ("pad", "chorale", "pulse", "waltz") and len(ins) > 1:
                     for i, ns in spread_chord(notes, ins).items():
                         self.give(i, ns, "harmony", False)
@@ -311,6 +323,11 @@ def hold_under_lines(parts: list[Part], slots: list[ChordSlot], lines: list[Line
     return len(added)
 
 
+#: chords pushed under a low tune stop here (C3): below it they are mud, and a chord over
+#: a tenor tune in another colour is the lesser evil
+CHORD_FLOOR = 48
+
+
 def under_the_tune(notes: list[Note], tune: list[Note], accomp: list[Note], iid: str,
                     tune_instruments: tuple[str, ...] = ()) -> list[Note]:
     """In a part that plays the tune and its accompaniment (a piano's two hands, a string
@@ -333,7 +350,8 @@ def under_the_tune(notes: list[Note], tune: list[Note], accomp: list[Note], iid:
             continue
         ceiling = min(m.pitch for m in near) - 2
         p = n.pitch
-        while p > ceiling and p - 12 >= lo:
+        floor = max(lo, CHORD_FLOOR) if n.pitch >= CHORD_FLOOR else lo  # no chords in the mud
+        while p > ceiling and p - 12 >= floor:
             p -= 12
         if p <= ceiling:
             out.append(replace(n, pitch=p) if p != n.pitch else n)

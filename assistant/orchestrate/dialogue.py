@@ -165,6 +165,22 @@ def _shift_figures(part: Part, lines: list[Line], rng: tuple[int, int], ceiling:
     return moved
 
 
+def _upper_hand(notes: list[Note]) -> set[int]:
+    """Indices of the notes of a bass part that sound over a lower note of the same part
+    (a keyboard's chords over its bass line)."""
+    order = sorted(range(len(notes)), key=lambda i: notes[i].start_beats)
+    out: set[int] = set()
+    for k, i in enumerate(order):
+        n = notes[i]
+        for j in order[max(0, k - 8):k + 8]:
+            m = notes[j]
+            if j != i and m.pitch < n.pitch and m.start_beats < n.end_beats - 1e-9 \
+                    and m.end_beats > n.start_beats + 1e-9:
+                out.add(i)
+                break
+    return out
+
+
 def _lowest(parts: list[Part]) -> Part:
     return min(parts, key=lambda p: INSTRUMENTS[p.instrument].professional[0]
                if p.instrument in INSTRUMENTS else 0)
@@ -193,9 +209,18 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
     if not lines:
         return stats
     bass_parts = [p for p in parts if p.role == "bass" and not p.is_drum]
+    # a keyboard's two hands: the chords over its bass line are moved as chords (up, or
+    # down only under the tune), not pushed down with the bass into the mud
+    hands = {}
+    for p in bass_parts:
+        high = _upper_hand(p.notes)
+        if high and len(high) < len(p.notes):
+            hands[id(p)] = replace(p, notes=[p.notes[i] for i in sorted(high)], role="harmony")
+            p.notes = [n for i, n in enumerate(p.notes) if i not in high]
+    work = parts + list(hands.values())
     ceiling = None
     # the tune first: the accompaniment then knows where the tune sits under each line
-    for part in sorted(parts, key=lambda p: p.role != "melody"):
+    for part in sorted(work, key=lambda p: p.role != "melody"):
         if part.role != "melody" and ceiling is None:
             ceiling = _tune_ceiling(parts)
         ins = INSTRUMENTS.get(part.instrument)
@@ -259,4 +284,7 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
             kept.append(n)
             prev_end = max(prev_end, n.end_beats)
         part.notes = sorted(kept, key=lambda n: (n.start_beats, -n.pitch))
+    for p in bass_parts:
+        if id(p) in hands:
+            p.notes = sorted(p.notes + hands[id(p)].notes, key=lambda n: (n.start_beats, -n.pitch))
     return stats
