@@ -204,3 +204,42 @@ def test_themes_plan_and_lesson(studio: dict, browser: object) -> None:
                            "#lesson-html article.lesson svg", timeout=DRAFT_TIMEOUT_MS)
     _shot(page, "9-lesson")
     page.close()
+
+
+def test_download_open_project_and_rough_cut(studio: dict, browser: object,
+                                             tmp_path: Path) -> None:
+    """One session downloads its project; another uploads the zip and opens it, then adds
+    a rough cut, which the Project tab shows as a video."""
+    from test_ui_handlers import make_test_video
+
+    a = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    _open_example(a, studio["url"])
+    a.click("#download-project")
+    link = a.locator("#project-file a").first
+    link.wait_for(timeout=180_000)
+    with a.expect_download() as dl:
+        link.click()
+    zpath = tmp_path / "keeper.project.zip"
+    shutil.copyfile(dl.value.path(), zpath)
+    assert "project.json" in zipfile.ZipFile(zpath).namelist()
+    a.close()
+
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    b = ctx.new_page()
+    b.goto(studio["url"])
+    b.locator("#up-project input[type=file]").set_input_files(str(zpath))
+    b.wait_for_function("document.querySelector('#up-project')?.innerText.includes('.zip')",
+                        timeout=180_000)
+    b.click("#open-project")
+    b.wait_for_function("document.querySelector('#project-summary')"
+                        "?.innerText.includes(\"Keeper\")", timeout=180_000)
+    b.locator("#up-video input[type=file]").set_input_files(
+        str(make_test_video(tmp_path / "cut.mp4", 4)))
+    b.wait_for_function("document.querySelector('#up-video')?.innerText.includes('cut.mp4')",
+                        timeout=180_000)
+    b.click("#attach-video")
+    b.wait_for_selector("#rough-cut video", state="attached", timeout=180_000)
+    b.wait_for_function("document.querySelector('#project-summary')"
+                        "?.innerText.includes('cut.mp4')", timeout=180_000)
+    _shot(b, "10-open-project")
+    ctx.close()

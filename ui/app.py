@@ -279,7 +279,7 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
                                        elem_id="project-file")
             project_msg = gr.Markdown(label="Project download", elem_id="project-msg")
             summary = gr.JSON(label="Project", elem_id="project-summary")
-            rough = gr.Video(label="Rough cut", interactive=False, elem_id="rough-cut")
+            rough = gr.Video(label="Rough cut", interactive=False, height=360, elem_id="rough-cut")
 
         with gr.Tab("Read", id="read"):
             b_spot = gr.Button("Read the film", variant="primary", elem_id="spot")
@@ -315,7 +315,7 @@ def build_app(root: str | Path = "out/studio", project: str | Path | None = None
             with gr.Accordion("To picture (the rough cut at this cue, with this revision)",
                               open=False):
                 b_picture = gr.Button("Play this revision to picture", elem_id="picture")
-                picture = gr.Video(label="Draft to picture", interactive=False,
+                picture = gr.Video(label="Draft to picture", interactive=False, height=360,
                                    elem_id="picture-video")
             notation = gr.HTML(label="Notation", elem_id="notation")
             roll = gr.Image(label="Piano roll", type="filepath", interactive=False,
