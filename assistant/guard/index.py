@@ -175,18 +175,22 @@ class CorpusIndex:
         results: list[CorpusMatch] = []
         for piece, q0, q1, c0, c1, hits, t, logr in self.candidates(m, max_candidates):
             ref = self.corpus.melody(piece)
-            for line in (m, ref):  # measured on the whole lines, carried into the windows
-                note_bits(line)
-                generic_mask(line)
+            # the lines' own models see the whole lines (carried into the windows); the
+            # query's figures too (it is windowed again for every candidate)
+            note_bits(m)
+            note_bits(ref)
+            generic_mask(m)
             pad = WINDOW_PAD_NOTES
             qa, qb = max(0, q0 - pad), min(len(m), q1 + 1 + pad)
             ca, cb = max(0, c0 - pad), min(len(ref), c1 + 1 + pad)
             # the windows were picked by seeds from the whole lines: chance is that of the
             # whole search (len(m) x len(ref) note pairs), not of the windows
             cells = float(len(m)) * float(len(ref))
+            # coverage and the n-gram views are judged on the whole melodies, not the windows
+            whole = ngram_views(m, ref)
             sim = compare(m.slice(qa, qb), ref.slice(ca, cb), params=params, model=model,
                           max_passages=1, transforms=[(t, logr)], search_cells=cells,
-                          figure=figure)
+                          figure=figure, ngram=whole)
             excess = chance_excess("match", cells, model)
             excess_strict = chance_excess("strict", cells, model)
             # passages are relative to the windows: shift back to whole-melody positions
@@ -195,11 +199,10 @@ class CorpusIndex:
                 p.a_end_note += qa
                 p.b_start_note += ca
                 p.b_end_note += ca
-            # coverage and the n-gram views are judged on the whole melodies, not the windows
             floor = float(model.get("coverage_floor_notes", 16))
             shorter = min(weighted_length(m, params), weighted_length(ref, params))
             sim.views["coverage"] = min(1.0, sim.views["match"] / max(floor, shorter))
-            sim.views.update(ngram_views(m, ref))
+            sim.views.update(whole)
             sim.score = min(combine(sim.views, model),
                             evidence_cap(sim.views["evidence_bits"], model, figure))
             sim.verdict = verdict_for(sim.score, model)

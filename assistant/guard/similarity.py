@@ -265,12 +265,21 @@ def _chance_containment(small: set[tuple[int, ...]], codes: np.ndarray, n: int,
     the product of its codes' frequencies)."""
     if not small or len(codes) == 0 or positions <= 0:
         return 0.0
-    rows = [tuple(np.atleast_1d(r).tolist()) for r in codes]
-    freq = {k: v / len(rows) for k, v in Counter(rows).items()}
-    flat = codes.ndim == 1
-    p = np.array([math.prod(freq.get((c,) if flat else tuple(c), 0.0)
-                            for c in _split_gram(g, n, flat)) for g in small])
+    c2 = codes.reshape(len(codes), -1).astype(np.int64)  # (L, k): k code columns
+    k = c2.shape[1]
+    place = _CODE_BASE ** np.arange(k, dtype=np.int64)
+    uk, cnt = np.unique((c2 + _CODE_SHIFT) @ place, return_counts=True)
+    freq = cnt / len(c2)
+    grams = np.array(sorted(small), dtype=np.int64).reshape(len(small), k, n)  # (S, k, n)
+    keys = np.einsum("skn,k->sn", grams + _CODE_SHIFT, place)  # (S, n): each code's key
+    at = np.clip(np.searchsorted(uk, keys), 0, len(uk) - 1)
+    pk = np.where(uk[at] == keys, freq[at], 0.0)
+    p = np.prod(pk, axis=1)
     return float(np.mean(1.0 - np.exp(-positions * p)))
+
+
+#: codes (intervals in [-24, 24], rhythm codes in [-6, 6]) shifted and packed per column
+_CODE_SHIFT, _CODE_BASE = 32, 64
 
 
 def _split_gram(g: tuple[int, ...], n: int, flat: bool) -> list[Any]:
@@ -663,7 +672,8 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
             model: dict[str, Any] | None = None, max_passages: int = 5,
             min_passage_match: float = 4.0,
             transforms: list[tuple[int, float]] | None = None,
-            search_cells: float | None = None, figure: bool = False) -> Similarity:
+            search_cells: float | None = None, figure: bool = False,
+            ngram: dict[str, float] | None = None) -> Similarity:
     """Compare two melodies (see the module docstring). ``transforms`` optionally gives the
     (transposition B-A, log2 tempo ratio B/A) candidates to try instead of estimating them.
 
@@ -679,7 +689,8 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
     (:func:`evidence_cap`), so plain material that matches by chance (steps in even
     eighths, arpeggios, repeated figures) is not called a copy. ``figure``: one side is
     accompaniment (harmony, bass, ostinato), which needs ``figure_margin_bits`` more
-    evidence."""
+    evidence. ``ngram``: the n-gram views when the caller has them (of the whole lines
+    that ``a`` and ``b`` are windows of)."""
     from assistant.guard.information import pair_information
 
     model = model or load_model()
@@ -687,7 +698,7 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
                                "contour": 0.0, "rhythm": 0.0}
     if len(a) < 2 or len(b) < 2:
         return Similarity(0.0, "distinct", [], views)
-    views.update(ngram_views(a, b))
+    views.update(ngram if ngram is not None else ngram_views(a, b))
     swap = len(a) > len(b)  # rows over the shorter melody
     x, y = (b, a) if swap else (a, b)
     found: list[tuple] = []
