@@ -558,21 +558,29 @@ def _evaluate(model_dir: Path | None, quick: bool, seed: int, extract_dir: Path 
     res["control_accuracy"]["reranked"].update({"n_samples": n_r, "oversample": over})
     # 5. key and chord-plan following, raw (no reranking) and reranked
     n_plan = 24 if quick else 128
-    raw = plan_following(sampler, n_plan, seed + 5, oversample=1)
+    raw = plan_following(sampler, n_plan, seed + 5, oversample=1)  # generate()'s default: constrained
+    alone = plan_following(sampler, n_plan, seed + 5, oversample=1, constrain=False)
+    masks = plan_following(sampler, n_plan, seed + 5, oversample=1, key_prior=0.0)
     rr = plan_following(sampler, n_plan, seed + 5, oversample=4)
     res["key_accuracy_raw"] = raw["key_accuracy"]
     res["chord_tone_rate_raw"] = raw["chord_tone_rate"]
+    res["key_accuracy_model_alone"] = alone["key_accuracy"]
+    res["chord_tone_rate_model_alone"] = alone["chord_tone_rate"]
     res["plan_following"] = {
-        "raw": raw, "reranked": rr,
+        "raw": raw, "model_alone": alone, "masks_without_key_prior": masks, "reranked": rr,
         "protocol": (f"{n_plan} requests: random tonic and mode, a 4-bar chord plan in Roman numerals "
                      "(evaluate.PLANS), 4/4, solo; key by music21's analyze('key') on all notes (tonic and mode "
                      "must both match); chord tones: the highest note sounding on beats 1 and 3 against the "
-                     "bar's planned chord"),
+                     "bar's planned chord. raw = one sample each (no reranking) under generate()'s default "
+                     "constrained decoding (sample.PlanConstraint: scale, chord tones on strong beats, passing "
+                     "tones by step, tonic opening, cadence, and a key prior from the Aarden-Essen profiles that "
+                     "music21's key analysis also uses); model_alone = no constraint (v2: chord tokens still "
+                     "forced); masks_without_key_prior = the rules without the prior"),
         "model_follows_plans": chords,
     }
     if not chords:
-        res["plan_following"]["note"] = ("v1 model: no chord tokens, so the plan is not given to the model; "
-                                         "the raw chord-tone rate is what an unplanned melody scores against it")
+        res["plan_following"]["note"] = ("v1 model: no chord tokens, so the plan reaches it only through the "
+                                         "decoding constraints; model_alone is what an unplanned melody scores")
     if train_mels:
         idx = NgramIndex(train_mels)
         longest = [idx.longest(m) for m in gen_mels[:n_mem]]
@@ -618,10 +626,16 @@ def music21_key(notes: list[tuple[int, float, float]]) -> tuple[int, str]:
     return int(k.tonic.pitchClass), str(k.mode)
 
 
-def plan_following(sampler: Any, n: int, seed: int, oversample: int) -> dict[str, Any]:
+def plan_following(sampler: Any, n: int, seed: int, oversample: int, constrain: bool = True,
+                   key_prior: float | None = None) -> dict[str, Any]:
     """Requests with a random key and a 4-bar chord plan (:data:`PLANS`): the share of results
     in the requested key by music21 (tonic and mode), the share of strong-beat melody notes
-    that are tones of the planned chord, and the share with exactly 4 bars."""
+    that are tones of the planned chord, and the share with exactly 4 bars.
+
+    ``constrain`` (default, as :func:`assistant.music.sample.generate` with a plan) decodes
+    under the key and plan rules of :class:`assistant.music.sample.PlanConstraint`; False gives
+    the model alone (a v2 model still gets its chord tokens forced, a v1 model no plan at all);
+    ``key_prior=0`` keeps the masks and drops the constraint's key prior."""
     from assistant.music.harmony import chord_plan, chord_tone_rate
     from assistant.music.sample import generate
 
@@ -632,8 +646,10 @@ def plan_following(sampler: Any, n: int, seed: int, oversample: int) -> dict[str
         mode = rng.choice(("major", "minor"))
         tonic = rng.randrange(12)
         plan = rng.choice(PLANS[mode])
-        c = Controls(key_tonic=tonic, mode=mode, chords=plan, ensemble="solo", seed=seed + 101 * i)
-        sc = generate(c, bars=bars, meter=meter, sampler=sampler, oversample=oversample, avoid_copies=False)[0]
+        c = Controls(key_tonic=tonic, mode=mode, chords=plan, ensemble="solo", seed=seed + 101 * i,
+                     constrain=constrain)
+        sc = generate(c, bars=bars, meter=meter, sampler=sampler, oversample=oversample, avoid_copies=False,
+                      key_prior=key_prior)[0]
         notes = [(nn.pitch, nn.start_beats, nn.dur_beats) for nn in sc.notes]
         n_s += 1
         if not notes:
@@ -645,7 +661,8 @@ def plan_following(sampler: Any, n: int, seed: int, oversample: int) -> dict[str
         total += t
     return {"key_accuracy": round(key_hits / max(n_s, 1), 4), "chord_tone_rate": round(hits / max(total, 1), 4),
             "bar_count_exact": round(bars_ok / max(n_s, 1), 4), "n_samples": n_s, "strong_beat_notes": total,
-            "oversample": oversample}
+            "oversample": oversample, "constrained": constrain,
+            **({"key_prior": key_prior} if key_prior is not None else {})}
 
 
 def summary_lines(res: dict[str, Any]) -> list[str]:
@@ -661,7 +678,8 @@ def summary_lines(res: dict[str, Any]) -> list[str]:
         f"melodies {old.get('without_leaked', {}).get('chorale_soprano_bits_per_note')} / "
         f"{old.get('without_leaked', {}).get('essen_bits_per_note')})",
         f"key accuracy raw {res.get('key_accuracy_raw')}  chord-tone rate raw {res.get('chord_tone_rate_raw')}  "
-        f"reranked {res.get('plan_following', {}).get('reranked')}",
+        f"(constrained decoding; model alone {res.get('key_accuracy_model_alone')} / "
+        f"{res.get('chord_tone_rate_model_alone')})  reranked {res.get('plan_following', {}).get('reranked')}",
         f"chorale soprano bits/note: model {res['chorale_soprano_bits_per_note']}  "
         f"PPM {b.get('chorale_soprano_bits_per_note')}  (Pearce 2005: 2.347 single, 1.953 best)",
         f"Essen bits/note: model {res['essen_bits_per_note']}  PPM {b.get('essen_bits_per_note')}  (2.11-2.68)",

@@ -250,3 +250,33 @@ def chord_tone_rate(notes: Sequence[tuple[int, float, float]], plan: Sequence[tu
             total += 1
             hits += int(max(sounding) % 12 in tones)
     return hits, total
+
+
+# --------------------------------------------------------------------------- plan constraints
+HARMONIC_MINOR_STEPS = (0, 2, 3, 5, 7, 8, 11)  # the minor scale of the constraint: raised seventh
+
+
+def constraint_scale(tonic: int, mode: str) -> frozenset[int]:
+    """Pitch classes a planned melody may use anywhere: the major scale, or in minor the
+    harmonic minor (the raised seventh is what makes a minor tonic audible; the natural
+    seventh returns only over chords that contain it, e.g. ``VII`` and ``III``).
+
+    >>> sorted(constraint_scale(2, "minor"))
+    [1, 2, 4, 5, 7, 9, 10]
+    """
+    steps = MAJOR_STEPS if mode == "major" else HARMONIC_MINOR_STEPS
+    return frozenset((tonic + s) % 12 for s in steps)
+
+
+def tonic_triad(tonic: int, mode: str) -> frozenset[int]:
+    """Pitch classes of the tonic chord (``I`` or ``i``)."""
+    return frozenset(chord_tones((tonic, "maj" if mode == "major" else "min")))
+
+
+def strong_positions(num: int, den: int, per_beat: int = 12) -> tuple[int, ...]:
+    """:func:`strong_beats_q` as REMI positions (``per_beat`` per beat of the denominator).
+
+    >>> strong_positions(4, 4), strong_positions(3, 4), strong_positions(6, 8)
+    ((0, 24), (0,), (0, 36))
+    """
+    return tuple(int(round(q * den / 4 * per_beat)) for q in strong_beats_q(num, den))

@@ -23,7 +23,15 @@ import torch
 
 from assistant.music.copies import CopyFilter
 from assistant.music.corpus import DENSITY_NAMES, ENSEMBLES, REGISTER_NAMES
-from assistant.music.harmony import chord_plan, chord_tone_rate, pitch_class
+from assistant.music.harmony import (
+    chord_plan,
+    chord_tone_rate,
+    chord_tones,
+    constraint_scale,
+    pitch_class,
+    strong_positions,
+    tonic_triad,
+)
 from assistant.music.instruments import conditioning
 from assistant.music.model import MusicGPT, NumpyDecoder, pick_device
 from assistant.music.score import Note, Part, Score
@@ -80,6 +88,154 @@ class _Row:
     force_ts: int | None = None  # the meter's TimeSig id, due right after the first bar's chord
     last_pitch: int | None = None  # the previous note's pitch (idiom rules: largest leap)
     prog_needed: bool = False  # the first note must state the program (as every training piece does)
+    reach: float = 0.0  # latest note end so far, in beats of the denominator from the first bar line
+
+
+@dataclass(frozen=True)
+class PlanConstraint:
+    """Decoding-time rules that make a passage follow a key and a chord plan.
+
+    This is *constrained decoding*, not reranking: at every step the model's next-token
+    distribution is renormalised over the tokens the rules allow and sampled once; nothing is
+    drawn twice, scored afterwards or edited. The rules (positions in REMI units, 12 per beat
+    of the denominator; strong beats as :func:`assistant.music.harmony.strong_beats_q`):
+
+    * **scale**: every pitch is in the key's scale (:func:`~assistant.music.harmony.constraint_scale`:
+      major, or harmonic minor) or a tone of the bar's planned chord (so ``VII`` in minor
+      brings back the natural seventh and a planned ``bVI`` its flat sixth). No other
+      chromatic note is written.
+    * **strong beats**: a note that starts on a strong beat (1 and 3 in 4/4, 1 in 3/4, 1 and 4
+      in 6/8) is a tone of that bar's planned chord, and a note may only be *held* across a later
+      strong beat when it is a tone of that beat's chord (durations that would carry a
+      non-chord tone over one are masked).
+    * **weak positions**: scale tones; a tone outside the planned chord must be approached by
+      step (within :attr:`step` semitones of the previous note: a passing or neighbour tone),
+      so melodies keep their passing motion and are not arpeggios.
+    * **opening**: the first note is a tone of the tonic chord (of bar 1's chord when the plan
+      does not start on the tonic), so the first bar states the tonic.
+    * **ending**: notes that start in the last beat of the last bar are tones of :attr:`final`
+      (the last planned chord; the tonic triad when the plan ends on ``I``/``i`` or is free), a
+      note held into that beat must be one too, and the passage may only end once such a note
+      sounds there.
+
+    * **key prior** (a reweighting, not a mask): pitch logits get ``KEY_PRIOR * log(w / max w)``
+      of the requested key's degree profile (:data:`KEY_PROFILE`, Aarden's Essen folk-song
+      profiles), so the model's pitches are drawn from p_model(x) · profile(x)^KEY_PRIOR renormalised:
+      the degrees a melody in that key dwells on (1, 3, 5) gain on the ones it passes through.
+      A tone of the bar's planned chord is lowered by at most :data:`CHORD_TONE_FLOOR` nats
+      (the leading tone of ``V7`` in minor stays available). Caveat: music21's ``analyze('key')``,
+      which measures key accuracy, correlates against these same profiles, so part of the gain
+      in that figure is the prior agreeing with its judge (``evaluate.plan_following`` reports
+      the rules without it too).
+
+    Bars planned as free (``"*"``) or ``N.C.`` keep the scale rule only. When the mask would
+    leave no pitch (a narrow range with a leap limit), the sampler falls back to the scale, then
+    to no rule for that one note.
+    """
+
+    scale: frozenset[int]  # pitch classes allowed anywhere
+    chords: tuple[frozenset[int] | None, ...]  # per bar: planned chord tones (None: free or N.C.)
+    strong: tuple[int, ...]  # strong positions inside a bar
+    first: frozenset[int]  # pitch classes of the first note
+    final: frozenset[int]  # pitch classes of the notes in the last beat
+    final_pos: int  # position of the last beat of the last bar (where the ending zone starts)
+    bar_beats: int  # beats of the denominator per bar
+    step: int = 2  # largest approach (semitones) to a weak-position non-chord tone
+    prior: tuple[float, ...] = ()  # per pitch class: nats added to the pitch logits (key prior; () none)
+
+    @classmethod
+    def build(cls, tonic: int | None, mode: str | None, plan: list[Any], meter: tuple[int, int],
+              prior: float | None = None) -> PlanConstraint:
+        """From a key (tonic pc, mode; None: no scale rule) and :func:`chord_plan`'s output;
+        ``prior`` is the key prior's strength (default :data:`KEY_PRIOR`; 0: none)."""
+        prior = KEY_PRIOR if prior is None else prior
+        num, den = meter
+        chords = tuple(frozenset(chord_tones(c)) if isinstance(c, tuple) else None for c in plan)
+        mode = mode or "major"
+        scale = constraint_scale(tonic, mode) if tonic is not None else frozenset(range(12))
+        home = tonic_triad(tonic, mode) if tonic is not None else None
+        c0 = chords[0] if chords else None
+        c1 = _triad(plan[-1]) if chords and chords[-1] else None
+        root = frozenset({tonic % 12}) if tonic is not None else None
+        # opening on the tonic itself when bar 1 is the tonic chord (or free); else on its chord
+        first = (c0 & root or c0) if c0 and root else (c0 or root or frozenset(range(12)))
+        # ending on a tone the last chord shares with the tonic triad (I: the triad; V: the fifth
+        # degree, a half cadence; IV: the tonic), else on the last chord's triad
+        final = (c1 & home or c1) if c1 and home else (c1 or home or frozenset(range(12)))
+        last_beat = (num - 3 if den == 8 and num % 3 == 0 and num > 3 else num - 1) * 12
+        return cls(scale, chords, strong_positions(num, den), frozenset(first), frozenset(final),
+                   max(last_beat, strong_positions(num, den)[-1]), num,
+                   prior=key_prior(tonic, mode, prior) if tonic is not None and prior else ())
+
+    def chord(self, bar: int) -> frozenset[int] | None:
+        return self.chords[bar] if 0 <= bar < len(self.chords) else None
+
+    def final_at(self, bars: int) -> float:
+        """Start of the ending zone in beats from the first bar line."""
+        return (bars - 1) * self.bar_beats + self.final_pos / 12.0
+
+    def pitch_rule(self, bar: int, pos: int, bars: int, first_note: bool
+                   ) -> tuple[frozenset[int], frozenset[int]]:
+        """(pitch classes allowed freely, scale tones allowed by step) for a note starting at
+        ``pos`` of bar ``bar`` (0-based) of a ``bars``-bar passage."""
+        ch = self.chord(bar)
+        if first_note:
+            return self.first, frozenset()
+        if bar == bars - 1 and pos >= self.final_pos:
+            return self.final, frozenset()
+        if ch is not None and pos in self.strong:
+            return ch, frozenset()
+        if ch is None:
+            return self.scale, frozenset()
+        return ch, self.scale - ch
+
+    def hold_limit(self, pc: int, at: float, bars: int) -> float:
+        """Longest duration (beats) a note of pitch class ``pc`` starting at ``at`` (beats from
+        the first bar line) may have without sounding as a non-chord tone on a later strong
+        beat or in the ending zone; ``inf`` when none is ahead."""
+        for t, req in self._checkpoints(bars):
+            if t > at + 1e-9 and pc not in req:
+                return t - at
+        return float("inf")
+
+    def _checkpoints(self, bars: int) -> list[tuple[float, frozenset[int]]]:
+        out = [(j * self.bar_beats + s / 12.0, ch) for j in range(bars) for s in self.strong
+               if (ch := self.chord(j)) is not None]
+        out.append((self.final_at(bars), self.final))
+        return sorted(out, key=lambda x: x[0])
+
+
+# The key prior: Aarden's pitch-class profiles of the Essen folk songs (Aarden 2003, as music21's
+# AardenEssen gives them), relative to the tonic. They are how often each degree sounds (by
+# duration) in melodies of that mode, i.e. what a melody "in the key" looks like. NB: music21's
+# analyze('key'), which judges key accuracy, correlates against these same profiles.
+KEY_PROFILE = {"major": (17.7661, 0.145624, 14.9265, 0.160186, 19.8049, 11.3587, 0.291248, 22.062, 0.145624, 8.15494,
+                0.232998, 4.95122),
+      "minor": (18.2648, 0.737619, 14.0499, 16.8599, 0.702494, 14.4362, 0.702494, 18.6161, 4.56621, 1.93186,
+                7.37619, 1.75623)}
+
+
+CHORD_TONE_FLOOR = 2.0  # the prior lowers a planned chord tone's logit by at most this (nats)
+KEY_PRIOR = 2.0  # strength of the key prior: pitch logits + KEY_PRIOR * log(profile / max)
+
+
+def key_prior(tonic: int, mode: str, strength: float) -> tuple[float, ...]:
+    """Nats added to each pitch class's logits: ``strength * log(w / max w)`` of the key's
+    :data:`KEY_PROFILE` (0 on the most frequent degree, the fifth; the chromatic degrees are masked
+    anyway). The sampler then draws from p_model(x) * profile(x)^strength, renormalised.
+
+    >>> [round(x, 2) for x in key_prior(0, "major", 2.0)[:5]]
+    [-0.43, -10.04, -0.78, -9.85, -0.22]
+    """
+    w = np.asarray(KEY_PROFILE[mode], dtype=np.float64)
+    lg = strength * np.log(w / w.max())
+    return tuple(float(lg[(pc - tonic) % 12]) for pc in range(12))
+
+
+def _triad(ch: tuple[int, str]) -> frozenset[int]:
+    """A chord's tones without its seventh (a phrase does not end on the seventh of V7)."""
+    r, q = ch
+    return frozenset(chord_tones((r, "maj" if q == "dom7" else q)))
 
 
 def recent_bars(vocab: Vocab, ids: list[int], keep: int, meter: tuple[int, int]) -> list[int]:
@@ -144,6 +300,8 @@ class MusicSampler:
             elif v.kind[i] == _K_PITCH:
                 self.pitch_val[i] = val
         self.is_k = {k: kind == k for k in range(8)}
+        self.pitch_pc = torch.where(self.pitch_val >= 0, self.pitch_val % 12, torch.full_like(self.pitch_val, -1))
+        self._pcs_cache: dict[frozenset[int], torch.Tensor] = {}
         onehot = torch.zeros(V, dtype=torch.bool)
         self.bar_mask = onehot.clone()
         self.bar_mask[v.bar] = True
@@ -202,11 +360,37 @@ class MusicSampler:
         return dec
 
     # --------------------------------------------------------------------- masks
+    def _pcs(self, pcs: frozenset[int]) -> torch.Tensor:
+        """(V,) True for the pitch tokens whose pitch class is in ``pcs``."""
+        m = self._pcs_cache.get(pcs)
+        if m is None:
+            m = self._pcs_cache[pcs] = torch.isin(self.pitch_pc, torch.tensor(sorted(pcs) or [-2]))
+        return m
+
+    def _plan_pitches(self, con: PlanConstraint, r: _Row, target_bars: int) -> torch.Tensor:
+        """(V,) the pitch tokens :class:`PlanConstraint` allows for the row's next note."""
+        free, by_step = con.pitch_rule(r.bars_done - 1, max(r.pos, 0), target_bars, r.last_pitch is None)
+        ok = self._pcs(free)
+        if by_step and r.last_pitch is not None:
+            ok = ok | (self._pcs(by_step) & ((self.pitch_val - r.last_pitch).abs() <= con.step))
+        return ok
+
+    def _prior_row(self, con: PlanConstraint, bar: int) -> np.ndarray:
+        """(V,) the key prior's logit offsets in bar ``bar``: pitch tokens by pitch class, 0 for
+        the tones of the bar's planned chord (the prior shapes the passing tones, not the chord)."""
+        prior = np.asarray(con.prior, dtype=np.float32)
+        ch = con.chord(bar)
+        if ch:
+            prior = prior.copy()
+            prior[sorted(ch)] = np.maximum(prior[sorted(ch)], -CHORD_TONE_FLOOR)
+        pc = self.pitch_pc.numpy()
+        return np.where(pc >= 0, prior[np.maximum(pc, 0)], 0.0).astype(np.float32)
+
     def _mask(self, r: _Row, target_bars: int, pitch_ok: torch.Tensor, prog_ok: torch.Tensor,
               steps_left: int, chord_plan: list[int | None] | None = None,
-              max_leap: int | None = None) -> torch.Tensor:
+              max_leap: int | None = None, con: PlanConstraint | None = None) -> torch.Tensor:
         """Allowed next ids for one candidate (grammar, time order, scale, range, bar budget,
-        the planned chord of each bar)."""
+        the planned chord of each bar, and the key and plan rules of ``con``)."""
         is_k = self.is_k
         if self.has_chords and r.last == "bar":  # every bar states its chord first
             k = r.bars_done - 1
@@ -235,13 +419,27 @@ class MusicSampler:
         if max_leap is not None and r.last_pitch is not None:  # idiom: no leap past max_leap
             m &= ~is_k[_K_PITCH] | ((self.pitch_val - r.last_pitch).abs() <= max_leap)
         m &= ~is_k[_K_PROG] | prog_ok
+        if con is not None and r.last in ("pos", "tempo", "prog", "dur"):
+            P = is_k[_K_PITCH]
+            if (m & P).any():
+                for ok in (self._plan_pitches(con, r, target_bars), self._pcs(con.scale)):
+                    m2 = m & (~P | ok)
+                    if (m2 & P).any():  # else: the next looser rule (a narrow range or leap limit)
+                        m = m2
+                        break
         if r.last == "pitch":
             left = r.time_left - max(r.pos, 0) / 12.0
+            if con is not None and r.last_pitch is not None:
+                at = (r.bars_done - 1) * r.num + max(r.pos, 0) / 12.0
+                left = min(left, con.hold_limit(r.last_pitch % 12, at, target_bars))
             m &= self.dur_val <= left + 1e-9
             if not m.any():  # nothing fits: the shortest duration (clipped at decode time)
                 m = is_k[_K_DUR] & (self.dur_val == self.dur_val[is_k[_K_DUR]].min())
         if r.bars_done >= target_bars and r.last in ("dur", "bar", "timesig", "chord"):
-            m |= self.bar_mask | self.eos_mask  # the last bar is open: Bar or EOS means finished
+            if con is None or r.reach > con.final_at(target_bars) + 1e-9 or not (m & is_k[_K_POS]).any():
+                m |= self.bar_mask | self.eos_mask  # the last bar is open: Bar or EOS means finished
+            else:  # the ending: not before a note sounds in the last beat
+                m &= ~self.bar_mask
         return m
 
     def _advance(self, r: _Row, tok: int, target_bars: int) -> None:
@@ -281,35 +479,40 @@ class MusicSampler:
             r.last_pitch = int(v.value[tok])
         elif k == _K_DUR:
             r.last = "dur"
+            r.reach = max(r.reach, (r.bars_done - 1) * r.num + max(r.pos, 0) / 12.0 + float(v.value[tok]))
 
     # --------------------------------------------------------------------- decode
     def decode(self, prompt: list[int], bars: int, controls: Controls, n: int = 1,
                meter: tuple[int, int] = (4, 4), max_new: int | None = None,
                forced: list[int] | None = None, chord_plan: list[int | None] | None = None,
-               first_ts: int | None = None) -> list[list[int]]:
+               first_ts: int | None = None, constraint: PlanConstraint | None = None) -> list[list[int]]:
         """Sample ``n`` continuations of ``prompt`` holding exactly ``bars`` bars of REMI tokens.
 
         ``forced`` ids are fed (teacher-forced) right after the prompt, e.g. ``Bar TimeSig``.
         With a chord-aware (v2) model every Bar is followed by a chord token: ``chord_plan[i]``
         (an id, or None for the model's own choice) for the i-th new bar; ``first_ts`` is forced
-        right after the first bar's chord (``Bar Chord TimeSig`` as in training).
+        right after the first bar's chord (``Bar Chord TimeSig`` as in training). ``constraint``
+        adds the key and chord-plan rules of :class:`PlanConstraint` to the masks.
         Returns the generated REMI ids (starting with the first Bar) per candidate. On CPU the
         loop runs with ``DECODE_THREADS`` threads (1 by default: a small model's per-token ops
         are latency-bound, and extra threads only wait on busy cores), restored afterwards.
         """
         if self.device.type != "cpu":
-            return self._decode(prompt, bars, controls, n, meter, max_new, forced, chord_plan, first_ts)
+            return self._decode(prompt, bars, controls, n, meter, max_new, forced, chord_plan, first_ts,
+                                constraint)
         old = torch.get_num_threads()
         torch.set_num_threads(DECODE_THREADS)
         try:
-            return self._decode(prompt, bars, controls, n, meter, max_new, forced, chord_plan, first_ts)
+            return self._decode(prompt, bars, controls, n, meter, max_new, forced, chord_plan, first_ts,
+                                constraint)
         finally:
             torch.set_num_threads(old)
 
     @torch.inference_mode()
     def _decode(self, prompt: list[int], bars: int, controls: Controls, n: int,
                 meter: tuple[int, int], max_new: int | None, forced: list[int] | None,
-                chord_plan: list[int | None] | None = None, first_ts: int | None = None) -> list[list[int]]:
+                chord_plan: list[int | None] | None = None, first_ts: int | None = None,
+                con: PlanConstraint | None = None) -> list[list[int]]:
         v = self.vocab
         block = self.model.cfg.block_size
         rng = np.random.default_rng(controls.seed if controls.seed is not None else random.randrange(2**31))
@@ -318,7 +521,7 @@ class MusicSampler:
                                           if cond is not None else (PITCH_LO, PITCH_HI))
         max_leap = cond.max_leap if cond is not None else None
         pitch_ok = (self.pitch_val >= lo) & (self.pitch_val <= hi)
-        if controls.scale and controls.key_tonic is not None:
+        if controls.scale and controls.key_tonic is not None and con is None:  # con has its own scale
             pcs = scale_pitch_classes(controls.key_tonic, controls.mode or "major")
             pitch_ok &= torch.tensor([(int(p) % 12) in pcs for p in self.pitch_val.tolist()])
         prog_ok = torch.ones(v.size, dtype=torch.bool)
@@ -340,17 +543,21 @@ class MusicSampler:
                 self._advance(r, t, bars)
         temp, top_p = controls.temperature, controls.top_p
         cache_m: dict[tuple, np.ndarray] = {}  # grammar state -> banned ids (~allowed), per call
+        bias = None  # (bars + 1, V): the key prior per bar (its planned chord's tones exempt)
+        if con is not None and con.prior and any(con.prior):
+            bias = np.stack([self._prior_row(con, b) for b in range(bars)] + [np.zeros(v.size, np.float32)])
 
         def banned_of(r: _Row, steps_left: int) -> np.ndarray:
             tight = r.bars_done < bars and steps_left <= (3 if self.has_chords else 2) * (bars - r.bars_done) + 1
             key = (r.last, r.pos if r.last in ("bar", "timesig", "dur", "pitch", "chord") else None, r.num,
                    r.bars_done >= bars, tight, round(r.time_left, 4) if r.last == "pitch" else None,
                    r.bars_done if r.last == "bar" else None, r.force_ts,
-                   r.last_pitch if max_leap is not None else None, r.prog_needed)
+                   r.last_pitch if max_leap is not None or con is not None else None, r.prog_needed,
+                   (r.bars_done, r.pos, r.reach > con.final_at(bars) + 1e-9) if con is not None else None)
             m = cache_m.get(key)
             if m is None:
                 m = cache_m[key] = (~self._mask(r, bars, pitch_ok, prog_ok, steps_left, chord_plan,
-                                                max_leap)).numpy()
+                                                max_leap, con)).numpy()
             return m
 
         def run(group: list[_Row], first: np.ndarray, step_i: int) -> None:
@@ -364,6 +571,8 @@ class MusicSampler:
                     banned = banned_of(group[0], steps_left)[None]  # (1, V)
                 else:
                     banned = np.stack([banned_of(r, steps_left) for r in group])  # (n, V)
+                if bias is not None:  # (n, V) + (n, V): each row's bar
+                    logits = logits + bias[[min(max(r.bars_done - 1, 0), bars) for r in group]]
                 nxt = sample_next(logits, banned, temp, top_p, rng)  # (n,)
                 step_i += 1
                 toks = nxt.tolist()
@@ -534,7 +743,8 @@ def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, 
              n_candidates: int = 1, sampler: MusicSampler | None = None,
              oversample: int | None = None, avoid_copies: bool = True,
              stats: dict[str, int] | None = None, *, key: tuple[str, str] | None = None,
-             chords: list[str | None] | tuple[str | None, ...] | None = None) -> list[Score]:
+             chords: list[str | None] | tuple[str | None, ...] | None = None,
+             key_prior: float | None = None) -> list[Score]:
     """Write ``n_candidates`` new passages of exactly ``bars`` bars from the controls alone.
 
     When mode, density or register are requested, ``oversample`` × as many candidates are
@@ -550,8 +760,15 @@ def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, 
     ``key=("D", "minor")`` sets the key (same as ``controls.key_tonic``/``mode``); ``chords``
     (or ``controls.chords``) is a chord per bar — Roman numerals relative to the key or absolute
     symbols (:func:`assistant.music.harmony.chord_plan`) — that a v2 model follows exactly (its
-    chord token for each bar is forced). The reranking also checks the key's tonic and, with a
-    plan, how many strong-beat melody notes are tones of the planned chord.
+    chord token for each bar is forced). With a plan, decoding is constrained by default
+    (``controls.constrain``; :class:`PlanConstraint`): the key's scale, planned chord tones on
+    strong beats, passing and neighbour tones by step on weak positions, a tonic opening and an
+    ending on the last planned chord. ``constrain=True`` applies the key rules without a plan
+    too, ``False`` leaves the model alone (only the chord tokens are forced); ``key_prior`` sets
+    the strength of the constraint's key prior (default :data:`KEY_PRIOR`, 0 for the masks
+    alone). The reranking
+    (``oversample`` > 1) also checks the key's tonic and, with a plan, how many strong-beat
+    melody notes are tones of the planned chord.
     """
     controls = controls or Controls()
     if key is not None:
@@ -568,19 +785,24 @@ def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, 
     planned = any(p != "free" for p in plan)
     if planned and not s.has_chords and not _WARNED.get("no_chords"):
         _WARNED["no_chords"] = True
-        log.warning("this music model has no chord tokens (v1): the chord plan only steers the reranking")
+        log.warning("this music model has no chord tokens (v1): the chord plan reaches it only through the "
+                    "decoding constraints and the reranking")
     wants = {k: getattr(controls, k) for k in ("key_tonic", "mode", "density", "register")
              if getattr(controls, k) is not None}
     k = max(1, oversample if oversample is not None else (RERANK_OVERSAMPLE if wants or planned else 1))
     prefix = s.fill_prefix(controls, meter)
     plan_ids = [None if p == "free" else s.vocab.chord_id(p) for p in plan]
+    use = controls.constrain if controls.constrain is not None else planned
+    con = PlanConstraint.build(controls.key_tonic, controls.mode, plan, meter, key_prior) \
+        if use and (planned or controls.key_tonic is not None) else None
     if s.has_chords:
         forced, first_ts = [s.vocab.bar], s.vocab.timesig_id(*meter)
     else:
         forced, first_ts = [s.vocab.bar, s.vocab.timesig_id(*meter)], None
 
     def draw(n: int, c: Controls) -> list[Score]:
-        outs = s.decode(prefix, bars, c, n=n, meter=meter, forced=forced, chord_plan=plan_ids, first_ts=first_ts)
+        outs = s.decode(prefix, bars, c, n=n, meter=meter, forced=forced, chord_plan=plan_ids, first_ts=first_ts,
+                        constraint=con)
         return [_to_score(s, o, controls, meter) for o in outs]
 
     scores = draw(n_candidates * k, controls)
@@ -760,5 +982,5 @@ def controls_from_dict(d: dict[str, Any]) -> Controls:
     return Controls(**kw)
 
 
-__all__ = ["Controls", "MusicSampler", "generate", "continue_", "infill", "vary", "get_sampler",
+__all__ = ["Controls", "MusicSampler", "PlanConstraint", "generate", "continue_", "infill", "vary", "get_sampler",
            "ENSEMBLES", "controls_from_dict"]

@@ -123,7 +123,9 @@ class Controls:
     ``density``/``register`` one of low/mid/high; ``ensemble`` one of ENSEMBLES;
     ``program`` a GM program for the generated notes; ``scale`` forces pitches into the
     key's scale; ``pitch_range`` (lo, hi) MIDI pitches allowed (defaults to the program's range);
-    ``chords`` a chord plan, one per bar (needs a v2 model; see :mod:`assistant.music.harmony`).
+    ``chords`` a chord plan, one per bar (needs a v2 model; see :mod:`assistant.music.harmony`);
+    ``constrain`` the key and chord-plan constraints of decoding (``None``: on when a chord plan
+    is given; see :class:`assistant.music.sample.PlanConstraint`).
     """
 
     key_tonic: int | None = None
@@ -141,6 +143,7 @@ class Controls:
     # v2: a chord per bar, Roman numerals relative to the key ("I", "V7", "iv") or absolute
     # ("Dm", "G7"); None/"*" = the model's choice, "N.C." = no chord (assistant.music.harmony)
     chords: tuple[str | None, ...] | None = None
+    constrain: bool | None = None
 
     def __post_init__(self) -> None:
         if self.mode is not None and self.mode not in MODES:
