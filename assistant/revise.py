@@ -490,5 +490,19 @@ def figures(score: Any) -> dict[str, Any]:
     }
 
 
+def revision_figures(store: ProjectStore, cue_id: str, number: int | None) -> dict[str, Any]:
+    """:func:`figures` of one revision of a cue (its cue MIDI file)."""
+    from assistant.music.score import Score
+
+    rev = next((r for r in store.revisions(cue_id) if r.number == number), None)
+    if rev is None:
+        raise InputError(f"{cue_id} has no revision {number}", field="revision")
+    mid = next((i for i, a in enumerate(rev.artefacts) if a.lower().endswith((".mid", ".midi"))),
+               None)
+    if mid is None:
+        raise InputError(f"revision {number} of {cue_id} has no MIDI", field="artefacts")
+    return figures(Score.from_midi(store.artefact_path(rev, mid)))
+
+
 __all__ = ["EFFECTS", "Resolved", "RevisionPlan", "figures", "normalise_notes",
-           "plan_revision", "previous_brief", "resolved_of", "revise_cue"]
+           "plan_revision", "previous_brief", "resolved_of", "revise_cue", "revision_figures"]

@@ -203,6 +203,7 @@ def test_cli_draft_revise_moves_the_latest_revision(film: dict) -> None:
     assert rc == 0
     info = json.loads(buf.getvalue().strip().splitlines()[-1])
     assert info["revision"] == before.number + 1
+    assert info["figures"]["before"]["notes"] > 0 and "notes_per_bar" in info["figures"]["after"]
     tempo = next(c for c in info["changes"] if c["what"] == "tempo_bpm")
     assert tempo["to"][0] > tempo["from"][0]
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as e:

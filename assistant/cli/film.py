@@ -176,11 +176,19 @@ def draft(
             "files": [str(folder / a) for a in rev.artefacts], "palette": rev.params.get("palette"),
             "revisions": [r.number for r in store.revisions(rev.cue_id)],
             "changes": rev.params.get("changes", [])}
+    if revise is not None:
+        from assistant.revise import revision_figures
+
+        info["figures"] = {"before": revision_figures(store, rev.cue_id, rev.parent),
+                           "after": revision_figures(store, rev.cue_id, rev.number)}
     if json_out:
         emit_json(info)
     else:
         say(f"{rev.cue_id} revision {rev.number} ({rev.message}) in {folder}; "
             f"revisions kept: {', '.join(str(n) for n in info['revisions'])}")
+        if "figures" in info:
+            b, a = info["figures"]["before"], info["figures"]["after"]
+            say("\n".join(f"  {k:<15}{b[k]!s:>14} -> {a[k]!s}" for k in b if k != "instruments"))
 
 
 def demo(
