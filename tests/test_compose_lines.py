@@ -151,3 +151,13 @@ def test_a_piano_holding_the_bass_plays_the_chords_too_and_keeps_them_out_of_the
     assert chords, "the piano plays only the bass"
     assert min(n.pitch for n in chords) >= 45  # not in the mud under a tenor tune and a voice
     assert res.report["dialogue"]["voice_band_notes"] == 0
+
+
+def test_arpeggio_figures_differ_between_sections() -> None:
+    from assistant.compose.texture import ARPEGGIO_SHAPES, _arpeggio
+
+    up = [61, 65, 68, 73]  # D flat major, close, with the octave
+    cycles = {s: _arpeggio(up, s, 84) for s in ARPEGGIO_SHAPES}
+    assert cycles == {"wave": [61, 65, 68, 73, 68, 65], "rising": [61, 68, 73, 77],
+                      "broken": [61, 68, 65, 68]}
+    assert _arpeggio(up, "rising", 75) == [61, 68, 73]  # never over the layer's ceiling

@@ -233,7 +233,10 @@ def _layer_notes(name: str, slot: ChordSlot, bar: Bar, bpm: float,
         base = voice_chord(ch, prev.get(name), 3, lo, min(hi, lo + 19))
         prev[name] = base
         up = base + [base[0] + 12]
-        pattern = up + up[-2:0:-1]
+        # the figure changes from section to section: a wave (1-3-5-8-5-3), an open
+        # rising spread (1-5-8-10), or a broken chord (1-5-3-5)
+        shape = ARPEGGIO_SHAPES[(sec.first_bar // 4 + sec.part) % len(ARPEGGIO_SHAPES)]
+        pattern = _arpeggio(up, shape, hi)
 
         def arp(k: int, t: float, d: float) -> list[Note]:
             p = pattern[k % len(pattern)]
@@ -249,6 +252,19 @@ def _layer_notes(name: str, slot: ChordSlot, bar: Bar, bpm: float,
             return [Note(p, t, max(0.05, min(0.25, d)), articulation="pizzicato")]
         return _span_notes(s, e, pulse, pz)
     raise ValueError(f"unknown texture layer {name!r}")
+
+
+ARPEGGIO_SHAPES = ("wave", "rising", "broken")
+
+
+def _arpeggio(up: list[int], shape: str, hi: int) -> list[int]:
+    """One cycle of an arpeggio over ``up`` (a close chord plus the root's octave)."""
+    if shape == "rising" and len(up) >= 4:
+        spread = [up[0], up[2], up[3], up[1] + 12]
+        return [p for p in spread if p <= hi] or up
+    if shape == "broken" and len(up) >= 3:
+        return [up[0], up[2], up[1], up[2]]
+    return up + up[-2:0:-1]
 
 
 def _bass_notes(style: str, slot: ChordSlot, bar: Bar, bpm: float, prev: dict[str, list[int]],
