@@ -68,7 +68,9 @@ def test_a_real_screenplay() -> None:
 def test_the_large_real_screenplay_reads_its_leads() -> None:
     got = infer_voices(load_screenplay(shared("Big-Fish.fountain")))
     leads = {"EDWARD": "male", "WILL": "male", "SANDRA": "female", "JOSEPHINE": "female",
-             "AMOS": "male", "KARL": "male", "DON PRICE": "male"}
+             "AMOS": "male", "KARL": "male", "DON PRICE": "male", "PING": "female",
+             "NORTHER WINSLOW": "male",  # "NORTHER WINSLOW (30), who fancies himself ..."
+             "DR. BENNETT": "male"}  # introduced as "DR. JULIUS BENNETT (85) ... He was"
     assert {n: got[n].voice for n in leads} == leads
     assert got["SANDRA"].source == "description"  # "His mother SANDRA": the noun, not "his"
 

@@ -160,6 +160,9 @@ def _noun_gender(word: str) -> str | None:
 
 
 _STRONG = ("name", "description", "parenthetical")
+_TITLES = frozenset({"DR.", "DR", "DOCTOR", "MR.", "MR", "MRS.", "MRS", "MS.", "MS", "MISS", "SIR",
+                     "LADY", "LORD", "CAPTAIN", "CAPT.", "PROFESSOR", "PROF.", "DETECTIVE",
+                     "OFFICER", "SERGEANT", "SGT.", "AGENT", "JUDGE", "FATHER", "SISTER"})
 
 
 class _Tally:
@@ -200,6 +203,9 @@ def _name_patterns(names: dict[str, list[str]]) -> list[tuple[re.Pattern[str], s
             f = re.sub(r"\s*\(.*", "", form).strip()
             if f:
                 forms.append((f, name))
+            words = f.split()
+            if len(words) >= 2 and words[0].upper() in _TITLES and len(words[-1]) >= 3:
+                forms.append((words[-1], name))  # "DR. BENNETT" is "DR. JULIUS BENNETT"
     forms.sort(key=lambda x: -len(x[0]))
     return [(re.compile(r"(?<![A-Za-z])" + re.escape(f) + r"(?![A-Za-z])", re.IGNORECASE), n)
             for f, n in forms]
@@ -381,6 +387,8 @@ def infer_voices(sp: Any, cast: dict[str, str] | None = None) -> dict[str, Voice
                     wt = _PRONOUNS["him"][1]
                     head = subject if seen else None
                     cands = [x for x in pool if x != head]
+                elif seen and w in ("himself", "herself"):  # bound nearby: "X, who
+                    cands = [seen[-1]] + [x for x in pool if x != seen[-1]]  # fancies himself"
                 elif seen:  # "Nell grips her bag": the sentence's subject
                     cands = [seen[0]] + [x for x in pool if x != seen[0]]
                 elif prev_subject is not None:  # the subject carries on
