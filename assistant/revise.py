@@ -179,7 +179,9 @@ def resolved_of(store: ProjectStore, rev: Revision, brief: MusicBrief | None = N
         accompaniment_shift=int(row.get("accompaniment_shift") or 0),
         simpler_figures=bool(row.get("simpler_figures")),
         mode=law.get("mode"),
-        exclude=list(law.get("exclude") or (brief.exclude_instruments if brief else [])),
+        # the brief's own exclusions (the law's list also holds what a named band left out)
+        exclude=list(brief.exclude_instruments) if brief is not None else list(
+            law.get("exclude") or []),
         parts=parts, roles=roles)
 
 
@@ -198,8 +200,8 @@ class RevisionPlan:
     def summary(self) -> str:
         out = []
         for c in self.changes:
-            if c["what"] in ("exclude", "thinned"):
-                verb = "out" if c["what"] == "exclude" else "thinned out"
+            if c["what"] in ("exclude", "thinned", "include"):
+                verb = {"exclude": "out", "thinned": "thinned out", "include": "in"}[c["what"]]
                 out.append(f"{verb}: {_fmt(c['to'])}" + (f", back: {_fmt(c['from'])}"
                                                          if c["from"] else ""))
             else:
@@ -290,7 +292,8 @@ def plan_revision(prev: Resolved, notes: str, prev_brief: MusicBrief | None = No
     changes: list[dict[str, Any]] = []
 
     def change(what: str, old: Any, to: Any, because: str) -> None:
-        if isinstance(old, list) and isinstance(to, list) and what in ("exclude", "thinned"):
+        if isinstance(old, list) and isinstance(to, list) and what in ("exclude", "thinned",
+                                                                       "include"):
             if set(old) != set(to):  # instrument sets: say what went and what came back
                 changes.append({"what": what, "from": sorted(set(old) - set(to)),
                                 "to": sorted(set(to) - set(old)), "because": because})
@@ -311,7 +314,8 @@ def plan_revision(prev: Resolved, notes: str, prev_brief: MusicBrief | None = No
         change("dynamics", list(prev.dynamics), list(new.dynamics), words_for("loud"))
     if b.register in ("low", "mid", "high") and b.register != prev.register:
         new.register = str(b.register)
-        change("register", prev.register, new.register, words_for("register"))
+        change("register", prev.register, new.register,
+               words_for("dark") if comps.get("dark") else words_for("register"))
     if b.density is not None and round(b.density, 3) != round(prev.density, 3):
         new.density = round(float(b.density), 3)
     # --- darker / brighter: the parallel mode on the same tonic, the accompaniment an
@@ -384,6 +388,9 @@ def plan_revision(prev: Resolved, notes: str, prev_brief: MusicBrief | None = No
         b.key = tonic  # the parallel mode: same tonic, so the change is the mode's
     b.exclude_instruments = list(dict.fromkeys(new.exclude + new.thinned))
     b.include_instruments = [i for i in b.include_instruments if i not in b.exclude_instruments]
+    added = [i for i in b.include_instruments if i not in base.include_instruments]
+    if added:
+        change("include", [], added, "notes")
     law_text = f"{prev_brief.text.rstrip('. ')}. {text}" if prev_brief is not None and \
         prev_brief.text.strip() else text
     b.text = law_text[-MAX_TEXT:]

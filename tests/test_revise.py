@@ -93,6 +93,13 @@ def test_bigger_and_more_strings_add_weight() -> None:
     assert more.weight == "tutti"
 
 
+def test_add_horns_is_said_and_sent_to_the_drafter() -> None:
+    p = _plan("add horns")
+    assert "horn" in p.brief.include_instruments
+    assert {"what": "include", "from": [], "to": ["horn"], "because": "notes"} in p.changes
+    assert "in: horn" in p.summary()
+
+
 def test_fewer_instruments_thins_the_band() -> None:
     r = _plan("fewer instruments").resolved
     assert len(r.thinned) >= 3 and r.weight == "chamber" and not r.simpler_figures
