@@ -190,3 +190,10 @@ def test_the_draft_stage_reads_the_films_voices_with_the_cast_line(tmp_path: Pat
     saved = json.loads((tmp_path / "p/stages/voices.json").read_text(encoding="utf-8"))
     assert saved["OWEN"]["source"] == "cast" and saved["TILLY"]["age"] == 11
     assert store.load().cue("1M5").brief == "warm strings"
+
+
+def test_the_script_analysis_reports_each_characters_voice() -> None:
+    from assistant.analysis.script import _characters
+
+    chars = {c.name: c.voice for c in _characters(load_screenplay(EXAMPLE))}
+    assert chars == EXAMPLE_CAST

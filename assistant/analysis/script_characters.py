@@ -56,6 +56,11 @@ def _characters(sp: Any) -> list[CharacterStat]:
                   and len(c.scenes) >= min(3, max(1, n_scenes // 4)))
     if not any(c.main for c in out):
         out[0].main = True
+    from assistant.analysis.voices import infer_voices
+
+    voices = infer_voices(sp)  # each speaker's voice, for the dialogue pass
+    for c in out:
+        c.voice = voices[c.name].voice if c.name in voices else "unknown"
     return out
 
 

@@ -25,6 +25,7 @@ class CharacterStat:
     scene_share: float  # of all scenes
     score: float
     main: bool = False
+    voice: str = "unknown"  # male, female, child (assistant.analysis.voices)
 
 
 @dataclass
