@@ -328,6 +328,7 @@ def export(out_dir: Path, dest: Path, best: bool = False) -> None:
     ck = out_dir / ("best" if best else "ckpt")
     for name in ("config.json", "model.safetensors"):
         shutil.copy2(ck / name, dest / name)
+        os.chmod(dest / name, 0o644)  # the checkpoint's atomic writes leave 0600
     tok = make_tokenizer()
     tok.save(dest / "tokenizer.json")
     d = json.loads((dest / "tokenizer.json").read_text())
@@ -336,6 +337,27 @@ def export(out_dir: Path, dest: Path, best: bool = False) -> None:
     for name in ("log.csv", "summary.json"):
         if (out_dir / name).exists():
             shutil.copy2(out_dir / name, dest / f"train_{name}")
+    build_copy_table(dest)
+
+
+def build_copy_table(dest: Path, extract_dir: Path | None = None) -> Path | None:
+    """Write ``dest/train_runs.npz``: the hashes of every 12-note run of the training melodies
+    of the split the model trained on (``datasets/music/splits.json``), which ``generate()``
+    refuses to copy. Needs the corpus cache (``build_corpus --stage extract``); without it the
+    table is left as it is, with a warning."""
+    from assistant.music.copies import CopyFilter
+    from assistant.music.evaluate import training_melodies
+
+    extract_dir = extract_dir or REPO / ".cache" / "music" / "extract"
+    if not extract_dir.exists():
+        log.warning("no corpus cache at %s: train_runs.npz not rebuilt", extract_dir)
+        return None
+    splits = json.loads((REPO / "datasets" / "music" / "splits.json").read_text())
+    filt = CopyFilter.build(training_melodies(extract_dir, splits))
+    path = dest / "train_runs.npz"
+    filt.save(path)
+    log.info("copy table: %d runs of %d notes -> %s", len(filt.table), filt.notes, path)
+    return path
 
 
 def write_card(dest: Path, notes: str = "") -> Path:
