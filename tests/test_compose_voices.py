@@ -197,3 +197,29 @@ def test_the_script_analysis_reports_each_characters_voice() -> None:
 
     chars = {c.name: c.voice for c in _characters(load_screenplay(EXAMPLE))}
     assert chars == EXAMPLE_CAST
+
+
+def test_a_real_screenplays_project_drafts_with_its_speakers_voices(tmp_path: Path) -> None:
+    """The Last Birthday Card as a project (the spotting list in tests/data): a cue with
+    dialogue is drafted with each speaker's own band."""
+
+    from assistant.compose import DraftRequest, draft_cue_score
+    from assistant.pipeline.drafting import film_voices
+    from assistant.pipeline.inputs import new_project
+    from assistant.sync.fit import fit_tempo, request_from_cue
+
+    data = ROOT / "tests/data/last-birthday-card"
+    store = new_project(tmp_path / "p", shared("The-Last-Birthday-Card.fountain"),
+                        spotting=data / "spotting.txt", briefs=data / "briefs.txt")
+    project = store.load()
+    voices = film_voices(store, project)
+    assert {k: voices.get(k, "unknown") for k in BIRTHDAY_CAST} == BIRTHDAY_CAST
+    cue = max(project.cues, key=lambda c: len({d.character for d in c.dialogue}))
+    assert cue.dialogue
+    sol = fit_tempo(request_from_cue(cue, project.rate, 90, 70, 120), 1)[0]
+    res = draft_cue_score(DraftRequest(cue=cue, solution=sol, fps=project.rate, voices=voices,
+                                       use_model=False, function=cue.function or "inner_state"))
+    speakers = res.report["dialogue"]["speakers"]
+    assert speakers and all(v["voice"] == BIRTHDAY_CAST.get(k, "unknown")
+                            for k, v in speakers.items())
+    assert res.report["dialogue"]["voice_band_notes"] == 0
