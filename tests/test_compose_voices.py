@@ -202,7 +202,6 @@ def test_the_script_analysis_reports_each_characters_voice() -> None:
 def test_a_real_screenplays_project_drafts_with_its_speakers_voices(tmp_path: Path) -> None:
     """The Last Birthday Card as a project (the spotting list in tests/data): a cue with
     dialogue is drafted with each speaker's own band."""
-
     from assistant.compose import DraftRequest, draft_cue_score
     from assistant.pipeline.drafting import film_voices
     from assistant.pipeline.inputs import new_project

@@ -4,11 +4,16 @@ The cue is built here (8 hits, 5 dialogue lines, a 4-bar theme), fitted by the s
 engine, and drafted for the full orchestra with the music model writing connective bars,
 as the pipeline runs it (model loaded once beforehand); the same cue without the model
 is a second row.
+
+``python -m assistant.compose.bench --voices PROJECT`` measures what the speakers' voices
+(:mod:`assistant.analysis.voices`) change: the notes left in each speaker's own band under
+their lines when every voice is taken as unknown, and when each is read from the script.
 """
 
 from __future__ import annotations
 
 import time
+from fractions import Fraction
 from typing import Any
 
 from assistant.compose.draft import DraftRequest, draft_cue_score
@@ -67,6 +72,49 @@ def run_bench() -> list[dict[str, Any]]:
     return rows
 
 
+def voice_bands(project_dir: str) -> dict[str, Any]:
+    """Notes left inside each speaker's own band under their lines, every drafted cue of a
+    project (after ``score``) drafted twice: with every voice unknown (the neutral
+    centre) and with the voices read from the screenplay. Nothing is saved."""
+    from assistant.orchestrate.dialogue import Line, centre_for, voice_band_notes
+    from assistant.pipeline.drafting import _compose, _Context
+    from assistant.pipeline.stages import load_briefs
+    from assistant.project import ProjectStore
+    from assistant.sync.tempo import TempoMap
+
+    store = ProjectStore(project_dir)
+    project = store.load()
+    ctx = _Context(store, project)
+    briefs = load_briefs(store)
+    voices = dict(ctx.voices)
+    rows = {}
+    for cue in project.cues:
+        if not cue.dialogue or cue.id not in ctx.sync:
+            continue
+        tm = TempoMap.from_json(ctx.sync[cue.id])
+        lines = []
+        for d in cue.dialogue:
+            a, b = max(0.0, d.start_s - cue.start_s), min(cue.duration_s, d.end_s - cue.start_s)
+            if b > a:
+                lines.append(Line(float(tm.seconds_to_beat(Fraction(repr(a)))),
+                                  float(tm.seconds_to_beat(Fraction(repr(b)))), d.character,
+                                  centre_for(voices.get(d.character))))
+        row = ctx.plan.get(cue.id, {"cue": cue.id, "themes": []})
+        got = {}
+        for label, vm in (("neutral", {}), ("voices", voices)):
+            ctx.voices = vm
+            res = _compose(ctx, cue, briefs.get(cue.id), row, None, 0)
+            got[label] = voice_band_notes(res.score.parts, lines)
+        rows[cue.id] = got
+    return {"cues": rows, "total": {k: sum(r[k] for r in rows.values()) for k in ("neutral", "voices")},
+            "voices": voices}
+
+
 if __name__ == "__main__":  # pragma: no cover
-    for r in run_bench():
-        print(r)
+    import sys
+
+    if len(sys.argv) > 2 and sys.argv[1] == "--voices":
+        print(voice_bands(sys.argv[2]))
+    else:
+        for r in run_bench():
+            print(r)
