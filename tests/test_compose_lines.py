@@ -161,3 +161,14 @@ def test_arpeggio_figures_differ_between_sections() -> None:
     assert cycles == {"wave": [61, 65, 68, 73, 68, 65], "rising": [61, 68, 73, 77],
                       "broken": [61, 68, 65, 68]}
     assert _arpeggio(up, "rising", 75) == [61, 68, 73]  # never over the layer's ceiling
+
+
+def test_counter_line_does_not_trill_between_two_notes() -> None:
+    _, slots = plan(8)
+    tune = [Note(77 + (i % 3), 4.0 * i, 4.0) for i in range(8)]  # long notes: it moves
+    for seed in range(8):
+        cm = counter_melody(tune, slots, 0, 32, 2.0, random.Random(seed))
+        ps = [n.pitch for n in cm]
+        abab = [i for i in range(len(ps) - 3) if ps[i] == ps[i + 2] and ps[i + 1] == ps[i + 3]
+                and ps[i] != ps[i + 1]]
+        assert len(abab) <= 1, ps

@@ -364,6 +364,9 @@ def counter_melody(melody: list[Note], slots: list[ChordSlot], start: float, end
         cands = [p for p in window if p % 12 in pcs] or [top - 12]
         if prev is not None and repeats >= 1:
             cands = [p for p in cands if p != prev] or cands
+        if len(out) >= 3 and out[-1].pitch == out[-3].pitch:
+            # A-B-A so far: not B again (a line, not a trill between two notes)
+            cands = [p for p in cands if p != out[-2].pitch] or cands
         p = min(cands, key=lambda q: (abs(q - want), rng.random()))
         key = slot.key if slot else None
         change = slot is not None and abs(slot.start_beat - t) < 1e-6
@@ -395,6 +398,8 @@ def counter_melody(melody: list[Note], slots: list[ChordSlot], start: float, end
             nxt = [n for n in melody if t + 1e-6 < n.start_beats < t + d + step]
             up = nxt and nxt[0].pitch < top  # contrary to where the tune goes next
             q = key.snap(p + (2 if up else -2))
+            if out and q == out[-1].pitch and p == (out[-2].pitch if len(out) >= 2 else None):
+                q = key.snap(p - (2 if up else -2))  # not the same two notes again
             if q != p and top - 16 <= q <= top - 3:
                 out.append(Note(p, t, d / 2, 80))
                 out.append(Note(q, t + d / 2, d / 2, 80))
