@@ -392,6 +392,10 @@ def test_rough_cut_is_shown_and_the_draft_muxed_at_the_cue(studio: Studio, draft
     cue = ProjectStore(ws.project_dir).load().cue(SHORT_CUE)
     with pytest.raises(InputError, match="no rough cut"):
         studio.picture(state, SHORT_CUE, 1)
+    short = make_test_video(tmp_path / "trailer.mp4", 4)
+    studio.attach_video(state, str(short))
+    with pytest.raises(InputError, match=r"trailer.mp4: video: the rough cut plays 4.0 s"):
+        studio.picture(state, SHORT_CUE, 1)
     film = make_test_video(tmp_path / "rough cut.mp4", cue.end_s + 2)
     _, stored = studio.attach_video(state, str(film))
     assert Path(stored).parent == ws.project_dir / "video"

@@ -480,6 +480,20 @@ def mux_picture(video: Path, wav: Path, out: Path, *, start_s: float, duration_s
                duration_s=float(duration_s))
 
 
+def video_seconds(video: Path) -> float | None:
+    """How long a video file plays (ffmpeg's header reading; None if it cannot tell)."""
+    try:
+        import imageio_ffmpeg
+
+        gen = imageio_ffmpeg.read_frames(str(video))
+        meta = next(gen)
+        gen.close()
+        return float(meta.get("duration") or 0.0) or None
+    except (ImportError, OSError, RuntimeError, StopIteration, ValueError) as exc:
+        log.info("no duration for %s: %s", video, exc)
+        return None
+
+
 # ----------------------------------------------------------------------------- deliver
 def deliverables(store: ProjectStore, cues: list[str], out_dir: Path) -> Path | None:
     """The pipeline's render stage into a fresh ``out_dir`` (None without the pipeline)."""

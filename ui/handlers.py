@@ -205,8 +205,15 @@ class Studio:
         if video is None:
             raise InputError("this project has no rough cut: upload one on the Project tab",
                              field="video")
+        film = self.store(ws).load()
+        cue = film.cue(cue_id)
+        length = adapter.video_seconds(video)
+        if length is not None and length < cue.start_s + 0.5:
+            raise InputError(f"the rough cut plays {length:.1f} s, but {cue.id} starts "
+                             f"{cue.start_s:.1f} s into the film ({cue.start_tc}); upload the "
+                             f"cut of the whole film, starting at {film.start_tc}",
+                             path=video.name, field="video")
         info = self.listen(ws, cue_id, number)
-        cue = self.store(ws).load().cue(cue_id)
         out = ws.render_dir(cue.id, info["revision"]) / "picture.mp4"
         if not out.is_file():
             adapter.mux_picture(video, Path(info["wav"]), out, start_s=cue.start_s,
