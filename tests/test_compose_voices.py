@@ -222,3 +222,18 @@ def test_a_real_screenplays_project_drafts_with_its_speakers_voices(tmp_path: Pa
     assert speakers and all(v["voice"] == BIRTHDAY_CAST.get(k, "unknown")
                             for k, v in speakers.items())
     assert res.report["dialogue"]["voice_band_notes"] == 0
+
+
+def test_a_figure_that_loses_a_note_under_a_line_rings_on() -> None:
+    from assistant.music.score import Note
+    from assistant.orchestrate.dialogue import Line, ring_on
+
+    line = Line(0.0, 8.0, "NELL", VOICE_CENTRE["female"])  # band 46-64
+    kept = [Note(72, 0.0, 0.5)]
+    assert ring_on(kept, Note(60, 0.5, 0.5), [line]) and kept == [Note(72, 0.0, 1.0)]
+    low = [Note(62, 0.0, 0.5)]  # inside the band: it does not ring on under the line
+    assert not ring_on(low, Note(60, 0.5, 0.5), [line]) and low[0].dur_beats == 0.5
+    gap = [Note(72, 0.0, 0.25)]  # a rest before the dropped note stays a rest
+    assert not ring_on(gap, Note(60, 0.5, 0.5), [line])
+    chord = [Note(72, 0.0, 0.5), Note(76, 0.0, 0.5)]  # a chord does not smear
+    assert not ring_on(chord, Note(60, 0.5, 0.5), [line])

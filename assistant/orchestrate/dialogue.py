@@ -15,7 +15,8 @@ Under each span the pass:
 * drops drums, percussion and counter-melodies that start there (thinner texture);
 * moves every note sounding in the band out of it by octaves, inside the instrument's
   professional range (drops it when no octave fits); a chord or counter-line is not
-  lifted over the tune it accompanies (it thins instead);
+  lifted over the tune it accompanies (it thins instead), and where a figure loses a
+  note the note before it rings on (a held note, not a hole);
 * removes melodic entries (a melody note after a rest) and strips accents from notes
   that start under the line, except the events that catch an important hit.
 
@@ -165,6 +166,22 @@ def _shift_figures(part: Part, lines: list[Line], rng: tuple[int, int], ceiling:
     return moved
 
 
+def ring_on(kept: list[Note], gone: Note, under: list[Line]) -> bool:
+    """A figure's note dropped under a line: the note kept just before it, when it ends
+    where the dropped note began, sits outside the speakers' bands and is not part of a
+    chord, rings on through it (the figure thins to a held note instead of leaving a
+    hole). Returns whether it did."""
+    if not kept:
+        return False
+    last = kept[-1]
+    same_onset = [k for k in kept[-6:] if abs(k.start_beats - last.start_beats) < 1e-9]
+    if abs(last.end_beats - gone.start_beats) > 1e-6 or len(same_onset) > 1 or any(
+            ln.band[0] <= last.pitch <= ln.band[1] for ln in under):
+        return False
+    kept[-1] = replace(last, dur_beats=last.dur_beats + gone.dur_beats)
+    return True
+
+
 def _upper_hand(notes: list[Note]) -> set[int]:
     """Indices of the notes of a bass part that sound over a lower note of the same part
     (a keyboard's chords over its bass line)."""
@@ -205,7 +222,8 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
     """Apply the pass in place (see module docstring); ``protected`` are onsets (beats)
     of hit events that keep their accents. Returns counts of what it changed."""
     protected = protected or set()
-    stats = {"moved": 0, "dropped": 0, "thinned": 0, "entries_removed": 0, "accents_removed": 0}
+    stats = {"moved": 0, "dropped": 0, "thinned": 0, "entries_removed": 0, "accents_removed": 0,
+             "held": 0}
     if not lines:
         return stats
     bass_parts = [p for p in parts if p.role == "bass" and not p.is_drum]
@@ -255,6 +273,7 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
             if starts_under and not is_event and n.articulation in _ACCENTS:
                 n = replace(n, articulation="")
                 stats["accents_removed"] += 1
+            gone = n
             if under and not part.is_drum:
                 for ln in under:
                     lo, hi = ln.band
@@ -275,11 +294,11 @@ def dialogue_pass(parts: list[Part], lines: list[Line], protected: set[float] | 
                             break
                         n = replace(n, pitch=q)
                         stats["moved"] += 1
-                if n is None:
+                if n is None or any(ln.band[0] <= n.pitch <= ln.band[1] for ln in under):
+                    # (or moved out of one band into another speaker's)
                     stats["dropped"] += 1
-                    continue
-                if any(ln.band[0] <= n.pitch <= ln.band[1] for ln in under):
-                    stats["dropped"] += 1  # moved out of one band into another speaker's
+                    if accomp:
+                        stats["held"] += ring_on(kept, gone, under)
                     continue
             kept.append(n)
             prev_end = max(prev_end, n.end_beats)
