@@ -24,7 +24,7 @@ def new(
     script: str = typer.Option(..., "--script", help="Screenplay (.fountain, .fdx)."),
     spotting: str | None = typer.Option(None, "--spotting", help="Spotting list (.txt, .csv, "
                                         ".edl); without one the analysis proposes cues."),
-    briefs: str | None = typer.Option(None, "--briefs", help="Briefs file: lines 'CUE: brief'."),
+    briefs: str | None = typer.Option(None, "--briefs", help="Briefs file: lines 'CUE: brief' (and 'CAST: NAME voice, ...')."),
     temp: list[str] = typer.Option([], "--temp", help="Temp track (MIDI/MusicXML); repeatable."),
     fps: str | None = typer.Option(None, "--fps", help="Frame rate, e.g. 24, 23.976, 29.97 DF."),
     start_tc: str | None = typer.Option(None, "--start-tc", help="Film start timecode."),
