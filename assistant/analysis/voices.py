@@ -123,7 +123,10 @@ def cast_lines(lines: Iterable[str], where: str = "cast") -> dict[str, str]:
     out: dict[str, str] = {}
     for i, line in enumerate(lines, 1):
         if line.strip().upper().startswith("CAST:"):
-            out.update(parse_cast(line, f"{where} line {i}"))
+            try:
+                out.update(parse_cast(line, where))
+            except InputError as exc:
+                raise exc.located(line=i) from None
     return out
 
 
@@ -134,7 +137,7 @@ def cast_from_file(path: str | Path | None) -> dict[str, str]:
     from assistant.errors import read_text
 
     try:
-        return cast_lines(read_text(Path(path), what="briefs file").splitlines(), str(path))
+        return cast_lines(read_text(Path(path), what="briefs file").splitlines())
     except InputError as exc:
         raise exc.located(path=path) from None
 

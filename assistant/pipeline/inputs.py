@@ -108,6 +108,12 @@ def read_briefs(path: Path, project: FilmProject | None = None) -> list[tuple[st
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         if line.strip().upper().startswith("CAST:"):  # voices, not a brief (analysis.voices)
+            from assistant.analysis.voices import parse_cast
+
+            try:
+                parse_cast(line)
+            except InputError as exc:
+                raise InputError(exc.message, path=path, line=line_no, field="cast") from None
             continue
         cue_id, sep, text = line.partition(":")
         cue_id, text = cue_id.strip(), text.strip()
