@@ -528,7 +528,7 @@ def _information_lines(res: dict[str, Any]) -> list[str]:
            "surprisal of its matched intervals and rhythms under the least surprised of a corpus "
            "n-gram model (order 2) and each line's own leave-one-out model, notes in generic "
            "figures (scale runs, broken chords, repeated notes, short repeated patterns) "
-           "counting a quarter, less log2 of the note pairs searched: the *evidence* in bits. "
+           "counting half, less log2 of the note pairs searched: the *evidence* in bits. "
            f"The score may not exceed a logistic in the evidence that reaches the similar "
            f"threshold at **{ev['similar_bits']:g} bits** and the copy threshold at "
            f"**{ev['copy_bits']:g} bits**; accompaniment figures (assistant/guard/roles.py) "

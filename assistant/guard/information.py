@@ -48,7 +48,7 @@ CORPUS_BACKOFF = 5.0
 #: weight of the corpus model in a line's own leave-one-out cache model
 SELF_PRIOR = 4.0
 #: what a note inside a generic figure earns, as a share of its bits
-GENERIC_WEIGHT = 0.25
+GENERIC_WEIGHT = 0.5
 #: bits each break between runs of matched notes costs (the alignment chose where to gap)
 RUN_PENALTY_BITS = 3.0
 #: bits each note skipped on one side (an ornament, a passing note) costs
