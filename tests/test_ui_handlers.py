@@ -422,3 +422,15 @@ def test_notation_renders_in_a_fresh_worker_thread(drafted: dict, tmp_path: Path
     with ThreadPoolExecutor(max_workers=1) as pool:
         xml, svgs = pool.submit(adapter.render_notation, midi, tmp_path, "1M7").result()
     assert xml.is_file() and svgs and "<svg" in svgs[0] and "<path" in svgs[0]
+
+
+def test_revise_refuses_nonsense_before_drafting(studio: Studio, drafted: dict) -> None:
+    _, rows = studio.history(drafted["state"], SHORT_CUE)
+    for notes, match in (("qwxz", "does not read as English"), ("  ", "write the revision")):
+        with pytest.raises(InputError, match=match):
+            studio.revise(drafted["state"], SHORT_CUE, notes)
+    _, after = studio.history(drafted["state"], SHORT_CUE)
+    assert len(after) == len(rows)  # no revision was made
+    # the revision the notes made says what they changed, in the history
+    msg = next(r[3] for r in after if r[0] == 2)
+    assert "revise: darker, less busy, no piano" in msg and "weight" in msg

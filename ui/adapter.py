@@ -284,9 +284,13 @@ def parse_notes(store: ProjectStore, cue_id: str, notes: str) -> Any:
     from assistant.analysis.brief import parse_brief
 
     cue = store.load().cue(cue_id)
+    normalise = _optional("assistant.revise", "normalise_notes")
+    if normalise is not None:  # the notes are a delta: read them by the rules alone (fast)
+        from assistant.analysis.brief import MusicBrief, apply_delta
+
+        return apply_delta(MusicBrief(text=""), normalise(notes))
     previous = parse_brief(cue.brief) if cue.brief.strip() else None
-    normalise = _optional("assistant.revise", "normalise_notes") or (lambda t: t)
-    return parse_brief(normalise(notes), previous=previous)
+    return parse_brief(notes, previous=previous)
 
 
 def cue_report(store: ProjectStore, cue_id: str, score: Any, rev: Revision) -> dict[str, Any] | None:
