@@ -67,8 +67,9 @@ class RoleHints:
         sections = []
         for s in draft.get("form") or []:
             try:
+                # a section says "none" when it states no tune; without the key, no claim
                 sections.append((float(s["start_beat"]), float(s["end_beat"]),
-                                 str(s.get("melody", "")) not in ("none", "")))
+                                 str(s.get("melody", "?")) not in ("none", "")))
             except (KeyError, TypeError, ValueError):
                 continue
         return cls(parts, sorted(sections))
