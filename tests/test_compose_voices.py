@@ -188,9 +188,18 @@ def test_the_draft_stage_reads_the_films_voices_with_the_cast_line(tmp_path: Pat
                         spotting=ROOT / "examples/the-keepers-light/spotting.txt", briefs=briefs)
     voices = film_voices(store, store.load())
     assert voices == EXAMPLE_CAST | {"OWEN": "female"}
-    saved = json.loads((tmp_path / "p/stages/voices.json").read_text(encoding="utf-8"))
+    path = tmp_path / "p/stages/voices.json"
+    saved = json.loads(path.read_text(encoding="utf-8"))["characters"]
     assert saved["OWEN"]["source"] == "cast" and saved["TILLY"]["age"] == 11
     assert store.load().cue("1M5").brief == "warm strings"
+    # read back while the inputs are unchanged; read again when the briefs file changes
+    marked = json.loads(path.read_text(encoding="utf-8"))
+    marked["characters"]["GUS"]["voice"] = "child"
+    path.write_text(json.dumps(marked), encoding="utf-8")
+    assert film_voices(store, store.load())["GUS"] == "child"
+    copy = tmp_path / "p/inputs/briefs.txt"
+    copy.write_text("1M5: warm strings\nCAST: OWEN male\n", encoding="utf-8")
+    assert film_voices(store, store.load()) == EXAMPLE_CAST
 
 
 def test_the_script_analysis_reports_each_characters_voice() -> None:

@@ -84,20 +84,51 @@ class _Context:
 def film_voices(store: ProjectStore, project: FilmProject) -> dict[str, str]:
     """Each speaking character's voice (male, female, child), read from the project's
     screenplay with the briefs file's ``CAST:`` lines as overrides
-    (:mod:`assistant.analysis.voices`); the guesses and their evidence are kept in
-    ``stages/voices.json``. Characters left unknown are not in the map."""
-    from assistant.analysis.voices import cast_from_file, infer_voices, voice_map
+    (:mod:`assistant.analysis.voices`). The guesses and their evidence are kept in
+    ``stages/voices.json`` with the sizes and times of the files they were read from, and
+    read back from there while those are unchanged. Characters left unknown are not in
+    the map."""
+    from assistant.analysis.voices import cast_from_file, infer_voices
     from assistant.pipeline.inputs import briefs_path, load_screenplay_of
 
-    cast = cast_from_file(briefs_path(store))
+    briefs = briefs_path(store)
+    script = store.root / project.script_path if project.script_path else None
+    source = {"script": _stamp(script), "briefs": _stamp(briefs), "version": VOICES_VERSION}
+    cached = stage_path(store, "voices.json")
+    if cached.is_file():
+        try:
+            old = load_stage(store, "voices.json", needs="draft")
+            if isinstance(old, dict) and old.get("source") == source:
+                return _voice_map(old.get("characters") or {})
+        except InputError:
+            log.info("stages/voices.json unreadable; the voices are read again")
+    cast = cast_from_file(briefs)
     try:
-        script = load_screenplay_of(store, project)
+        screenplay = load_screenplay_of(store, project)
     except InputError as exc:
         log.info("no screenplay to read voices from (%s); cast lines only", exc.message)
         return {k.upper(): v for k, v in cast.items() if v != "unknown"}
-    guesses = infer_voices(script, cast)
-    save_stage(store, "voices.json", {n: g.to_dict() for n, g in guesses.items()})
-    return voice_map(guesses)
+    guesses = {n: g.to_dict() for n, g in infer_voices(screenplay, cast).items()}
+    save_stage(store, "voices.json", {"source": source, "characters": guesses})
+    return _voice_map(guesses)
+
+
+#: bump when the voice reading changes, so saved guesses are read again
+VOICES_VERSION = 1
+
+
+def _stamp(path: Any) -> list[int] | None:
+    """Size and modification time (ns) of ``path``, or None when it is absent."""
+    try:
+        st = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns] if st is not None else None
+
+
+def _voice_map(guesses: dict[str, Any]) -> dict[str, str]:
+    return {n: g["voice"] for n, g in guesses.items()
+            if isinstance(g, dict) and g.get("voice") not in (None, "unknown")}
 
 
 def draft_revision(ctx: Any, cue: Cue, brief: MusicBrief | None, *, palette: str | None,
@@ -147,7 +178,8 @@ def _compose(ctx: Any, cue: Cue, brief: MusicBrief | None, row: dict[str, Any],
     req = DraftRequest(
         cue=cue, solution=solution, fps=ctx.project.rate, brief=brief, mood=cue.mood,
         function=cue.function, hits=hits, action_times_s=actions, plan_row=row,
-        voices=getattr(ctx, "voices", {}),
+        voices=ctx.voices if getattr(ctx, "voices", None) is not None
+        else film_voices(ctx.store, ctx.project),
         themes={k: v for k, v in ctx.themes.items() if k in row.get("themes", [])},
         palette=palette, seed=seed)
     return draft_cue_score(req)
