@@ -434,3 +434,19 @@ def test_revise_refuses_nonsense_before_drafting(studio: Studio, drafted: dict) 
     # the revision the notes made says what they changed, in the history
     msg = next(r[3] for r in after if r[0] == 2)
     assert "revise: darker, less busy, no piano" in msg and "weight" in msg
+
+
+def test_revise_after_restore_acts_on_the_restored_revision(studio: Studio,
+                                                             drafted: dict) -> None:
+    """Notes move the revision the user is listening to: after restoring revision 1, "less
+    busy" steps down from revision 1's weight, without revision 2's "no piano"."""
+    state, restored = studio.restore(drafted["state"], SHORT_CUE, 1)
+    studio.revise(state, SHORT_CUE, "less busy")
+    ws, _ = studio.workspace(state)
+    store = ProjectStore(ws.project_dir)
+    revs = {r.number: r for r in store.revisions(SHORT_CUE)}
+    new = revs[max(revs)]
+    assert new.parent == restored["revision"]
+    assert revs[2].params["resolved"]["weight"] == "chamber"  # rev 2: section -> chamber
+    assert new.params["resolved"]["weight"] == "chamber"  # from rev 1's section, not solo
+    assert "piano" not in new.params["resolved"]["exclude"]
