@@ -88,6 +88,7 @@ class _Row:
     force_ts: int | None = None  # the meter's TimeSig id, due right after the first bar's chord
     last_pitch: int | None = None  # the previous note's pitch (idiom rules: largest leap)
     prog_needed: bool = False  # the first note must state the program (as every training piece does)
+    repeats: int = 0  # how many notes in a row have had last_pitch
     reach: float = 0.0  # latest note end so far, in beats of the denominator from the first bar line
 
 
@@ -111,6 +112,8 @@ class PlanConstraint:
     * **weak positions**: scale tones; a tone outside the planned chord must be approached by
       step (within :attr:`step` semitones of the previous note: a passing or neighbour tone),
       so melodies keep their passing motion and are not arpeggios.
+    * **repeats**: after :attr:`max_repeats` notes in a row on one pitch the line moves (the key
+      prior below otherwise lets a line hammer its tonic or fifth).
     * **opening**: the first note is a tone of the tonic chord (of bar 1's chord when the plan
       does not start on the tonic), so the first bar states the tonic.
     * **ending**: notes that start in the last beat of the last bar are tones of :attr:`final`
@@ -141,6 +144,7 @@ class PlanConstraint:
     final_pos: int  # position of the last beat of the last bar (where the ending zone starts)
     bar_beats: int  # beats of the denominator per bar
     step: int = 2  # largest approach (semitones) to a weak-position non-chord tone
+    max_repeats: int = 3  # notes in a row on one pitch (a line, not a drum): the next must move
     prior: tuple[float, ...] = ()  # per pitch class: nats added to the pitch logits (key prior; () none)
 
     @classmethod
@@ -302,6 +306,7 @@ class MusicSampler:
         self.is_k = {k: kind == k for k in range(8)}
         self.pitch_pc = torch.where(self.pitch_val >= 0, self.pitch_val % 12, torch.full_like(self.pitch_val, -1))
         self._pcs_cache: dict[frozenset[int], torch.Tensor] = {}
+        self._prior_cache: dict[tuple, np.ndarray] = {}  # (prior, chord tones) -> (V,) logit offsets
         onehot = torch.zeros(V, dtype=torch.bool)
         self.bar_mask = onehot.clone()
         self.bar_mask[v.bar] = True
@@ -373,18 +378,25 @@ class MusicSampler:
         ok = self._pcs(free)
         if by_step and r.last_pitch is not None:
             ok = ok | (self._pcs(by_step) & ((self.pitch_val - r.last_pitch).abs() <= con.step))
+        if r.last_pitch is not None and r.repeats >= con.max_repeats:
+            ok = ok & (self.pitch_val != r.last_pitch)
         return ok
 
     def _prior_row(self, con: PlanConstraint, bar: int) -> np.ndarray:
         """(V,) the key prior's logit offsets in bar ``bar``: pitch tokens by pitch class, 0 for
         the tones of the bar's planned chord (the prior shapes the passing tones, not the chord)."""
-        prior = np.asarray(con.prior, dtype=np.float32)
         ch = con.chord(bar)
+        key = (con.prior, ch)
+        row = self._prior_cache.get(key)
+        if row is not None:
+            return row
+        prior = np.asarray(con.prior, dtype=np.float32)
         if ch:
             prior = prior.copy()
             prior[sorted(ch)] = np.maximum(prior[sorted(ch)], -CHORD_TONE_FLOOR)
         pc = self.pitch_pc.numpy()
-        return np.where(pc >= 0, prior[np.maximum(pc, 0)], 0.0).astype(np.float32)
+        row = self._prior_cache[key] = np.where(pc >= 0, prior[np.maximum(pc, 0)], 0.0).astype(np.float32)
+        return row
 
     def _mask(self, r: _Row, target_bars: int, pitch_ok: torch.Tensor, prog_ok: torch.Tensor,
               steps_left: int, chord_plan: list[int | None] | None = None,
@@ -476,7 +488,9 @@ class MusicSampler:
             r.prog_needed = False
         elif k == _K_PITCH:
             r.last = "pitch"
-            r.last_pitch = int(v.value[tok])
+            p = int(v.value[tok])
+            r.repeats = r.repeats + 1 if p == r.last_pitch else 1
+            r.last_pitch = p
         elif k == _K_DUR:
             r.last = "dur"
             r.reach = max(r.reach, (r.bars_done - 1) * r.num + max(r.pos, 0) / 12.0 + float(v.value[tok]))
@@ -553,7 +567,8 @@ class MusicSampler:
                    r.bars_done >= bars, tight, round(r.time_left, 4) if r.last == "pitch" else None,
                    r.bars_done if r.last == "bar" else None, r.force_ts,
                    r.last_pitch if max_leap is not None or con is not None else None, r.prog_needed,
-                   (r.bars_done, r.pos, r.reach > con.final_at(bars) + 1e-9) if con is not None else None)
+                   (r.bars_done, r.pos, r.reach > con.final_at(bars) + 1e-9, min(r.repeats, con.max_repeats))
+                   if con is not None else None)
             m = cache_m.get(key)
             if m is None:
                 m = cache_m[key] = (~self._mask(r, bars, pitch_ok, prog_ok, steps_left, chord_plan,
