@@ -119,6 +119,23 @@ def test_resolved_round_trips() -> None:
     assert Resolved.from_dict(r.to_dict()) == r
 
 
+def test_the_drafter_hook_simplifies_figures_and_moves_the_accompaniment() -> None:
+    """compose.draft.revised_layers: figures on the beat only, harmony an octave away, the
+    bass left where it is; off by default."""
+    from assistant.compose.draft import revised_layers
+    from assistant.compose.texture import Layer
+    from assistant.music.score import Note
+
+    arp = Layer("arpeggio", [Note(60 + (k % 4) * 4, k * 0.5, 0.5) for k in range(8)])
+    bass = Layer("bass", [Note(36, 0.0, 4.0)])
+    assert revised_layers([arp, bass], 0, False) == [arp, bass]
+    a2, b2 = revised_layers([arp, bass], -12, True)
+    assert [n.start_beats for n in a2.notes] == [0.0, 1.0, 2.0, 3.0]
+    assert all(n.dur_beats == 1.0 for n in a2.notes)  # the held note fills the beat
+    assert [n.pitch for n in a2.notes] == [48, 56, 48, 56]
+    assert b2.notes == bass.notes
+
+
 # ----------------------------------------------------------------------------- the film
 @pytest.fixture(scope="module")
 def film(tmp_path_factory: pytest.TempPathFactory, studio_cache: Path) -> dict:

@@ -600,13 +600,20 @@ def revised_layers(layers: list[Any], shift: int, simpler: bool) -> list[Any]:
         if shift and not lay.drum and lay.role == "harmony":
             notes = [_replace(n, pitch=max(0, min(127, n.pitch + shift))) for n in notes]
         if simpler and lay.name in _FIGURES:
-            kept = [n for n in notes if abs(n.start_beats - round(n.start_beats)) < 1e-6]
-            onsets = sorted({n.start_beats for n in kept})
+            on_beat = [abs(n.start_beats - round(n.start_beats)) < 1e-6 for n in notes]
             held = []
-            for n in kept:
-                nxt = next((b for b in onsets if b > n.start_beats + 1e-6), n.end_beats)
-                if not n.articulation and n.end_beats < nxt:  # legato figures keep sounding
-                    n = _replace(n, dur_beats=min(nxt, n.start_beats + 1.0) - n.start_beats)
+            for i, n in enumerate(notes):
+                if not on_beat[i]:
+                    continue
+                # a legato note holds on through the off-beat notes dropped after it
+                end = n.end_beats
+                for m, ok in zip(notes[i + 1:], on_beat[i + 1:], strict=True):
+                    if ok and m.start_beats > n.start_beats + 1e-6:
+                        break
+                    if not ok and m.start_beats < n.start_beats + 1.0:
+                        end = max(end, min(m.end_beats, n.start_beats + 1.0))
+                if not n.articulation and end > n.end_beats:
+                    n = _replace(n, dur_beats=end - n.start_beats)
                 held.append(n)
             notes = held
         out.append(_replace(lay, notes=notes))
