@@ -173,7 +173,8 @@ class CorpusIndex:
         (:func:`~assistant.guard.similarity.evidence_cap`)."""
         model = load_model()
         results: list[CorpusMatch] = []
-        for piece, q0, q1, c0, c1, hits, t, logr in self.candidates(m, max_candidates):
+        cands = self.candidates(m, max_candidates)
+        for piece, q0, q1, c0, c1, hits, t, logr in cands:
             ref = self.corpus.melody(piece)
             # the lines' own models see the whole lines (carried into the windows); the
             # query's figures too (it is windowed again for every candidate)
@@ -190,7 +191,7 @@ class CorpusIndex:
             whole = ngram_views(m, ref)
             sim = compare(m.slice(qa, qb), ref.slice(ca, cb), params=params, model=model,
                           max_passages=1, transforms=[(t, logr)], search_cells=cells,
-                          figure=figure, ngram=whole)
+                          figure=figure, ngram=whole, tries=len(cands))
             excess = chance_excess("match", cells, model)
             excess_strict = chance_excess("strict", cells, model)
             # passages are relative to the windows: shift back to whole-melody positions

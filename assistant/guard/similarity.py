@@ -673,7 +673,7 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
             min_passage_match: float = 4.0,
             transforms: list[tuple[int, float]] | None = None,
             search_cells: float | None = None, figure: bool = False,
-            ngram: dict[str, float] | None = None) -> Similarity:
+            ngram: dict[str, float] | None = None, tries: int = 1) -> Similarity:
     """Compare two melodies (see the module docstring). ``transforms`` optionally gives the
     (transposition B-A, log2 tempo ratio B/A) candidates to try instead of estimating them.
 
@@ -690,7 +690,9 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
     eighths, arpeggios, repeated figures) is not called a copy. ``figure``: one side is
     accompaniment (harmony, bass, ostinato), which needs ``figure_margin_bits`` more
     evidence. ``ngram``: the n-gram views when the caller has them (of the whole lines
-    that ``a`` and ``b`` are windows of)."""
+    that ``a`` and ``b`` are windows of). ``tries``: how many references the caller
+    compares to keep the best (the corpus query's candidates): chance has that many more
+    searches, so the evidence pays ``log2(tries)`` bits."""
     from assistant.guard.information import pair_information
 
     model = model or load_model()
@@ -736,7 +738,7 @@ def compare(a: Melody, b: Melody, params: AlignParams = AlignParams(),
     shorter = min(weighted_length(a, params), weighted_length(b, params))
     views["coverage"] = min(1.0, views["match"] / max(floor, shorter))
     excess_strict = chance_excess("strict", cells, model)
-    n_tr = max(1, len(cands))
+    n_tr = max(1, len(cands)) * max(1, int(tries))
     info = {id(r): pair_information(x, y, r[8], cells, n_tr) for r in found + found_strict}
     best_info = max(info.values(), key=lambda v: v.evidence, default=None)
     views["evidence_bits"] = best_info.evidence if best_info else -math.log2(max(cells, 1.0))
