@@ -464,10 +464,11 @@ def cadence_ok(line: Line, tonic: int, meter: tuple[int, int], meters: Meters | 
 # ----------------------------------------------------------------------------- checks
 def structural_checks(line: Line, meter: tuple[int, int], tonic: int | None = None,
                       mode: str | None = None, instrument_range: tuple[int, int] | None = None,
-                      meters: Meters | None = None) -> dict[str, bool]:
+                      meters: Meters | None = None, max_repeats: int = MAX_REPEATS) -> dict[str, bool]:
     """The five structural checks of the benchmark (module docstring). ``tonic``/``mode``: the
     requested key (None for a real melody: its :func:`finalis_key`); ``meters``: a meter map
-    [(start_beats, num, den)] when the meter changes."""
+    [(start_beats, num, den)] when the meter changes; ``max_repeats``: the issue's limit (3),
+    a parameter only so the benchmark can show what another reading of it would change."""
     line = [(int(p), float(s), float(d)) for p, s, d in line]
     if len(line) < 3:
         return dict.fromkeys(CHECKS, False)
@@ -483,7 +484,7 @@ def structural_checks(line: Line, meter: tuple[int, int], tonic: int | None = No
         "cadence": cadence_ok(line, tonic, meter, meters)[0],
         "motif_return": bool(motif_returns(line, meter, meters)),
         "range": bool(rng),
-        "repeated_notes": max_repeat_run(line, phrase_ends(line, meter, meters)) <= MAX_REPEATS,
+        "repeated_notes": max_repeat_run(line, phrase_ends(line, meter, meters)) <= max_repeats,
     }
 
 
