@@ -360,7 +360,8 @@ def plan_revision(prev: Resolved, notes: str, prev_brief: MusicBrief | None = No
         thin = _thin(prev, keep_out | set(prev.thinned) | set(prev.exclude), darker=dark > 0)
         new.thinned = list(dict.fromkeys(new.thinned + thin))
     elif busy > 0 or more:
-        new.simpler_figures = False
+        if busy > 0:  # busier figures; "more strings" only brings more players
+            new.simpler_figures = False
         new.weight = _step(WEIGHTS, prev.weight, 1)
         new.thinned = [i for i in new.thinned if i in BRIGHT and dark > 0]
     change("density", prev.density, new.density, words_for("dense"))
@@ -388,7 +389,8 @@ def plan_revision(prev: Resolved, notes: str, prev_brief: MusicBrief | None = No
         b.key = tonic  # the parallel mode: same tonic, so the change is the mode's
     b.exclude_instruments = list(dict.fromkeys(new.exclude + new.thinned))
     b.include_instruments = [i for i in b.include_instruments if i not in b.exclude_instruments]
-    added = [i for i in b.include_instruments if i not in base.include_instruments]
+    added = [i for i in b.include_instruments if i not in base.include_instruments
+             and i not in prev.thinned]  # a thinned part coming back is said once, above
     if added:
         change("include", [], added, "notes")
     law_text = f"{prev_brief.text.rstrip('. ')}. {text}" if prev_brief is not None and \

@@ -91,6 +91,10 @@ def test_bigger_and_more_strings_add_weight() -> None:
     assert big.weight == "tutti" and big.intensity > PREV.intensity
     more = _plan("more strings").resolved
     assert more.weight == "tutti"
+    thin = _plan("less busy").resolved
+    back = plan_revision(thin, "more strings", None, "flute")
+    assert back.resolved.simpler_figures  # more players, not busier figures
+    assert not set(back.resolved.thinned) & {"violin", "viola", "cello", "double_bass"}
 
 
 def test_add_horns_is_said_and_sent_to_the_drafter() -> None:
