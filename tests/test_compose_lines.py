@@ -172,3 +172,15 @@ def test_counter_line_does_not_trill_between_two_notes() -> None:
         abab = [i for i in range(len(ps) - 3) if ps[i] == ps[i + 2] and ps[i + 1] == ps[i + 3]
                 and ps[i] != ps[i + 1]]
         assert len(abab) <= 1, ps
+
+
+def test_a_short_tag_after_a_phrase_does_not_take_the_climax() -> None:
+    """Six bars (a phrase and a two-bar tag, as 1M5's connective bars): the peak is the
+    phrase's, and the tag closes under it."""
+    bars, slots = plan(6)
+    for seed in range(10):
+        line = phrase_line(slots, bars, 0, 5, KEY, 75, 62, 91, random.Random(seed), "lyrical")
+        first = [n.pitch for n in line if n.start_beats < 16]
+        tag = [n.pitch for n in line if n.start_beats >= 16]
+        assert max(first) > max(tag), (first, tag)
+        assert line[-1].pitch % 12 == slots[-1].chord.root  # the close on the chord's root

@@ -129,17 +129,20 @@ def phrase_line(slots: list[ChordSlot], bars: list[Bar], first: int, last: int, 
     out: list[Note] = []
     prev: int | None = None
     antecedent_rhythm: list[tuple[float, float]] | None = None
+    lengths = [min(4, last - k + 1) for k in range(first, last + 1, 4)]
     phrase_no = 0
     i = first
     while i <= last:
         n_bars = min(4, last - i + 1)
         consequent = phrase_no % 2 == 1
         peak_at = 0.55 + rng.random() * 0.15
-        # the period's climax is the consequent's: the antecedent arches lower
-        amp = (6 + rng.random() * 3) if consequent or n_bars < 3 else (3 + rng.random() * 2)
+        # the period's climax is the consequent's (the antecedent arches lower), unless the
+        # consequent is a short tag of one or two bars: then the antecedent has it
+        nxt_len = lengths[phrase_no + 1] if phrase_no + 1 < len(lengths) else 0
+        climax = n_bars >= 3 and (consequent or nxt_len < 3) if len(lengths) > 1 else True
+        amp = (6 + rng.random() * 3) if climax else (3 + rng.random() * 2)
         phrase: list[Note] = []
         peak_done = False
-        climax = consequent or i + n_bars > last  # the period's peak is the consequent's
         for j in range(n_bars):
             bar = bars[i + j]
             if bar.is_pickup:
