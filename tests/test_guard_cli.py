@@ -83,3 +83,29 @@ def test_guard_bad_temp_track_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert run(["guard", str(root), "--json", "--no-corpus"]) == 2
     assert "broken.mid" in capsys.readouterr().err
     assert run(["guard", str(tmp_path / "nowhere")]) == 2
+
+
+def test_guard_report_on_a_sting_with_no_line_and_a_draft_with_roles(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A three-chord sting has no line of four notes: the report says so (it used to stop
+    the whole report with exit 2); a draft's roles (draft.json) name each line's role."""
+    from assistant.music.score import Note, Part, Score
+
+    root = _project(tmp_path)
+    store = ProjectStore(root)
+    rev, folder = store.new_revision("1M2", artefacts=["sting.mid"])
+    Score(parts=[Part(i, i, 0, notes=[Note(p + k, 4.0 * k, 1.0) for k in range(3)])
+                 for i, p in (("violin", 76), ("viola", 64), ("cello", 48))]).to_midi(
+        folder / "sting.mid")
+    rev1 = store.revisions("1M1")[-1]
+    (store.revision_dir("1M1", rev1.number) / "draft.json").write_text(
+        json.dumps({"roles": {"oboe": "melody"},
+                    "form": [{"start_beat": 0.0, "end_beat": 64.0, "melody": "theme"}]}))
+    rev1.artefacts = ["cue.mid", "draft.json"]
+    store.save_revision(rev1)
+    assert run(["guard", str(root), "--json", "--no-corpus"]) == 0
+    cues = {c["cue"]: c for c in _json(capsys)["cues"]}
+    assert cues["1M2"]["status"] == "no melodic line to compare"
+    assert cues["1M2"]["verdict"] == "distinct"
+    c = cues["1M1"]
+    assert c["verdict"] in ("similar", "copy") and c["temp"]["role"] == "tune (melody)"
