@@ -383,6 +383,7 @@ def write_card(dest: Path, notes: str = "") -> Path:
     old = ev.get("old_split", {})
     owl = old.get("without_leaked", {})
     oib = owl.get("idyom_baseline_old_train", {})
+    ms = ev.get("model_with_stm", {})
     lines = [
         "# Music model card: `models/music`",
         "",
@@ -460,6 +461,9 @@ def write_card(dest: Path, notes: str = "") -> Path:
         f"| IDyOM-style LTM+STM, same split | {ib.get('chorale_soprano_bits_per_note')} ({ib.get('chorale_soprano_ci95')}) | "
         f"{ib.get('essen_bits_per_note')} ({ib.get('essen_ci95')}) |",
         f"| long-term PPM only, same split | {nb.get('chorale_soprano_bits_per_note')} | {nb.get('essen_bits_per_note')} |",
+        *([f"| this model as IDyOM's long-term model + the baseline's short-term model | "
+           f"{ms.get('chorale_soprano_bits_per_note')} ({ms.get('chorale_soprano_ci95')}) | "
+           f"{ms.get('essen_bits_per_note')} ({ms.get('essen_ci95')}) |"] if ms else []),
         f"| this model on the OLD test sets (leaky split) | {old.get('chorale_soprano_bits_per_note')} | "
         f"{old.get('essen_bits_per_note')} |",
         f"| this model, OLD test sets minus the leaked melodies ({owl.get('melodies', {}).get('chorale')} chorales, "
