@@ -79,6 +79,13 @@ def test_a_strong_beat_pitch_outside_the_chord_is_masked(tiny: MusicSampler) -> 
     assert all(abs(p - 69) <= 2 for p in weak if p % 12 not in con.chords[2])  # passing tones by step
     assert {p % 12 for p in weak} <= con.scale | con.chords[2]
     assert {p % 12 for p in allowed(0, 6, None)} == {2}  # the first note: the tonic
+    # the mode is stated: until F (D minor's third) sounds, bar 1's beat 3 takes it, and a held D
+    # may not cover that beat
+    r = _Row(bars_done=1, pos=24, last="pos", last_pitch=62, pcs_seen=1 << 2)
+    m = s._mask(r, 4, ok, ok, 500, None, None, con)
+    assert {int(s.pitch_val[i]) % 12 for i in torch.nonzero(m & pitches).flatten().tolist()} == {5}
+    assert con.hold_limit(2, 0.0, 4, third_seen=False) == pytest.approx(2.0)
+    assert con.hold_limit(2, 0.0, 4, third_seen=True) == pytest.approx(8.0)  # D is in i and iv, not V7
     r = _Row(bars_done=3, pos=12, last="pos", last_pitch=69, repeats=3)  # a fourth A in a row: no
     m = s._mask(r, 4, ok, ok, 500, None, None, con)
     assert not m[v.pitch_id(69)] and m[v.pitch_id(67)] and m[v.pitch_id(76)]

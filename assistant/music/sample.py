@@ -89,6 +89,7 @@ class _Row:
     last_pitch: int | None = None  # the previous note's pitch (idiom rules: largest leap)
     prog_needed: bool = False  # the first note must state the program (as every training piece does)
     repeats: int = 0  # how many notes in a row have had last_pitch
+    pcs_seen: int = 0  # bit k set once a note of pitch class k has sounded
     reach: float = 0.0  # latest note end so far, in beats of the denominator from the first bar line
 
 
@@ -114,8 +115,10 @@ class PlanConstraint:
       so melodies keep their passing motion and are not arpeggios.
     * **repeats**: after :attr:`max_repeats` notes in a row on one pitch the line moves (the key
       prior below otherwise lets a line hammer its tonic or fifth).
-    * **opening**: the first note is a tone of the tonic chord (of bar 1's chord when the plan
-      does not start on the tonic), so the first bar states the tonic.
+    * **opening**: the first note is the tonic (a tone of bar 1's chord when the plan does not
+      start on the tonic), so the first bar states the tonic; and the mode is stated early: until
+      the tonic's third has sounded, a strong beat whose planned chord contains that third
+      (``I``/``i``, ``vi``/``VI``, ``iii``/``III``) takes it (a held note may not cover it).
     * **ending**: notes that start in the last beat of the last bar are tones of :attr:`final`
       (the last planned chord; the tonic triad when the plan ends on ``I``/``i`` or is free), a
       note held into that beat must be one too, and the passage may only end once such a note
@@ -145,6 +148,7 @@ class PlanConstraint:
     bar_beats: int  # beats of the denominator per bar
     step: int = 2  # largest approach (semitones) to a weak-position non-chord tone
     max_repeats: int = 3  # notes in a row on one pitch (a line, not a drum): the next must move
+    third: int | None = None  # pitch class of the tonic's third (the mode statement), None: no key
     prior: tuple[float, ...] = ()  # per pitch class: nats added to the pitch logits (key prior; () none)
 
     @classmethod
@@ -169,7 +173,8 @@ class PlanConstraint:
         last_beat = (num - 3 if den == 8 and num % 3 == 0 and num > 3 else num - 1) * 12
         return cls(scale, chords, strong_positions(num, den), frozenset(first), frozenset(final),
                    max(last_beat, strong_positions(num, den)[-1]), num,
-                   prior=key_prior(tonic, mode, prior) if tonic is not None and prior else ())
+                   prior=key_prior(tonic, mode, prior) if tonic is not None and prior else (),
+                   third=(tonic + (4 if mode == "major" else 3)) % 12 if tonic is not None else None)
 
     def chord(self, bar: int) -> frozenset[int] | None:
         return self.chords[bar] if 0 <= bar < len(self.chords) else None
@@ -178,27 +183,35 @@ class PlanConstraint:
         """Start of the ending zone in beats from the first bar line."""
         return (bars - 1) * self.bar_beats + self.final_pos / 12.0
 
-    def pitch_rule(self, bar: int, pos: int, bars: int, first_note: bool
+    def _needs_third(self, ch: frozenset[int] | None, third_seen: bool) -> bool:
+        return not third_seen and self.third is not None and ch is not None and self.third in ch
+
+    def pitch_rule(self, bar: int, pos: int, bars: int, first_note: bool, third_seen: bool = True
                    ) -> tuple[frozenset[int], frozenset[int]]:
         """(pitch classes allowed freely, scale tones allowed by step) for a note starting at
-        ``pos`` of bar ``bar`` (0-based) of a ``bars``-bar passage."""
+        ``pos`` of bar ``bar`` (0-based) of a ``bars``-bar passage; ``third_seen``: the tonic's
+        third has sounded."""
         ch = self.chord(bar)
         if first_note:
             return self.first, frozenset()
         if bar == bars - 1 and pos >= self.final_pos:
             return self.final, frozenset()
         if ch is not None and pos in self.strong:
-            return ch, frozenset()
+            return (frozenset({self.third}) if self._needs_third(ch, third_seen) else ch), frozenset()
         if ch is None:
             return self.scale, frozenset()
         return ch, self.scale - ch
 
-    def hold_limit(self, pc: int, at: float, bars: int) -> float:
+    def hold_limit(self, pc: int, at: float, bars: int, third_seen: bool = True) -> float:
         """Longest duration (beats) a note of pitch class ``pc`` starting at ``at`` (beats from
         the first bar line) may have without sounding as a non-chord tone on a later strong
-        beat or in the ending zone; ``inf`` when none is ahead."""
+        beat or in the ending zone (nor over the strong beat due to state the tonic's third);
+        ``inf`` when none is ahead."""
+        third_seen = third_seen or pc == self.third
         for t, req in self._checkpoints(bars):
-            if t > at + 1e-9 and pc not in req:
+            if t <= at + 1e-9:
+                continue
+            if pc not in req or (req is not self.final and self._needs_third(req, third_seen)):
                 return t - at
         return float("inf")
 
@@ -234,6 +247,10 @@ def key_prior(tonic: int, mode: str, strength: float) -> tuple[float, ...]:
     w = np.asarray(KEY_PROFILE[mode], dtype=np.float64)
     lg = strength * np.log(w / w.max())
     return tuple(float(lg[(pc - tonic) % 12]) for pc in range(12))
+
+
+def _third_seen(con: PlanConstraint, r: _Row) -> bool:
+    return con.third is None or bool(r.pcs_seen >> con.third & 1)
 
 
 def _triad(ch: tuple[int, str]) -> frozenset[int]:
@@ -374,7 +391,8 @@ class MusicSampler:
 
     def _plan_pitches(self, con: PlanConstraint, r: _Row, target_bars: int) -> torch.Tensor:
         """(V,) the pitch tokens :class:`PlanConstraint` allows for the row's next note."""
-        free, by_step = con.pitch_rule(r.bars_done - 1, max(r.pos, 0), target_bars, r.last_pitch is None)
+        free, by_step = con.pitch_rule(r.bars_done - 1, max(r.pos, 0), target_bars, r.last_pitch is None,
+                                       _third_seen(con, r))
         ok = self._pcs(free)
         if by_step and r.last_pitch is not None:
             ok = ok | (self._pcs(by_step) & ((self.pitch_val - r.last_pitch).abs() <= con.step))
@@ -443,7 +461,7 @@ class MusicSampler:
             left = r.time_left - max(r.pos, 0) / 12.0
             if con is not None and r.last_pitch is not None:
                 at = (r.bars_done - 1) * r.num + max(r.pos, 0) / 12.0
-                left = min(left, con.hold_limit(r.last_pitch % 12, at, target_bars))
+                left = min(left, con.hold_limit(r.last_pitch % 12, at, target_bars, _third_seen(con, r)))
             m &= self.dur_val <= left + 1e-9
             if not m.any():  # nothing fits: the shortest duration (clipped at decode time)
                 m = is_k[_K_DUR] & (self.dur_val == self.dur_val[is_k[_K_DUR]].min())
@@ -491,6 +509,7 @@ class MusicSampler:
             p = int(v.value[tok])
             r.repeats = r.repeats + 1 if p == r.last_pitch else 1
             r.last_pitch = p
+            r.pcs_seen |= 1 << (p % 12)
         elif k == _K_DUR:
             r.last = "dur"
             r.reach = max(r.reach, (r.bars_done - 1) * r.num + max(r.pos, 0) / 12.0 + float(v.value[tok]))
@@ -567,7 +586,8 @@ class MusicSampler:
                    r.bars_done >= bars, tight, round(r.time_left, 4) if r.last == "pitch" else None,
                    r.bars_done if r.last == "bar" else None, r.force_ts,
                    r.last_pitch if max_leap is not None or con is not None else None, r.prog_needed,
-                   (r.bars_done, r.pos, r.reach > con.final_at(bars) + 1e-9, min(r.repeats, con.max_repeats))
+                   (r.bars_done, r.pos, r.reach > con.final_at(bars) + 1e-9, min(r.repeats, con.max_repeats),
+                    _third_seen(con, r))
                    if con is not None else None)
             m = cache_m.get(key)
             if m is None:
