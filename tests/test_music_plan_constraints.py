@@ -86,9 +86,11 @@ def test_a_strong_beat_pitch_outside_the_chord_is_masked(tiny: MusicSampler) -> 
     assert {int(s.pitch_val[i]) % 12 for i in torch.nonzero(m & pitches).flatten().tolist()} == {5}
     assert con.hold_limit(2, 0.0, 4, third_seen=False) == pytest.approx(2.0)
     assert con.hold_limit(2, 0.0, 4, third_seen=True) == pytest.approx(8.0)  # D is in i and iv, not V7
-    r = _Row(bars_done=3, pos=12, last="pos", last_pitch=69, repeats=3)  # a fourth A in a row: no
+    r = _Row(bars_done=3, pos=12, last="pos", last_pitch=69, repeats=con.max_repeats)  # one A too many
     m = s._mask(r, 4, ok, ok, 500, None, None, con)
     assert not m[v.pitch_id(69)] and m[v.pitch_id(67)] and m[v.pitch_id(76)]
+    r.repeats = con.max_repeats - 1
+    assert s._mask(r, 4, ok, ok, 500, None, None, con)[v.pitch_id(69)]
     assert {p % 12 for p in allowed(3, 36, 62)} <= {2, 5, 9}  # the last beat: the tonic triad
 
 
@@ -129,7 +131,7 @@ def test_random_weights_follow_the_key_and_plan_under_the_constraint(tiny: Music
             assert last and all(p % 12 in con.final for p in last)  # the passage ends on the tonic triad
         h, t = chord_tone_rate(notes, plan, [i * bar_q for i in range(4)], meter)
         hits, total = hits + h, total + t
-    assert total >= 6 and hits == total  # every strong-beat melody note is a planned chord tone
+    assert total >= 4 and hits == total  # every strong-beat melody note is a planned chord tone
 
 
 def test_without_the_constraint_random_weights_wander(tiny: MusicSampler) -> None:

@@ -573,7 +573,7 @@ def _evaluate(model_dir: Path | None, quick: bool, seed: int, extract_dir: Path 
                      "must both match); chord tones: the highest note sounding on beats 1 and 3 against the "
                      "bar's planned chord. raw = one sample each (no reranking) under generate()'s default "
                      "constrained decoding (sample.PlanConstraint: scale, chord tones on strong beats, passing "
-                     "tones by step, no more than 3 repeated notes, tonic opening, cadence, and a key prior "
+                     "tones by step, no more than 2 notes in a row on one pitch, tonic opening, cadence, and a key prior "
                      "from the Aarden-Essen profiles that music21's key analysis also uses); model_alone = no constraint (v2: chord tokens still "
                      "forced); masks_without_key_prior = the rules without the prior"),
         "model_follows_plans": chords,

@@ -147,7 +147,7 @@ class PlanConstraint:
     final_pos: int  # position of the last beat of the last bar (where the ending zone starts)
     bar_beats: int  # beats of the denominator per bar
     step: int = 2  # largest approach (semitones) to a weak-position non-chord tone
-    max_repeats: int = 3  # notes in a row on one pitch (a line, not a drum): the next must move
+    max_repeats: int = 2  # notes in a row on one pitch (a line, not a drum): the next must move
     third: int | None = None  # pitch class of the tonic's third (the mode statement), None: no key
     prior: tuple[float, ...] = ()  # per pitch class: nats added to the pitch logits (key prior; () none)
 
