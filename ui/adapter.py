@@ -423,18 +423,6 @@ def render_audio(midi: Path, wav: Path, sample_rate: int = PREVIEW_SAMPLE_RATE) 
     return wav
 
 
-def _verovio_resources_for_this_thread() -> None:
-    """verovio keeps its default resource path per thread and sets it only in the thread
-    that imported it. The render module's toolkits set it themselves (score, parts,
-    deliverables); the lesson page's notation (``assistant.themes.lesson.notation_svg``)
-    still makes a default toolkit, so the studio's worker thread sets it before that."""
-    from importlib.resources import files
-
-    import verovio
-
-    verovio.setDefaultResourcePath(str(files("verovio") / "data"))
-
-
 def render_notation(midi: Path, out_dir: Path, title: str, cue_id: str | None = None,
                     start_tc: str | None = None) -> tuple[Path, list[str]]:
     """MusicXML and the verovio SVG pages of a MIDI file."""
@@ -535,7 +523,6 @@ def lesson_page(store: ProjectStore, subject: str | None, out_dir: Path) -> Path
     entries = None
     if plan_items is not None and all("transformations" in r and "roles" in r for r in rows):
         entries = plan_items(SimpleNamespace(rows=rows), t["name"], project)
-    _verovio_resources_for_this_thread()
     return write_lesson(score, out_dir, title=f"The {t['name']} theme in {project.title}",
                         entries=entries,
                         intro=f"How the {t['name']} theme is stated and transformed across "

@@ -651,8 +651,8 @@ def verovio_data_path() -> str:
     return str(files("verovio") / "data")
 
 
-def _toolkit():
-    """A verovio toolkit that works in any thread.
+def toolkit():
+    """A verovio toolkit that works in any thread, with the fixed ``xmlIdSeed``.
 
     verovio keeps its default resource path per thread and sets it only in the thread
     that imported the module; a toolkit made in another thread (a studio worker, a
@@ -684,7 +684,7 @@ def svg_pages(musicxml: str | Path, *, fit_height: bool | None = None) -> list[s
         if not p.is_file():
             raise InputError("MusicXML file not found", path=p)
         text = p.read_text(encoding="utf-8")
-    tk = _toolkit()
+    tk = toolkit()
     if fit_height:
         tk.setOptions({"adjustPageHeight": True})
     if not tk.loadData(str(text)):

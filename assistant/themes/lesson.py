@@ -146,16 +146,13 @@ def notation_svg(score: Score, title: str) -> str:
     """The score's notation as one SVG as tall as its systems (MusicXML by the render module;
     verovio with the render module's fixed ``xmlIdSeed``, the page height fitted to the music
     instead of a printed page)."""
-    import verovio
-
-    from assistant.render.notation import XML_ID_SEED, write_musicxml
+    from assistant.render.notation import toolkit, write_musicxml
 
     with tempfile.TemporaryDirectory(prefix="lesson-") as tmp:
         p = write_musicxml(score, Path(tmp) / "x.musicxml", title=title)
         text = p.read_text(encoding="utf-8")
-    verovio.enableLog(verovio.LOG_OFF)
-    tk = verovio.toolkit()
-    tk.setOptions({"xmlIdSeed": XML_ID_SEED, "pageWidth": 2100, "pageHeight": 6000, "scale": 40,
+    tk = toolkit()  # safe in any thread (the studio renders lessons in a worker)
+    tk.setOptions({"pageWidth": 2100, "pageHeight": 6000, "scale": 40,
                    "adjustPageHeight": True, "breaks": "auto", "footer": "none", "header": "none"})
     if not tk.loadData(text):
         raise RuntimeError("verovio could not read the lesson's MusicXML")
