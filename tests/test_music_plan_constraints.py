@@ -194,14 +194,14 @@ def test_compose_passes_the_cue_chord_plan_to_a_chord_aware_model(monkeypatch: p
 
     s = _tiny(True, seed=5)
     seen: list[dict] = []
-    real = sample.generate
+    real = sample.continue_  # the new bars continue the prompt (tests/test_music_plan_continue.py)
 
-    def spy(controls: Controls | None = None, **kw: object) -> list[Score]:
+    def spy(prompt: Score, bars: int, controls: Controls | None = None, **kw: object) -> Score:
         seen.append({"controls": controls, **kw})
-        return real(controls, sampler=s, **kw)
+        return real(prompt, bars, controls, sampler=s, **kw)
 
     monkeypatch.setattr(sample, "get_sampler", lambda model_dir=None: s)
-    monkeypatch.setattr(sample, "generate", spy)
+    monkeypatch.setattr(sample, "continue_", spy)
     prompt = [Note(62 + d, float(i), 1.0, 80) for i, d in enumerate((0, 2, 3, 5, 7, 5, 3, 2))]
     out = model_continuation(prompt, 4.0, (4, 4), 2, Key(2, "minor"), (55, 84), 7, ["Dm", "A7"])
     assert out and all(0.0 <= n.start_beats < 8.0 for n in out)

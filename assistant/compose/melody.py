@@ -189,11 +189,12 @@ def model_continuation(prompt: list[Note], bar_beats: float, meter: tuple[int, i
     """``n_bars`` of new melody after ``prompt`` (notes from beat 0) by the music model,
     from the bar after the prompt on; None when the model is unavailable.
 
-    A model with chord tokens (v2) writes the bars on the cue's chord plan (``chords``,
-    one symbol per bar, None = free); a v1 model continues the prompt (the chords then
-    only come from the re-fit of the harmony around the theme)."""
+    The model continues the prompt (the line just stated stays its context); with a chord
+    plan (``chords``, one symbol per new bar, None = free) the new bars are written on it
+    (:func:`assistant.music.sample.continue_`: the chord tokens forced on a v2 model, and the
+    plan constraint's chord tones on strong beats, passing tones by step, for any model)."""
     try:
-        from assistant.music.sample import Controls, continue_, generate, get_sampler
+        from assistant.music.sample import Controls, continue_
         from assistant.music.score import Part
         from assistant.music.tokens import PITCH_HI, PITCH_LO
     except ImportError as exc:  # torch or the model missing
@@ -209,13 +210,10 @@ def model_continuation(prompt: list[Note], bar_beats: float, meter: tuple[int, i
                         pitch_range=(lo, hi), seed=seed, temperature=0.95, top_p=0.92,
                         ensemble="solo")
     try:
-        if chords and any(chords) and get_sampler().has_chords:
-            out = generate(controls, bars=n_bars, meter=meter, chords=chords)[0]
-            return [replace(n, velocity=80) for n in Score(parts=[out.parts[0]]).melody()]
         sc = Score(parts=[Part("melody", notes=[Note(max(lo, min(hi, n.pitch)), n.start_beats,
                                                      n.dur_beats, 80) for n in prompt])],
                    meters=[(0.0, meter[0], meter[1])], key=f"{key.name.split()[0]} {mode}")
-        out = continue_(sc, n_bars, controls)
+        out = continue_(sc, n_bars, controls, chords=list(chords) if chords and any(chords) else None)
     except Exception as exc:  # noqa: BLE001 - the model is optional; the draft must not fail
         log.warning("music model continuation failed (%s); using the phrase rules", exc)
         return None
@@ -227,11 +225,13 @@ def model_continuation(prompt: list[Note], bar_beats: float, meter: tuple[int, i
 
 
 def model_bridge(before: list[Note], after: list[Note], bar_beats: float, meter: tuple[int, int],
-                 n_bars: int, key: Key, pitch_range: tuple[int, int], seed: int
-                 ) -> list[Note] | None:
+                 n_bars: int, key: Key, pitch_range: tuple[int, int], seed: int,
+                 chords: list[str | None] | None = None) -> list[Note] | None:
     """``n_bars`` of melody that lead from ``before`` (up to two bars, from beat 0) into
     ``after`` (the next statement's opening, from beat 0), infilled by the music model
-    with both sides as context; None when the model is unavailable."""
+    with both sides as context; None when the model is unavailable. ``chords`` (one
+    symbol per bridge bar, None = free) is the harmonic plan of those bars, which the
+    infill then follows (:func:`assistant.music.sample.infill`)."""
     try:
         from assistant.music.sample import Controls, infill
         from assistant.music.score import Part
@@ -257,7 +257,8 @@ def model_bridge(before: list[Note], after: list[Note], bar_beats: float, meter:
         out = infill(sc, (n_before, n_before + n_bars),
                      Controls(key_tonic=key.tonic, mode=mode, meter=meter, scale=True,
                               pitch_range=(lo, hi), seed=seed, temperature=0.95, top_p=0.92,
-                              ensemble="solo"))
+                              ensemble="solo"),
+                     chords=list(chords) if chords and any(chords) else None)
     except Exception as exc:  # noqa: BLE001 - the model is optional; the draft must not fail
         log.warning("music model infill failed (%s); using the phrase rules", exc)
         return None
@@ -599,8 +600,8 @@ def _connective(so_far: list[Note], sec: Section, bars: list[Bar], slots: list[C
         ctx0 = b0 - 2 * bar.full_beats
         before = [replace(n, start_beats=n.start_beats - ctx0) for n in so_far + got
                   if ctx0 - 1e-6 <= n.start_beats < b0 - 1e-6]
-        new = model_bridge(before, after, bar.full_beats, bar.meter, k, key, lead_range, seed) \
-            if before else None
+        new = model_bridge(before, after, bar.full_beats, bar.meter, k, key, lead_range, seed,
+                           model_chord_symbols(slots, bars, rules_last + 1, k)) if before else None
         report["connective"].append({"bars": [bars[first].number, bars[rules_last].number],
                                      "by": "phrase rules"})
         if new:

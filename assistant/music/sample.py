@@ -518,26 +518,30 @@ class MusicSampler:
     def decode(self, prompt: list[int], bars: int, controls: Controls, n: int = 1,
                meter: tuple[int, int] = (4, 4), max_new: int | None = None,
                forced: list[int] | None = None, chord_plan: list[int | None] | None = None,
-               first_ts: int | None = None, constraint: PlanConstraint | None = None) -> list[list[int]]:
+               first_ts: int | None = None, constraint: PlanConstraint | None = None,
+               history: tuple[int | None, int, int] | None = None) -> list[list[int]]:
         """Sample ``n`` continuations of ``prompt`` holding exactly ``bars`` bars of REMI tokens.
 
         ``forced`` ids are fed (teacher-forced) right after the prompt, e.g. ``Bar TimeSig``.
         With a chord-aware (v2) model every Bar is followed by a chord token: ``chord_plan[i]``
         (an id, or None for the model's own choice) for the i-th new bar; ``first_ts`` is forced
         right after the first bar's chord (``Bar Chord TimeSig`` as in training). ``constraint``
-        adds the key and chord-plan rules of :class:`PlanConstraint` to the masks.
+        adds the key and chord-plan rules of :class:`PlanConstraint` to the masks; ``history``
+        (:func:`_history`: the last pitch before the passage, how many notes in a row had it, and
+        the pitch classes sounded so far) carries the music before a continuation or infill into
+        those rules (no tonic opening, passing tones by step from the prompt's last note).
         Returns the generated REMI ids (starting with the first Bar) per candidate. On CPU the
         loop runs with ``DECODE_THREADS`` threads (1 by default: a small model's per-token ops
         are latency-bound, and extra threads only wait on busy cores), restored afterwards.
         """
         if self.device.type != "cpu":
             return self._decode(prompt, bars, controls, n, meter, max_new, forced, chord_plan, first_ts,
-                                constraint)
+                                constraint, history)
         old = torch.get_num_threads()
         torch.set_num_threads(DECODE_THREADS)
         try:
             return self._decode(prompt, bars, controls, n, meter, max_new, forced, chord_plan, first_ts,
-                                constraint)
+                                constraint, history)
         finally:
             torch.set_num_threads(old)
 
@@ -545,7 +549,8 @@ class MusicSampler:
     def _decode(self, prompt: list[int], bars: int, controls: Controls, n: int,
                 meter: tuple[int, int], max_new: int | None, forced: list[int] | None,
                 chord_plan: list[int | None] | None = None, first_ts: int | None = None,
-                con: PlanConstraint | None = None) -> list[list[int]]:
+                con: PlanConstraint | None = None,
+                history: tuple[int | None, int, int] | None = None) -> list[list[int]]:
         v = self.vocab
         block = self.model.cfg.block_size
         rng = np.random.default_rng(controls.seed if controls.seed is not None else random.randrange(2**31))
@@ -572,6 +577,8 @@ class MusicSampler:
         rows = [_Row(num=meter[0], den=meter[1], force_ts=first_ts if self.has_chords else None,
                      prog_needed=need_prog) for _ in range(n)]
         for r in rows:
+            if history is not None:
+                r.last_pitch, r.repeats, r.pcs_seen = history
             for t in forced:
                 self._advance(r, t, bars)
         temp, top_p = controls.temperature, controls.top_p
@@ -880,9 +887,64 @@ def _n_bars(score: Score) -> int:
     return max(1, len(score.bar_starts()))
 
 
+def _history(score: Score, before_q: float) -> tuple[int | None, int, int] | None:
+    """What the plan rules need to know of the music before ``before_q`` (quarter notes): the
+    last melody pitch starting before it, how many melody notes in a row ended on that pitch, and
+    the bit mask of the pitch classes sounded; None when nothing sounds before it."""
+    mel = [n for n in score.melody() if n.start_beats < before_q - 1e-9]
+    if not mel:
+        return None
+    last = mel[-1].pitch
+    repeats = 0
+    for n in reversed(mel):
+        if n.pitch != last:
+            break
+        repeats += 1
+    pcs = 0
+    for n in score.notes:
+        if n.start_beats < before_q - 1e-9:
+            pcs |= 1 << (n.pitch % 12)
+    return last, repeats, pcs
+
+
+def _plan_rules(s: MusicSampler, controls: Controls, chords: list[str | None] | tuple[str | None, ...] | None,
+                bars: int, meter: tuple[int, int], key_prior: float | None, closes: bool
+                ) -> tuple[list[int | None] | None, PlanConstraint | None]:
+    """For :func:`continue_` and :func:`infill`: the chord ids to force after each new Bar (None:
+    no plan) and the :class:`PlanConstraint` of the new bars, as :func:`generate` builds them
+    (``chords``, else ``controls.chords``; ``controls.constrain`` as there). ``closes=False`` (an
+    infill: music follows) ends on a tone of the last planned chord rather than on the tonic
+    triad (any scale tone when the last bar is free)."""
+    syms = chords if chords is not None else controls.chords
+    plan = chord_plan(syms or (), bars, controls.key_tonic, controls.mode)
+    planned = any(p != "free" for p in plan)
+    if planned and not s.has_chords and not _WARNED.get("no_chords"):
+        _WARNED["no_chords"] = True
+        log.warning("this music model has no chord tokens (v1): the chord plan reaches it only through the "
+                    "decoding constraints")
+    use = controls.constrain if controls.constrain is not None else planned
+    con = PlanConstraint.build(controls.key_tonic, controls.mode, plan, meter, key_prior) \
+        if use and (planned or controls.key_tonic is not None) else None
+    if con is not None and not closes:
+        last = plan[-1] if isinstance(plan[-1], tuple) else None
+        con = replace(con, final=_triad(last) if last else con.scale)
+    ids = [None if p == "free" else s.vocab.chord_id(p) for p in plan] if planned else None
+    return ids, con
+
+
 def continue_(prompt: Score, bars: int, controls: Controls | None = None,
-              sampler: MusicSampler | None = None, avoid_copies: bool = True) -> Score:
+              sampler: MusicSampler | None = None, avoid_copies: bool = True, *,
+              chords: list[str | None] | tuple[str | None, ...] | None = None,
+              key_prior: float | None = None) -> Score:
     """Append exactly ``bars`` new bars to ``prompt``; returns the prompt plus the new bars.
+
+    The model reads the prompt's last bars (half its context) and writes on from them.
+    ``chords`` (or ``controls.chords``) is a chord plan for the *new* bars, one symbol per bar as
+    in :func:`generate` (cycled when shorter): a v2 model's chord token after each new Bar is
+    forced, and the new bars are decoded under :class:`PlanConstraint` (``controls.constrain``
+    and ``key_prior`` as in :func:`generate`) with the prompt's last note as the line's previous
+    note (a passing tone is approached by step from it, and the new bars need not open on the
+    tonic). The prompt's notes are kept as they are.
 
     With ``avoid_copies`` the new bars are re-drawn when their melody shares a 12-note run with
     a training melody (as in :func:`generate`)."""
@@ -891,12 +953,15 @@ def continue_(prompt: Score, bars: int, controls: Controls | None = None,
     meter = normalise_meter(*(controls.meter or (prompt.meters[-1][1], prompt.meters[-1][2])))
     n_prompt = _n_bars(prompt)
     starts = prompt.bar_starts(n_prompt + 1)
+    plan_ids, con = _plan_rules(s, controls, chords, bars, meter, key_prior, closes=True)
+    history = _history(prompt, starts[n_prompt]) if con is not None else None
     # half the context for the prompt's last bars, the rest for the new bars (then it slides)
     ids = recent_bars(s.vocab, s.score_ids(prompt), s.model.cfg.block_size // 2, meter)
     prefix = s.fill_prefix(controls, meter, ensemble_default=_ensemble_of(prompt))
 
     def draw(n: int, c: Controls) -> list[Score]:
-        outs = s.decode(prefix + ids, bars, c, n=n, meter=meter, forced=[s.vocab.bar])
+        outs = s.decode(prefix + ids, bars, c, n=n, meter=meter, forced=[s.vocab.bar], chord_plan=plan_ids,
+                        constraint=con, history=history)
         return [_to_score(s, o, controls, meter, start_q=starts[n_prompt]) for o in outs]
 
     new = draw(1, controls)
@@ -951,9 +1016,27 @@ def _merge(base: Score, new: Score, drop_range: tuple[float, float] | None = Non
     return replace(base, parts=list(parts.values()))
 
 
+def _first_bars(ids: list[int], bar: int, keep: int) -> list[int]:
+    """The first whole bars of ``ids`` that fit in ``keep`` tokens (cut mid-bar when the first
+    bar alone is longer)."""
+    if len(ids) <= keep:
+        return list(ids)
+    i = next((c for c in reversed([i for i, t in enumerate(ids) if t == bar]) if 0 < c <= keep), None)
+    return ids[:i] if i is not None else ids[:max(keep, 0)]
+
+
 def infill(score: Score, bars_to_fill: tuple[int, int] | list[int], controls: Controls | None = None,
-           sampler: MusicSampler | None = None) -> Score:
-    """Rewrite the bars ``[a, b)`` (0-based; or a list of consecutive bar indices) from their context."""
+           sampler: MusicSampler | None = None, *,
+           chords: list[str | None] | tuple[str | None, ...] | None = None,
+           key_prior: float | None = None) -> Score:
+    """Rewrite the bars ``[a, b)`` (0-based; or a list of consecutive bar indices) from their context.
+
+    ``chords`` (or ``controls.chords``) is a chord plan for the filled bars, one symbol per bar
+    (cycled when shorter): a v2 model's chord token after each filled Bar is forced and the bars
+    are decoded under :class:`PlanConstraint` (as :func:`continue_`; the last beat ends on a tone
+    of the last planned chord, not on the tonic, since the music goes on). With a plan the
+    context keeps whole bars on both sides and leaves the filled bars a budget from the score's
+    own density (without one, the old split: at two bars and more little context is left)."""
     s = sampler or get_sampler()
     if isinstance(bars_to_fill, list):
         a, b = min(bars_to_fill), max(bars_to_fill) + 1
@@ -964,6 +1047,8 @@ def infill(score: Score, bars_to_fill: tuple[int, int] | list[int], controls: Co
         raise ValueError(f"bars {a}..{b} outside the score's {n} bars")
     controls = _prompt_controls(s, score, controls or Controls())
     meter = normalise_meter(*(controls.meter or (score.meters[0][1], score.meters[0][2])))
+    starts = score.bar_starts(n + 1)
+    plan_ids, con = _plan_rules(s, controls, chords, b - a, meter, key_prior, closes=False)
     ids = s.score_ids(score)
     bar_pos = [i for i, t in enumerate(ids) if t == s.vocab.bar] + [len(ids)]
     while len(bar_pos) < n + 1:
@@ -973,15 +1058,23 @@ def infill(score: Score, bars_to_fill: tuple[int, int] | list[int], controls: Co
     prefix = s.fill_prefix(controls, meter, ensemble_default=_ensemble_of(score))
     pre, suf = ids[:ia], ids[ib:]
     block = s.model.cfg.block_size
-    room = block - 6 - 3 - (48 * (b - a) + 16 * (b - a) * meter[0])
-    while len(pre) + len(suf) > room and (pre or suf):
-        if len(pre) >= len(suf):
-            pre = pre[len(pre) // 4 + 1:]
-        else:
-            suf = suf[: 3 * len(suf) // 4]
+    if con is None and plan_ids is None:
+        room = block - 6 - 3 - (48 * (b - a) + 16 * (b - a) * meter[0])
+        while len(pre) + len(suf) > room and (pre or suf):
+            if len(pre) >= len(suf):
+                pre = pre[len(pre) // 4 + 1:]
+            else:
+                suf = suf[: 3 * len(suf) // 4]
+    else:  # the filled bars get twice the score's tokens per bar (at least 40), the sides the rest
+        per_bar = max(40, 2 * len(ids) // max(n, 1))
+        room = max(block // 4, block - 6 - 3 - 8 - per_bar * (b - a))
+        half = room // 2
+        pre = recent_bars(v, pre, max(half, room - len(suf)), meter) if pre else pre
+        suf = _first_bars(suf, v.bar, room - len(pre))
     prompt = prefix + [v.fim_pre] + pre + [v.fim_suf] + suf + [v.fim_mid]
-    outs = s.decode(prompt, b - a, controls, n=1, meter=meter, forced=[v.bar])
-    starts = score.bar_starts(n + 1)
+    history = _history(score, starts[a]) if con is not None else None
+    outs = s.decode(prompt, b - a, controls, n=1, meter=meter, forced=[v.bar], chord_plan=plan_ids,
+                    constraint=con, history=history)
     new = _to_score(s, outs[0], controls, meter, start_q=starts[a])
     return _merge(score, new, drop_range=(starts[a], starts[b]))
 
