@@ -103,3 +103,21 @@ def test_theme_import_makes_a_file_a_subjects_theme(staged: tuple, tmp_path: Pat
     kept = next(t for t in again["themes"] if t["name"] == name)
     assert kept["theme"]["imported_from"] == "mine.mid"
     assert [n.pitch for n in Score.from_midi(store.root / kept["midi"]).melody()] == [p for p, _, _ in line]
+
+
+def test_every_subject_of_the_film_gets_its_theme_and_a_development(staged: tuple) -> None:
+    """Not only the subjects that lead a cue: every main character and every marked idea gets
+    a theme, and the plan the drafts follow brings each into at least three cues."""
+    from assistant.pipeline import stages
+
+    store, report = staged
+    analysis = stages.load_analysis(store)
+    themes = {t["name"]: t for t in report["themes"]}
+    assert set(analysis["main_characters"]) <= set(themes)
+    assert {"Lighthouse", "waltz", "love"} <= set(themes)  # the example's marked place, object and idea
+    assert len({t["theme"]["key"] for t in themes.values()}) >= 3  # not one tonic for all
+    plan = stages.stage_plan(store)
+    for name, t in themes.items():
+        cues = [r["cue"] for r in plan["rows"] if name in r["themes"]]
+        assert len(cues) >= 3, (name, cues)
+        assert set(cues) <= set(t["cues"])  # the theme's cues say where it sounds

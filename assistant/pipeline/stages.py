@@ -324,9 +324,22 @@ def theme_subjects(store: ProjectStore, project: FilmProject) -> tuple[list[Any]
     fields = set(MotifCandidate.__dataclass_fields__)
     candidates = [MotifCandidate(**{k: v for k, v in m.items() if k in fields})
                   for m in analysis.get("leitmotif_candidates", [])]
-    subjects = choose_subjects(candidates)
+    subjects = choose_subjects(candidates, main_characters=analysis.get("main_characters"))
     scenes = {c["id"]: c.get("scenes", []) for c in analysis.get("cues", [])}
     return subjects, assign_themes(subjects, project.cues, scenes)
+
+
+def subject_cues(project: FilmProject, subjects: list[Any]) -> dict[str, list[str]]:
+    """The cues in which each subject's theme sounds, in film order: the cues that state it
+    (:func:`theme_subjects`) and those where the development plan brings it in (a character
+    present in the cue's scenes, an idea its notes name), so a subject that leads no cue
+    still gets its theme and its development."""
+    from assistant.themes import plan_development
+
+    plan = plan_development(project, {s.name: s for s in subjects})
+    order = {c.id: i for i, c in enumerate(sorted(project.cues, key=lambda c: c.start_s))}
+    return {s.name: sorted(set(s.cues) | set(plan.cues_of(s.name)), key=lambda c: order.get(c, 0))
+            for s in subjects}
 
 
 def cue_meter(brief: MusicBrief | None, subject: Any | None) -> tuple[int, int]:
@@ -426,6 +439,9 @@ def stage_themes(store: ProjectStore, *, seed: int = 2026, progress: bool = Fals
     project = store.load()
     briefs = load_briefs(store)
     subjects, assignment = theme_subjects(store, project)
+    sounding = subject_cues(project, subjects)
+    for subj in subjects:  # where each theme sounds, not only the cues it leads
+        subj.cues[:] = sounding[subj.name]
     old = {t["name"]: t for t in (load_themes(store)["themes"]
                                   if stage_path(store, "themes.json").is_file() else [])}
     report: dict[str, Any] = {"themes": [], "cues": {c: s.name for c, s in assignment.items()}}
