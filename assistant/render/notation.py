@@ -33,6 +33,7 @@ import bisect
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -642,6 +643,26 @@ def _write_part_files(score: Score, built: Any, groups: list[list[Any]], out: Pa
 
 
 PAGE_OPTIONS = {"pageWidth": 2100, "pageHeight": 2970, "scale": 35}  # A4, tenths of mm
+#: staves one system holds on an A4 page at PAGE_OPTIONS' scale (a title and tempo mark above)
+STAVES_PER_PAGE = 12
+
+
+def page_options(musicxml_text: str) -> dict[str, int]:
+    """verovio's page options for a score: :data:`PAGE_OPTIONS` for up to
+    :data:`STAVES_PER_PAGE` staves; for more, the music is engraved smaller on the same A4
+    page (a lower ``scale`` over a proportionally larger page in verovio's units), so a
+    full-orchestra system still fits: verovio never splits a system across pages, and one
+    taller than the page runs off its bottom, losing the lowest staves; so such a score's
+    pages are as tall as their music (``adjustPageHeight``)."""
+    staves = musicxml_text.count("<score-part ")
+    staves += sum(int(n) - 1 for n in re.findall(r"<staves>(\d+)</staves>", musicxml_text)[:staves])
+    base = int(PAGE_OPTIONS["scale"])
+    if staves <= STAVES_PER_PAGE:
+        return dict(PAGE_OPTIONS)
+    scale = max(15, base * STAVES_PER_PAGE // staves)
+    # a page as tall as its music: a system still taller than the page is never cut off
+    return {"scale": scale, "pageWidth": PAGE_OPTIONS["pageWidth"] * base // scale,
+            "pageHeight": PAGE_OPTIONS["pageHeight"] * base // scale, "adjustPageHeight": True}
 
 
 def verovio_data_path() -> str:
@@ -685,6 +706,7 @@ def svg_pages(musicxml: str | Path, *, fit_height: bool | None = None) -> list[s
             raise InputError("MusicXML file not found", path=p)
         text = p.read_text(encoding="utf-8")
     tk = toolkit()
+    tk.setOptions(page_options(str(text)))
     if fit_height:
         tk.setOptions({"adjustPageHeight": True})
     if not tk.loadData(str(text)):
