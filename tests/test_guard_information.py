@@ -126,9 +126,9 @@ def test_pair_information_counts_runs_and_ornaments() -> None:
 
 def test_evidence_cap_passes_the_thresholds_at_its_anchors() -> None:
     m = load_model()
-    ev = {"similar_bits": 4.0, "copy_bits": 10.0, "figure_margin_bits": 10.0}
+    ev = {"similar_bits": 4.0, "copy_bits": 14.0, "figure_margin_bits": 10.0}
     model = dict(m, evidence=ev)
     assert evidence_cap(4.0, model) == pytest.approx(SIMILAR, abs=1e-6)
-    assert evidence_cap(10.0, model) == pytest.approx(COPY, abs=1e-6)
+    assert evidence_cap(14.0, model) == pytest.approx(COPY, abs=1e-6)
     assert evidence_cap(10.0, model, figure=True) < SIMILAR  # figures need 10 bits more
-    assert evidence_cap(20.0, model, figure=True) == pytest.approx(COPY, abs=1e-6)
+    assert evidence_cap(24.0, model, figure=True) == pytest.approx(COPY, abs=1e-6)

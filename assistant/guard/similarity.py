@@ -210,7 +210,7 @@ def combine(views: dict[str, float], model: dict[str, Any] | None = None) -> flo
 
 #: evidence (bits, :mod:`assistant.guard.information`) at which the cap reaches the
 #: similar and the copy thresholds; accompaniment needs ``figure_margin_bits`` more
-DEFAULT_EVIDENCE: dict[str, float] = {"similar_bits": 4.0, "copy_bits": 10.0,
+DEFAULT_EVIDENCE: dict[str, float] = {"similar_bits": 4.0, "copy_bits": 14.0,
                                       "figure_margin_bits": 10.0}
 
 
