@@ -198,7 +198,7 @@ def model_with_stm(model: Any, vocab: Vocab, sets: dict[str, list[dict[str, Any]
     for name, key in (("chorale", "chorale_soprano"), ("essen", "essen")):
         seqs = [melody_ids(vocab, m, chords) for m in sets[name]]
         bits = []
-        for (seq, targets), d in zip(seqs, pitch_logprobs(model, vocab, seqs)):
+        for (seq, targets), d in zip(seqs, pitch_logprobs(model, vocab, seqs), strict=True):
             pitches = [int(seq[t]) - p0 + PITCH_LO for t in targets]
             probs = [np.exp(d[t]) if t in d else uniform for t in targets]
             bits.append(comb.sequence_bits(pitches, probs))

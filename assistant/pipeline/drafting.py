@@ -20,7 +20,6 @@ corpus (:func:`assistant.guard.report.project_report`) and saves the report.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -266,28 +265,6 @@ def stage_guard(store: ProjectStore, cues: list[str] | None = None) -> dict[str,
               "corpus_pieces": len(index), "cues": rows}
     save_stage(store, "guard_report.json", report)
     return report
-
-
-#: the roles that carry tunes; accompaniment figures (arpeggios, pedals, ostinati, bass
-#: lines) are the common stock of music and are not what the guard protects against
-TUNE_ROLES = ("melody", "counter_melody")
-
-
-def _tune_parts(store: ProjectStore, rev: Revision) -> set[str] | None:
-    """Instrument ids of the revision's tune-carrying parts (None: roles unknown, check all)."""
-    if "draft.json" not in rev.artefacts:
-        return None
-    idx = rev.artefacts.index("draft.json")
-    roles = json.loads(store.artefact_path(rev, idx).read_text(encoding="utf-8")).get("roles")
-    if not roles:
-        return None
-    return {iid for iid, role in roles.items() if role in TUNE_ROLES}
-
-
-def _line_part(name: str) -> str:
-    """The part of a guard line named ``file:part`` or ``file:part (skyline)``."""
-    part = name.split(":", 1)[-1]
-    return part.removesuffix(" (skyline)").strip()
 
 
 #: a run of at least this many notes moving one way by steps (1-2 semitones) is a scale
