@@ -1,4 +1,4 @@
-"""Constrained decoding of a key and a chord plan (sample.PlanConstraint): the masks on tiny
+"""Constrained decoding of a key and a chord plan (constraint.PlanConstraint): the masks on tiny
 random-weight models (which follow nothing on their own), the shipped model with the issue's
 thresholds when it has chord tokens, and the compose call site passing the cue's plan."""
 
@@ -9,16 +9,10 @@ import random
 import pytest
 import torch
 
+from assistant.music.constraint import KEY_PRIOR, PlanConstraint, _Row
 from assistant.music.harmony import chord_plan, chord_tone_rate, chord_tones
 from assistant.music.model import MusicGPT, MusicGPTConfig
-from assistant.music.sample import (
-    KEY_PRIOR,
-    MusicSampler,
-    PlanConstraint,
-    _Row,
-    generate,
-    get_sampler,
-)
+from assistant.music.sample import MusicSampler, generate, get_sampler
 from assistant.music.score import Score
 from assistant.music.tokens import Controls, Vocab, load_tokenizer
 

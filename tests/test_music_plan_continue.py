@@ -9,9 +9,10 @@ import random
 import pytest
 import torch
 
+from assistant.music.constraint import history_before as _history
 from assistant.music.harmony import chord_plan, chord_tone_rate
 from assistant.music.model import MusicGPT, MusicGPTConfig
-from assistant.music.sample import MusicSampler, _history, continue_, get_sampler, infill
+from assistant.music.sample import MusicSampler, continue_, get_sampler, infill
 from assistant.music.score import Note, Part, Score
 from assistant.music.tokens import Controls, Vocab, load_tokenizer
 

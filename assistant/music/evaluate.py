@@ -572,7 +572,7 @@ def _evaluate(model_dir: Path | None, quick: bool, seed: int, extract_dir: Path 
                      "(evaluate.PLANS), 4/4, solo; key by music21's analyze('key') on all notes (tonic and mode "
                      "must both match); chord tones: the highest note sounding on beats 1 and 3 against the "
                      "bar's planned chord. raw = one sample each (no reranking) under generate()'s default "
-                     "constrained decoding (sample.PlanConstraint: scale, chord tones on strong beats, passing "
+                     "constrained decoding (constraint.PlanConstraint: scale, chord tones on strong beats, passing "
                      "tones by step, no more than 2 notes in a row on one pitch, tonic opening, cadence, and a key prior "
                      "from the Aarden-Essen profiles that music21's key analysis also uses); model_alone = no constraint (v2: chord tokens still "
                      "forced); masks_without_key_prior = the rules without the prior"),
@@ -633,7 +633,7 @@ def plan_following(sampler: Any, n: int, seed: int, oversample: int, constrain: 
     that are tones of the planned chord, and the share with exactly 4 bars.
 
     ``constrain`` (default, as :func:`assistant.music.sample.generate` with a plan) decodes
-    under the key and plan rules of :class:`assistant.music.sample.PlanConstraint`; False gives
+    under the key and plan rules of :class:`assistant.music.constraint.PlanConstraint`; False gives
     the model alone (a v2 model still gets its chord tokens forced, a v1 model no plan at all);
     ``key_prior=0`` keeps the masks and drops the constraint's key prior."""
     from assistant.music.harmony import chord_plan, chord_tone_rate

@@ -125,7 +125,7 @@ class Controls:
     key's scale; ``pitch_range`` (lo, hi) MIDI pitches allowed (defaults to the program's range);
     ``chords`` a chord plan, one per bar (needs a v2 model; see :mod:`assistant.music.harmony`);
     ``constrain`` the key and chord-plan constraints of decoding (``None``: on when a chord plan
-    is given; see :class:`assistant.music.sample.PlanConstraint`).
+    is given; see :class:`assistant.music.constraint.PlanConstraint`).
     """
 
     key_tonic: int | None = None
