@@ -133,11 +133,6 @@ def _mood_dynamics(category: str) -> tuple[str, str]:
     return DYNAMICS[a], DYNAMICS[b]
 
 
-def _mode_of(key: str) -> str:
-    m = key.split()[-1].lower() if key.strip() else ""
-    return m if m in ("major", "minor") else "modal"
-
-
 #: how bright each mode sounds (Persichetti's order, brightest first); "darker" moves a
 #: brighter mode to minor and leaves a darker one (phrygian) as it is
 BRIGHTNESS = {"lydian": 3, "major": 2, "ionian": 2, "mixolydian": 1, "dorian": 0,

@@ -282,14 +282,6 @@ def _chance_containment(small: set[tuple[int, ...]], codes: np.ndarray, n: int,
 _CODE_SHIFT, _CODE_BASE = 32, 64
 
 
-def _split_gram(g: tuple[int, ...], n: int, flat: bool) -> list[Any]:
-    """The codes of a gram from :func:`_grams` (multi-column codes come column by column)."""
-    if flat:
-        return list(g)
-    k = len(g) // n
-    return [tuple(g[c * n + i] for c in range(k)) for i in range(n)]
-
-
 def containment_vs_chance(ca: np.ndarray, cb: np.ndarray, n: int) -> float:
     """n-gram set containment of two code sequences, with what chance adds beyond a pair of
     the calibrated size removed. Chance containment grows with the longer line (a
@@ -408,15 +400,6 @@ def _sub_reward(wa: np.ndarray, wb: np.ndarray, pitch_cost: np.ndarray, dlog_ioi
 def weighted_length(m: Melody, params: AlignParams = AlignParams()) -> float:
     """The alignment score of the melody against itself (sum of its note weights)."""
     return float(note_weights(m.pitches, params).sum())
-
-
-def _group_log_ioi(ioi: np.ndarray, k: int) -> np.ndarray:
-    """log2 of the summed IOI of the k notes ending at each index (nan before k-1)."""
-    out = np.full(len(ioi), np.nan)
-    if len(ioi) >= k:
-        c = np.concatenate([[0.0], np.cumsum(ioi)])
-        out[k - 1:] = np.log2(c[k:] - c[:-k])
-    return out
 
 
 # Choice codes of the alignment matrix (for the traceback).

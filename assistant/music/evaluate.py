@@ -85,10 +85,15 @@ def melody_ids(vocab: Vocab, mel: dict[str, Any], chords: bool = False) -> tuple
 def pitch_bits(model: Any, vocab: Vocab, seqs: list[tuple[list[int], list[int]]],
                batch: int = 16) -> list[list[float]]:
     """Bits of every scored pitch token, per sequence (sliding window past the context)."""
-    out = pitch_logprobs(model, vocab, seqs, batch)
+    return _bits_of(vocab, seqs, pitch_logprobs(model, vocab, seqs, batch))
+
+
+def _bits_of(vocab: Vocab, seqs: list[tuple[list[int], list[int]]], lps: list[dict[int, np.ndarray]]
+             ) -> list[list[float]]:
+    """Bits of each scored pitch token from the predictive distributions of :func:`pitch_logprobs`."""
     p0 = int(np.flatnonzero(vocab.kind == 1)[0])
     return [[-float(lp[seqs[si][0][pos] - p0]) / math.log(2) for pos, lp in sorted(d.items())]
-            for si, d in enumerate(out)]
+            for si, d in enumerate(lps)]
 
 
 @torch.inference_mode()
@@ -165,13 +170,19 @@ def model_has_chords(model: Any, vocab: Vocab) -> bool:
     return int(model.cfg.vocab_size) > vocab.chord_none
 
 
-def model_bits(model: Any, vocab: Vocab, sets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def model_bits(model: Any, vocab: Vocab, sets: dict[str, list[dict[str, Any]]],
+               keep: dict[str, list[dict[int, np.ndarray]]] | None = None) -> dict[str, Any]:
     """Bits per note of the model on ``{"chorale": [...], "essen": [...]}``: the two contract
-    keys, their ``*_ci95`` and a per-set detail."""
+    keys, their ``*_ci95`` and a per-set detail. ``keep`` (a dict) receives each set's
+    predictive distributions, so :func:`model_with_stm` need not run the model again."""
     res: dict[str, Any] = {"detail": {}}
     chords = model_has_chords(model, vocab)
     for name, key in (("chorale", "chorale_soprano"), ("essen", "essen")):
-        bits = pitch_bits(model, vocab, [melody_ids(vocab, m, chords) for m in sets[name]])
+        seqs = [melody_ids(vocab, m, chords) for m in sets[name]]
+        lps = pitch_logprobs(model, vocab, seqs)
+        if keep is not None:
+            keep[name] = lps
+        bits = _bits_of(vocab, seqs, lps)
         s = _bits_summary(bits)
         res[f"{key}_bits_per_note"] = s["bits_per_note"]
         res[f"{key}_ci95"] = s["ci95"]
@@ -179,7 +190,8 @@ def model_bits(model: Any, vocab: Vocab, sets: dict[str, list[dict[str, Any]]]) 
     return res
 
 
-def model_with_stm(model: Any, vocab: Vocab, sets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def model_with_stm(model: Any, vocab: Vocab, sets: dict[str, list[dict[str, Any]]],
+                   logprobs: dict[str, list[dict[int, np.ndarray]]] | None = None) -> dict[str, Any]:
     """Bits per note of the music model used as IDyOM's LONG-term model, combined note by note
     with the baseline's short-term model (PPM-C on the melody so far, same order and entropy bias
     as :func:`idyom_baseline`, not re-tuned). This isolates what the long-term model is worth:
@@ -198,7 +210,8 @@ def model_with_stm(model: Any, vocab: Vocab, sets: dict[str, list[dict[str, Any]
     for name, key in (("chorale", "chorale_soprano"), ("essen", "essen")):
         seqs = [melody_ids(vocab, m, chords) for m in sets[name]]
         bits = []
-        for (seq, targets), d in zip(seqs, pitch_logprobs(model, vocab, seqs), strict=True):
+        lps = logprobs[name] if logprobs and name in logprobs else pitch_logprobs(model, vocab, seqs)
+        for (seq, targets), d in zip(seqs, lps, strict=True):
             pitches = [int(seq[t]) - p0 + PITCH_LO for t in targets]
             probs = [np.exp(d[t]) if t in d else uniform for t in targets]
             bits.append(comb.sequence_bits(pitches, probs))
@@ -418,7 +431,8 @@ def _evaluate(model_dir: Path | None, quick: bool, seed: int, extract_dir: Path 
     res["model_version"] = ("v2: chord token per bar" if chords else
                             "v1: no chord tokens; trained on the session-2 split, whose test sets leak (see old_split)")
     # 1. bits per note, model, on the clean split (tune families) and on the old test sets
-    mb = model_bits(model, vocab, sets)
+    lps: dict[str, list[dict[int, np.ndarray]]] = {}
+    mb = model_bits(model, vocab, sets, keep=lps)
     for k in ("chorale_soprano_bits_per_note", "essen_bits_per_note", "chorale_soprano_ci95", "essen_ci95"):
         res[k] = mb[k]
     res["melody_prediction_detail"] = mb["detail"]
@@ -458,7 +472,7 @@ def _evaluate(model_dir: Path | None, quick: bool, seed: int, extract_dir: Path 
     else:
         res["ngram_baseline"] = {"chorale_soprano_bits_per_note": None, "essen_bits_per_note": None,
                                  "note": f"corpus cache {extract_dir} missing: run python -m training.build_corpus"}
-    res["model_with_stm"] = model_with_stm(model, vocab, sets)
+    res["model_with_stm"] = model_with_stm(model, vocab, sets, lps)
     res["published_reference"] = PEARCE_2005
     # 3. held-out NLL per token / per note
     test_npz = CACHE / "tokens" / "test.npz"
