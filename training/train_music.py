@@ -315,6 +315,7 @@ def train(cfg: dict, resume: bool = False) -> dict:
     if ddp:
         import torch.distributed as dist
 
+        dist.barrier()  # no rank tears the group down while another still writes or gathers
         dist.destroy_process_group()
     return summary
 
