@@ -89,6 +89,33 @@ def test_every_bar_carries_a_chord_and_transposition_moves_it(corpus: Path) -> N
     assert ca and [((r + 3) % 12, q) for r, q in ca] == cb
 
 
+def test_dropout_rates_set_how_often_the_plain_melody_layout_is_shown(corpus: Path) -> None:
+    """A second stage can show the melody-prediction layout (no controls, no chord plan) more
+    often: the measured rates follow ``unconditional_rate`` and ``chord_dropout``."""
+    vocab = Vocab(make_tokenizer())
+    v = vocab.vocab
+
+    def rates(**kw: float) -> tuple[float, float]:
+        s = SegmentSampler(corpus / "tokens" / "train.npz", vocab, 64, seed=3, fim_rate=0.0, **kw)
+        uncond = nochord = 0
+        n = 1500
+        for _ in range(n):
+            seq = s.sequence(s.draw(), dropout=True)
+            uncond += (seq[1] == v["Key_none"] and seq[3] == v["Density_none"] and seq[4] == v["Register_none"])
+            chords = seq[vocab.is_chord[seq]]
+            nochord += bool(len(chords)) and bool(np.all(chords == vocab.chord_none))
+        return uncond / n, nochord / n
+
+    u0, c0 = rates()  # the defaults: 0.15 fully unconditional (+ 0.2**3 by chance), 0.2 (+ uncond) without chords
+    assert 0.12 < u0 < 0.22 and 0.25 < c0 < 0.40
+    u1, c1 = rates(unconditional_rate=0.5, chord_dropout=0.5)
+    assert 0.45 < u1 < 0.6 and 0.68 < c1 < 0.82
+    u2, c2 = rates(unconditional_rate=0.0, chord_dropout=0.0)
+    assert u2 < 0.03 and c2 == 0.0
+    with pytest.raises(ValueError, match="chord_dropout"):
+        SegmentSampler(corpus / "tokens" / "train.npz", vocab, 64, chord_dropout=1.5)
+
+
 def test_families_json_and_melody_tables_written(corpus: Path) -> None:
     fam = json.loads((corpus / "datasets" / "families.json").read_text())
     assert fam["pieces"] == 110 and fam["families"] <= 110

@@ -45,6 +45,8 @@ DEFAULTS = {
     "init_from": "",
     # sampling weight per data source (a collection, or "bach:solo"); others weigh 1
     "source_weights": {},
+    # how often a training example drops every control / its chord plan (assistant.music.data)
+    "unconditional_rate": 0.15, "chord_dropout": 0.2,
 }
 
 
@@ -165,7 +167,8 @@ def train(cfg: dict, resume: bool = False) -> dict:
     tokens_dir = repo_path(cfg["tokens_dir"])
     vocab = Vocab(make_tokenizer())
     train_s = SegmentSampler(tokens_dir / "train.npz", vocab, cfg["block_size"], seed=cfg["seed"] + 1000 * rank,
-                             fim_rate=cfg["fim_rate"], source_weights=cfg["source_weights"] or None)
+                             fim_rate=cfg["fim_rate"], source_weights=cfg["source_weights"] or None,
+                             unconditional_rate=cfg["unconditional_rate"], chord_dropout=cfg["chord_dropout"])
     val_s = SegmentSampler(tokens_dir / "val.npz", vocab, cfg["block_size"], seed=cfg["seed"] + 7, augment=False)
     mcfg = MusicGPTConfig(vocab_size=vocab.size, block_size=cfg["block_size"], n_layer=cfg["n_layer"],
                           n_head=cfg["n_head"], n_embd=cfg["n_embd"], dropout=cfg["dropout"])
@@ -374,7 +377,7 @@ def write_card(dest: Path, notes: str = "") -> Path:
         rows = list(csv.DictReader((dest / "train_log.csv").open()))
     first, last = (rows[0], rows[-1]) if rows else ({}, {})
     size_mb = (dest / "model.safetensors").stat().st_size / 2**20
-    from assistant.music.data import CONTROL_DROPOUT, UNCONDITIONAL_RATE
+    from assistant.music.data import CHORD_DROPOUT, CONTROL_DROPOUT, UNCONDITIONAL_RATE
 
     cfg_fim = float(summ.get("config", {}).get("fim_rate", DEFAULTS["fim_rate"]))
     s1_path = dest / "train_summary_stage1.json"
@@ -435,7 +438,12 @@ def write_card(dest: Path, notes: str = "") -> Path:
         "- Augmentation: random transposition within the instruments' ranges (±6 semitones, an id shift);",
         f"  {cfg_fim:.0%} of examples in fill-in-the-middle layout; each of key/density/register replaced by "
         f"`*_none` with p={CONTROL_DROPOUT},",
-        f"  and {UNCONDITIONAL_RATE:.0%} of examples fully unconditional (all three `*_none`: the melody-prediction prefix).",
+        f"  {float(summ.get('config', {}).get('unconditional_rate', UNCONDITIONAL_RATE)):.0%} of examples fully "
+        "unconditional (all three `*_none`: the melody-prediction prefix) and "
+        f"{float(summ.get('config', {}).get('chord_dropout', CHORD_DROPOUT)):.0%} without their chord plan "
+        "(every chord token `Chord_none`)"
+        + (f"; stage 1 used {float(stage1['config'].get('unconditional_rate', UNCONDITIONAL_RATE)):.0%} and "
+           f"{float(stage1['config'].get('chord_dropout', CHORD_DROPOUT)):.0%}." if stage1.get("config") else "."),
         "- Sampling weights per source (`source_weights`; others 1): "
         f"{json.dumps(summ.get('config', {}).get('source_weights', {}))}; `bach:solo` = the soprano of each",
         "  training chorale as a solo line (chorales are also seen in four parts).",

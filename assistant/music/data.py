@@ -609,11 +609,19 @@ class SegmentSampler:
     ``source_weights`` (e.g. ``{"bach:solo": 4.0}``) makes segments of a source (a corpus
     collection, or ``<collection>:solo`` for the solo-line copies of chorales) that many times
     as likely to be drawn as the others (weight 1); unknown names are an error.
+    ``unconditional_rate`` and ``chord_dropout`` override :data:`UNCONDITIONAL_RATE` and
+    :data:`CHORD_DROPOUT` (a second stage may show the plain-melody layout more often).
     """
 
     def __init__(self, npz_path: Path | str, vocab: Vocab, ctx: int, seed: int = 0,
                  augment: bool = True, fim_rate: float = 0.25,
-                 source_weights: dict[str, float] | None = None) -> None:
+                 source_weights: dict[str, float] | None = None,
+                 unconditional_rate: float = UNCONDITIONAL_RATE, chord_dropout: float = CHORD_DROPOUT) -> None:
+        for name, rate in (("unconditional_rate", unconditional_rate), ("chord_dropout", chord_dropout)):
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {rate}")
+        self.unconditional_rate = float(unconditional_rate)
+        self.chord_dropout = float(chord_dropout)
         with np.load(npz_path) as z:
             self.d = {k: z[k] for k in z.files}
         self.vocab = vocab
@@ -656,11 +664,11 @@ class SegmentSampler:
                v.vocab[f"Density_{DENSITY_NAMES[int(d['density'][i])]}"], v.vocab[f"Register_{reg}"],
                v.vocab[f"Ensemble_{ENSEMBLES[int(d['ensemble'][i])]}"]]
         if dropout:
-            uncond = self.rng.random() < UNCONDITIONAL_RATE
+            uncond = self.rng.random() < self.unconditional_rate
             for slot, none in ((1, "Key_none"), (3, "Density_none"), (4, "Register_none")):
                 if uncond or self.rng.random() < CONTROL_DROPOUT:
                     pre[slot] = v.vocab[none]
-            if uncond or self.rng.random() < CHORD_DROPOUT:  # the whole segment without its chord plan
+            if uncond or self.rng.random() < self.chord_dropout:  # the whole segment without its chord plan
                 ids = ids.copy()
                 ids[v.is_chord[ids]] = v.chord_none
         tail = [v.eos] if d["last"][i] else []
