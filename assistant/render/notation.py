@@ -15,14 +15,24 @@ What each file carries:
 * transposing instruments carry their transposition (MusicXML ``<transpose>``): the
   full score and each part show written pitch, as players read it (clarinet and trumpet
   in B-flat a tone up, horn and English horn a fifth up, piccolo, celesta, glockenspiel,
-  guitar and double bass at their octaves), key signatures transposed too; notation
-  software's "concert pitch" toggle shows the score in C.
+  guitar and double bass at their octaves), key signatures transposed too, and a note
+  prints only the accidentals its written key signature does not give; a written key of
+  7 or more sharps or flats is re-signed enharmonically (as is such a concert key);
+  notation software's "concert pitch" toggle shows the score in C;
+* each staff is named for its player: the part's own name when it says more than its
+  instrument id ("Violin I", "Soprano"), else the instrument's name ("Horn in F"); the
+  instrument id, never the MIDI program, decides it.
 
-Onsets snap to the sixteenth or the eighth-triplet grid (1/12 of a quarter only when
-neither fits), and a played gap before the next onset (articulation, humanising) is not
-written as a rest. A part's overlapping notes become chords sliced at every onset and
-release, tied across, which reads as one player's line (a divisi part the same way);
-piano, organ, harp and choir parts that cross middle C go on a braced grand staff.
+Pitches are spelt from the key's scale (E-sharp in F-sharp major; a minor key's raised
+sixth and seventh). Onsets snap to the sixteenth or the eighth-triplet grid (1/12 of a
+quarter only when neither fits), releases always to one of the two, and a played gap
+before the next onset (articulation, humanising) is not written as a rest. Overlapping
+notes in a part are written as a player reads them, never as chords sliced and tied: a
+legato overlap (a note still sounding when the next starts, released before that one
+ends) is cut at the next onset; notes starting together are a chord; a note held under
+later ones (a pedal, a sustained note under a moving line) is a second voice, stems
+down when it is the lower (at most two voices a staff). Piano, organ, harp and choir
+parts that cross middle C go on a braced grand staff.
 
 verovio runs with a fixed ``xmlIdSeed`` so the same MusicXML gives the same SVG.
 """
@@ -109,8 +119,104 @@ def pitch_name(midi: int, how: str = "plain", sharps: set[int] | frozenset[int] 
     return f"{name}{midi // 12 - 1}"
 
 
+def score_key(name: str | None):  # -> music21.key.Key | None
+    """The music21 key for a score's key name ("Eb major", "C# phrygian"), re-signed
+    enharmonically when its signature would have 7 or more sharps or flats ("Ab minor"
+    is written as G-sharp minor, "C# major" as D-flat major); None when there is none.
+
+    >>> score_key("Ab minor").name, score_key("D minor").sharps
+    ('G# minor', -1)
+    """
+    from music21 import key
+
+    if not name or not name.strip():
+        return None
+    tonic, _, mode = name.strip().partition(" ")
+    try:
+        k = key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode or "major")
+    except Exception:  # noqa: BLE001 - an unreadable key name only loses the signature
+        log.warning("key %r not understood; no key signature", name)
+        return None
+    if abs(k.sharps) >= 7:
+        k = key.KeySignature(k.sharps - 12 if k.sharps > 0 else k.sharps + 12).asKey(k.mode)
+    return k
+
+
+def key_spelling(name: str | None) -> tuple[str, ...]:
+    """The name of each pitch class (0 = C) in the key ``name``: its scale's own notes
+    (E-sharp in F-sharp major; a key of 7 sharps or flats as re-signed by :func:`score_key`), a minor
+    key's raised sixth and seventh and its major third spelled up from the scale degree;
+    the other black keys as :func:`spelling` has them.
+
+    >>> key_spelling("F# major")[5], key_spelling("D minor")[1], key_spelling("G# minor")[7]
+    ('E#', 'C#', 'F##')
+    """
+    how = spelling(name)
+    names = list(_SPELL[how])
+    for pc in _minor_sharps(name):
+        names[pc] = _SPELL["sharps"][pc]
+    k = score_key(name)
+    if k is None:
+        return tuple(names)
+    degrees = [k.pitchFromDegree(d) for d in range(1, 8)]
+    if k.mode == "minor":
+        for d in (3, 6, 7):  # the melodic minor's sixth and seventh, the Picardy third
+            p = degrees[d - 1].transpose("A1")
+            names[p.pitchClass] = p.name
+    for p in degrees:
+        names[p.pitchClass] = p.name
+    return tuple(names)
+
+
+def spelled(midi: int, names: tuple[str, ...]) -> str:
+    """music21 pitch name of a MIDI number with ``names`` (:func:`key_spelling`); the
+    octave follows the letter (B-sharp 3 is MIDI 60).
+
+    >>> spelled(60, key_spelling("C# major")), spelled(71, key_spelling("Ab minor"))
+    ('C4', 'B4')
+    >>> spelled(60, ("B#",) + key_spelling("C")[1:])
+    'B#3'
+    """
+    name = names[midi % 12]
+    octave = midi // 12 - 1
+    natural = _PC[name[0]]
+    if natural - midi % 12 > 6:  # B-sharp, B-double-sharp: the letter is an octave below
+        octave -= 1
+    elif midi % 12 - natural > 6:  # C-flat, C-double-flat
+        octave += 1
+    return f"{name}{octave}"
+
+
 def _q(x: float) -> Fraction:
     return Fraction(round(Fraction(x) / GRID)) * GRID
+
+
+def staff_label(part: Part) -> tuple[str, str]:
+    """The staff's name and abbreviation: the part's own name when it says more than its
+    instrument id ("Violin I", "Soprano", "Horns 1-2"), else the instrument's name
+    ("horn" -> "Horn in F"); the instrument is what the part's ``instrument`` id says,
+    never its MIDI program.
+
+    >>> staff_label(Part("horn", "horn", 60))
+    ('Horn in F', 'Hn.')
+    >>> staff_label(Part("Violin II", "violin", 48))
+    ('Violin II', 'Vln. II')
+    >>> staff_label(Part("Soprano", "choir", 52))
+    ('Soprano', 'S.')
+    """
+    from assistant.analysis.instruments import INSTRUMENTS
+
+    info = INSTRUMENTS.get(part.instrument)
+    name = part.name.strip()
+    if info is None:
+        return name or part.instrument, (name or part.instrument)[:4]
+    if not name or name.lower().replace(" ", "_") in (part.instrument, info.id):
+        return info.name, info.abbreviation
+    for full in (info.name, info.id.replace("_", " ").title()):
+        rest = name[len(full):]
+        if name.lower().startswith(full.lower()) and rest[:1] in ("", " "):
+            return name, info.abbreviation + rest  # "Violin II" -> "Vln. II"
+    return name, f"{name[0].upper()}." if info.family == "voices" else info.abbreviation
 
 
 def _instrument(part: Part):
@@ -120,9 +226,8 @@ def _instrument(part: Part):
 
     info = INSTRUMENTS.get(part.instrument)
     ins = instrument.Instrument()
-    ins.partName = info.name if info else part.name
-    ins.partAbbreviation = info.abbreviation if info else part.name[:4]
-    ins.instrumentName = ins.partName
+    ins.partName, ins.partAbbreviation = staff_label(part)
+    ins.instrumentName = info.name if info else ins.partName
     ins.midiProgram = int(part.program)
     if part.is_drum:
         ins.midiChannel = 9
@@ -165,20 +270,46 @@ def _articulate(obj, art: str) -> None:
 def _snap(units: float, tolerance: float = 0.5) -> int:
     """A position in grid units (1/12 quarter) snapped to the nearer of the sixteenth grid
     (3 units) and the eighth-triplet grid (4 units); the fine grid only when neither is
-    within ``tolerance`` units (a 24th of a quarter for onsets; releases, which players
-    judge less exactly, pass 1) — what a player reads, not the performance's jitter."""
+    within ``tolerance`` units (a 24th of a quarter) — what a player reads, not the
+    performance's jitter."""
     sixteenth = 3 * round(units / 3)
     triplet = 4 * round(units / 4)
     best = min((abs(units - sixteenth), 0, sixteenth), (abs(units - triplet), 1, triplet))
     return int(best[2]) if best[0] <= tolerance else int(round(units))
 
 
-def _slices(part: Part) -> list[tuple[Fraction, Fraction, list[tuple[int, int, bool, bool, str]]]]:
-    """``(start, end, [(pitch, velocity, tie_in, tie_out, articulation)])`` per time slice.
+#: at most this many voices on one staff (stems up, stems down); a third simultaneous
+#: rhythm is folded into the voice that frees up first
+MAX_VOICES = 2
 
-    A sweep over onsets and releases on the integer grid (GRID units), so a long cue's
-    part costs O(n log n), not a scan of every note per slice.
-    """
+def _release(start: int, end_units: float) -> int:
+    """A release in grid units, on the grid its onset is on: the sixteenth grid after a
+    sixteenth onset, the triplet grid after a triplet one; after an onset on the beat
+    (both), a triplet only when it is clearly nearer, so a staccato quarter played 0.4
+    of a beat long reads as an eighth, not a triplet eighth. An onset on neither grid
+    keeps the older rule (:func:`_snap` with a whole unit of tolerance)."""
+    on16, on3 = start % 3 == 0, start % 4 == 0
+    six, tri = 3 * round(end_units / 3), 4 * round(end_units / 4)
+    if on16 and not on3:
+        return int(six)
+    if on3 and not on16:
+        return int(tri)
+    if on16:
+        return int(tri if abs(end_units - tri) + 0.5 < abs(end_units - six) else six)
+    return _snap(end_units, 1.0)
+
+
+# one notated event in grid units: (start, end, pitches high to low, velocity, articulation)
+_Event = tuple[int, int, tuple[int, ...], int, str]
+
+
+def _snapped(part: Part) -> list[tuple[int, int, int, int, str]]:
+    """The part's notes as ``(start, end, pitch, velocity, articulation)`` on the grid
+    (GRID units), with a played gap before the next onset closed (not written as a rest),
+    a release a hair past the next onset stopped there, and a legato overlap (a note
+    still sounding when the next one starts, for at most half as long again as it sounded
+    alone, and released before the next onset's notes are) cut at the next onset: a
+    player reads a legato line, not a chord."""
     unit = GRID.denominator  # grid steps per quarter (GRID = 1/unit)
     raw = [(_snap(n.start_beats * unit), n.end_beats * unit, n) for n in part.notes]
     onsets = sorted({s for s, _, _ in raw})
@@ -186,7 +317,7 @@ def _slices(part: Part) -> list[tuple[Fraction, Fraction, list[tuple[int, int, b
     for s, end_units, n in raw:
         k = bisect.bisect_right(onsets, s)
         nxt = onsets[k] if k < len(onsets) else None
-        e = _snap(end_units, 1.0)
+        e = _release(s, end_units)
         if e <= s:
             e = s + 3
         if nxt is not None:
@@ -195,25 +326,112 @@ def _slices(part: Part) -> list[tuple[Fraction, Fraction, list[tuple[int, int, b
             if 0 < gap <= min(unit, max(3, (e - s) // 2)):
                 e = nxt
             e = min(e, nxt) if e - nxt < 3 else e  # a hair past the next onset: stop there
-        notes.append((s, e, n.pitch, n.velocity, getattr(n, "articulation", None) or ""))
-    if not notes:
-        return []
-    cuts = sorted({x for s, e, *_ in notes for x in (s, e)})
-    by_start: dict[int, list[int]] = {}
-    for i, (s, *_rest) in enumerate(notes):
-        by_start.setdefault(s, []).append(i)
-    active: set[int] = set()
-    out = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
-        active = {i for i in active if notes[i][1] > a}
-        active.update(by_start.get(a, ()))
-        if not active:
-            continue
-        uniq: dict[int, tuple[int, int, bool, bool, str]] = {}
-        for i in sorted(active, key=lambda k: (notes[k][0] != a, k)):  # fresh onsets first
-            s, e, p, v, art = notes[i]
-            uniq.setdefault(p, (p, v, s < a, e > b, art if s == a else ""))
-        out.append((Fraction(a, unit), Fraction(b, unit), sorted(uniq.values())))
+            if part.is_drum:  # a drum's length means nothing: each hit lasts to the next
+                e = min(e, nxt)
+        notes.append([s, e, n.pitch, n.velocity, getattr(n, "articulation", None) or ""])
+    longest: dict[int, int] = {}
+    for s, e, *_ in notes:
+        longest[s] = max(longest.get(s, s), e)
+    for x in notes:
+        k = bisect.bisect_right(onsets, x[0])
+        nxt = onsets[k] if k < len(onsets) else None
+        if nxt is not None and nxt < x[1] < longest[nxt] and x[1] - nxt <= max(3, (nxt - x[0]) // 2):
+            x[1] = nxt  # legato overlap: briefly held into a longer next note
+    return [tuple(x) for x in notes]  # type: ignore[misc]
+
+
+def _events(notes: list[tuple[int, int, int, int, str]]) -> list[_Event]:
+    """Notes starting together become chords: one event per onset, unless some of them
+    are held over a later onset (a pedal, a sustained note under a moving line), which
+    then become their own event and, later, their own voice."""
+    by_start: dict[int, list[tuple[int, int, int, int, str]]] = {}
+    for n in notes:
+        by_start.setdefault(n[0], []).append(n)
+    starts = sorted(by_start)
+    out: list[_Event] = []
+    for i, s in enumerate(starts):
+        nxt = starts[i + 1] if i + 1 < len(starts) else None
+        group = by_start[s]
+        held = [n for n in group if nxt is not None and n[1] > nxt]
+        plain = [n for n in group if n not in held]
+        if plain:  # ragged releases before the next onset: one chord, the longest
+            out.append(_event(s, max(n[1] for n in plain), plain))
+        by_end: dict[int, list[tuple[int, int, int, int, str]]] = {}
+        for n in held:
+            by_end.setdefault(n[1], []).append(n)
+        for end, chunk in sorted(by_end.items()):
+            out.append(_event(s, end, chunk))
+    return out
+
+
+def _event(s: int, e: int, chunk: list[tuple[int, int, int, int, str]]) -> _Event:
+    pitches = tuple(sorted({n[2] for n in chunk}, reverse=True))
+    art = next((n[4] for n in chunk if n[4]), "")
+    return (s, e, pitches, max(n[3] for n in chunk), art)
+
+
+def _voices(part: Part) -> list[list[_Event]]:
+    """The part's notes as at most :data:`MAX_VOICES` voices of non-overlapping events.
+
+    Events go to the first voice free at their onset; one that finds every voice busy
+    cuts the voice that frees up first short (or joins its chord when they start
+    together). Between moments when nothing is held across, the voices are numbered by
+    height, so voice 1 (stems up) is the upper line and voice 2 (stems down) the lower.
+    """
+    evs = sorted(_events(_snapped(part)), key=lambda ev: (ev[0], -ev[2][0]))
+    layers: list[list[_Event]] = []
+    for ev in evs:
+        free = [li for li, lay in enumerate(layers) if lay[-1][1] <= ev[0]]
+        if free:  # the free voice that was nearest in pitch
+            mid = sum(ev[2]) / len(ev[2])
+            best = min(free, key=lambda k: abs(sum(layers[k][-1][2]) / len(layers[k][-1][2]) - mid))
+            layers[best].append(ev)
+        elif len(layers) < MAX_VOICES:
+            layers.append([ev])
+        else:
+            li = min(range(len(layers)), key=lambda k: layers[k][-1][1])
+            s0, e0, p0, v0, a0 = layers[li][-1]
+            if s0 < ev[0]:
+                layers[li][-1] = (s0, ev[0], p0, v0, a0)
+                layers[li].append(ev)
+            else:  # the same onset: one chord, held as long as its longest note
+                pitches = tuple(sorted(set(p0) | set(ev[2]), reverse=True))
+                layers[li][-1] = (s0, max(e0, ev[1]), pitches, max(v0, ev[3]), a0 or ev[4])
+    if len(layers) <= 1:
+        return layers
+    tagged = sorted((ev, li) for li, lay in enumerate(layers) for ev in lay)
+    out: list[list[_Event]] = [[] for _ in layers]
+    seg: list[tuple[_Event, int]] = []
+    held_to = -1
+
+    def flush() -> None:
+        mean: dict[int, list[int]] = {}
+        for ev, li in seg:
+            mean.setdefault(li, []).extend(ev[2])
+        rank = sorted(mean, key=lambda li: -sum(mean[li]) / len(mean[li]))
+        for ev, li in seg:
+            out[rank.index(li)].append(ev)
+
+    for ev, li in tagged:
+        if seg and ev[0] >= held_to:  # nothing sounds across this onset: a new segment
+            flush()
+            seg = []
+        seg.append((ev, li))
+        held_to = max(held_to, ev[1])
+    flush()
+    return [_close_gaps(v) for v in out if v]
+
+
+def _close_gaps(voice: list[_Event]) -> list[_Event]:
+    """A played gap before the voice's own next note is not written as a rest (the rule
+    :func:`_snapped` applies to the part's next onset, now within one voice)."""
+    unit = GRID.denominator
+    out = list(voice)
+    for i in range(len(out) - 1):
+        s, e, p, v, a = out[i]
+        gap = out[i + 1][0] - e
+        if 0 < gap <= min(unit, max(3, (e - s) // 2)):
+            out[i] = (s, out[i + 1][0], p, v, a)
     return out
 
 
@@ -260,35 +478,44 @@ def _bars(score: Score) -> list[tuple[Fraction, Fraction, int, int]]:
 
 
 def _part_events(part: Part, score: Score, *, top: bool, title_text: str | None
-                 ) -> tuple[list[tuple[Fraction, Any]], list[tuple[Fraction, Any]], Any, Any]:
-    """The part's timed material: ``(durational, point events, instrument, clef)``.
+                 ) -> tuple[list[list[tuple[Fraction, Any]]], list[tuple[Fraction, Any]], Any, Any]:
+    """The part's timed material: ``(durational per voice, point events, instrument, clef)``.
 
-    Durational events are ``(offset, (kind, pitches, dur, tie_in, tie_out, arts))`` with
-    kind "note" or "rest"; point events are music21 objects (dynamics, texts, marks).
+    Durational events are ``(offset, (kind, pitches, dur, arts))`` with kind "note" or
+    "rest", one list per voice (:func:`_voices`), each filled with rests to the final bar
+    line; point events are music21 objects (dynamics, texts, marks).
     """
     from music21 import dynamics, expressions, tempo
 
     ins, clef_obj = _instrument(part)
-    timed: list[tuple[Fraction, Any]] = []
-    points: list[tuple[Fraction, Any]] = []
-    last_dyn = None
-    cursor = Fraction(0)
-    for a, b, group in _slices(part):
-        if a > cursor:
-            timed.append((cursor, ("rest", [], a - cursor, False, False, [])))
-        cursor = b
-        tin = any(g[2] for g in group)
-        tout = any(g[3] for g in group)
-        arts = sorted({g[4] for g in group if g[4]})
-        timed.append((a, ("note", [g[0] for g in group], b - a, tin, tout, arts)))
-        if not tin and not part.dynamics:
-            dyn = dynamic_of(max(g[1] for g in group))
-            if dyn != last_dyn:
-                points.append((a, dynamics.Dynamic(dyn)))
-                last_dyn = dyn
+    unit = GRID.denominator
     end = _bar_end(score)
-    if cursor < end:
-        timed.append((cursor, ("rest", [], end - cursor, False, False, [])))
+    voices = _voices(part) or [[]]
+    timed: list[list[tuple[Fraction, Any]]] = []
+    for evs in voices:
+        line: list[tuple[Fraction, Any]] = []
+        cursor = Fraction(0)
+        for s, e, pitches, _vel, art in evs:
+            a, b = Fraction(s, unit), Fraction(e, unit)
+            if a > cursor:
+                line.append((cursor, ("rest", [], a - cursor, [])))
+            line.append((a, ("note", sorted(pitches), b - a, [art] if art else [])))
+            cursor = b
+        if cursor < end:
+            line.append((cursor, ("rest", [], end - cursor, [])))
+        timed.append(line)
+    points: list[tuple[Fraction, Any]] = []
+    if not part.dynamics:
+        loudest: dict[int, int] = {}
+        for evs in voices:
+            for s, _e, _p, vel, _a in evs:
+                loudest[s] = max(loudest.get(s, 0), vel)
+        last_dyn = None
+        for s in sorted(loudest):
+            dyn = dynamic_of(loudest[s])
+            if dyn != last_dyn:
+                points.append((Fraction(s, unit), dynamics.Dynamic(dyn)))
+                last_dyn = dyn
     for beat, mark in part.dynamics:  # the orchestrator's markings win over velocities
         if mark in ("cresc", "dim"):
             te = expressions.TextExpression(f"{mark}.")
@@ -321,7 +548,7 @@ def _part_events(part: Part, score: Score, *, top: bool, title_text: str | None
 
 
 def _make_element(kind: str, pitches: list[int], dur: Fraction, tin: bool, tout: bool,
-                  arts: list[str], part: Part, how: str, sharps: set[int]):
+                  arts: list[str], part: Part, names: tuple[str, ...]):
     from music21 import chord as m21chord
     from music21 import note
     from music21 import tie as m21tie
@@ -333,9 +560,9 @@ def _make_element(kind: str, pitches: list[int], dur: Fraction, tin: bool, tout:
         items = [note.Unpitched(displayName=DRUM_DISPLAY.get(p, "C5")) for p in pitches]
         obj = items[0] if len(items) == 1 else PercussionChord(items)
     elif len(pitches) == 1:
-        obj = note.Note(pitch_name(pitches[0], how, sharps))
+        obj = note.Note(spelled(pitches[0], names))
     else:
-        obj = m21chord.Chord([pitch_name(p, how, sharps) for p in pitches])
+        obj = m21chord.Chord([spelled(p, names) for p in pitches])
     obj.quarterLength = float(dur)
     if not part.is_drum and (tin or tout):
         obj.tie = m21tie.Tie("continue" if tin and tout else "stop" if tin else "start")
@@ -348,10 +575,11 @@ def _measured_part(part: Part, score: Score, bars: list[tuple[Fraction, Fraction
                    *, top: bool, title_text: str | None, staff: bool = False):
     """A music21 Part of Measures built directly: notes split at bar lines and tied,
     rests split by beat, marks placed in their bar (no makeMeasures/makeTies pass)."""
-    from music21 import key, meter, stream
+    from music21 import meter, stream
 
     timed, points, ins, clef_obj = _part_events(part, score, top=top, title_text=title_text)
-    how, sharps = spelling(score.key), _minor_sharps(score.key)
+    the_key = score_key(score.key)
+    names = key_spelling(score.key)
     starts = [b[0] for b in bars]
     measures = []
     prev = None
@@ -364,42 +592,54 @@ def _measured_part(part: Part, score: Score, bars: list[tuple[Fraction, Fraction
     first = measures[0]
     first.insert(0, ins)
     first.insert(0, clef_obj)
-    if score.key and not part.is_drum:
-        try:
-            tonic, _, mode = score.key.partition(" ")
-            first.insert(0, key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic,
-                                    mode or "major"))
-        except Exception:  # noqa: BLE001 - an unreadable key name only loses the signature
-            log.warning("key %r not understood; no key signature", score.key)
-    for off, (kind, pitches, dur, tin, tout, arts) in timed:
-        pos, end = off, off + dur
-        while pos < end:
-            bi = max(0, bisect.bisect_right(starts, pos) - 1)
-            b0, blen, num, den = bars[bi]
-            piece_end = min(end, b0 + blen)
-            m = measures[bi]
-            if kind == "rest":
-                compound = den == 8 and num % 3 == 0 and num > 3
-                beat = Fraction(4, den) * (3 if compound else 1)
-                o = pos - b0
-                for piece in _rest_pieces(o, piece_end - pos, beat, blen):
-                    for bit in expressible_pieces(piece):
-                        m.insert(float(o), _make_element("rest", [], bit, False, False, [],
-                                                         part, how, sharps))
-                        o += bit
-            else:
-                o = pos
-                for piece in expressible_pieces(piece_end - pos):
-                    el = _make_element(kind, pitches, piece, tin if o == off else True,
-                                       tout if o + piece == end else True,
-                                       arts if o == off else [], part, how, sharps)
-                    m.insert(float(o - b0), el)
-                    o += piece
-            pos = piece_end
+    if the_key is not None and not part.is_drum:
+        first.insert(0, the_key)
+    per: list[list[list[tuple[Fraction, Any]]]] = [[[] for _ in timed] for _ in bars]
+    for vi, line in enumerate(timed):
+        for off, (kind, pitches, dur, arts) in line:
+            pos, end = off, off + dur
+            while pos < end:
+                bi = max(0, bisect.bisect_right(starts, pos) - 1)
+                b0, blen, num, den = bars[bi]
+                piece_end = min(end, b0 + blen)
+                slot = per[bi][vi]
+                if kind == "rest":
+                    compound = den == 8 and num % 3 == 0 and num > 3
+                    beat = Fraction(4, den) * (3 if compound else 1)
+                    o = pos - b0
+                    for piece in _rest_pieces(o, piece_end - pos, beat, blen):
+                        for bit in expressible_pieces(piece):
+                            slot.append((o, _make_element("rest", [], bit, False, False, [],
+                                                          part, names)))
+                            o += bit
+                else:
+                    o = pos
+                    for piece in expressible_pieces(piece_end - pos):
+                        slot.append((o - b0, _make_element(kind, pitches, piece, o != off,
+                                                           o + piece != end,
+                                                           arts if o == off else [], part,
+                                                           names)))
+                        o += piece
+                pos = piece_end
+    beamed: list[tuple[Any, tuple[Fraction, Fraction, int, int], str | None]] = []
+    for m, bar, slots in zip(measures, bars, per, strict=True):
+        sounding = [vi for vi, slot in enumerate(slots)
+                    if any(not el.isRest for _, el in slot)]
+        if not [vi for vi in sounding if vi]:  # one voice in this bar
+            for o, el in slots[0]:
+                m.insert(float(o), el)
+            beamed.append((m, bar, None))
+            continue
+        for vi in sorted(set(sounding) | {0}):
+            v = stream.Voice(id=str(vi + 1))
+            for o, el in slots[vi]:
+                v.insert(float(o), el)
+            m.insert(0, v)
+            beamed.append((v, bar, "up" if vi == 0 else "down"))
     for off, obj in points:
         bi = min(len(bars) - 1, max(0, bisect.bisect_right(starts, off) - 1))
         measures[bi].insert(float(off - bars[bi][0]), obj)
-    _beam(measures, bars)
+    _beam(beamed)
     p = stream.PartStaff(measures) if staff else stream.Part(measures)
     p.partName = ins.partName
     return p
@@ -408,16 +648,21 @@ def _measured_part(part: Part, score: Score, bars: list[tuple[Fraction, Fraction
 _BEAM_CACHE: dict[tuple[Any, ...], list[list[tuple[str, str | None]]]] = {}
 
 
-def _beam(measures: list[Any], bars: list[tuple[Fraction, Fraction, int, int]]) -> None:
-    """Beam each measure by its known meter. music21's makeBeams looks the meter up by
-    context for every measure, and getBeams is slow; a bar's beams depend only on its
-    meter and rhythm, so they are computed once per (meter, rhythm) and reused."""
+def _beam(containers: list[tuple[Any, tuple[Fraction, Fraction, int, int], str | None]]
+          ) -> None:
+    """Beam each measure, or each voice of a measure, by its known meter; a voice's stems
+    go its way (``"up"``/``"down"``), a lone voice's by its beam groups. music21's makeBeams
+    looks the meter up by context for every measure, and getBeams is slow; a bar's beams
+    depend only on its meter and rhythm, so they are computed once per (meter, rhythm)."""
     from music21 import beam, meter
     from music21.stream.makeNotation import setStemDirectionForBeamGroups
 
     sigs: dict[tuple[int, int], Any] = {}
-    for m, (_, _, num, den) in zip(measures, bars, strict=True):
+    for m, (_, _, num, den), stem in containers:
         group = m.notesAndRests.stream()
+        if stem is not None:
+            for n in group.notes:
+                n.stemDirection = stem
         if len(group) <= 1:
             continue
         rhythm = (num, den, tuple((float(n.offset), float(n.quarterLength), n.isRest,
@@ -435,7 +680,8 @@ def _beam(measures: list[Any], bars: list[tuple[Fraction, Fraction, int, int]]) 
             for kind, direction in one:
                 bs.append(kind, direction)
             n.beams = bs
-        setStemDirectionForBeamGroups(m)
+        if stem is None:
+            setStemDirectionForBeamGroups(m)
 
 
 def _bar_end(score: Score) -> Fraction:
@@ -449,18 +695,90 @@ def _bar_end(score: Score) -> Fraction:
     return _q(last) + Fraction(4 * num, den)
 
 
-def _key_signature(score: Score, part: Part):  # -> music21.key.KeySignature
-    """The part's key signature at sounding pitch (C major when none is known)."""
-    from music21 import key
+def _to_written(st: Any) -> None:
+    """A transposing instrument's staff rewritten at written pitch, in place: notes and
+    key signature move by the instrument's interval (music21 would do it while exporting,
+    but then every note keeps its concert accidental display and prints an accidental its
+    new key signature already gives). A written signature of 7 or more sharps or flats is
+    re-signed enharmonically (clarinet in concert B major: D-flat major, not C-sharp)."""
+    from music21 import instrument, key
 
-    if score.key and not part.is_drum:
-        tonic, _, mode = score.key.partition(" ")
-        try:
-            return key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic,
-                           mode or "major")
-        except Exception:  # noqa: BLE001 - unreadable key name: no signature
-            pass
-    return key.KeySignature(0)
+    ins = st.recurse().getElementsByClass(instrument.Instrument).first()
+    if ins is None or ins.transposition is None:
+        return
+    st.toWrittenPitch(inPlace=True)
+    ks = st.recurse().getElementsByClass(key.KeySignature).first()
+    if ks is None or abs(ks.sharps) < 7:
+        return
+    sharps = ks.sharps - 12 if ks.sharps > 0 else ks.sharps + 12
+    new = key.KeySignature(sharps)
+    if isinstance(ks, key.Key):
+        new = new.asKey(ks.mode)
+    site = ks.activeSite
+    off = ks.offset
+    site.remove(ks)
+    site.insert(off, new)
+    for n in st.recurse().notes:
+        for p in n.pitches:
+            _respell(p, new)
+
+
+def _respell(p: Any, ks: Any) -> None:
+    """``p`` spelled as ``ks`` has it when an enharmonic is in the signature (C-sharp in
+    D-flat major becomes D-flat), else with at most one sharp or flat, in the signature's
+    direction."""
+    def alter(x: Any) -> float:
+        return x.accidental.alter if x.accidental is not None else 0.0
+
+    def in_key(x: Any) -> bool:
+        want = ks.accidentalByStep(x.step)
+        return alter(x) == (want.alter if want is not None else 0.0)
+
+    options = [p] + [c for c in p.getAllCommonEnharmonics(alterLimit=1)]
+    options = [c for c in options if abs(alter(c)) <= 1] or [p]
+    best = next((c for c in options if in_key(c)), None)
+    if best is None:
+        sign = 1 if ks.sharps > 0 else -1
+        best = min(options, key=lambda c: (alter(c) * sign < 0, abs(alter(c))))
+    if best is not p:
+        p.step, p.accidental, p.octave = best.step, best.accidental, best.octave
+
+
+def _accidentals(st: Any) -> None:
+    """Which accidentals print on one staff, bar by bar, against the key signature it
+    carries (written for a transposing part), whatever the notes carried before. An
+    accidental holds to the bar line, so a later F-sharp in the bar prints none (music21's
+    default repeats it after any other note); courtesy accidentals after a bar line and
+    for the same letter in another octave stay. A bar
+    with two voices is read in time order across both (music21 reads one voice, then the
+    other, and would leave an earlier note in the lower voice without its accidental)."""
+    from music21 import key
+    from music21.stream.makeNotation import makeAccidentalsInMeasureStream
+
+    ks = st.recurse().getElementsByClass(key.KeySignature).first() or key.KeySignature(0)
+    makeAccidentalsInMeasureStream(st, useKeySignature=ks, overrideStatus=True,
+                                   cautionaryNotImmediateRepeat=False)
+    prev = None
+    for m in st.getElementsByClass("Measure"):
+        if m.voices:
+            _bar_in_time_order(m, ks, prev)
+        prev = m
+
+
+def _bar_in_time_order(m: Any, ks: Any, prev: Any) -> None:
+    notes = sorted(((n.offset, i, n) for i, v in enumerate(m.voices) for n in v.notes),
+                   key=lambda x: (x[0], x[1]))
+    before = [p for n in prev.recurse().notes for p in n.pitches] if prev is not None else []
+    past: list[Any] = []
+    for _, _, n in notes:
+        tied_in = n.tie is not None and n.tie.type in ("stop", "continue")
+        for p in n.pitches:
+            p.updateAccidentalDisplay(pitchPast=past, pitchPastMeasure=before,
+                                      alteredPitches=list(ks.alteredPitches),
+                                      cautionaryPitchClass=True, cautionaryAll=False,
+                                      overrideStatus=True, cautionaryNotImmediateRepeat=False,
+                                      lastNoteWasTied=tied_in)
+        past.extend(n.pitches)
 
 
 GRAND_SPLIT = 60  # a keyboard or harp part on two staves: middle C and up on the upper
@@ -491,10 +809,11 @@ def _staves_of(part: Part, score: Score, bars: list[tuple[Fraction, Fraction, in
 
 
 def _build(score: Score, *, title: str, cue_id: str | None, start_tc: str | None,
-           parts: list[Part] | None, all_marks: bool) -> tuple[Any, list[list[Any]]]:
-    """The music21 score and, per score part, its staves (one, or two braced)."""
+           parts: list[Part] | None, all_marks: bool, written: bool = True
+           ) -> tuple[Any, list[list[Any]]]:
+    """The music21 score and, per score part, its staves (one, or two braced); with
+    ``written`` a transposing instrument's staves are at written pitch (:func:`_to_written`)."""
     from music21 import layout, metadata, stream
-    from music21.stream.makeNotation import makeAccidentalsInMeasureStream
 
     if not score.parts:
         raise InputError("the score has no parts to engrave", field="parts")
@@ -512,10 +831,11 @@ def _build(score: Score, *, title: str, cue_id: str | None, start_tc: str | None
     for i, part in enumerate(chosen):
         staves = _staves_of(part, score, bars, top=(i == 0 or all_marks),
                             title_text=label if i == 0 or all_marks else None)
-        ks = _key_signature(score, part)
         for st in staves:
-            makeAccidentalsInMeasureStream(st, useKeySignature=ks)
             st.atSoundingPitch = True
+            if written:
+                _to_written(st)
+            _accidentals(st)
             s.insert(0, st)
         if len(staves) > 1:
             s.insert(0, layout.StaffGroup(staves, name=staves[0].partName, symbol="brace",
@@ -529,7 +849,7 @@ def build_music21(score: Score, *, title: str, cue_id: str | None = None,
                   all_marks: bool = False):  # -> music21.stream.Score
     """The music21 score at sounding pitch (``all_marks``: tempo etc. in every part)."""
     return _build(score, title=title, cue_id=cue_id, start_tc=start_tc, parts=parts,
-                  all_marks=all_marks)[0]
+                  all_marks=all_marks, written=False)[0]
 
 
 def _rest_pieces(offset: Fraction, length: Fraction, beat: Fraction, bar: Fraction
@@ -572,7 +892,8 @@ def _xml_text(m21score) -> str:
 
 def write_musicxml(score: Score, path: str | Path, *, title: str, cue_id: str | None = None,
                    start_tc: str | None = None) -> Path:
-    """Write the full score (concert pitch) as MusicXML, atomically; returns the path."""
+    """Write the full score (transposed, as the module docstring says) as MusicXML,
+    atomically; returns the path."""
     out = Path(path)
     atomic_write_text(out, _xml_text(build_music21(score, title=title, cue_id=cue_id,
                                                    start_tc=start_tc)))
@@ -625,11 +946,6 @@ def _write_part_files(score: Score, built: Any, groups: list[list[Any]], out: Pa
         if len(staves) > 1:
             single.insert(0, layout.StaffGroup(staves, name=staves[0].partName, symbol="brace",
                                                barTogether=True))
-        ins = staves[0].getInstrument(returnDefault=False)
-        if ins is not None and ins.transposition is not None:
-            single = single.toWrittenPitch(inPlace=False)
-            for p in single.parts:
-                p.makeAccidentals(inPlace=True, overrideStatus=True)
         name = safe_filename(part.name) or "part"
         p = out / f"{stem}{name}.musicxml"
         n = 2
