@@ -1135,8 +1135,10 @@ def svg_to_png(svg: str, path: str | Path, *, width: int = 1400) -> Path:
     out = Path(path).resolve()
     with tempfile.TemporaryDirectory(prefix="svg-") as tmp:
         html = Path(tmp) / "page.html"
-        html.write_text("<html><body style='margin:0;background:white'>"
-                        f"<div style='width:{width}px'>{svg}</div></body></html>")
+        html.write_text("<html><head><meta charset='utf-8'></head>"  # SMuFL glyphs, dashes
+                        "<body style='margin:0;background:white'>"
+                        f"<div style='width:{width}px'>{svg}</div></body></html>",
+                        encoding="utf-8")
         subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu",
                         f"--screenshot={out}", f"--window-size={width},{int(width * 1.414)}",
                         html.as_uri()], capture_output=True, timeout=120, check=False)
