@@ -32,13 +32,14 @@ def _store(project: str | Path | ProjectStore) -> ProjectStore:
 def run_stage(project: str | Path | ProjectStore, stage: str, *, out_dir: str | Path | None = None,
               cues: list[str] | None = None, palette: str | None = None, seed: int = 0,
               progress: bool = False, settings: dict[str, Any] | None = None,
-              render: str = "full") -> Any:
+              render: str = "full", outcome: dict[str, Any] | None = None) -> Any:
     """Re-run one stage on a project from the previous stages' saved artefacts.
     ``render`` (full, quick, midi) and ``settings`` (``RenderSettings`` fields) go to the
-    render stage."""
+    render stage; ``outcome`` to the read stage, which says in it whether it reused its
+    previous analysis (:func:`~assistant.pipeline.stages.stage_read`)."""
     store = _store(project)
     steps: dict[str, Callable[[], Any]] = {
-        "read": lambda: stage_read(store),
+        "read": lambda: stage_read(store, outcome=outcome),
         "brief": lambda: stage_briefs(store),
         "sync": lambda: stage_sync(store, cues, progress=progress),
         "themes": lambda: stage_themes(store, progress=progress),
@@ -66,11 +67,15 @@ def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
                render: str = "full", stages: list[str] | None = None) -> dict[str, Any]:
     """Run every stage (read → brief → sync → themes → plan → draft/orchestrate → guard →
     render) on ``cues`` (default: all) and return the manifest, also written to
-    ``out_dir/manifest.json``; its ``timings_s`` gives each stage's wall time.
+    ``out_dir/manifest.json``; its ``timings_s`` gives each stage's wall time and, when the
+    read stage ran, ``stage_cache`` says whether it reused its previous analysis
+    (``{"read": "reused"}``: screenplay, spotting list, cues, models and code unchanged)
+    or read the film (``{"read": "computed"}``).
 
     ``stages`` runs only those (in pipeline order) from the artefacts already saved: e.g.
     ``["guard", "render"]`` delivers the latest revisions without drafting new ones.
-    Without ``render`` among them the result is ``{"timings_s": ...}`` only.
+    Without ``render`` among them the result is ``{"timings_s": ...}`` only (with
+    ``stage_cache`` when ``read`` is among them).
     """
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
@@ -89,6 +94,7 @@ def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
         wanted = {"draft" if s == "orchestrate" else s for s in stages}
         todo = [s for s in SCORE_STAGES if s in wanted]
     timings: dict[str, float] = {}
+    cache: dict[str, str] = {}
     result: Any = None
     bar = tqdm(todo, desc="score", unit="stage", disable=not progress)
     with logging_redirect_tqdm():  # log lines print above the bars, not through them
@@ -99,15 +105,21 @@ def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
             bar.set_postfix_str(stage)
             t0 = time.perf_counter()
             log.info("stage %s", stage)
+            outcome: dict[str, Any] = {}
             result = run_stage(store, stage, out_dir=out_dir, cues=cues, palette=palette,
-                               seed=seed, progress=progress, settings=settings, render=render)
+                               seed=seed, progress=progress, settings=settings, render=render,
+                               outcome=outcome)
+            if stage == "read":
+                cache["read"] = "reused" if outcome.get("reused") else "computed"
             if stage == "guard" and "draft" in todo:
                 _redraft_copies(store, result, palette=palette, seed=seed)
             timings[stage] = round(time.perf_counter() - t0, 3)
+    extra = {"stage_cache": cache} if cache else {}
     if "render" not in todo:
-        return {"timings_s": timings}
+        return {"timings_s": timings} | extra
     manifest: dict[str, Any] = result
     manifest["timings_s"] = timings
+    manifest.update(extra)
     from assistant.project import atomic_write_json
 
     atomic_write_json(Path(out_dir) / "manifest.json", manifest)

