@@ -197,3 +197,47 @@ def test_continuing_a_chorale_keeps_its_four_voices() -> None:
     for a, b in zip(first.parts, out.parts, strict=True):
         assert [n for n in b.notes if n.start_beats < 8.0] == a.notes  # the prompt is untouched
     assert any(n.start_beats >= 8.0 for p in out.parts for n in p.notes)
+
+
+def test_a_horn_chorale_is_four_horn_parts_in_the_horns_range() -> None:
+    from assistant.analysis.instruments import INSTRUMENTS
+
+    _voices, merged = _chorale()
+    out, _moved = split_voices(merged, "chorale", program=60)
+    assert [p.name for p in out.parts] == ["Horn 1", "Horn 2", "Horn 3", "Horn 4"]
+    assert all(p.instrument == "horn" and p.program == 60 for p in out.parts)
+    assert sum(len(p.notes) for p in out.parts) == len(merged.notes)
+    lo, hi = INSTRUMENTS["horn"].professional
+    assert all(lo <= n.pitch <= hi for p in out.parts for n in p.notes)
+    means = [sum(n.pitch for n in p.notes) / len(p.notes) for p in out.parts]
+    assert means == sorted(means, reverse=True)  # horn 1 on top
+    # the shipped model asked for a brass ensemble: horns, not a string quartet or a choir
+    sc = generate(Controls(ensemble="ensemble", program=60, key_tonic=5, mode="major", seed=3), bars=2)[0]
+    assert len(sc.parts) >= 2 and {p.instrument for p in sc.parts} == {"horn"} and {p.program for p in sc.parts} == {60}
+    # strings and voices keep their own layouts
+    assert [p.instrument for p in split_voices(merged, "ensemble", program=40)[0].parts] == \
+        ["violin", "violin", "viola", "cello"]
+    assert [p.name for p in split_voices(merged, "chorale", program=52)[0].parts] == ["Soprano", "Alto", "Tenor", "Bass"]
+
+
+def test_continuing_a_wind_quartet_keeps_its_parts() -> None:
+    """Before: a four-part wind prompt was called a chorale and the new notes went to one new part
+    named after the model's program (an extra 'piano' or 'choir' staff)."""
+    from assistant.analysis.instruments import INSTRUMENTS
+    from assistant.music.sample import _ensemble_of, continue_
+
+    _voices, merged = _chorale()
+    satb, _ = split_voices(merged, "chorale")
+    winds = [("flute", 73), ("oboe", 68), ("clarinet", 71), ("bassoon", 70)]
+    parts = [Part(name=INSTRUMENTS[i].name, instrument=i, program=g,
+                  notes=[n for n in p.notes if n.start_beats < 8.0])
+             for (i, g), p in zip(winds, satb.parts, strict=True)]
+    first = Score(parts=parts, meters=satb.meters, tempos=satb.tempos)
+    assert _ensemble_of(first) == "ensemble" and _ensemble_of(satb) == "chorale"
+    out = continue_(first, 2, Controls(seed=5), avoid_copies=False)  # the shipped model
+    assert [p.name for p in out.parts] == [p.name for p in first.parts]
+    for a, b in zip(first.parts, out.parts, strict=True):
+        assert [n for n in b.notes if n.start_beats < 8.0] == a.notes  # the prompt is untouched
+        lo, hi = INSTRUMENTS[b.instrument].professional
+        assert all(lo <= n.pitch <= hi for n in b.notes if n.start_beats >= 8.0)
+    assert sum(1 for p in out.parts for n in p.notes if n.start_beats >= 8.0) > 0

@@ -113,6 +113,19 @@ def test_transposed_staves_of_the_full_score_too(tmp_path):
         assert [n for n in p["notes"] if n["accidental"]] == [], p["name"]
 
 
+@pytest.mark.parametrize("key", ["Eb major", "A major"])
+def test_a_score_written_alone_is_transposed_the_same_way(tmp_path, key):
+    """write_musicxml (themes, lessons, the studio's score view) writes the same written-pitch
+    staves as a cue delivery: before, it let music21 transpose at export and every altered note
+    of a horn in E-flat printed a flat its signature already gave."""
+    sc = scale_score(key, ("flute", "horn", "clarinet"))
+    staves = read_parts(write_musicxml(sc, tmp_path / "s.musicxml", title="scale"))
+    full, _parts = write_score_and_parts(sc, tmp_path / "d.musicxml", tmp_path / "parts", title="scale")
+    assert [p["fifths"] for p in staves] == [p["fifths"] for p in read_parts(full)]
+    for p in staves:
+        assert [n for n in p["notes"] if n["accidental"]] == [], (key, p["name"])
+
+
 def test_written_pitch_is_the_instrument_interval_up(tmp_path):
     from music21 import converter
 

@@ -55,7 +55,7 @@ from assistant.music.tokens import (
     normalise_meter,
     score_to_symusic,
 )
-from assistant.music.voices import KEYBOARD, SATB, STRINGS, split_voices
+from assistant.music.voices import KEYBOARD, SATB, STRINGS, distribute, split_voices
 
 log = logging.getLogger(__name__)
 
@@ -669,7 +669,7 @@ def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, 
         order = sorted(range(len(scores)), key=lambda i: -matches(scores[i]))  # stable: sample order on ties
         scores = [scores[i] for i in order[:n_candidates]]
     if controls.ensemble in ("chorale", "keyboard", "ensemble"):  # one part per voice / staff, in range
-        scores = [split_voices(sc, controls.ensemble)[0] for sc in scores]
+        scores = [split_voices(sc, controls.ensemble, controls.program)[0] for sc in scores]
     return scores
 
 
@@ -754,10 +754,14 @@ def continue_(prompt: Score, bars: int, controls: Controls | None = None,
 
 
 def _ensemble_of(score: Score) -> str:
+    """The model's ensemble token for a prompt: a chorale only when its four parts are voices."""
+    from assistant.analysis.instruments import INSTRUMENTS
+
     parts = [p for p in score.parts if p.notes]
     if len(parts) <= 1:
         return "solo"
-    return "ensemble" if len(parts) != 4 else "chorale"
+    sung = all(p.program == 52 or getattr(INSTRUMENTS.get(p.instrument), "family", "") == "voices" for p in parts)
+    return "chorale" if len(parts) == 4 and sung else "ensemble"
 
 
 def _layout_of(score: Score) -> str | None:
@@ -784,6 +788,17 @@ def _merge(base: Score, new: Score, drop_range: tuple[float, float] | None = Non
             add = list(by_name.pop(p.name).notes) if p.name in by_name else []
             out.append(replace(p, notes=sorted(keep + add, key=lambda n: (n.start_beats, -n.pitch))))
         return replace(base, parts=out + list(by_name.values()))
+    pitched = [p for p in base.parts if p.notes and not p.is_drum]
+    if len(pitched) > 1:  # other separate parts (a wind quartet, two horns): each voice continues in its part
+        new_notes = [n for p in new.parts if not p.is_drum for n in p.notes]
+        per = {id(p): ns for p, ns in zip(pitched, distribute(new_notes, pitched), strict=True)}
+        out = []
+        for p in base.parts:
+            keep = [n for n in p.notes
+                    if drop_range is None or not drop_range[0] - 1e-9 <= n.start_beats < drop_range[1] - 1e-9]
+            add = per.get(id(p), [])
+            out.append(replace(p, notes=sorted(keep + add, key=lambda n: (n.start_beats, -n.pitch))))
+        return replace(base, parts=out)
     parts: dict[int, Part] = {}
     for p in base.parts:
         keep = [n for n in p.notes if drop_range is None or not drop_range[0] - 1e-9 <= n.start_beats < drop_range[1] - 1e-9]

@@ -13,6 +13,10 @@ turns it into parts a player or singer can read:
   value counts them), so every part stays singable / playable.
 * **keyboard**: right hand from middle C up, left hand below (a chord entirely above or below
   stays in one hand).
+* **one instrument**: an ensemble or chorale asked of a wind, brass, keyboard or plucked
+  instrument (a horn chorale) is four parts of that instrument ("Horn 1" ... "Horn 4"), the
+  voices' ranges stacked inside its professional range; strings give the string quartet and
+  voices the SATB choir.
 """
 
 from __future__ import annotations
@@ -104,9 +108,58 @@ def _into_range(notes: list[Note], lo: int, hi: int) -> tuple[list[Note], int]:
     return out, moved
 
 
-def split_voices(score: Score, ensemble: str) -> tuple[Score, int]:
+def instrument_voices(program: int | None, n: int = 4) -> tuple[tuple[str, str, int, int], ...] | None:
+    """``n`` voices of the pitched instrument with GM ``program``, top to bottom ("Horn 1" is
+    the highest), each spanning half of its professional range, stacked evenly; None when the
+    program is no such instrument or is a string or voice (those have their own layouts)."""
+    from assistant.analysis.instruments import INSTRUMENTS
+
+    if program is None:
+        return None
+    ins = next((i for i in INSTRUMENTS.values() if i.gm_program == program and not i.is_drum), None)
+    if ins is None or ins.family in ("strings", "voices"):
+        return None
+    lo, hi = ins.professional
+    half = (hi - lo) / 2
+    step = half / max(n - 1, 1)
+    name = ins.name.split(" in ")[0]  # "Clarinet in B♭ 1" reads badly: "Clarinet 1"
+    return tuple((f"{name} {k + 1}", ins.id, int(round(lo + (n - 1 - k) * step)),
+                  int(round(lo + (n - 1 - k) * step + half))) for k in range(n))
+
+
+def part_voices(parts: list[Part]) -> tuple[tuple[str, str, int, int], ...]:
+    """Voice ranges of existing parts (given top to bottom): each part's instrument's professional
+    range, or the part's own compass (± a tone) for an instrument we do not know."""
+    from assistant.analysis.instruments import INSTRUMENTS
+
+    out = []
+    for p in parts:
+        ins = INSTRUMENTS.get(p.instrument)
+        if ins is not None and not ins.is_drum:
+            lo, hi = ins.professional
+        else:
+            lo, hi = min(n.pitch for n in p.notes) - 2, max(n.pitch for n in p.notes) + 2
+        out.append((p.name, p.instrument, int(lo), int(hi)))
+    return tuple(out)
+
+
+def distribute(notes: list[Note], parts: list[Part]) -> list[list[Note]]:
+    """``notes`` shared among existing ``parts`` (a wind quartet continued): voice assignment top
+    to bottom by the parts' mean pitch (:func:`assign_voices`), each share moved by octaves into
+    its part's range (:func:`part_voices`). Returns the shares in the order of ``parts``."""
+    order = sorted(range(len(parts)), key=lambda k: -sum(n.pitch for n in parts[k].notes) / max(len(parts[k].notes), 1))
+    spec = part_voices([parts[k] for k in order])
+    shares: list[list[Note]] = [[] for _ in parts]
+    for k, (_name, _ins, lo, hi), ns in zip(order, spec, assign_voices(notes, spec), strict=True):
+        shares[k] = _into_range(sorted(ns, key=lambda n: (n.start_beats, -n.pitch)), lo, hi)[0]
+    return shares
+
+
+def split_voices(score: Score, ensemble: str, program: int | None = None) -> tuple[Score, int]:
     """``score`` with its notes in separate parts for ``ensemble`` ("chorale": SATB choir,
     "keyboard": two piano staves, "ensemble": up to four string parts; "solo": unchanged).
+    ``program`` (the requested instrument's GM program): a chorale or ensemble of a wind, brass,
+    keyboard, plucked or mallet instrument is four parts of it (:func:`instrument_voices`).
     Returns the new score and how many notes moved by octaves into their part's range."""
     notes = sorted((n for p in score.parts if not p.is_drum for n in p.notes), key=lambda n: (n.start_beats, -n.pitch))
     drums = [p for p in score.parts if p.is_drum]
@@ -125,6 +178,8 @@ def split_voices(score: Score, ensemble: str) -> tuple[Score, int]:
                 lh.extend(n for n in group if n.pitch < 60)
         spec, per = KEYBOARD, [rh, lh]
         program = 0
+    elif (own := instrument_voices(program)) is not None:
+        spec, per = own, assign_voices(notes, own)
     else:
         spec = SATB if ensemble == "chorale" else STRINGS
         program = 52 if ensemble == "chorale" else 48

@@ -844,14 +844,6 @@ def _build(score: Score, *, title: str, cue_id: str | None, start_tc: str | None
     return s, groups
 
 
-def build_music21(score: Score, *, title: str, cue_id: str | None = None,
-                  start_tc: str | None = None, parts: list[Part] | None = None,
-                  all_marks: bool = False):  # -> music21.stream.Score
-    """The music21 score at sounding pitch (``all_marks``: tempo etc. in every part)."""
-    return _build(score, title=title, cue_id=cue_id, start_tc=start_tc, parts=parts,
-                  all_marks=all_marks, written=False)[0]
-
-
 def _rest_pieces(offset: Fraction, length: Fraction, beat: Fraction, bar: Fraction
                  ) -> list[Fraction]:
     """Split a rest the way engravers do: up to the next beat, then whole beats (a half
@@ -885,7 +877,7 @@ def _xml_text(m21score) -> str:
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
     exporter = GeneralObjectExporter(m21score)
-    exporter.makeNotation = False  # build_music21 made measures, ties, beams, accidentals
+    exporter.makeNotation = False  # _build made measures, ties, beams, accidentals
     data = exporter.parse()
     return data.decode("utf-8") if isinstance(data, bytes) else str(data)
 
@@ -895,8 +887,8 @@ def write_musicxml(score: Score, path: str | Path, *, title: str, cue_id: str | 
     """Write the full score (transposed, as the module docstring says) as MusicXML,
     atomically; returns the path."""
     out = Path(path)
-    atomic_write_text(out, _xml_text(build_music21(score, title=title, cue_id=cue_id,
-                                                   start_tc=start_tc)))
+    built, _groups = _build(score, title=title, cue_id=cue_id, start_tc=start_tc, parts=None, all_marks=False)
+    atomic_write_text(out, _xml_text(built))  # written pitch: no accidental its key signature gives
     log.info("wrote MusicXML score %s", out)
     return out
 
