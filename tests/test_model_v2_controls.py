@@ -241,3 +241,32 @@ def test_continuing_a_wind_quartet_keeps_its_parts() -> None:
         lo, hi = INSTRUMENTS[b.instrument].professional
         assert all(lo <= n.pitch <= hi for n in b.notes if n.start_beats >= 8.0)
     assert sum(1 for p in out.parts for n in p.notes if n.start_beats >= 8.0) > 0
+
+
+def test_infill_without_a_plan_keeps_whole_bars_of_context_on_both_sides() -> None:
+    """Three bars of 4/4 filled without a chord plan (what vary and the theme operations ask for):
+    the prompt keeps whole bars before and after the gap. Before, a fixed budget of 48 + 16 per
+    beat per filled bar left two bars about 20 tokens of context and three bars none."""
+    from assistant.music.sample import get_sampler, infill
+
+    sampler = get_sampler()  # the shipped model: its 256-token context
+    v = sampler.vocab
+    notes = [Note(60 + (0, 2, 4, 5, 7, 5, 4, 2)[i % 8], 1.0 * i, 1.0) for i in range(48)]  # 12 bars of quarters
+    tune = Score(parts=[Part(name="p", instrument="flute", program=73, notes=notes)])
+    seen: list[list[int]] = []
+    real = sampler.decode
+
+    def spy(prompt: list[int], *a: object, **k: object) -> object:
+        seen.append(list(prompt))
+        return real(prompt, *a, **k)
+
+    sampler.decode = spy  # type: ignore[method-assign]
+    try:
+        out = infill(tune, (4, 7), Controls(seed=1), sampler=sampler)
+    finally:
+        del sampler.decode
+    (prompt,) = seen
+    i_pre, i_suf, i_mid = prompt.index(v.fim_pre), prompt.index(v.fim_suf), prompt.index(v.fim_mid)
+    assert prompt[i_pre + 1:i_suf].count(v.bar) >= 2 and prompt[i_suf + 1:i_mid].count(v.bar) >= 2
+    kept = [(n.pitch, n.start_beats) for n in out.notes if not 16.0 <= n.start_beats < 28.0]
+    assert kept == [(n.pitch, n.start_beats) for n in notes if not 16.0 <= n.start_beats < 28.0]

@@ -832,9 +832,8 @@ def infill(score: Score, bars_to_fill: tuple[int, int] | list[int], controls: Co
     ``chords`` (or ``controls.chords``) is a chord plan for the filled bars, one symbol per bar
     (cycled when shorter): a v2 model's chord token after each filled Bar is forced and the bars
     are decoded under :class:`PlanConstraint` (as :func:`continue_`; the last beat ends on a tone
-    of the last planned chord, not on the tonic, since the music goes on). With a plan the
-    context keeps whole bars on both sides and leaves the filled bars a budget from the score's
-    own density (without one, the old split: at two bars and more little context is left)."""
+    of the last planned chord, not on the tonic, since the music goes on). The context keeps
+    whole bars on both sides and leaves the filled bars a budget from the score's own density."""
     s = sampler or get_sampler()
     if isinstance(bars_to_fill, list):
         a, b = min(bars_to_fill), max(bars_to_fill) + 1
@@ -856,19 +855,14 @@ def infill(score: Score, bars_to_fill: tuple[int, int] | list[int], controls: Co
     prefix = s.fill_prefix(controls, meter, ensemble_default=_ensemble_of(score))
     pre, suf = ids[:ia], ids[ib:]
     block = s.model.cfg.block_size
-    if con is None and plan_ids is None:
-        room = block - 6 - 3 - (48 * (b - a) + 16 * (b - a) * meter[0])
-        while len(pre) + len(suf) > room and (pre or suf):
-            if len(pre) >= len(suf):
-                pre = pre[len(pre) // 4 + 1:]
-            else:
-                suf = suf[: 3 * len(suf) // 4]
-    else:  # the filled bars get twice the score's tokens per bar (at least 40), the sides the rest
-        per_bar = max(40, 2 * len(ids) // max(n, 1))
-        room = max(block // 4, block - 6 - 3 - 8 - per_bar * (b - a))
-        half = room // 2
-        pre = recent_bars(v, pre, max(half, room - len(suf)), meter) if pre else pre
-        suf = _first_bars(suf, v.bar, room - len(pre))
+    # the filled bars get twice the score's tokens per bar (at least 40), the sides the rest, in
+    # whole bars (a fixed 48 + 16 per beat per bar used to leave two bars of 4/4 about 20 tokens
+    # of context and three bars none: a varied theme forgot the theme)
+    per_bar = max(40, 2 * len(ids) // max(n, 1))
+    room = max(block // 4, block - 6 - 3 - 8 - per_bar * (b - a))
+    half = room // 2
+    pre = recent_bars(v, pre, max(half, room - len(suf)), meter) if pre else pre
+    suf = _first_bars(suf, v.bar, room - len(pre))
     prompt = prefix + [v.fim_pre] + pre + [v.fim_suf] + suf + [v.fim_mid]
     history = history_before(score, starts[a]) if con is not None else None
     outs = s.decode(prompt, b - a, controls, n=1, meter=meter, forced=[v.bar], chord_plan=plan_ids,
