@@ -270,3 +270,20 @@ def test_infill_without_a_plan_keeps_whole_bars_of_context_on_both_sides() -> No
     assert prompt[i_pre + 1:i_suf].count(v.bar) >= 2 and prompt[i_suf + 1:i_mid].count(v.bar) >= 2
     kept = [(n.pitch, n.start_beats) for n in out.notes if not 16.0 <= n.start_beats < 28.0]
     assert kept == [(n.pitch, n.start_beats) for n in notes if not 16.0 <= n.start_beats < 28.0]
+
+
+def test_a_varied_or_continued_flute_theme_stays_in_the_flutes_range() -> None:
+    """The prompt's instrument bounds what is written into it when no instrument or range is
+    asked for (before, a flute theme varied by the shipped model dipped to A3, below the flute)."""
+    from assistant.analysis.instruments import INSTRUMENTS
+    from assistant.music.sample import continue_, vary
+
+    low = [60, 62, 64, 62, 60, 62, 64, 65, 64, 62, 60, 59, 60, 62, 60, 60]  # a low flute tune
+    notes = [Note(p, 2.0 * i, 2.0) for i, p in enumerate(low)]
+    tune = Score(parts=[Part(name="Flute", instrument="flute", program=73, notes=notes)])
+    lo, hi = INSTRUMENTS["flute"].professional
+    for seed in range(4):
+        for out in (vary(tune, Controls(seed=seed), strength=0.75),
+                    continue_(tune, 2, Controls(seed=seed), avoid_copies=False)):
+            assert [p.name for p in out.parts] == ["Flute"]
+            assert all(lo <= n.pitch <= hi for n in out.notes), (seed, sorted(n.pitch for n in out.notes)[:3])

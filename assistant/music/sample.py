@@ -673,11 +673,27 @@ def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, 
     return scores
 
 
+def _prompt_range(score: Score) -> tuple[int, int] | None:
+    """The pitches the prompt's instruments can play: the union of its pitched parts'
+    professional ranges (None when a part's instrument is unknown)."""
+    from assistant.analysis.instruments import INSTRUMENTS
+
+    ranges = [INSTRUMENTS[p.instrument].professional if p.instrument in INSTRUMENTS else None
+              for p in score.parts if p.notes and not p.is_drum]
+    if not ranges or any(r is None for r in ranges):
+        return None
+    return min(r[0] for r in ranges), max(r[1] for r in ranges)
+
+
 def _prompt_controls(s: MusicSampler, score: Score, controls: Controls) -> Controls:
+    """``controls`` completed from the prompt: its key, mode, density and register, and (when no
+    instrument or range is asked for) the range of the prompt's own instruments, so a flute
+    theme continued or varied stays playable on the flute."""
     notes = [(n.pitch, n.start_beats, n.dur_beats) for n in score.notes]
     got = analyse_controls(notes, max(score.duration_beats, 1.0)) if notes else {}
     return replace(
         controls,
+        pitch_range=controls.pitch_range or (_prompt_range(score) if controls.program is None else None),
         key_tonic=controls.key_tonic if controls.key_tonic is not None else got.get("key_tonic"),
         mode=controls.mode or got.get("mode"),
         density=controls.density or got.get("density"),
