@@ -22,12 +22,13 @@ import numpy as np
 import torch
 
 from assistant.music.constraint import (
-    CHORD_TONE_FLOOR,
+    LINE_MEMORY,
     PlanConstraint,
     _Row,
     _third_seen,
     _triad,
     history_before,
+    line_before,
     scale_pitch_classes,
 )
 from assistant.music.copies import CopyFilter
@@ -200,9 +201,10 @@ class MusicSampler:
         return m
 
     def _plan_pitches(self, con: PlanConstraint, r: _Row, target_bars: int) -> torch.Tensor:
-        """(V,) the pitch tokens :class:`PlanConstraint` allows for the row's next note."""
+        """(V,) the pitch tokens :class:`PlanConstraint` allows for the row's next note (its line
+        rules read the row's last pitches: :meth:`PlanConstraint.line_allows`)."""
         free, by_step = con.pitch_rule(r.bars_done - 1, max(r.pos, 0), target_bars, r.last_pitch is None,
-                                       _third_seen(con, r))
+                                       _third_seen(con, r), line=r.line)
         ok = self._pcs(free)
         if by_step and r.last_pitch is not None:
             ok = ok | (self._pcs(by_step) & ((self.pitch_val - r.last_pitch).abs() <= con.step))
@@ -210,27 +212,31 @@ class MusicSampler:
             ok = ok & (self.pitch_val != r.last_pitch)
         return ok
 
+    def _line_pitches(self, con: PlanConstraint, r: _Row) -> torch.Tensor:
+        """(V,) the tokens the line rules allow next (non-pitch tokens always)."""
+        vals = np.where(self.pitch_pc.numpy() >= 0, self.pitch_val.numpy(), -1)
+        return torch.from_numpy(con.line_allows(max(r.bars_done - 1, 0), r.line, vals))
+
     def _prior_row(self, con: PlanConstraint, bar: int) -> np.ndarray:
-        """(V,) the key prior's logit offsets in bar ``bar``: pitch tokens by pitch class, 0 for
-        the tones of the bar's planned chord (the prior shapes the passing tones, not the chord)."""
-        ch = con.chord(bar)
-        key = (con.prior, ch)
+        """(V,) the key prior's logit offsets in bar ``bar`` (:meth:`PlanConstraint.bar_prior`:
+        the planned chord's tones barely lowered, a minor dominant bar's leading tone lifted),
+        on the pitch tokens by pitch class."""
+        key = (con.prior, con.chord(bar), con.dominant(bar))
         row = self._prior_cache.get(key)
         if row is not None:
             return row
-        prior = np.asarray(con.prior, dtype=np.float32)
-        if ch:
-            prior = prior.copy()
-            prior[sorted(ch)] = np.maximum(prior[sorted(ch)], -CHORD_TONE_FLOOR)
+        prior = np.asarray(con.bar_prior(bar), dtype=np.float32)
         pc = self.pitch_pc.numpy()
         row = self._prior_cache[key] = np.where(pc >= 0, prior[np.maximum(pc, 0)], 0.0).astype(np.float32)
         return row
 
     def _mask(self, r: _Row, target_bars: int, pitch_ok: torch.Tensor, prog_ok: torch.Tensor,
               steps_left: int, chord_plan: list[int | None] | None = None,
-              max_leap: int | None = None, con: PlanConstraint | None = None) -> torch.Tensor:
+              max_leap: int | None = None, con: PlanConstraint | None = None,
+              line_rules: bool = False) -> torch.Tensor:
         """Allowed next ids for one candidate (grammar, time order, scale, range, bar budget,
-        the planned chord of each bar, and the key and plan rules of ``con``)."""
+        the planned chord of each bar, and the key and plan rules of ``con``; ``line_rules``: a
+        single line, whose next onset also follows :meth:`PlanConstraint.line_allows`)."""
         is_k = self.is_k
         if self.has_chords and r.last == "bar":  # every bar states its chord first
             k = r.bars_done - 1
@@ -262,7 +268,11 @@ class MusicSampler:
         if con is not None and r.last in ("pos", "tempo", "prog", "dur"):
             P = is_k[_K_PITCH]
             if (m & P).any():
-                for ok in (self._plan_pitches(con, r, target_bars), self._pcs(con.scale)):
+                plan = self._plan_pitches(con, r, target_bars)
+                tiers = [plan, self._pcs(con.scale)]
+                if line_rules and r.last != "dur":  # a new onset of a single line (not a chord's next note)
+                    tiers.insert(0, plan & self._line_pitches(con, r))
+                for ok in tiers:
                     m2 = m & (~P | ok)
                     if (m2 & P).any():  # else: the next looser rule (a narrow range or leap limit)
                         m = m2
@@ -315,8 +325,10 @@ class MusicSampler:
             r.last = "prog"
             r.prog_needed = False
         elif k == _K_PITCH:
-            r.last = "pitch"
             p = int(v.value[tok])
+            if r.last != "dur":  # an onset's first note (a chord's next notes follow a Duration): the line
+                r.line = (r.line + (p,))[-LINE_MEMORY:]
+            r.last = "pitch"
             r.repeats = r.repeats + 1 if p == r.last_pitch else 1
             r.last_pitch = p
             r.pcs_seen |= 1 << (p % 12)
@@ -329,7 +341,8 @@ class MusicSampler:
                meter: tuple[int, int] = (4, 4), max_new: int | None = None,
                forced: list[int] | None = None, chord_plan: list[int | None] | None = None,
                first_ts: int | None = None, constraint: PlanConstraint | None = None,
-               history: tuple[int | None, int, int] | None = None) -> list[list[int]]:
+               history: tuple[int | None, int, int] | None = None,
+               line: tuple[int, ...] = ()) -> list[list[int]]:
         """Sample ``n`` continuations of ``prompt`` holding exactly ``bars`` bars of REMI tokens.
 
         ``forced`` ids are fed (teacher-forced) right after the prompt, e.g. ``Bar TimeSig``.
@@ -339,19 +352,21 @@ class MusicSampler:
         adds the key and chord-plan rules of :class:`PlanConstraint` to the masks; ``history``
         (:func:`assistant.music.constraint.history_before`: the last pitch before the passage, how many notes in a row had it, and
         the pitch classes sounded so far) carries the music before a continuation or infill into
-        those rules (no tonic opening, passing tones by step from the prompt's last note).
+        those rules (no tonic opening, passing tones by step from the prompt's last note), and
+        ``line`` (:func:`assistant.music.constraint.line_before`) the melody's last pitches, which
+        the line rules read.
         Returns the generated REMI ids (starting with the first Bar) per candidate. On CPU the
         loop runs with ``DECODE_THREADS`` threads (1 by default: a small model's per-token ops
         are latency-bound, and extra threads only wait on busy cores), restored afterwards.
         """
         if self.device.type != "cpu":
             return self._decode(prompt, bars, controls, n, meter, max_new, forced, chord_plan, first_ts,
-                                constraint, history)
+                                constraint, history, line)
         old = torch.get_num_threads()
         torch.set_num_threads(DECODE_THREADS)
         try:
             return self._decode(prompt, bars, controls, n, meter, max_new, forced, chord_plan, first_ts,
-                                constraint, history)
+                                constraint, history, line)
         finally:
             torch.set_num_threads(old)
 
@@ -360,7 +375,8 @@ class MusicSampler:
                 meter: tuple[int, int], max_new: int | None, forced: list[int] | None,
                 chord_plan: list[int | None] | None = None, first_ts: int | None = None,
                 con: PlanConstraint | None = None,
-                history: tuple[int | None, int, int] | None = None) -> list[list[int]]:
+                history: tuple[int | None, int, int] | None = None,
+                line: tuple[int, ...] = ()) -> list[list[int]]:
         v = self.vocab
         block = self.model.cfg.block_size
         rng = np.random.default_rng(controls.seed if controls.seed is not None else random.randrange(2**31))
@@ -389,10 +405,12 @@ class MusicSampler:
         for r in rows:
             if history is not None:
                 r.last_pitch, r.repeats, r.pcs_seen = history
+            r.line = tuple(line)[-LINE_MEMORY:]
             for t in forced:
                 self._advance(r, t, bars)
         temp, top_p = controls.temperature, controls.top_p
         cache_m: dict[tuple, np.ndarray] = {}  # grammar state -> banned ids (~allowed), per call
+        line_rules = con is not None and (controls.ensemble or "solo") == "solo"  # one line: its rules
         bias = None  # (bars + 1, V): the key prior per bar (its planned chord's tones exempt)
         if con is not None and con.prior and any(con.prior):
             bias = np.stack([self._prior_row(con, b) for b in range(bars)] + [np.zeros(v.size, np.float32)])
@@ -404,12 +422,12 @@ class MusicSampler:
                    r.bars_done if r.last == "bar" else None, r.force_ts,
                    r.last_pitch if max_leap is not None or con is not None else None, r.prog_needed,
                    (r.bars_done, r.pos, r.reach > con.final_at(bars) + 1e-9, min(r.repeats, con.max_repeats),
-                    _third_seen(con, r))
+                    _third_seen(con, r), r.line if line_rules and r.last in ("pos", "tempo", "prog") else None)
                    if con is not None else None)
             m = cache_m.get(key)
             if m is None:
                 m = cache_m[key] = (~self._mask(r, bars, pitch_ok, prog_ok, steps_left, chord_plan,
-                                                max_leap, con)).numpy()
+                                                max_leap, con, line_rules)).numpy()
             return m
 
         def run(group: list[_Row], first: np.ndarray, step_i: int) -> None:
@@ -754,13 +772,14 @@ def continue_(prompt: Score, bars: int, controls: Controls | None = None,
     starts = prompt.bar_starts(n_prompt + 1)
     _plan, plan_ids, con = _plan_rules(s, controls, chords, bars, meter, key_prior, closes=True)
     history = history_before(prompt, starts[n_prompt]) if con is not None else None
+    line = line_before(prompt, starts[n_prompt]) if con is not None else ()
     # half the context for the prompt's last bars, the rest for the new bars (then it slides)
     ids = recent_bars(s.vocab, s.score_ids(prompt), s.model.cfg.block_size // 2, meter)
     prefix = s.fill_prefix(controls, meter, ensemble_default=_ensemble_of(prompt))
 
     def draw(n: int, c: Controls) -> list[Score]:
         outs = s.decode(prefix + ids, bars, c, n=n, meter=meter, forced=[s.vocab.bar], chord_plan=plan_ids,
-                        constraint=con, history=history)
+                        constraint=con, history=history, line=line)
         return [_to_score(s, o, controls, meter, start_q=starts[n_prompt]) for o in outs]
 
     new = draw(1, controls)
@@ -881,8 +900,9 @@ def infill(score: Score, bars_to_fill: tuple[int, int] | list[int], controls: Co
     suf = _first_bars(suf, v.bar, room - len(pre))
     prompt = prefix + [v.fim_pre] + pre + [v.fim_suf] + suf + [v.fim_mid]
     history = history_before(score, starts[a]) if con is not None else None
+    line = line_before(score, starts[a]) if con is not None else ()
     outs = s.decode(prompt, b - a, controls, n=1, meter=meter, forced=[v.bar], chord_plan=plan_ids,
-                    constraint=con, history=history)
+                    constraint=con, history=history, line=line)
     new = _to_score(s, outs[0], controls, meter, start_q=starts[a])
     return _merge(score, new, drop_range=(starts[a], starts[b]))
 
