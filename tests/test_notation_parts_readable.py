@@ -256,3 +256,17 @@ def test_a_short_staccato_on_the_beat_reads_as_an_eighth(tmp_path):
     els = list(got.recurse().notesAndRests)
     assert [(e.isRest, float(e.quarterLength)) for e in els] == [(False, 0.5), (True, 0.5)] * 4
     assert not any(e.duration.tuplets for e in els)
+
+
+def test_the_cue_label_is_in_the_heading_not_on_bar_one(tmp_path):
+    """The cue id and start timecode sit under the title (movement-number), as a copyist puts them;
+    as a text above bar 1 they collided with a hit's label at the start of the cue."""
+    sc = scale_score("D major", ("flute", "horn"))
+    sc = Score(parts=sc.parts, meters=sc.meters, tempos=sc.tempos, markers=[(0.5, "HIT door slams")])
+    full, parts = write_score_and_parts(sc, tmp_path / "s.musicxml", tmp_path / "parts", title="The Door",
+                                        cue_id="2M3", start_tc="01:12:00:05")
+    for path in [full, *parts.values()]:
+        root = ET.parse(path).getroot()
+        assert root.findtext("movement-number") == "2M3 @ 01:12:00:05" and root.findtext("movement-title") == "The Door"
+        words = [w.text for w in root.iter("words")]
+        assert "HIT door slams" in words and not any("2M3" in (w or "") for w in words), words

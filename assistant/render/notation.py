@@ -3,8 +3,10 @@ MuseScore 3 when installed.
 
 What each file carries:
 
-* title (the cue title), the cue id and its start timecode (``movement-number`` /
-  ``movement-title``, and a text at bar 1 ``<id> @ <tc>``), the score's key;
+* title (the cue title), the cue id and its start timecode in the heading
+  (``movement-title``, and ``movement-number`` ``<id> @ <tc>``: under the title, where a
+  copyist puts it, not as a text at bar 1, where it collided with a hit's label), the
+  score's key;
 * tempo marks at every tempo change (to 0.01 BPM, as a film click needs), meters, and
   rehearsal marks at section starts (the score's markers that are not ``HIT``/``CUE``
   markers; without any, a letter every 8 bars, the common default); hits as
@@ -477,7 +479,7 @@ def _bars(score: Score) -> list[tuple[Fraction, Fraction, int, int]]:
     return out
 
 
-def _part_events(part: Part, score: Score, *, top: bool, title_text: str | None
+def _part_events(part: Part, score: Score, *, top: bool
                  ) -> tuple[list[list[tuple[Fraction, Any]]], list[tuple[Fraction, Any]], Any, Any]:
     """The part's timed material: ``(durational per voice, point events, instrument, clef)``.
 
@@ -540,10 +542,6 @@ def _part_events(part: Part, score: Score, *, top: bool, title_text: str | None
                 te = expressions.TextExpression(text)
                 te.placement = "above"
                 points.append((_q(beat), te))
-        if title_text:
-            te = expressions.TextExpression(title_text)
-            te.placement = "above"
-            points.append((Fraction(0), te))
     return timed, points, ins, clef_obj
 
 
@@ -572,12 +570,12 @@ def _make_element(kind: str, pitches: list[int], dur: Fraction, tin: bool, tout:
 
 
 def _measured_part(part: Part, score: Score, bars: list[tuple[Fraction, Fraction, int, int]],
-                   *, top: bool, title_text: str | None, staff: bool = False):
+                   *, top: bool, staff: bool = False):
     """A music21 Part of Measures built directly: notes split at bar lines and tied,
     rests split by beat, marks placed in their bar (no makeMeasures/makeTies pass)."""
     from music21 import meter, stream
 
-    timed, points, ins, clef_obj = _part_events(part, score, top=top, title_text=title_text)
+    timed, points, ins, clef_obj = _part_events(part, score, top=top)
     the_key = score_key(score.key)
     names = key_spelling(score.key)
     starts = [b[0] for b in bars]
@@ -785,7 +783,7 @@ GRAND_SPLIT = 60  # a keyboard or harp part on two staves: middle C and up on th
 
 
 def _staves_of(part: Part, score: Score, bars: list[tuple[Fraction, Fraction, int, int]], *,
-               top: bool, title_text: str | None) -> list[Any]:
+               top: bool) -> list[Any]:
     """One music21 Part, or two PartStaffs (treble over bass) for a grand-staff
     instrument whose notes lie on both sides of middle C."""
     from dataclasses import replace
@@ -798,11 +796,9 @@ def _staves_of(part: Part, score: Score, bars: list[tuple[Fraction, Fraction, in
     upper = [n for n in part.notes if n.pitch >= GRAND_SPLIT]
     lower = [n for n in part.notes if n.pitch < GRAND_SPLIT]
     if info is None or info.clef != "grand" or not upper or not lower or part.is_drum:
-        return [_measured_part(part, score, bars, top=top, title_text=title_text)]
-    rh = _measured_part(replace(part, notes=upper), score, bars, top=top,
-                        title_text=title_text, staff=True)
-    lh = _measured_part(replace(part, notes=lower, dynamics=[]), score, bars, top=False,
-                        title_text=None, staff=True)
+        return [_measured_part(part, score, bars, top=top)]
+    rh = _measured_part(replace(part, notes=upper), score, bars, top=top, staff=True)
+    lh = _measured_part(replace(part, notes=lower, dynamics=[]), score, bars, top=False, staff=True)
     rh.getElementsByClass("Measure").first().clef = clef.TrebleClef()
     lh.getElementsByClass("Measure").first().clef = clef.BassClef()
     return [rh, lh]
@@ -820,17 +816,16 @@ def _build(score: Score, *, title: str, cue_id: str | None, start_tc: str | None
     s = stream.Score()
     md = metadata.Metadata()
     md.title = title
-    if cue_id:
-        md.movementNumber = cue_id
+    label = " @ ".join(x for x in (cue_id or "", start_tc or "") if x)
+    if label:
+        md.movementNumber = label  # under the title: the cue and where it starts
     md.movementName = title  # what verovio and MuseScore show as the heading
     s.metadata = md
-    label = " @ ".join(x for x in (cue_id or "", start_tc or "") if x) or None
     chosen = parts if parts is not None else score.parts
     bars = _bars(score)
     groups: list[list[Any]] = []
     for i, part in enumerate(chosen):
-        staves = _staves_of(part, score, bars, top=(i == 0 or all_marks),
-                            title_text=label if i == 0 or all_marks else None)
+        staves = _staves_of(part, score, bars, top=(i == 0 or all_marks))
         for st in staves:
             st.atSoundingPitch = True
             if written:
