@@ -224,7 +224,8 @@ def test_continuing_a_wind_quartet_keeps_its_parts() -> None:
     """Before: a four-part wind prompt was called a chorale and the new notes went to one new part
     named after the model's program (an extra 'piano' or 'choir' staff)."""
     from assistant.analysis.instruments import INSTRUMENTS
-    from assistant.music.sample import _ensemble_of, continue_
+    from assistant.music.prompt import ensemble_of
+    from assistant.music.sample import continue_
 
     _voices, merged = _chorale()
     satb, _ = split_voices(merged, "chorale")
@@ -233,7 +234,7 @@ def test_continuing_a_wind_quartet_keeps_its_parts() -> None:
                   notes=[n for n in p.notes if n.start_beats < 8.0])
              for (i, g), p in zip(winds, satb.parts, strict=True)]
     first = Score(parts=parts, meters=satb.meters, tempos=satb.tempos)
-    assert _ensemble_of(first) == "ensemble" and _ensemble_of(satb) == "chorale"
+    assert ensemble_of(first) == "ensemble" and ensemble_of(satb) == "chorale"
     out = continue_(first, 2, Controls(seed=5), avoid_copies=False)  # the shipped model
     assert [p.name for p in out.parts] == [p.name for p in first.parts]
     for a, b in zip(first.parts, out.parts, strict=True):

@@ -40,8 +40,22 @@ from assistant.music.harmony import (
 )
 from assistant.music.instruments import conditioning
 from assistant.music.model import MusicGPT, NumpyDecoder, pick_device
-from assistant.music.score import Note, Part, Score
+from assistant.music.prompt import (
+    ensemble_of,
+    fim_prompt,
+    merge,
+    n_bars,
+    prompt_controls,
+    recent_bars,
+)
+from assistant.music.score import Note, Score
 from assistant.music.tokens import (
+    K_DUR,
+    K_PITCH,
+    K_POS,
+    K_PROG,
+    K_TEMPO,
+    K_TS,
     MODES,
     PITCH_HI,
     PITCH_LO,
@@ -56,7 +70,7 @@ from assistant.music.tokens import (
     normalise_meter,
     score_to_symusic,
 )
-from assistant.music.voices import KEYBOARD, SATB, STRINGS, distribute, split_voices
+from assistant.music.voices import split_voices
 
 log = logging.getLogger(__name__)
 
@@ -67,21 +81,6 @@ DECODE_THREADS = int(os.environ.get("MUSIC_DECODE_THREADS", "1"))
 RERANK_OVERSAMPLE = 4  # candidates sampled per requested one when attributes are requested
 
 # token kinds (Vocab.kind): 0 other, 1 pitch, 2 position, 3 duration, 4 program, 5 timesig, 6 tempo, 7 control
-_K_PITCH, _K_POS, _K_DUR, _K_PROG, _K_TS, _K_TEMPO = 1, 2, 3, 4, 5, 6
-
-
-def recent_bars(vocab: Vocab, ids: list[int], keep: int, meter: tuple[int, int]) -> list[int]:
-    """The most recent whole bars of REMI ``ids`` that fit in ``keep`` tokens, restarting with
-    ``Bar TimeSig`` (the meter in force); ``ids`` as they are when they already fit."""
-    if len(ids) <= keep:
-        return list(ids)
-    bar_pos = [i for i, t in enumerate(ids) if t == vocab.bar]
-    cut = next((b for b in bar_pos if len(ids) - b <= keep), bar_pos[-1] if bar_pos else 0)
-    tail = ids[cut + 1:]
-    head = [tail.pop(0)] if tail and vocab.is_chord[tail[0]] else []  # the bar's chord stays first
-    if tail and vocab.kind[tail[0]] == _K_TS:
-        tail = tail[1:]
-    return [vocab.bar] + head + [vocab.timesig_id(*meter)] + tail[-(keep - 2 - len(head)):]
 
 
 def sample_next(logits: np.ndarray, banned: np.ndarray, temperature: float, top_p: float,
@@ -125,11 +124,11 @@ class MusicSampler:
         self.dur_val = torch.full((V,), 1e9, dtype=torch.float64)
         self.pitch_val = torch.full((V,), -1, dtype=torch.long)
         for i, val in v.value.items():
-            if v.kind[i] == _K_POS:
+            if v.kind[i] == K_POS:
                 self.pos_val[i] = val
-            elif v.kind[i] == _K_DUR:
+            elif v.kind[i] == K_DUR:
                 self.dur_val[i] = float(val)
-            elif v.kind[i] == _K_PITCH:
+            elif v.kind[i] == K_PITCH:
                 self.pitch_val[i] = val
         self.is_k = {k: kind == k for k in range(8)}
         self.pitch_pc = torch.where(self.pitch_val >= 0, self.pitch_val % 12, torch.full_like(self.pitch_val, -1))
@@ -144,7 +143,7 @@ class MusicSampler:
         self.free_chord_mask = self.chord_mask.clone()  # the model's own chord: any but "unspecified"
         self.free_chord_mask[v.chord_none] = False
         # which kinds may follow which (REMI grammar, compacted time signatures)
-        P, Q, D, G, S, T = (self.is_k[k] for k in (_K_PITCH, _K_POS, _K_DUR, _K_PROG, _K_TS, _K_TEMPO))
+        P, Q, D, G, S, T = (self.is_k[k] for k in (K_PITCH, K_POS, K_DUR, K_PROG, K_TS, K_TEMPO))
         self.follow = {
             "start": self.bar_mask,
             "bar": S | Q | self.bar_mask,
@@ -255,18 +254,18 @@ class MusicSampler:
                 and r.last in ("dur", "bar", "timesig", "chord"):
             return self.bar_mask.clone()  # out of budget: close the remaining bars empty
         m = self.follow[r.last].clone()
-        m &= ~is_k[_K_TS]  # the meter is fixed by the request (forced after the first Bar)
+        m &= ~is_k[K_TS]  # the meter is fixed by the request (forced after the first Bar)
         if r.last in ("bar", "timesig", "dur", "chord"):
             bar_len = r.num * 12
-            m &= ~(is_k[_K_POS] & ((self.pos_val <= r.pos) | (self.pos_val >= bar_len)))
-        m &= ~is_k[_K_PITCH] | pitch_ok
+            m &= ~(is_k[K_POS] & ((self.pos_val <= r.pos) | (self.pos_val >= bar_len)))
+        m &= ~is_k[K_PITCH] | pitch_ok
         if r.prog_needed and r.last in ("pos", "tempo"):
-            m &= ~is_k[_K_PITCH]  # the program token first
+            m &= ~is_k[K_PITCH]  # the program token first
         if max_leap is not None and r.last_pitch is not None:  # idiom: no leap past max_leap
-            m &= ~is_k[_K_PITCH] | ((self.pitch_val - r.last_pitch).abs() <= max_leap)
-        m &= ~is_k[_K_PROG] | prog_ok
+            m &= ~is_k[K_PITCH] | ((self.pitch_val - r.last_pitch).abs() <= max_leap)
+        m &= ~is_k[K_PROG] | prog_ok
         if con is not None and r.last in ("pos", "tempo", "prog", "dur"):
-            P = is_k[_K_PITCH]
+            P = is_k[K_PITCH]
             if (m & P).any():
                 plan = self._plan_pitches(con, r, target_bars)
                 tiers = [plan, self._pcs(con.scale)]
@@ -284,9 +283,9 @@ class MusicSampler:
                 left = min(left, con.hold_limit(r.last_pitch % 12, at, target_bars, _third_seen(con, r)))
             m &= self.dur_val <= left + 1e-9
             if not m.any():  # nothing fits: the shortest duration (clipped at decode time)
-                m = is_k[_K_DUR] & (self.dur_val == self.dur_val[is_k[_K_DUR]].min())
+                m = is_k[K_DUR] & (self.dur_val == self.dur_val[is_k[K_DUR]].min())
         if r.bars_done >= target_bars and r.last in ("dur", "bar", "timesig", "chord"):
-            if con is None or r.reach > con.final_at(target_bars) + 1e-9 or not (m & is_k[_K_POS]).any():
+            if con is None or r.reach > con.final_at(target_bars) + 1e-9 or not (m & is_k[K_POS]).any():
                 m |= self.bar_mask | self.eos_mask  # the last bar is open: Bar or EOS means finished
             else:  # the ending: not before a note sounds in the last beat
                 m &= ~self.bar_mask
@@ -309,22 +308,22 @@ class MusicSampler:
                 r.time_left = r.num * target_bars
         elif self.vocab.is_chord[tok]:
             r.last = "chord"
-        elif k == _K_TS:
+        elif k == K_TS:
             n, d = v.value[tok]
             r.num, r.den = n, d
             r.force_ts = None
             if r.bars_done == 1:
                 r.time_left = r.num * target_bars
             r.last = "timesig"
-        elif k == _K_POS:
+        elif k == K_POS:
             r.pos = v.value[tok]
             r.last = "pos"
-        elif k == _K_TEMPO:
+        elif k == K_TEMPO:
             r.last = "tempo"
-        elif k == _K_PROG:
+        elif k == K_PROG:
             r.last = "prog"
             r.prog_needed = False
-        elif k == _K_PITCH:
+        elif k == K_PITCH:
             p = int(v.value[tok])
             if r.last != "dur":  # an onset's first note (a chord's next notes follow a Duration): the line
                 r.line = (r.line + (p,))[-LINE_MEMORY:]
@@ -332,7 +331,7 @@ class MusicSampler:
             r.repeats = r.repeats + 1 if p == r.last_pitch else 1
             r.last_pitch = p
             r.pcs_seen |= 1 << (p % 12)
-        elif k == _K_DUR:
+        elif k == K_DUR:
             r.last = "dur"
             r.reach = max(r.reach, (r.bars_done - 1) * r.num + max(r.pos, 0) / 12.0 + float(v.value[tok]))
 
@@ -399,7 +398,7 @@ class MusicSampler:
         can_slide = v.fim_mid not in prompt and len(prompt) >= PREFIX_LEN
         if not can_slide:
             budget = max(1, min(budget, block - len(prompt) - len(forced) - 1))
-        need_prog = cond is not None and not any(v.kind[t] == _K_PROG for t in prompt)
+        need_prog = cond is not None and not any(v.kind[t] == K_PROG for t in prompt)
         rows = [_Row(num=meter[0], den=meter[1], force_ts=first_ts if self.has_chords else None,
                      prog_needed=need_prog) for _ in range(n)]
         for r in rows:
@@ -691,38 +690,6 @@ def generate(controls: Controls | None = None, bars: int = 4, meter: tuple[int, 
     return scores
 
 
-def _prompt_range(score: Score) -> tuple[int, int] | None:
-    """The pitches the prompt's instruments can play: the union of its pitched parts'
-    professional ranges (None when a part's instrument is unknown)."""
-    from assistant.analysis.instruments import INSTRUMENTS
-
-    ranges = [INSTRUMENTS[p.instrument].professional if p.instrument in INSTRUMENTS else None
-              for p in score.parts if p.notes and not p.is_drum]
-    if not ranges or any(r is None for r in ranges):
-        return None
-    return min(r[0] for r in ranges), max(r[1] for r in ranges)
-
-
-def _prompt_controls(s: MusicSampler, score: Score, controls: Controls) -> Controls:
-    """``controls`` completed from the prompt: its key, mode, density and register, and (when no
-    instrument or range is asked for) the range of the prompt's own instruments, so a flute
-    theme continued or varied stays playable on the flute."""
-    notes = [(n.pitch, n.start_beats, n.dur_beats) for n in score.notes]
-    got = analyse_controls(notes, max(score.duration_beats, 1.0)) if notes else {}
-    return replace(
-        controls,
-        pitch_range=controls.pitch_range or (_prompt_range(score) if controls.program is None else None),
-        key_tonic=controls.key_tonic if controls.key_tonic is not None else got.get("key_tonic"),
-        mode=controls.mode or got.get("mode"),
-        density=controls.density or got.get("density"),
-        register=controls.register or got.get("register"),
-    )
-
-
-def _n_bars(score: Score) -> int:
-    return max(1, len(score.bar_starts()))
-
-
 def _plan_rules(s: MusicSampler, controls: Controls, chords: list[str | None] | tuple[str | None, ...] | None,
                 bars: int, meter: tuple[int, int], key_prior: float | None, closes: bool
                 ) -> tuple[list[Any], list[int | None] | None, PlanConstraint | None]:
@@ -766,16 +733,16 @@ def continue_(prompt: Score, bars: int, controls: Controls | None = None,
     With ``avoid_copies`` the new bars are re-drawn when their melody shares a 12-note run with
     a training melody (as in :func:`generate`)."""
     s = sampler or get_sampler()
-    controls = _prompt_controls(s, prompt, controls or Controls())
+    controls = prompt_controls(prompt, controls or Controls())
     meter = normalise_meter(*(controls.meter or (prompt.meters[-1][1], prompt.meters[-1][2])))
-    n_prompt = _n_bars(prompt)
+    n_prompt = n_bars(prompt)
     starts = prompt.bar_starts(n_prompt + 1)
     _plan, plan_ids, con = _plan_rules(s, controls, chords, bars, meter, key_prior, closes=True)
     history = history_before(prompt, starts[n_prompt]) if con is not None else None
     line = line_before(prompt, starts[n_prompt]) if con is not None else ()
     # half the context for the prompt's last bars, the rest for the new bars (then it slides)
     ids = recent_bars(s.vocab, s.score_ids(prompt), s.model.cfg.block_size // 2, meter)
-    prefix = s.fill_prefix(controls, meter, ensemble_default=_ensemble_of(prompt))
+    prefix = s.fill_prefix(controls, meter, ensemble_default=ensemble_of(prompt))
 
     def draw(n: int, c: Controls) -> list[Score]:
         outs = s.decode(prefix + ids, bars, c, n=n, meter=meter, forced=[s.vocab.bar], chord_plan=plan_ids,
@@ -785,77 +752,7 @@ def continue_(prompt: Score, bars: int, controls: Controls | None = None,
     new = draw(1, controls)
     if avoid_copies:
         new = _redraw_copies(new, controls, None, draw)
-    return _merge(prompt, new[0])
-
-
-def _ensemble_of(score: Score) -> str:
-    """The model's ensemble token for a prompt: a chorale only when its four parts are voices."""
-    from assistant.analysis.instruments import INSTRUMENTS
-
-    parts = [p for p in score.parts if p.notes]
-    if len(parts) <= 1:
-        return "solo"
-    sung = all(p.program == 52 or getattr(INSTRUMENTS.get(p.instrument), "family", "") == "voices" for p in parts)
-    return "chorale" if len(parts) == 4 and sung else "ensemble"
-
-
-def _layout_of(score: Score) -> str | None:
-    """The ensemble whose separate parts ``score`` has (:mod:`assistant.music.voices`), if any."""
-    names = {p.name for p in score.parts if p.notes}
-    for ens, spec in (("chorale", SATB), ("keyboard", KEYBOARD), ("ensemble", STRINGS)):
-        if len(names) > 1 and names <= {x[0] for x in spec}:
-            return ens
-    return None
-
-
-def _merge(base: Score, new: Score, drop_range: tuple[float, float] | None = None) -> Score:
-    """Notes of ``base`` (minus those starting in ``drop_range``) plus ``new``'s, by program; when
-    ``base`` is a split ensemble (SATB voices, piano staves, string parts) the new notes are split
-    the same way and each voice continues in its own part."""
-    layout = _layout_of(base)
-    if layout is not None:
-        split, _moved = split_voices(new, layout)
-        by_name = {p.name: p for p in split.parts}
-        out = []
-        for p in base.parts:
-            keep = [n for n in p.notes
-                    if drop_range is None or not drop_range[0] - 1e-9 <= n.start_beats < drop_range[1] - 1e-9]
-            add = list(by_name.pop(p.name).notes) if p.name in by_name else []
-            out.append(replace(p, notes=sorted(keep + add, key=lambda n: (n.start_beats, -n.pitch))))
-        return replace(base, parts=out + list(by_name.values()))
-    pitched = [p for p in base.parts if p.notes and not p.is_drum]
-    if len(pitched) > 1:  # other separate parts (a wind quartet, two horns): each voice continues in its part
-        new_notes = [n for p in new.parts if not p.is_drum for n in p.notes]
-        per = {id(p): ns for p, ns in zip(pitched, distribute(new_notes, pitched), strict=True)}
-        out = []
-        for p in base.parts:
-            keep = [n for n in p.notes
-                    if drop_range is None or not drop_range[0] - 1e-9 <= n.start_beats < drop_range[1] - 1e-9]
-            add = per.get(id(p), [])
-            out.append(replace(p, notes=sorted(keep + add, key=lambda n: (n.start_beats, -n.pitch))))
-        return replace(base, parts=out)
-    parts: dict[int, Part] = {}
-    for p in base.parts:
-        keep = [n for n in p.notes if drop_range is None or not drop_range[0] - 1e-9 <= n.start_beats < drop_range[1] - 1e-9]
-        parts[p.program] = Part(p.name, p.instrument, p.program, p.is_drum, keep)
-    for p in new.parts:
-        tgt = parts.get(p.program)
-        if tgt is None and len(base.parts) == 1:  # a solo line continues in the same part
-            tgt = next(iter(parts.values()))
-        if tgt is None:
-            parts[p.program] = Part(p.name, p.instrument, p.program, False, list(p.notes))
-        else:
-            tgt.notes = sorted(tgt.notes + list(p.notes), key=lambda n: (n.start_beats, -n.pitch))
-    return replace(base, parts=list(parts.values()))
-
-
-def _first_bars(ids: list[int], bar: int, keep: int) -> list[int]:
-    """The first whole bars of ``ids`` that fit in ``keep`` tokens (cut mid-bar when the first
-    bar alone is longer)."""
-    if len(ids) <= keep:
-        return list(ids)
-    i = next((c for c in reversed([i for i, t in enumerate(ids) if t == bar]) if 0 < c <= keep), None)
-    return ids[:i] if i is not None else ids[:max(keep, 0)]
+    return merge(prompt, new[0])
 
 
 def infill(score: Score, bars_to_fill: tuple[int, int] | list[int], controls: Controls | None = None,
@@ -874,37 +771,22 @@ def infill(score: Score, bars_to_fill: tuple[int, int] | list[int], controls: Co
         a, b = min(bars_to_fill), max(bars_to_fill) + 1
     else:
         a, b = bars_to_fill
-    n = _n_bars(score)
+    n = n_bars(score)
     if not 0 <= a < b <= n:
         raise ValueError(f"bars {a}..{b} outside the score's {n} bars")
-    controls = _prompt_controls(s, score, controls or Controls())
+    controls = prompt_controls(score, controls or Controls())
     meter = normalise_meter(*(controls.meter or (score.meters[0][1], score.meters[0][2])))
     starts = score.bar_starts(n + 1)
     _plan, plan_ids, con = _plan_rules(s, controls, chords, b - a, meter, key_prior, closes=False)
-    ids = s.score_ids(score)
-    bar_pos = [i for i, t in enumerate(ids) if t == s.vocab.bar] + [len(ids)]
-    while len(bar_pos) < n + 1:
-        bar_pos.append(len(ids))
-    ia, ib = bar_pos[a], bar_pos[b]
     v = s.vocab
-    prefix = s.fill_prefix(controls, meter, ensemble_default=_ensemble_of(score))
-    pre, suf = ids[:ia], ids[ib:]
-    block = s.model.cfg.block_size
-    # the filled bars get twice the score's tokens per bar (at least 40), the sides the rest, in
-    # whole bars (a fixed 48 + 16 per beat per bar used to leave two bars of 4/4 about 20 tokens
-    # of context and three bars none: a varied theme forgot the theme)
-    per_bar = max(40, 2 * len(ids) // max(n, 1))
-    room = max(block // 4, block - 6 - 3 - 8 - per_bar * (b - a))
-    half = room // 2
-    pre = recent_bars(v, pre, max(half, room - len(suf)), meter) if pre else pre
-    suf = _first_bars(suf, v.bar, room - len(pre))
-    prompt = prefix + [v.fim_pre] + pre + [v.fim_suf] + suf + [v.fim_mid]
+    prefix = s.fill_prefix(controls, meter, ensemble_default=ensemble_of(score))
+    prompt = fim_prompt(v, s.score_ids(score), n, a, b, prefix, s.model.cfg.block_size, meter)
     history = history_before(score, starts[a]) if con is not None else None
     line = line_before(score, starts[a]) if con is not None else ()
     outs = s.decode(prompt, b - a, controls, n=1, meter=meter, forced=[v.bar], chord_plan=plan_ids,
                     constraint=con, history=history, line=line)
     new = _to_score(s, outs[0], controls, meter, start_q=starts[a])
-    return _merge(score, new, drop_range=(starts[a], starts[b]))
+    return merge(score, new, drop_range=(starts[a], starts[b]))
 
 
 def vary(theme: Score, controls: Controls | None = None, strength: float = 0.5,
@@ -913,7 +795,7 @@ def vary(theme: Score, controls: Controls | None = None, strength: float = 0.5,
     if not 0.0 <= strength <= 1.0:
         raise ValueError("strength must be in [0, 1]")
     controls = controls or Controls()
-    n = _n_bars(theme)
+    n = n_bars(theme)
     k = max(1, round(strength * n)) if strength > 0 else 0
     rng = random.Random(controls.seed)
     bars = sorted(rng.sample(range(n), k)) if k else []

@@ -160,6 +160,10 @@ class Controls:
             raise ValueError("top_p must be in (0, 1] and temperature > 0")
 
 
+# Vocab.kind of each token type (0 other, 7 control)
+K_PITCH, K_POS, K_DUR, K_PROG, K_TS, K_TEMPO = 1, 2, 3, 4, 5, 6
+
+
 class Vocab:
     """Token ids and token-type lookups for a tokenizer built by :func:`make_tokenizer`."""
 

@@ -445,7 +445,8 @@ def infill_many(sampler: Any, score: Score, a: int, b: int, controls: Any, n: in
     """``n`` infills of bars ``[a, b)`` of ``score`` in one batched decode (the same prompt as
     :func:`assistant.music.sample.infill`, several rows). ``prefix``: the control ids from
     ``sampler.fill_prefix`` when the caller already has them (they cost a few model steps)."""
-    from assistant.music.sample import _merge, _to_score
+    from assistant.music.prompt import merge
+    from assistant.music.sample import _to_score
     from assistant.music.tokens import normalise_meter
 
     s = sampler
@@ -471,7 +472,7 @@ def infill_many(sampler: Any, score: Score, a: int, b: int, controls: Any, n: in
     res = []
     for o in outs:
         new = _to_score(s, o, controls, meter, start_q=starts[a])
-        res.append(_merge(score, new, drop_range=(starts[a], starts[b])))
+        res.append(merge(score, new, drop_range=(starts[a], starts[b])))
     return res
 
 
