@@ -1,5 +1,11 @@
-"""Engraved score and parts: MusicXML through music21, SVG through verovio, PDF through
-MuseScore 3 when installed.
+"""Engraved score and parts: the MusicXML pass (a Score to music21 staves, bars, voices
+and marks, written as MusicXML), and the public face of the notation passes.
+
+One job here: build and write the MusicXML. Two passes live in their own modules and
+their public names are re-exported from here, so callers import everything from this
+module: :mod:`assistant.render.spelling` (pitch names from the key, written pitch for
+transposing instruments, which accidentals print) and :mod:`assistant.render.pages`
+(SVG through verovio, PDF through MuseScore 3 when installed, page layout).
 
 What each file carries:
 
@@ -36,32 +42,48 @@ later ones (a pedal, a sustained note under a moving line) is a second voice, st
 down when it is the lower (at most two voices a staff). Piano, organ, harp and choir
 parts that cross middle C go on a braced grand staff.
 
-verovio runs with a fixed ``xmlIdSeed`` so the same MusicXML gives the same SVG.
+verovio runs with a fixed ``xmlIdSeed`` so the same MusicXML gives the same SVG
+(:mod:`assistant.render.pages`).
 """
 
 from __future__ import annotations
 
 import bisect
-import json
 import logging
-import os
-import re
-import shutil
-import subprocess
-import tempfile
-import time
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
 from assistant.music.score import Part, Score
-from assistant.project import atomic_write_bytes, atomic_write_text
+from assistant.project import atomic_write_text
+from assistant.render.pages import (  # noqa: F401 - re-exported: the public API
+    PAGE_OPTIONS,
+    STAVES_PER_PAGE,
+    XML_ID_SEED,
+    PdfJob,
+    mscore_binary,
+    page_options,
+    svg_pages,
+    svg_to_png,
+    to_pdf,
+    toolkit,
+    verovio_data_path,
+    write_svg_pages,
+)
+from assistant.render.spelling import (  # noqa: F401 - re-exported: the public API
+    _accidentals,
+    _to_written,
+    key_spelling,
+    pitch_name,
+    score_key,
+    spelled,
+    spelling,
+)
 
 log = logging.getLogger(__name__)
 
 GRID = Fraction(1, 12)  # quarter-note quantum: sixteenths and eighth triplets
-XML_ID_SEED = 1
 DYNAMIC_STEPS = ((40, "pp"), (56, "p"), (72, "mp"), (88, "mf"), (104, "f"), (128, "ff"))
 ARTICULATIONS = ("staccato", "accent", "tenuto", "marcato", "staccatissimo", "sforzando",
                  "tremolo", "pizzicato", "roll")
@@ -77,116 +99,6 @@ def dynamic_of(velocity: int) -> str:
         if velocity < limit:
             return mark
     return "ff"
-
-
-_SPELL = {"plain": ("C", "C#", "D", "E-", "E", "F", "F#", "G", "G#", "A", "B-", "B"),
-          "flats": ("C", "D-", "D", "E-", "E", "F", "G-", "G", "A-", "A", "B-", "B"),
-          "sharps": ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")}
-_FLAT_KEYS = {"F", "Bb", "Eb", "Ab", "Db", "Gb", "Cb", "D minor", "G minor", "C minor",
-              "F minor", "Bb minor", "Eb minor"}
-_SHARP_KEYS = {"D", "A", "E", "B", "F#", "C#", "E minor", "B minor", "F# minor", "C# minor",
-               "G# minor", "D# minor"}
-
-
-def spelling(key: str | None) -> str:
-    """Which spelling of black keys suits ``key`` ("D minor" -> flats, "E" -> sharps)."""
-    k = (key or "").strip()
-    k = k[:-6] if k.endswith(" major") else k
-    if k in _FLAT_KEYS:
-        return "flats"
-    if k in _SHARP_KEYS:
-        return "sharps"
-    return "plain"
-
-
-_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-
-
-def _minor_sharps(key: str | None) -> set[int]:
-    """Pitch classes a minor key spells sharp whatever its signature: the leading tone
-    and the major third (D minor: C#, F#; G minor: F#, B natural is white)."""
-    k = (key or "").strip()
-    if not k.endswith(" minor") or k[:1] not in _PC:
-        return set()
-    tonic = (_PC[k[0]] + (1 if k[1:2] == "#" else -1 if k[1:2] == "b" else 0)) % 12
-    return {(tonic - 1) % 12, (tonic + 4) % 12}
-
-
-def pitch_name(midi: int, how: str = "plain", sharps: set[int] | frozenset[int] = frozenset()
-               ) -> str:
-    """music21 pitch name of a MIDI number, spelled per :func:`spelling` (60 -> "C4");
-    pitch classes in ``sharps`` are spelled sharp."""
-    pc = midi % 12
-    name = _SPELL["sharps" if pc in sharps else how][pc]
-    return f"{name}{midi // 12 - 1}"
-
-
-def score_key(name: str | None):  # -> music21.key.Key | None
-    """The music21 key for a score's key name ("Eb major", "C# phrygian"), re-signed
-    enharmonically when its signature would have 7 or more sharps or flats ("Ab minor"
-    is written as G-sharp minor, "C# major" as D-flat major); None when there is none.
-
-    >>> score_key("Ab minor").name, score_key("D minor").sharps
-    ('G# minor', -1)
-    """
-    from music21 import key
-
-    if not name or not name.strip():
-        return None
-    tonic, _, mode = name.strip().partition(" ")
-    try:
-        k = key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode or "major")
-    except Exception:  # noqa: BLE001 - an unreadable key name only loses the signature
-        log.warning("key %r not understood; no key signature", name)
-        return None
-    if abs(k.sharps) >= 7:
-        k = key.KeySignature(k.sharps - 12 if k.sharps > 0 else k.sharps + 12).asKey(k.mode)
-    return k
-
-
-def key_spelling(name: str | None) -> tuple[str, ...]:
-    """The name of each pitch class (0 = C) in the key ``name``: its scale's own notes
-    (E-sharp in F-sharp major; a key of 7 sharps or flats as re-signed by :func:`score_key`), a minor
-    key's raised sixth and seventh and its major third spelled up from the scale degree;
-    the other black keys as :func:`spelling` has them.
-
-    >>> key_spelling("F# major")[5], key_spelling("D minor")[1], key_spelling("G# minor")[7]
-    ('E#', 'C#', 'F##')
-    """
-    how = spelling(name)
-    names = list(_SPELL[how])
-    for pc in _minor_sharps(name):
-        names[pc] = _SPELL["sharps"][pc]
-    k = score_key(name)
-    if k is None:
-        return tuple(names)
-    degrees = [k.pitchFromDegree(d) for d in range(1, 8)]
-    if k.mode == "minor":
-        for d in (3, 6, 7):  # the melodic minor's sixth and seventh, the Picardy third
-            p = degrees[d - 1].transpose("A1")
-            names[p.pitchClass] = p.name
-    for p in degrees:
-        names[p.pitchClass] = p.name
-    return tuple(names)
-
-
-def spelled(midi: int, names: tuple[str, ...]) -> str:
-    """music21 pitch name of a MIDI number with ``names`` (:func:`key_spelling`); the
-    octave follows the letter (B-sharp 3 is MIDI 60).
-
-    >>> spelled(60, key_spelling("C# major")), spelled(71, key_spelling("Ab minor"))
-    ('C4', 'B4')
-    >>> spelled(60, ("B#",) + key_spelling("C")[1:])
-    'B#3'
-    """
-    name = names[midi % 12]
-    octave = midi // 12 - 1
-    natural = _PC[name[0]]
-    if natural - midi % 12 > 6:  # B-sharp, B-double-sharp: the letter is an octave below
-        octave -= 1
-    elif midi % 12 - natural > 6:  # C-flat, C-double-flat
-        octave += 1
-    return f"{name}{octave}"
 
 
 def _q(x: float) -> Fraction:
@@ -693,92 +605,6 @@ def _bar_end(score: Score) -> Fraction:
     return _q(last) + Fraction(4 * num, den)
 
 
-def _to_written(st: Any) -> None:
-    """A transposing instrument's staff rewritten at written pitch, in place: notes and
-    key signature move by the instrument's interval (music21 would do it while exporting,
-    but then every note keeps its concert accidental display and prints an accidental its
-    new key signature already gives). A written signature of 7 or more sharps or flats is
-    re-signed enharmonically (clarinet in concert B major: D-flat major, not C-sharp)."""
-    from music21 import instrument, key
-
-    ins = st.recurse().getElementsByClass(instrument.Instrument).first()
-    if ins is None or ins.transposition is None:
-        return
-    st.toWrittenPitch(inPlace=True)
-    ks = st.recurse().getElementsByClass(key.KeySignature).first()
-    if ks is None or abs(ks.sharps) < 7:
-        return
-    sharps = ks.sharps - 12 if ks.sharps > 0 else ks.sharps + 12
-    new = key.KeySignature(sharps)
-    if isinstance(ks, key.Key):
-        new = new.asKey(ks.mode)
-    site = ks.activeSite
-    off = ks.offset
-    site.remove(ks)
-    site.insert(off, new)
-    for n in st.recurse().notes:
-        for p in n.pitches:
-            _respell(p, new)
-
-
-def _respell(p: Any, ks: Any) -> None:
-    """``p`` spelled as ``ks`` has it when an enharmonic is in the signature (C-sharp in
-    D-flat major becomes D-flat), else with at most one sharp or flat, in the signature's
-    direction."""
-    def alter(x: Any) -> float:
-        return x.accidental.alter if x.accidental is not None else 0.0
-
-    def in_key(x: Any) -> bool:
-        want = ks.accidentalByStep(x.step)
-        return alter(x) == (want.alter if want is not None else 0.0)
-
-    options = [p] + [c for c in p.getAllCommonEnharmonics(alterLimit=1)]
-    options = [c for c in options if abs(alter(c)) <= 1] or [p]
-    best = next((c for c in options if in_key(c)), None)
-    if best is None:
-        sign = 1 if ks.sharps > 0 else -1
-        best = min(options, key=lambda c: (alter(c) * sign < 0, abs(alter(c))))
-    if best is not p:
-        p.step, p.accidental, p.octave = best.step, best.accidental, best.octave
-
-
-def _accidentals(st: Any) -> None:
-    """Which accidentals print on one staff, bar by bar, against the key signature it
-    carries (written for a transposing part), whatever the notes carried before. An
-    accidental holds to the bar line, so a later F-sharp in the bar prints none (music21's
-    default repeats it after any other note); courtesy accidentals after a bar line and
-    for the same letter in another octave stay. A bar
-    with two voices is read in time order across both (music21 reads one voice, then the
-    other, and would leave an earlier note in the lower voice without its accidental)."""
-    from music21 import key
-    from music21.stream.makeNotation import makeAccidentalsInMeasureStream
-
-    ks = st.recurse().getElementsByClass(key.KeySignature).first() or key.KeySignature(0)
-    makeAccidentalsInMeasureStream(st, useKeySignature=ks, overrideStatus=True,
-                                   cautionaryNotImmediateRepeat=False)
-    prev = None
-    for m in st.getElementsByClass("Measure"):
-        if m.voices:
-            _bar_in_time_order(m, ks, prev)
-        prev = m
-
-
-def _bar_in_time_order(m: Any, ks: Any, prev: Any) -> None:
-    notes = sorted(((n.offset, i, n) for i, v in enumerate(m.voices) for n in v.notes),
-                   key=lambda x: (x[0], x[1]))
-    before = [p for n in prev.recurse().notes for p in n.pitches] if prev is not None else []
-    past: list[Any] = []
-    for _, _, n in notes:
-        tied_in = n.tie is not None and n.tie.type in ("stop", "continue")
-        for p in n.pitches:
-            p.updateAccidentalDisplay(pitchPast=past, pitchPastMeasure=before,
-                                      alteredPitches=list(ks.alteredPitches),
-                                      cautionaryPitchClass=True, cautionaryAll=False,
-                                      overrideStatus=True, cautionaryNotImmediateRepeat=False,
-                                      lastNoteWasTied=tied_in)
-        past.extend(n.pitches)
-
-
 GRAND_SPLIT = 60  # a keyboard or harp part on two staves: middle C and up on the upper
 
 
@@ -943,193 +769,3 @@ def _write_part_files(score: Score, built: Any, groups: list[list[Any]], out: Pa
         paths[part.name] = p
     log.info("wrote %d part(s) to %s", len(paths), out)
     return paths
-
-
-PAGE_OPTIONS = {"pageWidth": 2100, "pageHeight": 2970, "scale": 35}  # A4, tenths of mm
-#: staves one system holds on an A4 page at PAGE_OPTIONS' scale (a title and tempo mark above)
-STAVES_PER_PAGE = 12
-
-
-def page_options(musicxml_text: str) -> dict[str, int]:
-    """verovio's page options for a score: :data:`PAGE_OPTIONS` for up to
-    :data:`STAVES_PER_PAGE` staves; for more, the music is engraved smaller on the same A4
-    page (a lower ``scale`` over a proportionally larger page in verovio's units), so a
-    full-orchestra system still fits: verovio never splits a system across pages, and one
-    taller than the page runs off its bottom, losing the lowest staves; so such a score's
-    pages are as tall as their music (``adjustPageHeight``)."""
-    staves = musicxml_text.count("<score-part ")
-    staves += sum(int(n) - 1 for n in re.findall(r"<staves>(\d+)</staves>", musicxml_text)[:staves])
-    base = int(PAGE_OPTIONS["scale"])
-    if staves <= STAVES_PER_PAGE:
-        return dict(PAGE_OPTIONS)
-    scale = max(15, base * STAVES_PER_PAGE // staves)
-    # a page as tall as its music: a system still taller than the page is never cut off
-    return {"scale": scale, "pageWidth": PAGE_OPTIONS["pageWidth"] * base // scale,
-            "pageHeight": PAGE_OPTIONS["pageHeight"] * base // scale, "adjustPageHeight": True}
-
-
-def verovio_data_path() -> str:
-    """verovio's bundled resources (music fonts, glyph tables) inside its wheel."""
-    from importlib.resources import files
-
-    return str(files("verovio") / "data")
-
-
-def toolkit():
-    """A verovio toolkit that works in any thread, with the fixed ``xmlIdSeed``.
-
-    verovio keeps its default resource path per thread and sets it only in the thread
-    that imported the module; a toolkit made in another thread (a studio worker, a
-    ThreadPoolExecutor) cannot load any data. So every toolkit gets the path explicitly.
-    """
-    import verovio
-
-    verovio.enableLog(verovio.LOG_OFF)
-    tk = verovio.toolkit(False)  # without the (per-thread) default resources
-    if not tk.setResourcePath(verovio_data_path()):
-        raise InputError("verovio's resource folder is missing; reinstall verovio",
-                         field="verovio")
-    tk.setOptions({"xmlIdSeed": XML_ID_SEED, **PAGE_OPTIONS, "breaks": "auto",
-                   "footer": "none", "header": "auto", "adjustPageHeight": False})
-    return tk
-
-
-def svg_pages(musicxml: str | Path, *, fit_height: bool | None = None) -> list[str]:
-    """Every page of ``musicxml`` (a path or the text) as SVG, rendered by verovio.
-
-    Pages are A4 (a full cue score stays paginated, as players and a PDF want it). A
-    short score that fits on one page (a theme, a sketch) is cropped to its music
-    (verovio's ``adjustPageHeight``) instead of trailing a blank A4 page; ``fit_height``
-    True/False forces either. Safe to call from any thread.
-    """
-    text = musicxml
-    if isinstance(musicxml, Path) or (isinstance(musicxml, str) and "<" not in musicxml[:200]):
-        p = Path(musicxml)
-        if not p.is_file():
-            raise InputError("MusicXML file not found", path=p)
-        text = p.read_text(encoding="utf-8")
-    tk = toolkit()
-    tk.setOptions(page_options(str(text)))
-    if fit_height:
-        tk.setOptions({"adjustPageHeight": True})
-    if not tk.loadData(str(text)):
-        raise InputError("verovio could not read the MusicXML", field="musicxml")
-    if fit_height is None and tk.getPageCount() == 1:
-        tk.setOptions({"adjustPageHeight": True})
-        tk.redoLayout()
-    return [tk.renderToSVG(i) for i in range(1, tk.getPageCount() + 1)]
-
-
-def write_svg_pages(musicxml: str | Path, out_stem: str | Path, *,
-                    fit_height: bool | None = None) -> list[Path]:
-    """Write ``<out_stem>-<page>.svg`` for every page; returns the paths."""
-    stem = Path(out_stem)
-    paths = []
-    for i, svg in enumerate(svg_pages(musicxml, fit_height=fit_height), start=1):
-        p = stem.with_name(f"{stem.name}-{i}.svg")
-        atomic_write_text(p, svg)
-        paths.append(p)
-    return paths
-
-
-def mscore_binary() -> str | None:
-    """MuseScore's command line (mscore3, mscore, musescore) when installed."""
-    for name in ("mscore3", "mscore", "musescore3", "musescore"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-class PdfJob:
-    """One MuseScore run converting ``(musicxml, pdf)`` pairs, started in the background
-    (:meth:`start`) so the audio can render meanwhile; :meth:`finish` waits and moves the
-    PDFs into place. Raises InputError naming MuseScore when it is missing or fails, or
-    when it runs past ``timeout_s`` counted from :meth:`start` (it is then killed)."""
-
-    def __init__(self, jobs: list[tuple[Path, Path]], timeout_s: float = 600) -> None:
-        self.jobs = list(jobs)
-        self.timeout_s = timeout_s
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self._proc: subprocess.Popen[str] | None = None
-        self._started = 0.0
-
-    def start(self) -> PdfJob:
-        exe = mscore_binary()
-        if exe is None:
-            raise InputError("MuseScore 3 (mscore3) is not installed; PDF needs it "
-                             "(scripts/install-system-deps.sh installs it)", field="pdf")
-        if not self.jobs:
-            return self
-        self._tmp = tempfile.TemporaryDirectory(prefix="mscore-")
-        tmp = Path(self._tmp.name)
-        job = tmp / "job.json"
-        job.write_text(json.dumps([{"in": str(src.resolve()), "out": str(tmp / f"{i}.pdf")}
-                                   for i, (src, _) in enumerate(self.jobs)]))
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp))  # its settings
-        self._started = time.monotonic()
-        self._proc = subprocess.Popen([exe, "-j", str(job)], env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True)
-        return self
-
-    def cancel(self) -> None:
-        """Stop MuseScore and remove its temporary folder (after an error elsewhere)."""
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.communicate()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-        self._proc = None
-
-    def finish(self) -> list[Path]:
-        if self._proc is None or self._tmp is None:
-            return []
-        try:
-            try:
-                left = self.timeout_s - (time.monotonic() - self._started)
-                output, _ = self._proc.communicate(timeout=max(0.01, left))
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.communicate()
-                raise InputError(f"MuseScore took over {self.timeout_s:g} s", field="pdf") from None
-            tmp = Path(self._tmp.name)
-            made = []
-            for i, (src, dst) in enumerate(self.jobs):
-                o = tmp / f"{i}.pdf"
-                if not o.is_file() or o.stat().st_size == 0:
-                    raise InputError(f"MuseScore could not convert it (exit "
-                                     f"{self._proc.returncode}: {(output or '').strip()[-300:]})",
-                                     path=src)
-                atomic_write_bytes(dst, o.read_bytes())
-                made.append(dst)
-            return made
-        finally:
-            self._tmp.cleanup()
-            self._tmp = None
-
-
-def to_pdf(jobs: list[tuple[Path, Path]], *, timeout_s: float = 600) -> list[Path]:
-    """Convert ``(musicxml, pdf)`` pairs with one MuseScore run; returns the PDFs made."""
-    return PdfJob(jobs, timeout_s).start().finish()
-
-
-def svg_to_png(svg: str, path: str | Path, *, width: int = 1400) -> Path:
-    """Rasterise one SVG page with headless Chromium (for looking at a page); returns path."""
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        raise InputError("chromium is not installed; cannot rasterise SVG", field="png")
-    out = Path(path).resolve()
-    with tempfile.TemporaryDirectory(prefix="svg-") as tmp:
-        html = Path(tmp) / "page.html"
-        html.write_text("<html><head><meta charset='utf-8'></head>"  # SMuFL glyphs, dashes
-                        "<body style='margin:0;background:white'>"
-                        f"<div style='width:{width}px'>{svg}</div></body></html>",
-                        encoding="utf-8")
-        subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu",
-                        f"--screenshot={out}", f"--window-size={width},{int(width * 1.414)}",
-                        html.as_uri()], capture_output=True, timeout=120, check=False)
-    if not out.is_file():
-        raise InputError("chromium did not write the PNG", path=out)
-    return out
-
