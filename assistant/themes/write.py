@@ -445,28 +445,16 @@ def infill_many(sampler: Any, score: Score, a: int, b: int, controls: Any, n: in
     """``n`` infills of bars ``[a, b)`` of ``score`` in one batched decode (the same prompt as
     :func:`assistant.music.sample.infill`, several rows). ``prefix``: the control ids from
     ``sampler.fill_prefix`` when the caller already has them (they cost a few model steps)."""
-    from assistant.music.prompt import merge
+    from assistant.music.prompt import fim_prompt, merge
     from assistant.music.sample import _to_score
     from assistant.music.tokens import normalise_meter
 
     s = sampler
     meter = normalise_meter(*(controls.meter or (score.meters[0][1], score.meters[0][2])))
-    ids = s.score_ids(score)
-    bar_pos = [i for i, t in enumerate(ids) if t == s.vocab.bar] + [len(ids)]
     n_bars = max(len(score.bar_starts()), b)
-    while len(bar_pos) < n_bars + 1:
-        bar_pos.append(len(ids))
     v = s.vocab
     prefix = prefix if prefix is not None else s.fill_prefix(controls, meter)
-    pre, suf = ids[:bar_pos[a]], ids[bar_pos[b]:]
-    # leave room for the new bars in the context (as assistant.music.sample.infill does)
-    room = s.model.cfg.block_size - len(prefix) - 3 - (48 * (b - a) + 16 * (b - a) * meter[0])
-    while len(pre) + len(suf) > room and (pre or suf):
-        if len(pre) >= len(suf):
-            pre = pre[len(pre) // 4 + 1:]
-        else:
-            suf = suf[: 3 * len(suf) // 4]
-    prompt = prefix + [v.fim_pre] + pre + [v.fim_suf] + suf + [v.fim_mid]
+    prompt = fim_prompt(v, s.score_ids(score), n_bars, a, b, prefix, s.model.cfg.block_size, meter)
     outs = s.decode(prompt, b - a, controls, n=n, meter=meter, forced=[v.bar])
     starts = score.bar_starts(n_bars + 1)
     res = []
