@@ -12,7 +12,7 @@ import pytest
 
 from assistant.music.score import Note, Part, Score
 from assistant.project import Cue, FilmProject
-from assistant.render import notation
+from assistant.render import pages
 from assistant.render.deliver import render_cue, render_film
 from assistant.render.pdf import available
 
@@ -44,7 +44,7 @@ def _pdfs_ok(res: dict) -> None:
 
 @pytest.mark.skipif(available() is not None, reason=str(available()))
 def test_pdf_without_musescore(tmp_path, monkeypatch):
-    monkeypatch.setattr(notation, "mscore_binary", lambda: None)
+    monkeypatch.setattr(pages, "mscore_binary", lambda: None)
     p = film()
     res = render_cue(tiny(), p.cues[0], p, tmp_path / "1M1", settings=FAST)
     _pdfs_ok(res)
@@ -57,7 +57,7 @@ def test_musescore_past_its_timeout_is_stopped_and_verovio_delivers(tmp_path, mo
     fake = tmp_path / "mscore3"
     fake.write_text("#!/bin/sh\nexec sleep 60\n")  # a MuseScore that never finishes
     fake.chmod(0o755)
-    monkeypatch.setattr(notation, "mscore_binary", lambda: str(fake))
+    monkeypatch.setattr(pages, "mscore_binary", lambda: str(fake))
     p = film()
     res = render_cue(tiny(), p.cues[0], p, tmp_path / "1M1",
                      settings={**FAST, "pdf_timeout_s": 1})

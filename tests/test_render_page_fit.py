@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.music.score import Note, Part, Score
-from assistant.render import notation
+from assistant.render import notation, pages
 
 PROGRAMS = [72, 73, 68, 71, 70, 60, 56, 57, 58, 47, 40, 40, 41, 42, 43, 46, 0]
 
@@ -48,5 +48,5 @@ def test_every_staff_of_a_system_is_on_its_page(n_parts: int, tmp_path: Path) ->
 
 def test_without_the_fit_a_big_system_runs_off_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     xml = notation.write_musicxml(_orchestra(17), tmp_path / "s.musicxml", title="fit")
-    monkeypatch.setattr(notation, "page_options", lambda _t: dict(notation.PAGE_OPTIONS))
+    monkeypatch.setattr(pages, "page_options", lambda _t: dict(notation.PAGE_OPTIONS))
     assert any(_overflow(p) > 0 for p in notation.svg_pages(xml, fit_height=False))

@@ -265,7 +265,7 @@ def _notation_files(score: Score, cue: Cue, folder: Path, name: str, start_tc: s
                     ) -> tuple[dict[str, Any], Any]:
     """Score, parts and SVG pages; the PDFs are started in the background: returns the
     files and a finisher to call after the audio is done."""
-    from assistant.render import notation
+    from assistant.render import notation, pages
 
     title = cue.title or cue.id
     out: dict[str, Any] = {}
@@ -274,11 +274,11 @@ def _notation_files(score: Score, cue: Cue, folder: Path, name: str, start_tc: s
                                                 start_tc=start_tc, stem=f"{name}_")
     out["musicxml"] = _rel(xml, base)
     out["parts"] = {k: _rel(v, base) for k, v in parts.items()}
-    out["svg"] = [_rel(p, base) for p in notation.write_svg_pages(xml, folder / name)]
+    out["svg"] = [_rel(p, base) for p in pages.write_svg_pages(xml, folder / name)]
     job = None
     pairs = [(xml, folder / f"{name}.pdf")] + [(p, p.with_suffix(".pdf")) for p in parts.values()]
-    if cfg.pdf and notation.mscore_binary() is not None:
-        job = notation.PdfJob(pairs, timeout_s=cfg.pdf_timeout_s).start()
+    if cfg.pdf and pages.mscore_binary() is not None:
+        job = pages.PdfJob(pairs, timeout_s=cfg.pdf_timeout_s).start()
 
     def fallback(why: str) -> dict[str, Any]:
         """verovio's pages as PDF, for the score and every part."""

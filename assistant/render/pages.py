@@ -5,10 +5,7 @@ One job: lay a written MusicXML score out on pages. A4 pages (:data:`PAGE_OPTION
 score of more than :data:`STAVES_PER_PAGE` staves is engraved smaller so a full system
 still fits (:func:`page_options`). verovio runs with a fixed ``xmlIdSeed`` so the same
 MusicXML gives the same SVG, and its toolkit works from any thread (:func:`toolkit`).
-
-:mod:`assistant.render.notation` re-exports these names and is where callers and tests
-patch ``page_options`` and ``mscore_binary``; :func:`svg_pages` and :meth:`PdfJob.start`
-look those two up there at call time (:func:`_facade`), so a patch there takes effect.
+:mod:`assistant.render.notation` re-exports these names for its callers.
 """
 
 from __future__ import annotations
@@ -26,14 +23,6 @@ from assistant.errors import InputError
 from assistant.project import atomic_write_bytes, atomic_write_text
 
 XML_ID_SEED = 1
-
-
-def _facade():  # -> the assistant.render.notation module
-    """:mod:`assistant.render.notation`, imported at call time (it imports this module):
-    ``page_options`` and ``mscore_binary`` are looked up there so a patch there counts."""
-    from assistant.render import notation
-
-    return notation
 
 
 PAGE_OPTIONS = {"pageWidth": 2100, "pageHeight": 2970, "scale": 35}  # A4, tenths of mm
@@ -100,7 +89,7 @@ def svg_pages(musicxml: str | Path, *, fit_height: bool | None = None) -> list[s
             raise InputError("MusicXML file not found", path=p)
         text = p.read_text(encoding="utf-8")
     tk = toolkit()
-    tk.setOptions(_facade().page_options(str(text)))
+    tk.setOptions(page_options(str(text)))
     if fit_height:
         tk.setOptions({"adjustPageHeight": True})
     if not tk.loadData(str(text)):
@@ -146,7 +135,7 @@ class PdfJob:
         self._started = 0.0
 
     def start(self) -> PdfJob:
-        exe = _facade().mscore_binary()
+        exe = mscore_binary()
         if exe is None:
             raise InputError("MuseScore 3 (mscore3) is not installed; PDF needs it "
                              "(scripts/install-system-deps.sh installs it)", field="pdf")

@@ -1,7 +1,7 @@
 """PDF of a score without MuseScore: verovio's SVG pages drawn into one PDF with cairosvg.
 
 MuseScore's engraving is preferred when ``mscore3`` is installed
-(:class:`assistant.render.notation.PdfJob`); this is the fallback that always works
+(:class:`assistant.render.pages.PdfJob`); this is the fallback that always works
 where the Python dependencies are installed (cairosvg needs the system's libcairo2,
 which every desktop Linux, macOS Homebrew and the CI image carry). Each verovio page
 becomes one PDF page scaled to A4 width (210 mm); a short score's page keeps its
@@ -58,7 +58,7 @@ def _printable(svg: str) -> str:
 
 
 def svg_pages_to_pdf(pages: list[str], path: str | Path) -> Path:
-    """Write ``pages`` (SVG documents, e.g. :func:`notation.svg_pages`) as one PDF,
+    """Write ``pages`` (SVG documents, e.g. :func:`assistant.render.pages.svg_pages`) as one PDF,
     a page each, scaled to A4 width; returns ``path``."""
     if not pages:
         raise InputError("no SVG pages to write as PDF", path=Path(path), field="pdf")

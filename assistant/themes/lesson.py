@@ -3,7 +3,7 @@
 For the theme and each transformation (the development plan's appearances of the subject,
 or a standard teaching set for a bare theme file) the page shows:
 
-* the notation as SVG (verovio via :func:`assistant.render.notation.svg_pages`, fixed
+* the notation as SVG (verovio via :func:`assistant.render.pages.svg_pages`, fixed
   ``xmlIdSeed``), embedded as a ``data:image/svg+xml`` image so the ids of one example never
   collide with another's;
 * an audio player with the rendered audio (:func:`assistant.render.audio.render_score`),
