@@ -46,3 +46,25 @@ def one_torch_thread() -> Iterator[None]:
 def studio_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One stage/analysis cache for every studio test (the example is prepared once)."""
     return tmp_path_factory.mktemp("studio-cache")
+
+
+def example_project(root: Path, *, temp: bool = False):  # -> assistant.project.ProjectStore
+    """A new project at ``root`` from the bundled example film (screenplay, spotting list,
+    briefs; ``temp``: its temp tracks too); skips when the example is missing."""
+    from assistant.pipeline import new_project
+
+    film = EXAMPLES / "the-keepers-light"
+    if not (film / "screenplay.fountain").is_file() or not (film / "brief.txt").is_file():
+        pytest.skip(f"example film missing: {film}")
+    return new_project(root, film / "screenplay.fountain", spotting=film / "spotting.txt",
+                       briefs=film / "brief.txt", temp=sorted((film / "temp").glob("*.mid")) if temp else ())
+
+
+def project_copy(root: Path, tmp_path: Path):  # -> assistant.project.ProjectStore
+    """A copy of the project at ``root`` (its stage caches included) that a test may change."""
+    import shutil
+
+    from assistant.project import ProjectStore
+
+    shutil.copytree(root, tmp_path / root.name)
+    return ProjectStore(tmp_path / root.name)

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "the-keepers-light"
+from conftest import example_project, project_copy
 
 
 def _outputs(root: Path) -> dict[str, bytes]:
@@ -30,13 +29,10 @@ def _outputs(root: Path) -> dict[str, bytes]:
 def parsed_once(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The example film as a project after one real brief stage (its temp track included,
     so the temp feel is lent on top of the parses)."""
-    if not (EXAMPLE / "brief.txt").is_file():
-        pytest.skip(f"example film missing: {EXAMPLE / 'brief.txt'}")
-    from assistant.pipeline import new_project, stages
+    from assistant.pipeline import stages
 
     root = tmp_path_factory.mktemp("brief") / "keepers"
-    store = new_project(root, EXAMPLE / "screenplay.fountain", spotting=EXAMPLE / "spotting.txt",
-                        briefs=EXAMPLE / "brief.txt", temp=sorted((EXAMPLE / "temp").glob("*.mid")))
+    store = example_project(root, temp=True)
     briefs = stages.stage_briefs(store)
     return {"root": root, "briefs": briefs, "outputs": _outputs(root)}
 
@@ -44,11 +40,7 @@ def parsed_once(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 @pytest.fixture
 def project(parsed_once: dict[str, Any], tmp_path: Path) -> Any:
     """A copy of the project (its brief cache included) that a test may change."""
-    from assistant.project import ProjectStore
-
-    root = tmp_path / "keepers"
-    shutil.copytree(parsed_once["root"], root)
-    return ProjectStore(root)
+    return project_copy(parsed_once["root"], tmp_path)
 
 
 @pytest.fixture

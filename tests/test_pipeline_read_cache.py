@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import example_project, project_copy
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "the-keepers-light"
 OUTPUTS = ("analysis.json", "actions.json", "analysis.txt")
@@ -30,13 +31,10 @@ def _outputs(root: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def read_once(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The example film as a project after one real read stage."""
-    if not (EXAMPLE / "screenplay.fountain").is_file():
-        pytest.skip(f"example film missing: {EXAMPLE / 'screenplay.fountain'}")
-    from assistant.pipeline import new_project, stages
+    from assistant.pipeline import stages
 
     root = tmp_path_factory.mktemp("read") / "keepers"
-    store = new_project(root, EXAMPLE / "screenplay.fountain", spotting=EXAMPLE / "spotting.txt",
-                        briefs=EXAMPLE / "brief.txt")
+    store = example_project(root)
     analysis = stages.stage_read(store)
     return {"root": root, "analysis": analysis, "outputs": _outputs(root)}
 
@@ -44,11 +42,7 @@ def read_once(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 @pytest.fixture
 def project(read_once: dict[str, Any], tmp_path: Path) -> Any:
     """A copy of the read project (its cache included) that a test may change."""
-    from assistant.project import ProjectStore
-
-    root = tmp_path / "keepers"
-    shutil.copytree(read_once["root"], root)
-    return ProjectStore(root)
+    return project_copy(read_once["root"], tmp_path)
 
 
 @pytest.fixture
