@@ -212,9 +212,8 @@ class MusicSampler:
         return ok
 
     def _line_pitches(self, con: PlanConstraint, r: _Row) -> torch.Tensor:
-        """(V,) the tokens the line rules allow next (non-pitch tokens always)."""
-        vals = np.where(self.pitch_pc.numpy() >= 0, self.pitch_val.numpy(), -1)
-        return torch.from_numpy(con.line_allows(max(r.bars_done - 1, 0), r.line, vals))
+        """(V,) the tokens the line rules allow next (non-pitch tokens, ``pitch_val`` -1, always)."""
+        return torch.from_numpy(con.line_allows(max(r.bars_done - 1, 0), r.line, self.pitch_val.numpy()))
 
     def _prior_row(self, con: PlanConstraint, bar: int) -> np.ndarray:
         """(V,) the key prior's logit offsets in bar ``bar`` (:meth:`PlanConstraint.bar_prior`:
